@@ -1,0 +1,405 @@
+//! The front channel: building the authorization URL (RFC 6749 §4.1.1, RFC 7636 PKCE)
+//! and reading the redirect back (§4.1.2).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ring::rand::{SecureRandom, SystemRandom};
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{Error, OAuthError, Result};
+use crate::secret::{AuthorizationCode, PkceVerifier};
+
+/// What [`AuthorizationUrlBuilder::build`] returns: the URL to open in the browser, and the
+/// values to keep until the redirect comes back.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthorizationRequest {
+    /// The URL to send the user to.
+    pub url: String,
+    /// The `state` sent; pass it to [`parse_callback`].
+    pub state: String,
+    /// The OpenID Connect `nonce` sent, if any; the id_token's `nonce` claim must equal it.
+    pub nonce: Option<String>,
+    /// The PKCE verifier; pass it to [`crate::TokenRequest::pkce_verifier`].
+    pub pkce_verifier: Option<PkceVerifier>,
+    /// The redirect URI sent, if any; the code exchange must send the same one.
+    pub redirect_uri: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// Reads the redirect back: the same as [`parse_callback`] with this request's state.
+    pub fn parse_callback(&self, callback: &str) -> Result<AuthorizationCode> {
+        parse_callback(callback, &self.state)
+    }
+}
+
+/// Builds an authorization URL. Created by [`Client::authorization_url`].
+#[derive(Debug)]
+#[must_use = "call .build() to get the URL"]
+pub struct AuthorizationUrlBuilder<'a> {
+    client: &'a Client,
+    scopes: Option<Vec<String>>,
+    state: Option<String>,
+    nonce: Option<String>,
+    pkce_verifier: Option<PkceVerifier>,
+    redirect_uri: Option<String>,
+    params: Vec<(String, String)>,
+}
+
+impl Client {
+    /// Starts an authorization URL with a fresh `state`, PKCE verifier (S256, unless the
+    /// client disabled PKCE) and, when the scopes include `openid`, a `nonce`, all from the
+    /// OS random source.
+    ///
+    /// ```
+    /// use authgate::{Client, Provider};
+    /// let client = Client::builder(Provider::KonturExtern)
+    ///     .base_url("https://identity.testkontur.ru")
+    ///     .client_id("my-service")
+    ///     .client_secret("api-key")
+    ///     .redirect_uri("http://127.0.0.1:8400/callback")
+    ///     .build()?;
+    /// let req = client.authorization_url().build()?;
+    /// assert!(req.url.starts_with("https://identity.testkontur.ru/connect/authorize?response_type=code"));
+    /// assert!(req.url.contains("scope=openid+extern.api"));
+    /// assert!(req.nonce.is_some() && req.pkce_verifier.is_some());
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn authorization_url(&self) -> AuthorizationUrlBuilder<'_> {
+        AuthorizationUrlBuilder {
+            client: self,
+            scopes: None,
+            state: None,
+            nonce: None,
+            pkce_verifier: None,
+            redirect_uri: None,
+            params: Vec::new(),
+        }
+    }
+}
+
+impl<'a> AuthorizationUrlBuilder<'a> {
+    /// Replaces the client's default scopes for this request.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Uses this `state` instead of a random one.
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Uses this `nonce` (and sends one even without the `openid` scope).
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// Uses this PKCE verifier instead of a random one (43 to 128 characters of
+    /// `A-Z a-z 0-9 - . _ ~`, RFC 7636 §4.1).
+    pub fn pkce_verifier(mut self, verifier: impl Into<PkceVerifier>) -> Self {
+        self.pkce_verifier = Some(verifier.into());
+        self
+    }
+
+    /// Uses this redirect URI instead of the client's.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Adds a parameter to this URL only.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Builds the URL.
+    pub fn build(self) -> Result<AuthorizationRequest> {
+        let inner = &self.client.inner;
+        let endpoint = inner.authorization_endpoint.as_ref().ok_or_else(|| {
+            Error::Config(format!(
+                "the {} client has no authorization endpoint",
+                inner.provider.name()
+            ))
+        })?;
+        let scopes = self.scopes.unwrap_or_else(|| inner.scopes.clone());
+        if scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
+            return Err(Error::InvalidArgument(
+                "each scope must be one non-empty word without spaces".into(),
+            ));
+        }
+        let state = match self.state {
+            Some(s) if s.is_empty() => {
+                return Err(Error::InvalidArgument("state is empty".into()))
+            }
+            Some(s) => s,
+            None => random_token(16)?,
+        };
+        let nonce = match self.nonce {
+            Some(n) if n.is_empty() => {
+                return Err(Error::InvalidArgument("nonce is empty".into()))
+            }
+            Some(n) => Some(n),
+            None if scopes.iter().any(|s| s == "openid") => Some(random_token(16)?),
+            None => None,
+        };
+        let pkce_verifier = match self.pkce_verifier {
+            Some(v) => {
+                check_verifier(v.secret())?;
+                Some(v)
+            }
+            None if inner.pkce => Some(PkceVerifier::new(random_token(32)?)),
+            None => None,
+        };
+        let redirect_uri = self.redirect_uri.or_else(|| inner.redirect_uri.clone());
+        if redirect_uri.as_deref() == Some("") {
+            return Err(Error::InvalidArgument("redirect_uri is empty".into()));
+        }
+
+        let mut url = endpoint.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code");
+            q.append_pair("client_id", &inner.client_id);
+            if let Some(r) = &redirect_uri {
+                q.append_pair(&inner.redirect_param, r);
+            }
+            if !scopes.is_empty() {
+                q.append_pair("scope", &scopes.join(" "));
+            }
+            q.append_pair("state", &state);
+            if let Some(n) = &nonce {
+                q.append_pair("nonce", n);
+            }
+            if let Some(v) = &pkce_verifier {
+                q.append_pair("code_challenge", &pkce_challenge(v.secret()));
+                q.append_pair("code_challenge_method", "S256");
+            }
+            for (k, v) in inner.authorization_params.iter().chain(&self.params) {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(AuthorizationRequest {
+            url: url.into(),
+            state,
+            nonce,
+            pkce_verifier,
+            redirect_uri,
+        })
+    }
+}
+
+/// `n` random bytes from the OS source, base64url-encoded without padding.
+pub(crate) fn random_token(n: usize) -> Result<String> {
+    let mut buf = [0u8; 64];
+    let buf = &mut buf[..n.min(64)];
+    SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| Error::Config("the OS random source failed".into()))?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// The S256 challenge of a verifier (RFC 7636 §4.2).
+pub(crate) fn pkce_challenge(verifier: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+fn check_verifier(v: &str) -> Result<()> {
+    let ok_chars = v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if !(43..=128).contains(&v.len()) || !ok_chars {
+        return Err(Error::InvalidArgument(
+            "a PKCE verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the redirect back: `callback` is the full redirect URL or just its query string.
+///
+/// The `state` is compared with `expected_state` in constant time. On success the one-time
+/// code is returned; when the server sent `error` (the user declined, say), that comes
+/// back as [`Error::OAuth`] with `status` `None`.
+///
+/// ```
+/// let code = authgate::parse_callback("http://127.0.0.1/callback?code=abc&state=xyz", "xyz")?;
+/// assert_eq!(code.secret(), "abc");
+/// let err = authgate::parse_callback("?code=abc&state=evil", "xyz").unwrap_err();
+/// assert!(matches!(err, authgate::Error::StateMismatch));
+/// let err = authgate::parse_callback("error=access_denied&state=xyz", "xyz").unwrap_err();
+/// assert_eq!(err.oauth().unwrap().error, "access_denied");
+/// # Ok::<(), authgate::Error>(())
+/// ```
+pub fn parse_callback(callback: &str, expected_state: &str) -> Result<AuthorizationCode> {
+    if expected_state.is_empty() {
+        return Err(Error::InvalidArgument("expected_state is empty".into()));
+    }
+    let callback = callback.trim();
+    if callback.is_empty() {
+        return Err(Error::InvalidArgument("the callback is empty".into()));
+    }
+    let query = match Url::parse(callback) {
+        Ok(url) => url.query().unwrap_or("").to_owned(),
+        Err(_) => callback
+            .split_once('?')
+            .map_or(callback, |(_, q)| q)
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+    };
+
+    let mut code = None;
+    let mut state = None;
+    let mut error = None;
+    let mut description = None;
+    let mut uri = None;
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        let slot = match k.as_ref() {
+            "code" => &mut code,
+            "state" => &mut state,
+            "error" => &mut error,
+            "error_description" => &mut description,
+            "error_uri" => &mut uri,
+            _ => continue,
+        };
+        // RFC 6749 §3.1: parameters must not appear more than once.
+        if slot.replace(v.into_owned()).is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "the callback carries `{k}` more than once"
+            )));
+        }
+    }
+
+    let state_ok = state
+        .as_deref()
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(expected_state.as_bytes())));
+    if let Some(error) = error {
+        // An error without state is still reported: it can only deny, never sign in.
+        if state.is_some() && !state_ok {
+            return Err(Error::StateMismatch);
+        }
+        return Err(Error::OAuth(Box::new(OAuthError {
+            error,
+            description,
+            uri,
+            status: None,
+            www_authenticate: None,
+            retry_after: None,
+        })));
+    }
+    if !state_ok {
+        return Err(Error::StateMismatch);
+    }
+    match code {
+        Some(c) if !c.is_empty() => Ok(AuthorizationCode::new(c)),
+        _ => Err(Error::InvalidArgument(
+            "the callback carries neither `code` nor `error`".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Provider;
+
+    fn client() -> Client {
+        Client::builder(Provider::Taxcom)
+            .base_url("https://auth-x.taxcom.example")
+            .client_id("app 1")
+            .client_secret("s")
+            .redirect_uri("https://pos.example/cb?x=1")
+            .redirect_param("redirect_url")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn url_has_every_parameter_encoded() {
+        let v = "a".repeat(43);
+        let req = client()
+            .authorization_url()
+            .state("st")
+            .pkce_verifier(v.as_str())
+            .param("prompt", "login")
+            .build()
+            .unwrap();
+        assert_eq!(
+            req.url,
+            format!(
+                "https://auth-x.taxcom.example/core/connect/authorize?response_type=code&client_id=app+1\
+                 &redirect_url=https%3A%2F%2Fpos.example%2Fcb%3Fx%3D1&scope=api&state=st\
+                 &code_challenge={}&code_challenge_method=S256&prompt=login",
+                pkce_challenge(&v)
+            )
+        );
+        assert!(req.nonce.is_none());
+    }
+
+    #[test]
+    fn s256_matches_an_independent_implementation() {
+        // Expected value from Python: urlsafe_b64encode(sha256(verifier).digest()), unpadded.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "ngF5GsXcbwljx6u133FFr3Xht9xooA_DuaX_3QwODtc"
+        );
+    }
+
+    #[test]
+    fn random_values_are_fresh_and_long_enough() {
+        let a = client().authorization_url().build().unwrap();
+        let b = client().authorization_url().build().unwrap();
+        assert_ne!(a.state, b.state);
+        assert_eq!(a.pkce_verifier.as_ref().unwrap().secret().len(), 43);
+        assert!(check_verifier(a.pkce_verifier.unwrap().secret()).is_ok());
+    }
+
+    #[test]
+    fn bad_arguments() {
+        assert!(client().authorization_url().pkce_verifier("short").build().is_err());
+        assert!(client().authorization_url().state("").build().is_err());
+        assert!(client().authorization_url().scopes(["a b"]).build().is_err());
+        assert!(parse_callback("", "s").is_err());
+        assert!(parse_callback("code=1&state=s", "").is_err());
+        assert!(matches!(
+            parse_callback("code=1&code=2&state=s", "s"),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(parse_callback("code=1", "s"), Err(Error::StateMismatch)));
+        assert!(matches!(parse_callback("state=s", "s"), Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn callback_forms() {
+        for cb in [
+            "https://pos.example/cb?code=c%2B1&state=s",
+            "?code=c%2B1&state=s",
+            "code=c%2B1&state=s",
+            "/cb?code=c%2B1&state=s#frag",
+        ] {
+            assert_eq!(parse_callback(cb, "s").unwrap().secret(), "c+1", "{cb}");
+        }
+        let e = parse_callback("?error=access_denied&error_description=User+said+no&state=s", "s")
+            .unwrap_err();
+        let o = e.oauth().unwrap();
+        assert_eq!(o.description.as_deref(), Some("User said no"));
+        assert!(e.is_terminal());
+        assert!(matches!(
+            parse_callback("?error=access_denied&state=other", "s"),
+            Err(Error::StateMismatch)
+        ));
+    }
+}

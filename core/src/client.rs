@@ -1,0 +1,540 @@
+//! The client configuration, built once and checked at `build()`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::http::{Http, HttpSettings, ProxyConfig, TrustRoots};
+use crate::provider::{AuthMethod, BasicEncoding, Provider};
+use crate::secret::ClientSecret;
+
+/// Parameters that authgate itself sets; extra parameters may not override them.
+const RESERVED_TOKEN_PARAMS: &[&str] = &[
+    "grant_type",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "username",
+    "password",
+    "client_secret",
+];
+const RESERVED_AUTH_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// An OAuth 2.0 client for one authorization server. Cheap to clone (one shared,
+/// immutable configuration and one HTTP agent) and safe to share between threads.
+///
+/// ```
+/// use authgate::{Client, Provider};
+/// let client = Client::builder(Provider::GearCode)
+///     .base_url("https://auth.gearcode.example")
+///     .client_id("pos-42")
+///     .client_secret("s3cret")
+///     .redirect_uri("https://pos.example/callback")
+///     .build()?;
+/// assert_eq!(client.token_endpoint(), "https://auth.gearcode.example/oauth/token");
+/// # Ok::<(), authgate::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub provider: Provider,
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Url,
+    pub client_id: String,
+    pub client_secret: Option<ClientSecret>,
+    pub auth_method: AuthMethod,
+    pub basic_encoding: BasicEncoding,
+    pub scopes: Vec<String>,
+    pub authorization_params: Vec<(String, String)>,
+    pub token_params: Vec<(String, String)>,
+    pub redirect_uri: Option<String>,
+    pub redirect_param: String,
+    pub pkce: bool,
+    pub http: Http,
+}
+
+impl Client {
+    /// Starts a configuration from a preset ([`Provider::Generic`] for none).
+    pub fn builder(provider: Provider) -> ClientBuilder {
+        ClientBuilder::new(provider)
+    }
+
+    /// The preset this client was built from.
+    pub fn provider(&self) -> Provider {
+        self.inner.provider
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The token endpoint URL.
+    pub fn token_endpoint(&self) -> &str {
+        self.inner.token_endpoint.as_str()
+    }
+
+    /// The authorization endpoint URL, if the client has one.
+    pub fn authorization_endpoint(&self) -> Option<&str> {
+        self.inner.authorization_endpoint.as_ref().map(Url::as_str)
+    }
+
+    /// The client authentication method used at the token endpoint.
+    pub fn auth_method(&self) -> AuthMethod {
+        self.inner.auth_method
+    }
+
+    /// The default scopes.
+    pub fn scopes(&self) -> &[String] {
+        &self.inner.scopes
+    }
+
+    /// The configured redirect URI, if any.
+    pub fn redirect_uri(&self) -> Option<&str> {
+        self.inner.redirect_uri.as_deref()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("provider", &i.provider)
+            .field("authorization_endpoint", &self.authorization_endpoint())
+            .field("token_endpoint", &self.token_endpoint())
+            .field("client_id", &i.client_id)
+            .field("client_secret", &i.client_secret)
+            .field("auth_method", &i.auth_method)
+            .field("basic_encoding", &i.basic_encoding)
+            .field("scopes", &i.scopes)
+            .field("redirect_uri", &i.redirect_uri)
+            .field("pkce", &i.pkce)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`]. Every setter overrides the preset; `build()` checks the whole
+/// configuration and reports the first problem as [`Error::Config`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    provider: Provider,
+    base_url: Option<String>,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<ClientSecret>,
+    auth_method: AuthMethod,
+    basic_encoding: BasicEncoding,
+    scopes: Vec<String>,
+    authorization_params: Vec<(String, String)>,
+    token_params: Vec<(String, String)>,
+    redirect_uri: Option<String>,
+    redirect_param: String,
+    pkce: bool,
+    allow_insecure_http: bool,
+    http: HttpSettings,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Starts from a preset; the same as [`Client::builder`].
+    pub fn new(provider: Provider) -> ClientBuilder {
+        ClientBuilder {
+            provider,
+            base_url: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            client_id: None,
+            client_secret: None,
+            auth_method: provider.auth_method(),
+            basic_encoding: provider.basic_encoding(),
+            scopes: provider.scopes().iter().map(|s| s.to_string()).collect(),
+            authorization_params: Vec::new(),
+            token_params: Vec::new(),
+            redirect_uri: None,
+            redirect_param: "redirect_uri".to_owned(),
+            pkce: true,
+            allow_insecure_http: false,
+            http: HttpSettings::default(),
+        }
+    }
+
+    /// The server's base URL; the preset's paths are appended to it for the endpoints not
+    /// set explicitly. Defaults to none.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The authorization endpoint. Defaults to `base_url` + the preset's path.
+    pub fn authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.authorization_endpoint = Some(url.into());
+        self
+    }
+
+    /// The token endpoint (it may be on another host, as with Taxcom). Defaults to
+    /// `base_url` + the preset's path.
+    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.token_endpoint = Some(url.into());
+        self
+    }
+
+    /// The client id. Required.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// The client secret. Defaults to none (a public client).
+    pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
+        self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// How the client authenticates at the token endpoint. Defaults to the preset's.
+    pub fn auth_method(mut self, method: AuthMethod) -> Self {
+        self.auth_method = method;
+        self
+    }
+
+    /// How Basic credentials are encoded. Defaults to the preset's (form-encoded, raw for CUBA).
+    pub fn basic_encoding(mut self, encoding: BasicEncoding) -> Self {
+        self.basic_encoding = encoding;
+        self
+    }
+
+    /// Replaces the default scopes. Defaults to the preset's.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a parameter to every authorization URL. Defaults to none.
+    pub fn authorization_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.authorization_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a parameter to every token request (GearCode's `resource_id`). Defaults to
+    /// none, except GearCode's `resource_id` = client id.
+    pub fn token_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.token_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// The redirect URI registered for this client. Defaults to none.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// The name of the redirect parameter in the authorization URL (Taxcom's document says
+    /// `redirect_url`). The token request always uses `redirect_uri`. Defaults to `redirect_uri`.
+    pub fn redirect_param(mut self, name: impl Into<String>) -> Self {
+        self.redirect_param = name.into();
+        self
+    }
+
+    /// Whether authorization URLs carry a PKCE challenge (S256). Defaults to true.
+    pub fn pkce(mut self, enabled: bool) -> Self {
+        self.pkce = enabled;
+        self
+    }
+
+    /// Allows plain `http://` endpoints on hosts other than loopback (a CUBA server in a
+    /// LAN). Credentials then cross the network in clear text. Defaults to false.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The time allowed to open a connection. Defaults to 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for a whole request, from connecting to the last byte. Defaults to 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted. Defaults to 256 KiB.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.http.max_response_bytes = bytes;
+        self
+    }
+
+    /// Where the proxy comes from. Defaults to [`ProxyConfig::FromEnv`].
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Which certificate authorities to trust. Defaults to [`TrustRoots::Bundled`].
+    pub fn trust_roots(mut self, roots: TrustRoots) -> Self {
+        self.http.trust_roots = roots;
+        self
+    }
+
+    /// Trust only the certificates in this PEM file; the same as
+    /// `trust_roots(TrustRoots::CaFile(path))`.
+    pub fn ca_file(self, path: impl Into<PathBuf>) -> Self {
+        self.trust_roots(TrustRoots::CaFile(path.into()))
+    }
+
+    /// The User-Agent header. Defaults to `authgate/<version>`.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.http.user_agent = agent.into();
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let p = self.provider;
+        let client_id = match self.client_id {
+            Some(id) if !id.trim().is_empty() => id,
+            _ => return Err(Error::Config("client_id is required".into())),
+        };
+        let base = self.base_url.as_deref();
+        let token_endpoint = match (&self.token_endpoint, base) {
+            (Some(t), _) => t.clone(),
+            (None, Some(b)) => join(b, p.token_path()),
+            (None, None) => {
+                return Err(Error::Config(
+                    "token_endpoint (or base_url) is required".into(),
+                ))
+            }
+        };
+        let authorization_endpoint = match (&self.authorization_endpoint, base) {
+            (Some(a), _) => Some(a.clone()),
+            (None, Some(b)) => p.authorization_path().map(|path| join(b, path)),
+            (None, None) => None,
+        };
+        let token_endpoint =
+            check_endpoint("token_endpoint", &token_endpoint, self.allow_insecure_http)?;
+        let authorization_endpoint = authorization_endpoint
+            .map(|a| check_endpoint("authorization_endpoint", &a, self.allow_insecure_http))
+            .transpose()?;
+
+        if self.client_secret.as_ref().is_some_and(|s| s.secret().is_empty()) {
+            return Err(Error::Config("client_secret is empty".into()));
+        }
+        match self.auth_method {
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+                if self.client_secret.is_none() =>
+            {
+                return Err(Error::Config(format!(
+                    "{} needs a client_secret (or use auth method none for a public client)",
+                    auth_method_name(self.auth_method)
+                )));
+            }
+            AuthMethod::ClientSecretBasic
+                if self.basic_encoding == BasicEncoding::Raw && client_id.contains(':') =>
+            {
+                return Err(Error::Config(
+                    "a client_id containing ':' cannot be sent in raw Basic credentials; use form-encoded Basic".into(),
+                ));
+            }
+            _ => {}
+        }
+        if self.redirect_param.trim().is_empty() {
+            return Err(Error::Config("redirect_param is empty".into()));
+        }
+        if self.scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
+            return Err(Error::Config(
+                "each scope must be one non-empty word without spaces".into(),
+            ));
+        }
+        check_params("token_param", &self.token_params, RESERVED_TOKEN_PARAMS)?;
+        check_params(
+            "authorization_param",
+            &self.authorization_params,
+            RESERVED_AUTH_PARAMS,
+        )?;
+        if self.http.timeout.is_zero() || self.http.connect_timeout.is_zero() {
+            return Err(Error::Config("timeouts must be greater than zero".into()));
+        }
+        if self.http.max_response_bytes == 0 {
+            return Err(Error::Config("max_response_bytes must be greater than zero".into()));
+        }
+
+        let mut token_params = self.token_params;
+        if p == Provider::GearCode && !token_params.iter().any(|(k, _)| k == "resource_id") {
+            token_params.push(("resource_id".into(), client_id.clone()));
+        }
+        let http = Http::new(&self.http)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                provider: p,
+                authorization_endpoint,
+                token_endpoint,
+                client_id,
+                client_secret: self.client_secret,
+                auth_method: self.auth_method,
+                basic_encoding: self.basic_encoding,
+                scopes: self.scopes,
+                authorization_params: self.authorization_params,
+                token_params,
+                redirect_uri: self.redirect_uri,
+                redirect_param: self.redirect_param,
+                pkce: self.pkce,
+                http,
+            }),
+        })
+    }
+}
+
+pub(crate) fn auth_method_name(m: AuthMethod) -> &'static str {
+    match m {
+        AuthMethod::ClientSecretBasic => "client_secret_basic",
+        AuthMethod::ClientSecretPost => "client_secret_post",
+        AuthMethod::None => "none",
+    }
+}
+
+fn join(base: &str, path: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path)
+}
+
+fn check_params(what: &str, params: &[(String, String)], reserved: &[&str]) -> Result<()> {
+    for (k, _) in params {
+        if k.is_empty() {
+            return Err(Error::Config(format!("{what} with an empty name")));
+        }
+        if reserved.contains(&k.as_str()) {
+            return Err(Error::Config(format!(
+                "{what} `{k}` is set by authgate itself and cannot be overridden"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the URL's host is a loopback address, where plain HTTP is acceptable.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn check_endpoint(what: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::Config(format!("{what} is not a valid URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "{what} uses plain http:// on a non-loopback host; use https:// or opt in with allow_insecure_http"
+            )))
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "{what} has the unsupported scheme `{other}`"
+            )))
+        }
+    }
+    if url.fragment().is_some() {
+        return Err(Error::Config(format!("{what} must not have a fragment")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "{what} must not carry credentials in the URL"
+        )));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(r: Result<Client>) -> String {
+        r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_or_opt_in() {
+        let b = || {
+            Client::builder(Provider::Cuba)
+                .client_id("client")
+                .client_secret("secret")
+        };
+        assert!(msg(b().base_url("http://cuba.lan:8080").build()).contains("allow_insecure_http"));
+        assert!(b().base_url("http://cuba.lan:8080").allow_insecure_http(true).build().is_ok());
+        assert!(b().base_url("http://127.0.0.1:8080").build().is_ok());
+        assert!(b().base_url("http://[::1]:8080").build().is_ok());
+        assert!(b().base_url("http://localhost:8080").build().is_ok());
+        assert!(msg(b().base_url("ftp://x").build()).contains("scheme"));
+    }
+
+    #[test]
+    fn presets_fill_endpoints_and_gearcode_resource_id() {
+        let c = Client::builder(Provider::GearCode)
+            .base_url("https://gc.example/")
+            .client_id("cid")
+            .client_secret("s")
+            .build()
+            .unwrap();
+        assert_eq!(c.authorization_endpoint(), Some("https://gc.example/oauth/authorize"));
+        assert_eq!(c.token_endpoint(), "https://gc.example/oauth/token");
+        assert!(c.inner.token_params.contains(&("resource_id".into(), "cid".into())));
+        let t = Client::builder(Provider::Taxcom)
+            .authorization_endpoint("https://auth-ofd.taxcom.ru/core/connect/authorize")
+            .token_endpoint("https://ofd.taxcom.ru/core/connect/token")
+            .client_id("id")
+            .client_secret("s")
+            .build()
+            .unwrap();
+        assert_eq!(t.scopes(), ["api"]);
+        assert_eq!(t.auth_method(), AuthMethod::ClientSecretBasic);
+    }
+
+    #[test]
+    fn configuration_mistakes_are_named() {
+        assert!(msg(Client::builder(Provider::Generic).build()).contains("client_id"));
+        let b = || Client::builder(Provider::Generic).client_id("x").base_url("https://a.example");
+        assert!(msg(b().build()).contains("client_secret"));
+        assert!(msg(b().client_secret("s").token_param("grant_type", "x").build())
+            .contains("grant_type"));
+        assert!(msg(b().client_secret("").build()).contains("empty"));
+        assert!(msg(b().client_secret("s").timeout(Duration::ZERO).build()).contains("timeouts"));
+        assert!(b().auth_method(AuthMethod::None).build().is_ok());
+        let debug = format!("{:?}", b().client_secret("hunter22").build().unwrap());
+        assert!(!debug.contains("hunter22"), "{debug}");
+    }
+}

@@ -1,0 +1,328 @@
+//! The one error type, its stable numeric codes, and the terminal / transient split.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Everything that can go wrong, each variant a cause a caller can act on.
+///
+/// No variant's `Display` or `Debug` output contains a secret, token, password or code:
+/// server-supplied text is scrubbed of every secret the request carried, and response
+/// bodies appear only as a short excerpt with JSON values removed.
+///
+/// ```
+/// use authgate::{Client, Error, ErrorCode, Provider};
+/// let err = Client::builder(Provider::Generic).build().unwrap_err();
+/// assert!(matches!(err, Error::Config(_)));
+/// assert_eq!(err.code(), ErrorCode::Config);
+/// assert!(err.is_terminal());
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client configuration is incomplete or inconsistent. Fix the code or the settings.
+    Config(String),
+    /// An argument passed to a call is invalid (empty, malformed, out of range).
+    InvalidArgument(String),
+    /// The authorization server answered with an OAuth error (RFC 6749 §5.2), or the
+    /// redirect carried one (§4.1.2.1).
+    OAuth(Box<OAuthError>),
+    /// The `state` in the redirect is missing or differs from the one sent: a possible CSRF.
+    StateMismatch,
+    /// The server answered with something that is not a usable OAuth answer: an HTML proxy
+    /// page, invalid JSON, an unexpected status or content type, a redirect.
+    UnexpectedResponse(Box<UnexpectedResponse>),
+    /// The request did not get through: DNS, connect, TLS, proxy or I/O.
+    Transport {
+        /// Which stage failed.
+        kind: TransportKind,
+        /// What happened, without secrets.
+        message: String,
+    },
+    /// The connect timeout or the overall timeout elapsed.
+    Timeout(String),
+    /// The response body exceeded the configured cap ([`crate::ClientBuilder::max_response_bytes`]).
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: u64,
+    },
+}
+
+/// The fields of an OAuth error answer (RFC 6749 §5.2), plus what HTTP said around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// The `error` code, e.g. `invalid_grant`.
+    pub error: String,
+    /// `error_description`, scrubbed of secrets, if the server sent one.
+    pub description: Option<String>,
+    /// `error_uri`, if the server sent one.
+    pub uri: Option<String>,
+    /// The HTTP status; `None` when the error came in the redirect rather than a response.
+    pub status: Option<u16>,
+    /// The `WWW-Authenticate` header of a 401 answer.
+    pub www_authenticate: Option<String>,
+    /// `Retry-After`, in seconds, when the server sent one.
+    pub retry_after: Option<u64>,
+}
+
+/// A server answer that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnexpectedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// What was wrong with it, e.g. "not JSON" or "redirect not followed".
+    pub reason: String,
+    /// A short, redacted excerpt of the body (HTML tags stripped, JSON values removed).
+    pub excerpt: String,
+    /// `Retry-After`, in seconds, when the server sent one.
+    pub retry_after: Option<u64>,
+}
+
+/// The stage at which a transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection could not be opened (refused, unreachable).
+    Connect,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The proxy could not be used.
+    Proxy,
+    /// Reading or writing failed mid-way (connection reset, truncated answer).
+    Io,
+}
+
+/// Stable numeric error codes, shared by the C ABI (`authgate_result`) and the Python
+/// package. Numbers are grouped by cause and never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// An argument is invalid.
+    InvalidArgument = 100,
+    /// The configuration is invalid.
+    Config = 101,
+    /// Transport failure of an unspecified stage.
+    Transport = 200,
+    /// DNS failure.
+    Dns = 201,
+    /// Connection failure.
+    Connect = 202,
+    /// TLS failure.
+    Tls = 203,
+    /// Timeout.
+    Timeout = 204,
+    /// Body over the cap.
+    BodyTooLarge = 205,
+    /// Proxy failure.
+    Proxy = 206,
+    /// I/O failure mid-request.
+    Io = 207,
+    /// An OAuth error other than the ones below.
+    OAuth = 300,
+    /// `invalid_grant`: the code, refresh token or credentials are no longer valid.
+    InvalidGrant = 301,
+    /// `invalid_client`: the client registration or its credentials are wrong.
+    InvalidClient = 302,
+    /// `invalid_request`.
+    InvalidRequest = 303,
+    /// `unauthorized_client`.
+    UnauthorizedClient = 304,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType = 305,
+    /// `invalid_scope`.
+    InvalidScope = 306,
+    /// `access_denied`: the user declined.
+    AccessDenied = 307,
+    /// The `state` check failed.
+    StateMismatch = 320,
+    /// An answer that is not a usable OAuth answer.
+    UnexpectedResponse = 400,
+}
+
+impl ErrorCode {
+    /// The code's number, as the C ABI returns it.
+    pub fn as_u32(self) -> u32 {
+        self as u32
+    }
+
+    /// A short static name, e.g. `"invalid_grant"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::Config => "config",
+            ErrorCode::Transport => "transport",
+            ErrorCode::Dns => "dns",
+            ErrorCode::Connect => "connect",
+            ErrorCode::Tls => "tls",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::Proxy => "proxy",
+            ErrorCode::Io => "io",
+            ErrorCode::OAuth => "oauth",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::StateMismatch => "state_mismatch",
+            ErrorCode::UnexpectedResponse => "unexpected_response",
+        }
+    }
+}
+
+impl Error {
+    /// The stable numeric code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Config(_) => ErrorCode::Config,
+            Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::OAuth(e) => match e.error.as_str() {
+                "invalid_grant" => ErrorCode::InvalidGrant,
+                "invalid_client" | "unauthorized" => ErrorCode::InvalidClient,
+                "invalid_request" => ErrorCode::InvalidRequest,
+                "unauthorized_client" => ErrorCode::UnauthorizedClient,
+                "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+                "invalid_scope" => ErrorCode::InvalidScope,
+                "access_denied" => ErrorCode::AccessDenied,
+                _ => ErrorCode::OAuth,
+            },
+            Error::StateMismatch => ErrorCode::StateMismatch,
+            Error::UnexpectedResponse(_) => ErrorCode::UnexpectedResponse,
+            Error::Transport { kind, .. } => match kind {
+                TransportKind::Dns => ErrorCode::Dns,
+                TransportKind::Connect => ErrorCode::Connect,
+                TransportKind::Tls => ErrorCode::Tls,
+                TransportKind::Proxy => ErrorCode::Proxy,
+                TransportKind::Io => ErrorCode::Io,
+            },
+            Error::Timeout(_) => ErrorCode::Timeout,
+            Error::BodyTooLarge { .. } => ErrorCode::BodyTooLarge,
+        }
+    }
+
+    /// True when retrying cannot help: the user must sign in again (`invalid_grant`,
+    /// `access_denied`) or the registration or configuration must be fixed
+    /// (`invalid_client`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`,
+    /// a configuration error).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.code(),
+            ErrorCode::InvalidGrant
+                | ErrorCode::InvalidClient
+                | ErrorCode::UnauthorizedClient
+                | ErrorCode::UnsupportedGrantType
+                | ErrorCode::InvalidScope
+                | ErrorCode::AccessDenied
+                | ErrorCode::Config
+        )
+    }
+
+    /// True when the same call may succeed later: network failures, timeouts, 5xx, 429 and
+    /// 408 answers, and the OAuth errors `server_error` and `temporarily_unavailable`.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => *kind != TransportKind::Tls,
+            Error::Timeout(_) => true,
+            Error::UnexpectedResponse(r) => {
+                r.status >= 500 || r.status == 429 || r.status == 408
+            }
+            Error::OAuth(e) => {
+                matches!(
+                    e.error.as_str(),
+                    "server_error" | "temporarily_unavailable" | "slow_down"
+                ) || e.status.is_some_and(|s| s >= 500 || s == 429)
+            }
+            _ => false,
+        }
+    }
+
+    /// How long the server asked the caller to wait (`Retry-After` in seconds), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::OAuth(e) => e.retry_after,
+            Error::UnexpectedResponse(r) => r.retry_after,
+            _ => None,
+        }
+        .map(Duration::from_secs)
+    }
+
+    /// The OAuth error fields, when the server sent them.
+    pub fn oauth(&self) -> Option<&OAuthError> {
+        match self {
+            Error::OAuth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer that caused this error, if there was an answer.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::OAuth(e) => e.status,
+            Error::UnexpectedResponse(r) => Some(r.status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(m) => write!(f, "configuration error: {m}"),
+            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            Error::OAuth(e) => {
+                match e.status {
+                    Some(s) => write!(f, "authorization server error (HTTP {s}): {}", e.error)?,
+                    None => write!(f, "authorization denied by the server: {}", e.error)?,
+                }
+                if let Some(d) = &e.description {
+                    write!(f, ": {d}")?;
+                }
+                if let Some(w) = &e.www_authenticate {
+                    write!(f, " (WWW-Authenticate: {w})")?;
+                }
+                Ok(())
+            }
+            Error::StateMismatch => f.write_str(
+                "the state in the redirect is missing or does not match the one sent (possible CSRF)",
+            ),
+            Error::UnexpectedResponse(r) => {
+                write!(f, "unexpected answer (HTTP {}", r.status)?;
+                if let Some(ct) = &r.content_type {
+                    write!(f, ", {ct}")?;
+                }
+                write!(f, "): {}", r.reason)?;
+                if !r.excerpt.is_empty() {
+                    write!(f, ": \"{}\"", r.excerpt)?;
+                }
+                Ok(())
+            }
+            Error::Transport { kind, message } => {
+                let stage = match kind {
+                    TransportKind::Dns => "DNS lookup failed",
+                    TransportKind::Connect => "connection failed",
+                    TransportKind::Tls => "TLS failed",
+                    TransportKind::Proxy => "proxy failed",
+                    TransportKind::Io => "I/O failed",
+                };
+                write!(f, "{stage}: {message}")
+            }
+            Error::Timeout(m) => write!(f, "timed out: {m}"),
+            Error::BodyTooLarge { limit } => {
+                write!(f, "response body larger than the {limit}-byte cap")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for `Result<T, authgate::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

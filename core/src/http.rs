@@ -1,0 +1,215 @@
+//! The HTTP layer: one ureq agent per client, reused across calls (keep-alive), with
+//! finite timeouts, a body cap and no redirects.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, TransportKind};
+
+/// Where the proxy for outgoing requests comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProxyConfig {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` from the environment.
+    #[default]
+    FromEnv,
+    /// No proxy at all, whatever the environment says.
+    Disabled,
+    /// This proxy, e.g. `http://user:pass@proxy.lan:3128` or `socks5://…`.
+    Url(String),
+}
+
+/// Which certificate authorities HTTPS connections trust.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TrustRoots {
+    /// Mozilla's root certificates, bundled in the library: the same on every machine.
+    #[default]
+    Bundled,
+    /// The operating system's trust store and verifier (Windows, macOS, the Linux CA
+    /// bundle): what a corporate TLS proxy's or a national root CA is installed into.
+    System,
+    /// Only the certificates in this PEM file.
+    CaFile(PathBuf),
+}
+
+/// Settings of the HTTP layer, part of the client configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_response_bytes: u64,
+    pub proxy: ProxyConfig,
+    pub trust_roots: TrustRoots,
+    pub user_agent: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 256 * 1024,
+            proxy: ProxyConfig::FromEnv,
+            trust_roots: TrustRoots::Bundled,
+            user_agent: concat!("authgate/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// An answer, read whole (up to the cap).
+#[derive(Debug)]
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub www_authenticate: Option<String>,
+    pub retry_after: Option<u64>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    max_response_bytes: u64,
+}
+
+impl Http {
+    pub(crate) fn new(s: &HttpSettings) -> Result<Http, Error> {
+        let proxy = match &s.proxy {
+            ProxyConfig::FromEnv => ureq::Proxy::try_from_env(),
+            ProxyConfig::Disabled => None,
+            ProxyConfig::Url(u) => Some(
+                ureq::Proxy::new(u)
+                    .map_err(|_| Error::Config("the proxy URL is not valid".into()))?,
+            ),
+        };
+        let roots = match &s.trust_roots {
+            TrustRoots::Bundled => ureq::tls::RootCerts::WebPki,
+            TrustRoots::System => ureq::tls::RootCerts::PlatformVerifier,
+            TrustRoots::CaFile(path) => load_ca_file(path)?,
+        };
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // A token endpoint that redirects is misconfigured or hijacked: following it
+            // would send the code and the client credentials somewhere else.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(s.connect_timeout))
+            .timeout_global(Some(s.timeout))
+            .user_agent(s.user_agent.as_str())
+            .accept("application/json")
+            .proxy(proxy)
+            .tls_config(tls)
+            .build();
+        Ok(Http {
+            agent: config.into(),
+            max_response_bytes: s.max_response_bytes,
+        })
+    }
+
+    /// POSTs a form. `headers` are extra request headers (e.g. `Authorization`).
+    pub(crate) fn post_form(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<HttpResponse, Error> {
+        let mut req = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(req.send(body))
+    }
+
+    fn read(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<HttpResponse, Error> {
+        let resp = sent.map_err(transport_error)?;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let status = resp.status().as_u16();
+        let content_type = header("content-type");
+        let www_authenticate = header("www-authenticate");
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let location = header("location");
+        let body = resp
+            .into_body()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+            .map_err(transport_error)?;
+        Ok(HttpResponse {
+            status,
+            content_type,
+            www_authenticate,
+            retry_after,
+            location,
+            body,
+        })
+    }
+}
+
+fn load_ca_file(path: &PathBuf) -> Result<ureq::tls::RootCerts, Error> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::Config(format!("cannot read the CA file {}: {e}", path.display()))
+    })?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "the CA file {} is not valid PEM: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::Config(format!(
+            "the CA file {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+fn transport_error(e: ureq::Error) -> Error {
+    use ureq::Error as U;
+    let t = |kind, message: String| Error::Transport { kind, message };
+    match e {
+        U::Timeout(which) => Error::Timeout(format!("{which}")),
+        U::HostNotFound => t(TransportKind::Dns, "host not found".into()),
+        U::ConnectionFailed => t(TransportKind::Connect, "could not connect".into()),
+        U::BodyExceedsLimit(limit) => Error::BodyTooLarge { limit },
+        U::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => t(TransportKind::Connect, io.to_string()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout(io.to_string()),
+            io::ErrorKind::UnexpectedEof => t(
+                TransportKind::Io,
+                "the connection closed before the answer was complete".into(),
+            ),
+            _ => t(TransportKind::Io, io.to_string()),
+        },
+        U::Tls(m) => t(TransportKind::Tls, m.to_owned()),
+        U::Pem(e) => t(TransportKind::Tls, e.to_string()),
+        U::Rustls(e) => t(TransportKind::Tls, e.to_string()),
+        U::InvalidProxyUrl => t(TransportKind::Proxy, "invalid proxy URL".into()),
+        U::ConnectProxyFailed(m) => t(TransportKind::Proxy, m),
+        U::BadUri(m) => Error::InvalidArgument(format!("bad URL: {m}")),
+        U::RequireHttpsOnly(m) => Error::Config(m),
+        U::Protocol(p) => t(TransportKind::Io, format!("malformed HTTP answer: {p}")),
+        other => t(TransportKind::Io, other.to_string()),
+    }
+}

@@ -1,0 +1,106 @@
+//! # authgate
+//!
+//! An embeddable OAuth 2.0 client that speaks the dialects of real providers, for software
+//! that signs in to provider APIs: cash-register front ends, scripts and services. The same
+//! core serves Rust, C (the `ffi/` crate) and Python (the `python/` crate).
+//!
+//! ## Contents
+//! - [`Client`] and [`ClientBuilder`]: one immutable configuration per authorization server,
+//!   started from a [`Provider`] preset (Taxcom, Kontur.Extern, GearCode, CUBA or generic).
+//! - [`Client::authorization_url`] → [`AuthorizationRequest`] (URL, `state`, `nonce`, PKCE
+//!   verifier), and [`parse_callback`] to read the redirect back (RFC 6749 §4.1, RFC 7636).
+//! - The grants: [`Client::exchange_code`], [`Client::refresh`], [`Client::password`],
+//!   [`Client::client_credentials`], each a [`TokenRequest`] finished by `.send()`.
+//! - [`TokenSet`]: the answer, parsed leniently where servers are sloppy (string
+//!   `expires_in`, lower-case `bearer`) and strictly where it matters (an `error` in a 200
+//!   answer is an error); every leniency is logged and kept in [`TokenSet::warnings`].
+//! - [`Error`]: one error type with a stable [`ErrorCode`], `is_terminal()` and `is_transient()`.
+//!
+//! ## The authorization code flow
+//! ```no_run
+//! use authgate::{Client, Provider};
+//! let client = Client::builder(Provider::GearCode)
+//!     .base_url("https://auth.gearcode.example")
+//!     .client_id("pos-42")
+//!     .client_secret("s3cret")
+//!     .redirect_uri("https://pos.example/callback")
+//!     .build()?;
+//! let request = client.authorization_url().build()?;
+//! println!("open {}", request.url);
+//! # let callback = "https://pos.example/callback?code=x&state=y";
+//! // … the browser comes back to https://pos.example/callback?code=…&state=… …
+//! let code = request.parse_callback(callback)?;
+//! let tokens = client
+//!     .exchange_code(code)
+//!     .pkce_verifier(request.pkce_verifier.clone().unwrap())
+//!     .send()?;
+//! // GearCode rotates refresh tokens: store `fresh` before using it.
+//! let fresh = client.refresh(tokens.refresh_token().unwrap()).send()?;
+//! # Ok::<(), authgate::Error>(())
+//! ```
+//!
+//! ## The password grant (CUBA)
+//! ```no_run
+//! use authgate::{Client, Provider};
+//! let client = Client::builder(Provider::Cuba)
+//!     .base_url("http://cuba.lan:8080")
+//!     .allow_insecure_http(true) // a LAN server without TLS: an explicit opt-in
+//!     .client_id("client")
+//!     .client_secret("secret")
+//!     .build()?;
+//! let tokens = client.password("кассир", "p&s=w+o%rd 1").send()?;
+//! let header = tokens.authorization_header(); // "Bearer …"
+//! # Ok::<(), authgate::Error>(())
+//! ```
+//!
+//! ## Security
+//! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
+//!   [`Password`], [`IdToken`], [`PkceVerifier`]) print `[redacted]`, are wiped on drop
+//!   and are read only through `.secret()`. Error messages never carry them: server text is
+//!   scrubbed of every secret the request sent, and bodies appear only as short excerpts
+//!   without JSON values.
+//! - `state` is compared in constant time; PKCE (S256) is on by default.
+//! - Plain `http://` is refused except on loopback, unless
+//!   [`ClientBuilder::allow_insecure_http`] opts in.
+//! - Token requests never follow redirects, and the client authentication style is never
+//!   guessed: a failed first try could burn a one-time code.
+//! - Every request has a connect timeout and an overall timeout, and bodies are capped.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod authorize;
+mod client;
+mod error;
+mod http;
+mod provider;
+mod redact;
+mod secret;
+mod token;
+mod token_set;
+
+pub use authorize::{parse_callback, AuthorizationRequest, AuthorizationUrlBuilder};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, ErrorCode, OAuthError, Result, TransportKind, UnexpectedResponse};
+pub use http::{ProxyConfig, TrustRoots};
+pub use provider::{AuthMethod, BasicEncoding, Provider};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, Password, PkceVerifier, RefreshToken,
+};
+pub use token::TokenRequest;
+pub use token_set::TokenSet;
+
+/// The library version, from Cargo.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<crate::Client>();
+        assert_send_sync::<crate::TokenSet>();
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::AuthorizationRequest>();
+    }
+}

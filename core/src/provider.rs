@@ -1,0 +1,143 @@
+//! Provider presets: pre-filled configurations for the servers described in PROVIDERS.md.
+
+/// A provider preset. A preset only pre-fills [`crate::ClientBuilder`]; every option stays
+/// overridable.
+///
+/// | preset | paths under `base_url` | client auth | other defaults |
+/// |---|---|---|---|
+/// | `Generic` | `/authorize`, `/token` | `client_secret_basic` (form-encoded) | — |
+/// | `Taxcom` | `/core/connect/authorize`, `/core/connect/token` | `client_secret_basic` | scope `api`; no refresh token |
+/// | `KonturExtern` | `/connect/authorize`, `/connect/token` | `client_secret_post` | scopes `openid extern.api`; nonce |
+/// | `GearCode` | `/oauth/authorize`, `/oauth/token` | `client_secret_post` | `resource_id` = client id on every token request |
+/// | `Cuba` | — , `/app/rest/v2/oauth/token` | `client_secret_basic`, raw | password grant; plain HTTP in a LAN needs [`crate::ClientBuilder::allow_insecure_http`] |
+///
+/// Taxcom's token endpoint lives on another host (`auth-<server>.taxcom.ru` authorizes,
+/// `<server>.taxcom.ru` issues tokens): set both endpoints explicitly for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Plain RFC 6749 with no provider quirks.
+    Generic = 0,
+    /// Taxcom's cash-register API (IdentityServer).
+    Taxcom = 1,
+    /// Kontur.Extern (OpenID Connect).
+    KonturExtern = 2,
+    /// GearCode GC.AUTH.
+    GearCode = 3,
+    /// The CUBA platform's REST API (Spring Security OAuth2).
+    Cuba = 4,
+}
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+///
+/// Always explicit: authgate never tries one style and retries with another, because a
+/// failed first try can burn a one-time code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum AuthMethod {
+    /// `Authorization: Basic base64(id:secret)`.
+    ClientSecretBasic = 0,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost = 1,
+    /// A public client: only `client_id` in the body.
+    None = 2,
+}
+
+/// How the id and secret are encoded inside HTTP Basic credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum BasicEncoding {
+    /// RFC 6749 §2.3.1: form-encode id and secret, then base64 `id:secret`.
+    FormUrlEncoded = 0,
+    /// base64 of the raw `id:secret`, as Spring-based servers (CUBA) expect: they do not
+    /// URL-decode the parts.
+    Raw = 1,
+}
+
+impl Provider {
+    /// Every preset, in numeric order.
+    pub const ALL: [Provider; 5] = [
+        Provider::Generic,
+        Provider::Taxcom,
+        Provider::KonturExtern,
+        Provider::GearCode,
+        Provider::Cuba,
+    ];
+
+    /// The preset's short name, as used in JSON configuration and by the C and Python layers:
+    /// `generic`, `taxcom`, `kontur`, `gearcode`, `cuba`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Generic => "generic",
+            Provider::Taxcom => "taxcom",
+            Provider::KonturExtern => "kontur",
+            Provider::GearCode => "gearcode",
+            Provider::Cuba => "cuba",
+        }
+    }
+
+    /// The preset with that short name (case-insensitive; `kontur_extern` is accepted too).
+    ///
+    /// ```
+    /// assert_eq!(authgate::Provider::from_name("GearCode"), Some(authgate::Provider::GearCode));
+    /// ```
+    pub fn from_name(name: &str) -> Option<Provider> {
+        let n = name.to_ascii_lowercase().replace(['-', '.', ' '], "_");
+        match n.as_str() {
+            "generic" => Some(Provider::Generic),
+            "taxcom" => Some(Provider::Taxcom),
+            "kontur" | "kontur_extern" | "konturextern" => Some(Provider::KonturExtern),
+            "gearcode" | "gc_auth" => Some(Provider::GearCode),
+            "cuba" => Some(Provider::Cuba),
+            _ => None,
+        }
+    }
+
+    /// The preset with that number (the `#[repr(u32)]` value).
+    pub fn from_u32(n: u32) -> Option<Provider> {
+        Provider::ALL.get(n as usize).copied()
+    }
+
+    pub(crate) fn authorization_path(self) -> Option<&'static str> {
+        match self {
+            Provider::Generic => Some("/authorize"),
+            Provider::Taxcom => Some("/core/connect/authorize"),
+            Provider::KonturExtern => Some("/connect/authorize"),
+            Provider::GearCode => Some("/oauth/authorize"),
+            Provider::Cuba => None,
+        }
+    }
+
+    pub(crate) fn token_path(self) -> &'static str {
+        match self {
+            Provider::Generic => "/token",
+            Provider::Taxcom => "/core/connect/token",
+            Provider::KonturExtern => "/connect/token",
+            Provider::GearCode => "/oauth/token",
+            Provider::Cuba => "/app/rest/v2/oauth/token",
+        }
+    }
+
+    pub(crate) fn auth_method(self) -> AuthMethod {
+        match self {
+            Provider::Generic | Provider::Taxcom | Provider::Cuba => AuthMethod::ClientSecretBasic,
+            Provider::KonturExtern | Provider::GearCode => AuthMethod::ClientSecretPost,
+        }
+    }
+
+    pub(crate) fn basic_encoding(self) -> BasicEncoding {
+        match self {
+            Provider::Cuba => BasicEncoding::Raw,
+            _ => BasicEncoding::FormUrlEncoded,
+        }
+    }
+
+    pub(crate) fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Provider::Taxcom => &["api"],
+            Provider::KonturExtern => &["openid", "extern.api"],
+            _ => &[],
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Keeping secrets out of error messages: scrubbing known values and excerpting bodies.
+
+/// The secrets one request carried, so that server text echoing them can be scrubbed.
+#[derive(Default)]
+pub(crate) struct Scrubber<'a> {
+    secrets: Vec<&'a str>,
+}
+
+impl<'a> Scrubber<'a> {
+    pub(crate) fn add(&mut self, secret: &'a str) {
+        // Very short values (e.g. "1") would mangle ordinary text and protect nothing.
+        if secret.len() >= 4 {
+            self.secrets.push(secret);
+        }
+    }
+
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(s) {
+                out = out.replace(s, "[redacted]");
+            }
+            // Servers sometimes echo a value form-encoded.
+            let encoded: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+            if encoded != *s && out.contains(&encoded) {
+                out = out.replace(&encoded, "[redacted]");
+            }
+        }
+        out
+    }
+}
+
+/// At most this many characters of a body appear in an error.
+const EXCERPT_CHARS: usize = 160;
+
+/// A short excerpt of a body that is safe to show: for JSON only the key names (values may
+/// be tokens), for anything else the visible text with HTML tags removed, whitespace
+/// collapsed and known secrets scrubbed.
+pub(crate) fn excerpt(body: &[u8], scrubber: &Scrubber<'_>) -> String {
+    let text = String::from_utf8_lossy(body);
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        return truncate(&format!("JSON object with keys: {}", keys.join(", ")));
+    }
+    let visible = strip_tags(&text);
+    truncate(&scrubber.scrub(&visible))
+}
+
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut in_tag = false;
+    let mut last_space = true;
+    // Bodies can be huge; looking at the first few kilobytes is enough for an excerpt.
+    for c in text.chars().take(8192) {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+    }
+    out.trim().to_owned()
+}
+
+fn truncate(text: &str) -> String {
+    if text.chars().count() <= EXCERPT_CHARS {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_reduced_to_text() {
+        let body = b"<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>";
+        assert_eq!(
+            excerpt(body, &Scrubber::default()),
+            "502 Bad Gateway Bad Gateway"
+        );
+    }
+
+    #[test]
+    fn json_values_never_appear() {
+        let body = br#"{"access_token":"tok-123456","note":"hi"}"#;
+        let e = excerpt(body, &Scrubber::default());
+        assert!(!e.contains("tok-123456"), "{e}");
+        assert!(e.contains("access_token"));
+    }
+
+    #[test]
+    fn known_secrets_are_scrubbed_also_when_form_encoded() {
+        let mut s = Scrubber::default();
+        s.add("p&ss word");
+        assert_eq!(s.scrub("bad p&ss word / p%26ss+word"), "bad [redacted] / [redacted]");
+    }
+
+    #[test]
+    fn long_text_is_truncated() {
+        let body = "x".repeat(10_000);
+        assert_eq!(excerpt(body.as_bytes(), &Scrubber::default()).chars().count(), EXCERPT_CHARS + 1);
+    }
+}

@@ -1,0 +1,397 @@
+//! The back channel: the four grants at the token endpoint (RFC 6749 §4.1.3, §4.3, §4.4, §6)
+//! and the classification of the answer.
+
+use std::time::SystemTime;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::error::{Error, OAuthError, Result, UnexpectedResponse};
+use crate::http::HttpResponse;
+use crate::provider::{AuthMethod, BasicEncoding};
+use crate::redact::{excerpt, Scrubber};
+use crate::secret::{AuthorizationCode, Password, PkceVerifier, RefreshToken};
+use crate::token_set::TokenSet;
+
+enum Grant {
+    AuthorizationCode(AuthorizationCode),
+    RefreshToken(RefreshToken),
+    Password(String, Password),
+    ClientCredentials,
+}
+
+/// One token request, built by [`Client::exchange_code`], [`Client::refresh`],
+/// [`Client::password`] or [`Client::client_credentials`] and sent with [`send`](Self::send).
+#[must_use = "call .send() to make the request"]
+pub struct TokenRequest<'a> {
+    client: &'a Client,
+    grant: Grant,
+    scopes: Option<Vec<String>>,
+    params: Vec<(String, String)>,
+    pkce_verifier: Option<PkceVerifier>,
+    redirect_uri: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type())
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Pass the PKCE
+    /// verifier of the authorization request.
+    ///
+    /// ```no_run
+    /// # use authgate::{Client, Provider};
+    /// # let client = Client::builder(Provider::GearCode).base_url("https://gc.example")
+    /// #     .client_id("id").client_secret("s").redirect_uri("https://pos.example/cb").build()?;
+    /// let req = client.authorization_url().build()?;
+    /// // … the user signs in; the browser comes back to the redirect URI …
+    /// # let callback = "";
+    /// let code = req.parse_callback(callback)?;
+    /// let tokens = client
+    ///     .exchange_code(code)
+    ///     .pkce_verifier(req.pkce_verifier.unwrap())
+    ///     .send()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn exchange_code(&self, code: impl Into<AuthorizationCode>) -> TokenRequest<'_> {
+        self.token_request(Grant::AuthorizationCode(code.into()))
+    }
+
+    /// Refreshes tokens (RFC 6749 §6). If the answer carries no new refresh token, the
+    /// returned token set keeps this one; if it does (rotation, as GearCode), the old one
+    /// is dead: store the new set before using it.
+    ///
+    /// ```no_run
+    /// # use authgate::{Client, Provider, TokenSet};
+    /// # let client = Client::builder(Provider::Cuba).base_url("http://127.0.0.1:8080")
+    /// #     .client_id("client").client_secret("secret").build()?;
+    /// # let tokens = TokenSet::parse(r#"{"access_token":"a","refresh_token":"r"}"#)?;
+    /// let fresh = client.refresh(tokens.refresh_token().unwrap()).send()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn refresh(&self, refresh_token: impl Into<RefreshToken>) -> TokenRequest<'_> {
+        self.token_request(Grant::RefreshToken(refresh_token.into()))
+    }
+
+    /// The resource owner password grant (RFC 6749 §4.3), as CUBA uses it. The form body
+    /// is encoded exactly, in UTF-8, whatever the login and password contain.
+    ///
+    /// ```no_run
+    /// # use authgate::{Client, Provider};
+    /// let client = Client::builder(Provider::Cuba)
+    ///     .base_url("http://127.0.0.1:8080")
+    ///     .client_id("client")
+    ///     .client_secret("secret")
+    ///     .build()?;
+    /// let tokens = client.password("кассир", "p&s=w+o%rd 1").send()?;
+    /// println!("expires in {:?} s", tokens.expires_in());
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn password(
+        &self,
+        username: impl Into<String>,
+        password: impl Into<Password>,
+    ) -> TokenRequest<'_> {
+        self.token_request(Grant::Password(username.into(), password.into()))
+    }
+
+    /// The client credentials grant (RFC 6749 §4.4): the client acting on its own behalf.
+    ///
+    /// ```no_run
+    /// # use authgate::{Client, Provider};
+    /// # let client = Client::builder(Provider::GearCode).base_url("https://gc.example")
+    /// #     .client_id("id").client_secret("s").build()?;
+    /// let tokens = client.client_credentials().scopes(["read"]).send()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn client_credentials(&self) -> TokenRequest<'_> {
+        self.token_request(Grant::ClientCredentials)
+    }
+
+    fn token_request(&self, grant: Grant) -> TokenRequest<'_> {
+        TokenRequest {
+            client: self,
+            grant,
+            scopes: None,
+            params: Vec::new(),
+            pkce_verifier: None,
+            redirect_uri: None,
+        }
+    }
+}
+
+impl TokenRequest<'_> {
+    /// Sends this scope with the request. By default the password and client credentials
+    /// grants send the client's default scopes, the other grants none.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a form parameter to this request only.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// The PKCE verifier of the authorization request (code grant only).
+    pub fn pkce_verifier(mut self, verifier: impl Into<PkceVerifier>) -> Self {
+        self.pkce_verifier = Some(verifier.into());
+        self
+    }
+
+    /// The redirect URI sent in the authorization request, if it differs from the client's
+    /// (code grant only).
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    fn grant_type(&self) -> &'static str {
+        match self.grant {
+            Grant::AuthorizationCode(_) => "authorization_code",
+            Grant::RefreshToken(_) => "refresh_token",
+            Grant::Password(..) => "password",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    /// The form body and headers, and the secrets they carry (for scrubbing).
+    fn encode(&self) -> Result<(String, Option<String>, Option<String>)> {
+        let inner = &self.client.inner;
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", self.grant_type());
+        match &self.grant {
+            Grant::AuthorizationCode(code) => {
+                if code.secret().is_empty() {
+                    return Err(Error::InvalidArgument("the authorization code is empty".into()));
+                }
+                form.append_pair("code", code.secret());
+                if let Some(r) = self.redirect_uri.as_ref().or(inner.redirect_uri.as_ref()) {
+                    form.append_pair("redirect_uri", r);
+                }
+                if let Some(v) = &self.pkce_verifier {
+                    form.append_pair("code_verifier", v.secret());
+                }
+            }
+            Grant::RefreshToken(rt) => {
+                if rt.secret().is_empty() {
+                    return Err(Error::InvalidArgument("the refresh token is empty".into()));
+                }
+                form.append_pair("refresh_token", rt.secret());
+            }
+            Grant::Password(user, password) => {
+                if user.is_empty() {
+                    return Err(Error::InvalidArgument("the username is empty".into()));
+                }
+                form.append_pair("username", user);
+                form.append_pair("password", password.secret());
+            }
+            Grant::ClientCredentials => {}
+        }
+        if self.pkce_verifier.is_some() && !matches!(self.grant, Grant::AuthorizationCode(_)) {
+            return Err(Error::InvalidArgument(
+                "a PKCE verifier belongs to the authorization code grant only".into(),
+            ));
+        }
+        let scope = self.requested_scope();
+        if self.scopes.is_some() || self.sends_default_scopes() {
+            if let Some(s) = &scope {
+                form.append_pair("scope", s);
+            }
+        }
+
+        let mut authorization = None;
+        match inner.auth_method {
+            AuthMethod::ClientSecretBasic => {
+                let secret = inner.client_secret.as_ref().map(|s| s.secret()).unwrap_or("");
+                let pair = match inner.basic_encoding {
+                    BasicEncoding::FormUrlEncoded => {
+                        format!("{}:{}", form_encode(&inner.client_id), form_encode(secret))
+                    }
+                    BasicEncoding::Raw => format!("{}:{}", inner.client_id, secret),
+                };
+                authorization = Some(format!("Basic {}", STANDARD.encode(pair)));
+            }
+            AuthMethod::ClientSecretPost => {
+                form.append_pair("client_id", &inner.client_id);
+                if let Some(s) = &inner.client_secret {
+                    form.append_pair("client_secret", s.secret());
+                }
+            }
+            AuthMethod::None => {
+                form.append_pair("client_id", &inner.client_id);
+            }
+        }
+        for (k, v) in inner.token_params.iter().chain(&self.params) {
+            form.append_pair(k, v);
+        }
+        Ok((form.finish(), authorization, scope))
+    }
+
+    fn sends_default_scopes(&self) -> bool {
+        matches!(self.grant, Grant::Password(..) | Grant::ClientCredentials)
+    }
+
+    /// The scope asked for, as one string: explicit scopes, or the client's defaults for
+    /// the grants that were asked with them (the code grant asked in the authorization URL).
+    fn requested_scope(&self) -> Option<String> {
+        let scopes = match (&self.scopes, &self.grant) {
+            (Some(s), _) => s.clone(),
+            (None, Grant::RefreshToken(_)) => return None,
+            (None, _) => self.client.inner.scopes.clone(),
+        };
+        (!scopes.is_empty()).then(|| scopes.join(" "))
+    }
+
+    /// Sends the request and parses the answer.
+    pub fn send(self) -> Result<TokenSet> {
+        if let Some(scopes) = &self.scopes {
+            if scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
+                return Err(Error::InvalidArgument(
+                    "each scope must be one non-empty word without spaces".into(),
+                ));
+            }
+        }
+        let inner = &self.client.inner;
+        let (body, authorization, scope) = self.encode()?;
+        let mut headers = Vec::new();
+        if let Some(a) = &authorization {
+            headers.push(("Authorization", a.as_str()));
+        }
+        log::debug!(
+            target: "authgate",
+            "POST {} grant_type={}",
+            inner.token_endpoint,
+            self.grant_type()
+        );
+        let resp = inner
+            .http
+            .post_form(inner.token_endpoint.as_str(), &headers, &body)?;
+
+        let mut scrubber = Scrubber::default();
+        if let Some(s) = &inner.client_secret {
+            scrubber.add(s.secret());
+        }
+        if let Some(v) = &self.pkce_verifier {
+            scrubber.add(v.secret());
+        }
+        let previous_refresh = match &self.grant {
+            Grant::AuthorizationCode(c) => {
+                scrubber.add(c.secret());
+                None
+            }
+            Grant::RefreshToken(rt) => {
+                scrubber.add(rt.secret());
+                Some(rt)
+            }
+            Grant::Password(_, p) => {
+                scrubber.add(p.secret());
+                None
+            }
+            Grant::ClientCredentials => None,
+        };
+        token_response(resp, &scrubber, scope.as_deref(), previous_refresh)
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Classifies a token endpoint answer: tokens, an OAuth error, or something unusable.
+fn token_response(
+    resp: HttpResponse,
+    scrubber: &Scrubber<'_>,
+    requested_scope: Option<&str>,
+    previous_refresh: Option<&RefreshToken>,
+) -> Result<TokenSet> {
+    let status = resp.status;
+    let unexpected = |reason: String| {
+        Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+            status,
+            content_type: resp.content_type.clone(),
+            reason,
+            excerpt: excerpt(&resp.body, scrubber),
+            retry_after: resp.retry_after,
+        }))
+    };
+    if (300..400).contains(&status) {
+        // The location may carry anything; show only where it points, not its query.
+        let target = resp
+            .location
+            .as_deref()
+            .map(|l| l.split(['?', '#']).next().unwrap_or(""))
+            .unwrap_or("nowhere");
+        return Err(unexpected(format!(
+            "the token endpoint redirected to {target}; token requests never follow redirects"
+        )));
+    }
+
+    let mime = resp
+        .content_type
+        .as_deref()
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let json_type = mime.ends_with("/json") || mime.ends_with("+json");
+    let object = match serde_json::from_slice::<Value>(&resp.body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    };
+
+    let Some(object) = object else {
+        let looks_html = {
+            let head = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)]).to_ascii_lowercase();
+            mime == "text/html" || head.contains("<html") || head.contains("<!doctype")
+        };
+        let reason = match (status, resp.body.is_empty(), looks_html) {
+            (_, true, _) => "empty body",
+            (200..=299, _, true) => "an HTML page instead of a JSON token answer",
+            (200..=299, _, false) => "a body that is not a JSON object",
+            (_, _, true) => "an HTTP error with an HTML page (a proxy or server error page)",
+            _ => "an HTTP error without an OAuth error body",
+        };
+        return Err(unexpected(reason.to_owned()));
+    };
+
+    if let Some(error) = object.get("error") {
+        let error = match error {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if (200..300).contains(&status) {
+            log::warn!(target: "authgate", "lenient token response: an HTTP {status} answer carries an OAuth error");
+        }
+        let text = |k: &str| object.get(k).and_then(Value::as_str).map(|s| scrubber.scrub(s));
+        return Err(Error::OAuth(Box::new(OAuthError {
+            error: scrubber.scrub(&error),
+            description: text("error_description"),
+            uri: text("error_uri"),
+            status: Some(status),
+            www_authenticate: resp.www_authenticate.clone(),
+            retry_after: resp.retry_after,
+        })));
+    }
+    if !(200..300).contains(&status) {
+        return Err(unexpected("an HTTP error without an OAuth error field".into()));
+    }
+    let mut tokens = TokenSet::from_object(object, requested_scope, previous_refresh, SystemTime::now())?;
+    if !json_type {
+        let what = if mime.is_empty() { "no content type".to_owned() } else { format!("content type {mime}") };
+        tokens.add_warning(format!("the token answer is JSON but came with {what}"));
+    }
+    Ok(tokens)
+}

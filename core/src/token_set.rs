@@ -1,0 +1,392 @@
+//! The token response (RFC 6749 §5.1), parsed leniently where real servers are sloppy and
+//! strictly where it matters for security.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result, UnexpectedResponse};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+
+/// Lifetimes above this are capped when computing the absolute expiry, so that absurd
+/// values (`u64::MAX`) cannot overflow time arithmetic. Ten years.
+const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
+
+const KNOWN_FIELDS: &[&str] = &[
+    "access_token",
+    "token_type",
+    "expires_in",
+    "refresh_token",
+    "scope",
+    "id_token",
+];
+
+/// The tokens an authorization server issued.
+///
+/// `Debug` shows which tokens are present, never their values.
+///
+/// ```
+/// let t = authgate::TokenSet::parse(r#"{"access_token":"abc","token_type":"bearer","expires_in":"899"}"#)?;
+/// assert_eq!(t.access_token().secret(), "abc");
+/// assert_eq!(t.token_type(), "Bearer");
+/// assert_eq!(t.expires_in(), Some(899));
+/// assert_eq!(t.warnings().len(), 1); // expires_in came as a string
+/// assert!(!format!("{t:?}").contains("abc"));
+/// # Ok::<(), authgate::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenSet {
+    access_token: AccessToken,
+    token_type: String,
+    expires_in: Option<u64>,
+    expires_at: Option<SystemTime>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+    id_token: Option<IdToken>,
+    raw: Map<String, Value>,
+    warnings: Vec<String>,
+}
+
+impl TokenSet {
+    /// Parses a token response body received now. No scope comparison is made and no
+    /// previous refresh token is kept; the grants do that themselves.
+    pub fn parse(json: &str) -> Result<TokenSet> {
+        let obj = match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(obj)) => obj,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "a token set must be a JSON object".into(),
+                ))
+            }
+        };
+        TokenSet::from_object(obj, None, None, SystemTime::now())
+    }
+
+    /// Builds a token set from a parsed response object. `requested_scope` is the scope
+    /// asked for (compared, and used when the answer has none); `previous_refresh` is kept
+    /// when the answer carries no refresh token.
+    pub(crate) fn from_object(
+        raw: Map<String, Value>,
+        requested_scope: Option<&str>,
+        previous_refresh: Option<&RefreshToken>,
+        received_at: SystemTime,
+    ) -> Result<TokenSet> {
+        let mut warnings = Vec::new();
+        let mut lenient = |msg: String| {
+            log::warn!(target: "authgate", "lenient token response: {msg}");
+            warnings.push(msg);
+        };
+
+        let access_token = match raw.get("access_token") {
+            Some(Value::String(s)) if !s.is_empty() => AccessToken::new(s.as_str()),
+            Some(Value::String(_)) => return Err(bad_answer("access_token is empty", &raw)),
+            Some(_) => return Err(bad_answer("access_token is not a string", &raw)),
+            None => return Err(bad_answer("the answer has no access_token", &raw)),
+        };
+
+        let token_type = match raw.get("token_type") {
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+            Some(Value::String(t)) if !t.is_empty() => t.clone(),
+            Some(_) => {
+                lenient("token_type is not a non-empty string; assuming Bearer".into());
+                "Bearer".to_owned()
+            }
+            None => {
+                lenient("token_type is missing (RFC 6749 §5.1 requires it); assuming Bearer".into());
+                "Bearer".to_owned()
+            }
+        };
+
+        let expires_in = match raw.get("expires_in") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(v), _, _) => Some(v),
+                (None, Some(_), _) => {
+                    lenient("expires_in is negative; treating the token as expired".into());
+                    Some(0)
+                }
+                (None, None, Some(f)) if f.is_finite() && f >= 0.0 => {
+                    lenient("expires_in is not an integer; rounding down".into());
+                    Some(f as u64) // saturating cast
+                }
+                _ => {
+                    lenient("expires_in is not a usable number; ignoring it".into());
+                    None
+                }
+            },
+            Some(Value::String(s)) => match s.trim().parse::<u64>() {
+                Ok(v) => {
+                    lenient("expires_in is a string, not a number".into());
+                    Some(v)
+                }
+                Err(_) => {
+                    lenient("expires_in is a string that is not a number; ignoring it".into());
+                    None
+                }
+            },
+            Some(_) => {
+                lenient("expires_in is neither a number nor a string; ignoring it".into());
+                None
+            }
+        };
+        let expires_at = expires_in.map(|secs| {
+            if secs > MAX_LIFETIME_SECS {
+                lenient(format!(
+                    "expires_in {secs} is over ten years; the expiry is capped at ten years"
+                ));
+            }
+            received_at + Duration::from_secs(secs.min(MAX_LIFETIME_SECS))
+        });
+
+        let refresh_token = match raw.get("refresh_token") {
+            Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(s.as_str())),
+            Some(Value::Null) | None => None,
+            Some(_) => {
+                lenient("refresh_token is empty or not a string; ignoring it".into());
+                None
+            }
+        };
+        let refresh_token = refresh_token.or_else(|| {
+            // RFC 6749 §6: the server MAY issue a new refresh token; if it does not, the
+            // old one stays valid and must not be lost.
+            previous_refresh.cloned()
+        });
+
+        let scope = match raw.get("scope") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Array(items)) => {
+                lenient("scope is an array, not a space-separated string".into());
+                Some(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
+            _ => None,
+        };
+        if let (Some(got), Some(asked)) = (&scope, requested_scope) {
+            if !same_scopes(got, asked) {
+                lenient(format!(
+                    "the server granted scope \"{got}\" where \"{asked}\" was asked for"
+                ));
+            }
+        }
+        // §5.1: an omitted scope is the one requested.
+        let scope = scope.or_else(|| requested_scope.map(str::to_owned));
+
+        let id_token = match raw.get("id_token") {
+            Some(Value::String(s)) if !s.is_empty() => Some(IdToken::new(s.as_str())),
+            _ => None,
+        };
+
+        Ok(TokenSet {
+            access_token,
+            token_type,
+            expires_in,
+            expires_at,
+            refresh_token,
+            scope,
+            id_token,
+            raw,
+            warnings,
+        })
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The token type; `Bearer` in any case is normalised to `Bearer`.
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// The lifetime in seconds, as the server sent it (if it did).
+    pub fn expires_in(&self) -> Option<u64> {
+        self.expires_in
+    }
+
+    /// When the access token expires, computed on receipt; `None` if the server did not say.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// [`expires_at`](Self::expires_at) as seconds since the Unix epoch.
+    pub fn expires_at_unix(&self) -> Option<u64> {
+        self.expires_at
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+    }
+
+    /// Whether the access token expires within `leeway` from now. A token without a known
+    /// expiry is never considered expired.
+    pub fn is_expired(&self, leeway: Duration) -> bool {
+        match self.expires_at {
+            Some(at) => SystemTime::now() + leeway >= at,
+            None => false,
+        }
+    }
+
+    /// The refresh token, if any (after a refresh without a new one, the old one).
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The granted scope (space separated); the requested one if the server omitted it.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The OpenID Connect id_token, if any.
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// The whole answer as the server sent it. It holds the tokens: keep it out of logs.
+    pub fn raw(&self) -> &Map<String, Value> {
+        &self.raw
+    }
+
+    /// A field other than the standard ones, e.g. a provider's `user_id`.
+    pub fn extra(&self, name: &str) -> Option<&Value> {
+        if KNOWN_FIELDS.contains(&name) {
+            return None;
+        }
+        self.raw.get(name)
+    }
+
+    /// The leniencies that fired while parsing (what the provider got wrong), without secrets.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub(crate) fn add_warning(&mut self, msg: String) {
+        log::warn!(target: "authgate", "lenient token response: {msg}");
+        self.warnings.push(msg);
+    }
+
+    /// The value for an `Authorization` header: `Bearer <access token>`.
+    pub fn authorization_header(&self) -> String {
+        format!("{} {}", self.token_type, self.access_token.secret())
+    }
+}
+
+impl fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self
+            .raw
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !KNOWN_FIELDS.contains(k))
+            .collect();
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at_unix", &self.expires_at_unix())
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token)
+            .field("extra_fields", &extra)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+fn same_scopes(a: &str, b: &str) -> bool {
+    let mut a: Vec<&str> = a.split_whitespace().collect();
+    let mut b: Vec<&str> = b.split_whitespace().collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    a.dedup();
+    b.dedup();
+    a == b
+}
+
+fn bad_answer(reason: &str, raw: &Map<String, Value>) -> Error {
+    let keys: Vec<&str> = raw.keys().map(String::as_str).collect();
+    Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+        status: 200,
+        content_type: None,
+        reason: reason.to_owned(),
+        excerpt: format!("JSON object with keys: {}", keys.join(", ")),
+        retry_after: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> TokenSet {
+        TokenSet::parse(json).unwrap()
+    }
+
+    #[test]
+    fn taxcom_huge_lifetime_does_not_overflow() {
+        let t = parse(r#"{"access_token":"9eca","expires_in":3600000,"token_type":"Bearer"}"#);
+        assert_eq!(t.expires_in(), Some(3_600_000));
+        let left = t.expires_at().unwrap().duration_since(SystemTime::now()).unwrap();
+        assert!(left > Duration::from_secs(3_599_990));
+        assert!(t.warnings().is_empty());
+        assert!(t.refresh_token().is_none());
+        let t = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        assert!(t.expires_at().is_some());
+        assert_eq!(t.warnings().len(), 1);
+        let t = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":1e300}"#);
+        assert!(t.expires_at().is_some());
+    }
+
+    #[test]
+    fn odd_but_real_answers() {
+        let t = parse(r#"{"access_token":"a","expires_in":"3600"}"#);
+        assert_eq!((t.token_type(), t.expires_in()), ("Bearer", Some(3600)));
+        assert_eq!(t.warnings().len(), 2);
+        let t = parse(r#"{"access_token":"a","token_type":"BEARER","expires_in":-5}"#);
+        assert_eq!(t.token_type(), "Bearer");
+        assert!(t.is_expired(Duration::ZERO));
+        let t = parse(r#"{"access_token":"a","token_type":"mac","expires_in":"soon","user_id":7}"#);
+        assert_eq!(t.token_type(), "mac");
+        assert_eq!(t.expires_in(), None);
+        assert!(!t.is_expired(Duration::from_secs(1_000_000)));
+        assert_eq!(t.extra("user_id"), Some(&Value::from(7)));
+        assert_eq!(t.extra("access_token"), None);
+        let t = parse(r#"{"access_token":"a","token_type":"bearer","scope":["a","b"],"refresh_token":""}"#);
+        assert_eq!(t.scope(), Some("a b"));
+        assert!(t.refresh_token().is_none());
+        assert_eq!(t.authorization_header(), "Bearer a");
+    }
+
+    #[test]
+    fn missing_or_bad_access_token_is_an_error() {
+        for body in [r#"{"token_type":"bearer"}"#, r#"{"access_token":""}"#, r#"{"access_token":5}"#] {
+            let e = TokenSet::parse(body).unwrap_err();
+            assert!(matches!(e, Error::UnexpectedResponse(_)), "{body}: {e}");
+        }
+        assert!(matches!(TokenSet::parse("[1]"), Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn refresh_keeps_old_token_and_scope_change_is_reported() {
+        let mut obj = Map::new();
+        obj.insert("access_token".into(), "new".into());
+        obj.insert("token_type".into(), "bearer".into());
+        obj.insert("scope".into(), "read".into());
+        let old = RefreshToken::new("old-rt");
+        let t = TokenSet::from_object(obj, Some("read write"), Some(&old), SystemTime::now()).unwrap();
+        assert_eq!(t.refresh_token().unwrap().secret(), "old-rt");
+        assert_eq!(t.scope(), Some("read"));
+        assert_eq!(t.warnings().len(), 1);
+        assert!(t.warnings()[0].contains("granted scope"));
+        let mut obj = Map::new();
+        obj.insert("access_token".into(), "new".into());
+        obj.insert("token_type".into(), "bearer".into());
+        let t = TokenSet::from_object(obj, Some("b a"), None, SystemTime::now()).unwrap();
+        assert_eq!(t.scope(), Some("b a"));
+        assert!(same_scopes("a b", "b  a"));
+    }
+}
