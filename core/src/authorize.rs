@@ -138,16 +138,12 @@ impl<'a> AuthorizationUrlBuilder<'a> {
             ));
         }
         let state = match self.state {
-            Some(s) if s.is_empty() => {
-                return Err(Error::InvalidArgument("state is empty".into()))
-            }
+            Some(s) if s.is_empty() => return Err(Error::InvalidArgument("state is empty".into())),
             Some(s) => s,
             None => random_token(16)?,
         };
         let nonce = match self.nonce {
-            Some(n) if n.is_empty() => {
-                return Err(Error::InvalidArgument("nonce is empty".into()))
-            }
+            Some(n) if n.is_empty() => return Err(Error::InvalidArgument("nonce is empty".into())),
             Some(n) => Some(n),
             None if scopes.iter().any(|s| s == "openid") => Some(random_token(16)?),
             None => None,
@@ -220,8 +216,7 @@ fn check_verifier(v: &str) -> Result<()> {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     if !(43..=128).contains(&v.len()) || !ok_chars {
         return Err(Error::InvalidArgument(
-            "a PKCE verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"
-                .into(),
+            "a PKCE verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)".into(),
         ));
     }
     Ok(())
@@ -369,17 +364,31 @@ mod tests {
 
     #[test]
     fn bad_arguments() {
-        assert!(client().authorization_url().pkce_verifier("short").build().is_err());
+        assert!(client()
+            .authorization_url()
+            .pkce_verifier("short")
+            .build()
+            .is_err());
         assert!(client().authorization_url().state("").build().is_err());
-        assert!(client().authorization_url().scopes(["a b"]).build().is_err());
+        assert!(client()
+            .authorization_url()
+            .scopes(["a b"])
+            .build()
+            .is_err());
         assert!(parse_callback("", "s").is_err());
         assert!(parse_callback("code=1&state=s", "").is_err());
         assert!(matches!(
             parse_callback("code=1&code=2&state=s", "s"),
             Err(Error::InvalidArgument(_))
         ));
-        assert!(matches!(parse_callback("code=1", "s"), Err(Error::StateMismatch)));
-        assert!(matches!(parse_callback("state=s", "s"), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            parse_callback("code=1", "s"),
+            Err(Error::StateMismatch)
+        ));
+        assert!(matches!(
+            parse_callback("state=s", "s"),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 
     #[test]
@@ -392,8 +401,11 @@ mod tests {
         ] {
             assert_eq!(parse_callback(cb, "s").unwrap().secret(), "c+1", "{cb}");
         }
-        let e = parse_callback("?error=access_denied&error_description=User+said+no&state=s", "s")
-            .unwrap_err();
+        let e = parse_callback(
+            "?error=access_denied&error_description=User+said+no&state=s",
+            "s",
+        )
+        .unwrap_err();
         let o = e.oauth().unwrap();
         assert_eq!(o.description.as_deref(), Some("User said no"));
         assert!(e.is_terminal());

@@ -239,7 +239,11 @@ impl ClientBuilder {
     }
 
     /// Adds a parameter to every authorization URL. Defaults to none.
-    pub fn authorization_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn authorization_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.authorization_params.push((name.into(), value.into()));
         self
     }
@@ -347,7 +351,11 @@ impl ClientBuilder {
             .map(|a| check_endpoint("authorization_endpoint", &a, self.allow_insecure_http))
             .transpose()?;
 
-        if self.client_secret.as_ref().is_some_and(|s| s.secret().is_empty()) {
+        if self
+            .client_secret
+            .as_ref()
+            .is_some_and(|s| s.secret().is_empty())
+        {
             return Err(Error::Config("client_secret is empty".into()));
         }
         match self.auth_method {
@@ -356,7 +364,7 @@ impl ClientBuilder {
             {
                 return Err(Error::Config(format!(
                     "{} needs a client_secret (or use auth method none for a public client)",
-                    auth_method_name(self.auth_method)
+                    self.auth_method.name()
                 )));
             }
             AuthMethod::ClientSecretBasic
@@ -386,7 +394,9 @@ impl ClientBuilder {
             return Err(Error::Config("timeouts must be greater than zero".into()));
         }
         if self.http.max_response_bytes == 0 {
-            return Err(Error::Config("max_response_bytes must be greater than zero".into()));
+            return Err(Error::Config(
+                "max_response_bytes must be greater than zero".into(),
+            ));
         }
 
         let mut token_params = self.token_params;
@@ -412,14 +422,6 @@ impl ClientBuilder {
                 http,
             }),
         })
-    }
-}
-
-pub(crate) fn auth_method_name(m: AuthMethod) -> &'static str {
-    match m {
-        AuthMethod::ClientSecretBasic => "client_secret_basic",
-        AuthMethod::ClientSecretPost => "client_secret_post",
-        AuthMethod::None => "none",
     }
 }
 
@@ -495,7 +497,11 @@ mod tests {
                 .client_secret("secret")
         };
         assert!(msg(b().base_url("http://cuba.lan:8080").build()).contains("allow_insecure_http"));
-        assert!(b().base_url("http://cuba.lan:8080").allow_insecure_http(true).build().is_ok());
+        assert!(b()
+            .base_url("http://cuba.lan:8080")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok());
         assert!(b().base_url("http://127.0.0.1:8080").build().is_ok());
         assert!(b().base_url("http://[::1]:8080").build().is_ok());
         assert!(b().base_url("http://localhost:8080").build().is_ok());
@@ -510,9 +516,15 @@ mod tests {
             .client_secret("s")
             .build()
             .unwrap();
-        assert_eq!(c.authorization_endpoint(), Some("https://gc.example/oauth/authorize"));
+        assert_eq!(
+            c.authorization_endpoint(),
+            Some("https://gc.example/oauth/authorize")
+        );
         assert_eq!(c.token_endpoint(), "https://gc.example/oauth/token");
-        assert!(c.inner.token_params.contains(&("resource_id".into(), "cid".into())));
+        assert!(c
+            .inner
+            .token_params
+            .contains(&("resource_id".into(), "cid".into())));
         let t = Client::builder(Provider::Taxcom)
             .authorization_endpoint("https://auth-ofd.taxcom.ru/core/connect/authorize")
             .token_endpoint("https://ofd.taxcom.ru/core/connect/token")
@@ -527,10 +539,17 @@ mod tests {
     #[test]
     fn configuration_mistakes_are_named() {
         assert!(msg(Client::builder(Provider::Generic).build()).contains("client_id"));
-        let b = || Client::builder(Provider::Generic).client_id("x").base_url("https://a.example");
+        let b = || {
+            Client::builder(Provider::Generic)
+                .client_id("x")
+                .base_url("https://a.example")
+        };
         assert!(msg(b().build()).contains("client_secret"));
-        assert!(msg(b().client_secret("s").token_param("grant_type", "x").build())
-            .contains("grant_type"));
+        assert!(msg(b()
+            .client_secret("s")
+            .token_param("grant_type", "x")
+            .build())
+        .contains("grant_type"));
         assert!(msg(b().client_secret("").build()).contains("empty"));
         assert!(msg(b().client_secret("s").timeout(Duration::ZERO).build()).contains("timeouts"));
         assert!(b().auth_method(AuthMethod::None).build().is_ok());

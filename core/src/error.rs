@@ -231,9 +231,7 @@ impl Error {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Tls,
             Error::Timeout(_) => true,
-            Error::UnexpectedResponse(r) => {
-                r.status >= 500 || r.status == 429 || r.status == 408
-            }
+            Error::UnexpectedResponse(r) => r.status >= 500 || r.status == 429 || r.status == 408,
             Error::OAuth(e) => {
                 matches!(
                     e.error.as_str(),

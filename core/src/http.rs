@@ -160,9 +160,8 @@ impl Http {
 }
 
 fn load_ca_file(path: &PathBuf) -> Result<ureq::tls::RootCerts, Error> {
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::Config(format!("cannot read the CA file {}: {e}", path.display()))
-    })?;
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::Config(format!("cannot read the CA file {}: {e}", path.display())))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {

@@ -70,6 +70,7 @@
 
 mod authorize;
 mod client;
+mod config_json;
 mod error;
 mod http;
 mod provider;

@@ -55,6 +55,56 @@ pub enum BasicEncoding {
     Raw = 1,
 }
 
+impl AuthMethod {
+    /// The RFC 7591 name: `client_secret_basic`, `client_secret_post` or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+
+    /// The method with that name (also `basic` and `post`).
+    pub fn from_name(name: &str) -> Option<AuthMethod> {
+        match name.to_ascii_lowercase().as_str() {
+            "client_secret_basic" | "basic" => Some(AuthMethod::ClientSecretBasic),
+            "client_secret_post" | "post" => Some(AuthMethod::ClientSecretPost),
+            "none" => Some(AuthMethod::None),
+            _ => None,
+        }
+    }
+
+    /// The method with that number (the `#[repr(u32)]` value).
+    pub fn from_u32(n: u32) -> Option<AuthMethod> {
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::None,
+        ]
+        .get(n as usize)
+        .copied()
+    }
+}
+
+impl BasicEncoding {
+    /// The encoding with that name: `form` (also `form_urlencoded`, `rfc6749`) or `raw`.
+    pub fn from_name(name: &str) -> Option<BasicEncoding> {
+        match name.to_ascii_lowercase().as_str() {
+            "form" | "form_urlencoded" | "rfc6749" => Some(BasicEncoding::FormUrlEncoded),
+            "raw" => Some(BasicEncoding::Raw),
+            _ => None,
+        }
+    }
+
+    /// The encoding with that number (the `#[repr(u32)]` value).
+    pub fn from_u32(n: u32) -> Option<BasicEncoding> {
+        [BasicEncoding::FormUrlEncoded, BasicEncoding::Raw]
+            .get(n as usize)
+            .copied()
+    }
+}
+
 impl Provider {
     /// Every preset, in numeric order.
     pub const ALL: [Provider; 5] = [

@@ -111,12 +111,20 @@ mod tests {
     fn known_secrets_are_scrubbed_also_when_form_encoded() {
         let mut s = Scrubber::default();
         s.add("p&ss word");
-        assert_eq!(s.scrub("bad p&ss word / p%26ss+word"), "bad [redacted] / [redacted]");
+        assert_eq!(
+            s.scrub("bad p&ss word / p%26ss+word"),
+            "bad [redacted] / [redacted]"
+        );
     }
 
     #[test]
     fn long_text_is_truncated() {
         let body = "x".repeat(10_000);
-        assert_eq!(excerpt(body.as_bytes(), &Scrubber::default()).chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(
+            excerpt(body.as_bytes(), &Scrubber::default())
+                .chars()
+                .count(),
+            EXCERPT_CHARS + 1
+        );
     }
 }

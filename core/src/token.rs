@@ -176,7 +176,9 @@ impl TokenRequest<'_> {
         match &self.grant {
             Grant::AuthorizationCode(code) => {
                 if code.secret().is_empty() {
-                    return Err(Error::InvalidArgument("the authorization code is empty".into()));
+                    return Err(Error::InvalidArgument(
+                        "the authorization code is empty".into(),
+                    ));
                 }
                 form.append_pair("code", code.secret());
                 if let Some(r) = self.redirect_uri.as_ref().or(inner.redirect_uri.as_ref()) {
@@ -216,7 +218,11 @@ impl TokenRequest<'_> {
         let mut authorization = None;
         match inner.auth_method {
             AuthMethod::ClientSecretBasic => {
-                let secret = inner.client_secret.as_ref().map(|s| s.secret()).unwrap_or("");
+                let secret = inner
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.secret())
+                    .unwrap_or("");
                 let pair = match inner.basic_encoding {
                     BasicEncoding::FormUrlEncoded => {
                         format!("{}:{}", form_encode(&inner.client_id), form_encode(secret))
@@ -354,7 +360,8 @@ fn token_response(
 
     let Some(object) = object else {
         let looks_html = {
-            let head = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)]).to_ascii_lowercase();
+            let head = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)])
+                .to_ascii_lowercase();
             mime == "text/html" || head.contains("<html") || head.contains("<!doctype")
         };
         let reason = match (status, resp.body.is_empty(), looks_html) {
@@ -375,7 +382,12 @@ fn token_response(
         if (200..300).contains(&status) {
             log::warn!(target: "authgate", "lenient token response: an HTTP {status} answer carries an OAuth error");
         }
-        let text = |k: &str| object.get(k).and_then(Value::as_str).map(|s| scrubber.scrub(s));
+        let text = |k: &str| {
+            object
+                .get(k)
+                .and_then(Value::as_str)
+                .map(|s| scrubber.scrub(s))
+        };
         return Err(Error::OAuth(Box::new(OAuthError {
             error: scrubber.scrub(&error),
             description: text("error_description"),
@@ -386,11 +398,18 @@ fn token_response(
         })));
     }
     if !(200..300).contains(&status) {
-        return Err(unexpected("an HTTP error without an OAuth error field".into()));
+        return Err(unexpected(
+            "an HTTP error without an OAuth error field".into(),
+        ));
     }
-    let mut tokens = TokenSet::from_object(object, requested_scope, previous_refresh, SystemTime::now())?;
+    let mut tokens =
+        TokenSet::from_object(object, requested_scope, previous_refresh, SystemTime::now())?;
     if !json_type {
-        let what = if mime.is_empty() { "no content type".to_owned() } else { format!("content type {mime}") };
+        let what = if mime.is_empty() {
+            "no content type".to_owned()
+        } else {
+            format!("content type {mime}")
+        };
         tokens.add_warning(format!("the token answer is JSON but came with {what}"));
     }
     Ok(tokens)

@@ -93,7 +93,9 @@ impl TokenSet {
                 "Bearer".to_owned()
             }
             None => {
-                lenient("token_type is missing (RFC 6749 §5.1 requires it); assuming Bearer".into());
+                lenient(
+                    "token_type is missing (RFC 6749 §5.1 requires it); assuming Bearer".into(),
+                );
                 "Bearer".to_owned()
             }
         };
@@ -330,11 +332,17 @@ mod tests {
     fn taxcom_huge_lifetime_does_not_overflow() {
         let t = parse(r#"{"access_token":"9eca","expires_in":3600000,"token_type":"Bearer"}"#);
         assert_eq!(t.expires_in(), Some(3_600_000));
-        let left = t.expires_at().unwrap().duration_since(SystemTime::now()).unwrap();
+        let left = t
+            .expires_at()
+            .unwrap()
+            .duration_since(SystemTime::now())
+            .unwrap();
         assert!(left > Duration::from_secs(3_599_990));
         assert!(t.warnings().is_empty());
         assert!(t.refresh_token().is_none());
-        let t = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":18446744073709551615}"#);
+        let t = parse(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":18446744073709551615}"#,
+        );
         assert!(t.expires_at().is_some());
         assert_eq!(t.warnings().len(), 1);
         let t = parse(r#"{"access_token":"a","token_type":"Bearer","expires_in":1e300}"#);
@@ -355,7 +363,9 @@ mod tests {
         assert!(!t.is_expired(Duration::from_secs(1_000_000)));
         assert_eq!(t.extra("user_id"), Some(&Value::from(7)));
         assert_eq!(t.extra("access_token"), None);
-        let t = parse(r#"{"access_token":"a","token_type":"bearer","scope":["a","b"],"refresh_token":""}"#);
+        let t = parse(
+            r#"{"access_token":"a","token_type":"bearer","scope":["a","b"],"refresh_token":""}"#,
+        );
         assert_eq!(t.scope(), Some("a b"));
         assert!(t.refresh_token().is_none());
         assert_eq!(t.authorization_header(), "Bearer a");
@@ -363,11 +373,18 @@ mod tests {
 
     #[test]
     fn missing_or_bad_access_token_is_an_error() {
-        for body in [r#"{"token_type":"bearer"}"#, r#"{"access_token":""}"#, r#"{"access_token":5}"#] {
+        for body in [
+            r#"{"token_type":"bearer"}"#,
+            r#"{"access_token":""}"#,
+            r#"{"access_token":5}"#,
+        ] {
             let e = TokenSet::parse(body).unwrap_err();
             assert!(matches!(e, Error::UnexpectedResponse(_)), "{body}: {e}");
         }
-        assert!(matches!(TokenSet::parse("[1]"), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            TokenSet::parse("[1]"),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 
     #[test]
@@ -377,7 +394,8 @@ mod tests {
         obj.insert("token_type".into(), "bearer".into());
         obj.insert("scope".into(), "read".into());
         let old = RefreshToken::new("old-rt");
-        let t = TokenSet::from_object(obj, Some("read write"), Some(&old), SystemTime::now()).unwrap();
+        let t =
+            TokenSet::from_object(obj, Some("read write"), Some(&old), SystemTime::now()).unwrap();
         assert_eq!(t.refresh_token().unwrap().secret(), "old-rt");
         assert_eq!(t.scope(), Some("read"));
         assert_eq!(t.warnings().len(), 1);
