@@ -194,6 +194,15 @@ fn transport_error(e: ureq::Error) -> Error {
         U::BodyExceedsLimit(limit) => Error::BodyTooLarge { limit },
         U::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => t(TransportKind::Connect, io.to_string()),
+            // rustls reports handshake and record failures through the I/O stream.
+            _ if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
+            {
+                t(TransportKind::Tls, io.to_string())
+            }
+            // std's resolver reports failures as an uncategorised I/O error with this text.
+            _ if io.to_string().contains("lookup address") => t(TransportKind::Dns, io.to_string()),
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout(io.to_string()),
             io::ErrorKind::UnexpectedEof => t(
                 TransportKind::Io,

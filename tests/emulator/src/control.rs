@@ -1,0 +1,233 @@
+//! The control API under `/_emulator/`, for tests that run the binary (C, Python).
+//!
+//! | request                              | body / query                                   |
+//! |--------------------------------------|------------------------------------------------|
+//! | `POST /_emulator/fault`              | `{"path":"/oauth/token","kind":"status","status":503,"retry_after":2,"count":1}` |
+//! | `GET  /_emulator/counts`             | → `{"/oauth/token": 3, …}`                     |
+//! | `POST /_emulator/revoke`             | revokes every refresh token issued so far      |
+//! | `POST /_emulator/expires_in`         | `{"dialect":"gearcode","seconds":2}`           |
+//! | `POST /_emulator/reset`              | counts, faults, lifetimes back to defaults     |
+//! | `GET  /_emulator/last_request?path=` | → the last request on that path, or 404        |
+//!
+//! Control requests are neither counted nor faulted. Successful commands answer
+//! `200 {"ok":true}`; bad ones `400 {"error":"…"}`.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::fixtures::CONTROL_PREFIX;
+use crate::http::{Request, Response};
+use crate::providers::Params;
+use crate::state::Shared;
+use crate::{Dialect, Fault, FaultKind};
+
+/// Whether a path belongs to the control API.
+pub(crate) fn is_control(path: &str) -> bool {
+    path.starts_with(CONTROL_PREFIX) || path == CONTROL_PREFIX.trim_end_matches('/')
+}
+
+pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
+    let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
+    let expected_method = match command {
+        "fault" | "revoke" | "expires_in" | "reset" => "POST",
+        "counts" | "last_request" => "GET",
+        _ => return Response::text(404, "Not Found"),
+    };
+    if request.method != expected_method {
+        return Response::text(405, "Method Not Allowed").header("Allow", expected_method);
+    }
+    let result = match command {
+        "fault" => body_json(request)
+            .and_then(|v| parse_fault(&v))
+            .map(|fault| {
+                shared.lock().inject(fault);
+                ok()
+            }),
+        "counts" => Ok(Response::json(200, &json!(shared.lock().counts))),
+        "revoke" => {
+            shared.lock().revoke_refresh_tokens();
+            Ok(ok())
+        }
+        "expires_in" => {
+            body_json(request)
+                .and_then(|v| parse_expires_in(&v))
+                .map(|(dialect, seconds)| {
+                    shared.lock().set_expires_in(dialect, seconds);
+                    ok()
+                })
+        }
+        "reset" => {
+            shared.lock().reset();
+            Ok(ok())
+        }
+        "last_request" => last_request(shared, request),
+        _ => Ok(Response::text(404, "Not Found")),
+    };
+    result.unwrap_or_else(|message| Response::json(400, &json!({"error": message})))
+}
+
+fn ok() -> Response {
+    Response::json(200, &json!({"ok": true}))
+}
+
+fn body_json(request: &Request) -> Result<Value, String> {
+    serde_json::from_slice(&request.body).map_err(|e| format!("body is not JSON: {e}"))
+}
+
+fn last_request(shared: &Shared, request: &Request) -> Result<Response, String> {
+    let params = Params::parse(request.query.as_bytes());
+    let path = params
+        .get("path")
+        .ok_or("query parameter path is required")?;
+    let Some(recorded) = shared.lock().last_requests.get(path).cloned() else {
+        return Ok(Response::json(
+            404,
+            &json!({"error": "no request on that path"}),
+        ));
+    };
+    let headers: Vec<Value> = recorded
+        .headers
+        .iter()
+        .map(|(name, value)| json!([name, value]))
+        .collect();
+    Ok(Response::json(
+        200,
+        &json!({
+            "method": recorded.method,
+            "path": recorded.path,
+            "query": recorded.query,
+            "headers": headers,
+            "body": recorded.body,
+        }),
+    ))
+}
+
+/// A non-negative integer field.
+fn uint(value: &Value, field: &str) -> Result<Option<u64>, String> {
+    match value.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{field} must be a non-negative integer")),
+    }
+}
+
+fn required_uint(value: &Value, field: &str) -> Result<u64, String> {
+    uint(value, field)?.ok_or_else(|| format!("{field} is required"))
+}
+
+/// An HTTP status a fault may answer with (the status line must stay well-formed).
+fn status(value: &Value, default: Option<u16>) -> Result<u16, String> {
+    let status = match uint(value, "status")? {
+        Some(s) => s,
+        None => default.map(u64::from).ok_or("status is required")?,
+    };
+    u16::try_from(status)
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| "status must be between 100 and 599".to_string())
+}
+
+/// Parses the JSON form of a [`Fault`].
+pub(crate) fn parse_fault(value: &Value) -> Result<Fault, String> {
+    let path = match value.get("path") {
+        None | Some(Value::Null) => "*".to_string(),
+        Some(Value::String(path)) => path.clone(),
+        Some(_) => return Err("path must be a string".into()),
+    };
+    let count = match uint(value, "count")? {
+        None => 1,
+        Some(n) => u32::try_from(n).map_err(|_| "count is too large")?,
+    };
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .ok_or("kind is required")?;
+    let kind = match kind {
+        "delay" => FaultKind::Delay(Duration::from_millis(required_uint(value, "ms")?)),
+        "status" => FaultKind::Status {
+            status: status(value, None)?,
+            retry_after: uint(value, "retry_after")?
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| "retry_after is too large")?,
+        },
+        "html" => FaultKind::Html {
+            status: status(value, Some(502))?,
+        },
+        "invalid_json" => FaultKind::InvalidJson,
+        "oversized" => FaultKind::Oversized {
+            bytes: usize::try_from(required_uint(value, "bytes")?)
+                .map_err(|_| "bytes is too large")?,
+        },
+        "drop" => FaultKind::Drop,
+        "truncated" => FaultKind::Truncated,
+        "redirect" => {
+            let location = value
+                .get("location")
+                .and_then(Value::as_str)
+                .ok_or("location is required")?;
+            // The value goes into a header line: a CR or LF would split the response.
+            if location.chars().any(|c| c.is_control()) {
+                return Err("location must not contain control characters".into());
+            }
+            FaultKind::Redirect {
+                location: location.to_string(),
+            }
+        }
+        "ok_with_error" => FaultKind::OkWithError,
+        "wrong_content_type" => FaultKind::WrongContentType,
+        "revoked_refresh_token" => FaultKind::RevokedRefreshToken,
+        other => return Err(format!("unknown fault kind {other:?}")),
+    };
+    Ok(Fault { path, kind, count })
+}
+
+fn parse_expires_in(value: &Value) -> Result<(Dialect, u64), String> {
+    let dialect: Dialect = value
+        .get("dialect")
+        .and_then(Value::as_str)
+        .ok_or("dialect is required")?
+        .parse()?;
+    Ok((dialect, required_uint(value, "seconds")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_fault() {
+        let fault = parse_fault(&json!({
+            "path": "/oauth/token", "kind": "status", "status": 503, "retry_after": 2, "count": 1
+        }))
+        .expect("valid fault");
+        assert_eq!(
+            fault,
+            Fault::new(
+                "/oauth/token",
+                FaultKind::Status {
+                    status: 503,
+                    retry_after: Some(2)
+                }
+            )
+        );
+        assert_eq!(
+            parse_fault(&json!({"kind": "delay", "ms": 250, "count": 3})),
+            Ok(Fault::any(FaultKind::Delay(Duration::from_millis(250))).times(3))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_faults() {
+        assert!(parse_fault(&json!({"kind": "status"})).is_err());
+        assert!(parse_fault(&json!({"kind": "status", "status": 42})).is_err());
+        assert!(parse_fault(&json!({"kind": "nope"})).is_err());
+        assert!(
+            parse_fault(&json!({"kind": "redirect", "location": "/x\r\nSet-Cookie: a"})).is_err()
+        );
+        assert!(parse_fault(&json!({"kind": "drop", "count": -1})).is_err());
+    }
+}

@@ -1,0 +1,200 @@
+//! The accept loop, the per-connection loop, and the fault layer in front of the
+//! dialect handlers.
+
+use std::io;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::http::{self, Conn, ReadError, Request, Response};
+use crate::providers::{self, Params};
+use crate::state::Shared;
+use crate::{control, Dialect, FaultKind, RecordedRequest};
+
+/// Starts the accept loop on its own thread.
+pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name("emulator-accept".into())
+        .spawn(move || accept_loop(listener, shared))
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.shutdown.load(Ordering::SeqCst) {
+            break;
+        }
+        match stream {
+            Ok(stream) => {
+                let shared = Arc::clone(&shared);
+                let spawned = thread::Builder::new()
+                    .name("emulator-conn".into())
+                    .spawn(move || serve_connection(stream, &shared));
+                if spawned.is_err() {
+                    // Out of threads: the stream was moved into the failed closure and is
+                    // closed; back off briefly instead of spinning.
+                    thread::sleep(Duration::from_millis(10));
+                }
+            }
+            // E.g. EMFILE or a connection reset before accept: back off, keep serving.
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// What to do with the connection after a request.
+enum Action {
+    Respond(Response),
+    /// Close without answering.
+    Drop,
+    /// Headers for 500 bytes, 20 bytes, close.
+    Truncated,
+    /// A `200` JSON body of this many bytes, streamed.
+    Oversized(usize),
+}
+
+fn serve_connection(stream: TcpStream, shared: &Shared) {
+    let Ok(mut conn) = Conn::new(stream) else {
+        return;
+    };
+    loop {
+        let request = match conn.read_request(&shared.shutdown) {
+            Ok(request) => request,
+            Err(ReadError::Quiet) => return,
+            Err(ReadError::Reject(response)) => {
+                let _ = http::write_response(&mut conn.stream, &response, true);
+                let _ = conn.stream.shutdown(Shutdown::Write);
+                return;
+            }
+        };
+        let close = request.wants_close();
+        let written = match dispatch(shared, &request) {
+            Action::Respond(mut response) => {
+                // An HTTP/1.0 client keeps the connection only if told so explicitly.
+                if request.http10 && !close {
+                    response = response.header("Connection", "keep-alive");
+                }
+                http::write_response(&mut conn.stream, &response, close)
+            }
+            Action::Oversized(bytes) => http::write_oversized(&mut conn.stream, bytes, close),
+            Action::Truncated => {
+                let _ = http::write_truncated(&mut conn.stream);
+                return;
+            }
+            Action::Drop => {
+                let _ = conn.stream.shutdown(Shutdown::Both);
+                return;
+            }
+        };
+        if written.is_err() || close {
+            let _ = conn.stream.shutdown(Shutdown::Write);
+            return;
+        }
+    }
+}
+
+/// Routes one request: control API, else count it, apply a fault if one is queued,
+/// else let the dialect answer.
+fn dispatch(shared: &Shared, request: &Request) -> Action {
+    if control::is_control(&request.path) {
+        return Action::Respond(control::handle(shared, request));
+    }
+
+    let is_refresh = is_refresh_grant(request);
+    let fault = {
+        let mut state = shared.lock();
+        state.record(RecordedRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers: request.headers.clone(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
+        });
+        state.take_fault(&request.path, is_refresh)
+    };
+
+    let Some(kind) = fault else {
+        return Action::Respond(providers::route(shared, request));
+    };
+    match kind {
+        FaultKind::Delay(duration) => {
+            // Sleep outside the lock so other connections proceed meanwhile.
+            thread::sleep(duration);
+            Action::Respond(providers::route(shared, request))
+        }
+        FaultKind::Status {
+            status,
+            retry_after,
+        } => {
+            let mut response = Response::text(status, &format!("{status} emulated failure"));
+            if let Some(seconds) = retry_after {
+                response = response.header("Retry-After", &seconds.to_string());
+            }
+            Action::Respond(response)
+        }
+        FaultKind::Html { status } => Action::Respond(html_error_page(status)),
+        FaultKind::InvalidJson => Action::Respond(
+            Response::empty(200)
+                .header("Content-Type", "application/json")
+                .body(b"{\"access_token\": \"abc\",".to_vec()),
+        ),
+        FaultKind::Oversized { bytes } => Action::Oversized(bytes),
+        FaultKind::Drop => Action::Drop,
+        FaultKind::Truncated => Action::Truncated,
+        FaultKind::Redirect { location } => {
+            Action::Respond(Response::empty(302).header("Location", &location))
+        }
+        FaultKind::OkWithError => Action::Respond(Response::json(
+            200,
+            &json!({
+                "error": "invalid_grant",
+                "error_description": "The grant is invalid (emulated error in a 200 answer)",
+            }),
+        )),
+        FaultKind::WrongContentType => {
+            let mut response = providers::route(shared, request);
+            response.set_content_type("text/plain");
+            Action::Respond(response)
+        }
+        FaultKind::RevokedRefreshToken => {
+            let params = Params::parse(&request.body);
+            let token = params.get("refresh_token").unwrap_or("");
+            Action::Respond(providers::revoked_refresh_answer(
+                Dialect::from_token_path(&request.path),
+                token,
+            ))
+        }
+    }
+}
+
+/// Whether the request is a form POST with `grant_type=refresh_token`.
+fn is_refresh_grant(request: &Request) -> bool {
+    request.method == "POST"
+        && Params::parse(&request.body).get("grant_type") == Some("refresh_token")
+}
+
+/// The kind of page nginx serves when the upstream is down.
+fn html_error_page(status: u16) -> Response {
+    let title = match status {
+        500 => "500 Internal Server Error",
+        502 => "502 Bad Gateway",
+        503 => "503 Service Temporarily Unavailable",
+        504 => "504 Gateway Time-out",
+        _ => "",
+    };
+    let title = if title.is_empty() {
+        format!("{status} Error")
+    } else {
+        title.to_string()
+    };
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+    );
+    Response::empty(status)
+        .header("Server", "nginx/1.24.0")
+        .header("Content-Type", "text/html")
+        .body(page.into_bytes())
+}
