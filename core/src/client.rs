@@ -66,6 +66,14 @@ pub(crate) struct Inner {
     pub redirect_param: String,
     pub pkce: bool,
     pub http: Http,
+    pub timeout: Duration,
+}
+
+impl Inner {
+    /// The longest one token request may take.
+    pub fn http_timeout(&self) -> Duration {
+        self.timeout
+    }
 }
 
 impl Client {
@@ -404,6 +412,7 @@ impl ClientBuilder {
             token_params.push(("resource_id".into(), client_id.clone()));
         }
         let http = Http::new(&self.http)?;
+        let timeout = self.http.timeout;
         Ok(Client {
             inner: Arc::new(Inner {
                 provider: p,
@@ -420,6 +429,7 @@ impl ClientBuilder {
                 redirect_param: self.redirect_param,
                 pkce: self.pkce,
                 http,
+                timeout,
             }),
         })
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// assert_eq!(err.code(), ErrorCode::Config);
 /// assert!(err.is_terminal());
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// The client configuration is incomplete or inconsistent. Fix the code or the settings.
@@ -45,6 +45,11 @@ pub enum Error {
         /// The cap in bytes.
         limit: u64,
     },
+    /// No usable tokens are left: the refresh token was refused (`invalid_grant`) or there
+    /// is none, and the grant cannot be run again without the user. Sign in again.
+    SignInRequired(String),
+    /// The token store could not be read or written.
+    Store(String),
 }
 
 /// The fields of an OAuth error answer (RFC 6749 §5.2), plus what HTTP said around it.
@@ -143,6 +148,10 @@ pub enum ErrorCode {
     StateMismatch = 320,
     /// An answer that is not a usable OAuth answer.
     UnexpectedResponse = 400,
+    /// The token manager needs the user to sign in again.
+    SignInRequired = 330,
+    /// The token store failed.
+    Store = 340,
 }
 
 impl ErrorCode {
@@ -174,6 +183,8 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::StateMismatch => "state_mismatch",
             ErrorCode::UnexpectedResponse => "unexpected_response",
+            ErrorCode::SignInRequired => "sign_in_required",
+            ErrorCode::Store => "store",
         }
     }
 }
@@ -205,6 +216,8 @@ impl Error {
             },
             Error::Timeout(_) => ErrorCode::Timeout,
             Error::BodyTooLarge { .. } => ErrorCode::BodyTooLarge,
+            Error::SignInRequired(_) => ErrorCode::SignInRequired,
+            Error::Store(_) => ErrorCode::Store,
         }
     }
 
@@ -222,6 +235,7 @@ impl Error {
                 | ErrorCode::InvalidScope
                 | ErrorCode::AccessDenied
                 | ErrorCode::Config
+                | ErrorCode::SignInRequired
         )
     }
 
@@ -316,6 +330,8 @@ impl fmt::Display for Error {
             Error::BodyTooLarge { limit } => {
                 write!(f, "response body larger than the {limit}-byte cap")
             }
+            Error::SignInRequired(m) => write!(f, "sign-in required: {m}"),
+            Error::Store(m) => write!(f, "token store error: {m}"),
         }
     }
 }

@@ -73,9 +73,11 @@ mod client;
 mod config_json;
 mod error;
 mod http;
+mod manager;
 mod provider;
 mod redact;
 mod secret;
+mod store;
 mod token;
 mod token_set;
 
@@ -83,10 +85,12 @@ pub use authorize::{parse_callback, AuthorizationRequest, AuthorizationUrlBuilde
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorCode, OAuthError, Result, TransportKind, UnexpectedResponse};
 pub use http::{ProxyConfig, TrustRoots};
+pub use manager::{CredentialsCallback, TokenManager, TokenManagerBuilder};
 pub use provider::{AuthMethod, BasicEncoding, Provider};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, Password, PkceVerifier, RefreshToken,
 };
+pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
 pub use token::TokenRequest;
 pub use token_set::TokenSet;
 

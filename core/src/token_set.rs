@@ -63,6 +63,55 @@ impl TokenSet {
         TokenSet::from_object(obj, None, None, SystemTime::now())
     }
 
+    /// Reads a stored token set, as written by [`to_json`](Self::to_json). A numeric
+    /// `expires_at` (Unix seconds) is the absolute expiry; without one, `expires_in` counts
+    /// from now, as for a fresh answer.
+    ///
+    /// ```
+    /// let t = authgate::TokenSet::parse(r#"{"access_token":"a","refresh_token":"r","expires_in":60}"#)?;
+    /// let back = authgate::TokenSet::from_json(&t.to_json())?;
+    /// assert_eq!(back.expires_at_unix(), t.expires_at_unix());
+    /// assert_eq!(back.refresh_token().unwrap().secret(), "r");
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn from_json(json: &str) -> Result<TokenSet> {
+        let obj = match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(obj)) => obj,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "a token set must be a JSON object".into(),
+                ))
+            }
+        };
+        let expires_at = obj.get("expires_at").and_then(Value::as_u64);
+        let mut tokens = TokenSet::from_object(obj, None, None, SystemTime::now())?;
+        if let Some(at) = expires_at {
+            tokens.expires_at =
+                UNIX_EPOCH.checked_add(Duration::from_secs(at.min(i64::MAX as u64 / 2)));
+        }
+        Ok(tokens)
+    }
+
+    /// The token set as one JSON object for storage: the server's answer, with the current
+    /// tokens (a refresh token kept across refreshes included) and the absolute
+    /// `expires_at` in Unix seconds. It holds the tokens: store it with care.
+    pub fn to_json(&self) -> String {
+        let mut map = self.raw.clone();
+        map.insert("access_token".into(), self.access_token.secret().into());
+        map.insert("token_type".into(), self.token_type.clone().into());
+        match &self.refresh_token {
+            Some(rt) => map.insert("refresh_token".into(), rt.secret().into()),
+            None => map.remove("refresh_token"),
+        };
+        if let Some(scope) = &self.scope {
+            map.insert("scope".into(), scope.clone().into());
+        }
+        if let Some(at) = self.expires_at_unix() {
+            map.insert("expires_at".into(), at.into());
+        }
+        Value::Object(map).to_string()
+    }
+
     /// Builds a token set from a parsed response object. `requested_scope` is the scope
     /// asked for (compared, and used when the answer has none); `previous_refresh` is kept
     /// when the answer carries no refresh token.

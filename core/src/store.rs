@@ -1,0 +1,274 @@
+//! Where token sets live between calls and across restarts: the [`TokenStore`] interface,
+//! an in-memory store and a crash-safe, multi-process file store.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::token_set::TokenSet;
+
+/// Storage for one token set. Implementations must be safe to call from several threads.
+///
+/// ```
+/// use authgate::{MemoryStore, TokenSet, TokenStore};
+/// let store = MemoryStore::new();
+/// store.save(&TokenSet::parse(r#"{"access_token":"a","refresh_token":"r"}"#)?)?;
+/// assert_eq!(store.load()?.unwrap().refresh_token().unwrap().secret(), "r");
+/// # Ok::<(), authgate::Error>(())
+/// ```
+pub trait TokenStore: Send + Sync {
+    /// The stored token set, or `None` if there is none.
+    fn load(&self) -> Result<Option<TokenSet>>;
+    /// Replaces the stored token set. When this returns, the set must survive a crash.
+    fn save(&self, tokens: &TokenSet) -> Result<()>;
+    /// Removes the stored token set.
+    fn clear(&self) -> Result<()>;
+    /// Takes the store's cross-process lock until the returned guard is dropped. The token
+    /// manager holds it from re-reading the store to saving a refreshed set, so that two
+    /// processes never spend the same (rotating) refresh token. Defaults to no lock, which
+    /// is right for a store used by one process only.
+    fn lock(&self) -> Result<StoreLock> {
+        Ok(StoreLock(None))
+    }
+}
+
+/// A held store lock; dropping it releases the lock.
+#[derive(Debug)]
+pub struct StoreLock(Option<File>);
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        if let Some(f) = &self.0 {
+            let _ = f.unlock();
+        }
+    }
+}
+
+/// A store in memory: for one process that signs in again after a restart.
+#[derive(Debug, Default)]
+pub struct MemoryStore(Mutex<Option<TokenSet>>);
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(tokens.clone());
+        Ok(())
+    }
+    fn clear(&self) -> Result<()> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+}
+
+/// A store in one JSON file, shared safely by several processes.
+///
+/// - Writes are atomic: a temporary file in the same folder is written, flushed to disk
+///   (`fsync`), renamed over the store, and the folder is flushed too; a crash at any moment
+///   leaves the old or the new token set, never a truncated file.
+/// - The file is created readable and writable by its owner only (mode 0600 on Unix; on
+///   Windows it inherits the folder's ACL, so keep it in the user's profile).
+/// - [`lock`](TokenStore::lock) takes an exclusive OS file lock on `<file>.lock`, which
+///   the token manager holds while it refreshes.
+///
+/// ```
+/// use authgate::{FileStore, TokenSet, TokenStore};
+/// let path = std::env::temp_dir().join(format!("authgate-doc-{}.json", std::process::id()));
+/// let store = FileStore::new(&path);
+/// store.save(&TokenSet::parse(r#"{"access_token":"a","expires_in":60}"#)?)?;
+/// assert!(store.load()?.is_some());
+/// store.clear()?;
+/// # Ok::<(), authgate::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    /// A store at `path` (created on the first save; the folder must exist).
+    pub fn new(path: impl Into<PathBuf>) -> FileStore {
+        FileStore { path: path.into() }
+    }
+
+    /// The store's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sibling(&self, suffix: &str) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(suffix);
+        self.path.with_file_name(name)
+    }
+
+    fn store_error(&self, what: &str, e: io::Error) -> Error {
+        Error::Store(format!("{what} {}: {e}", self.path.display()))
+    }
+}
+
+fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+impl TokenStore for FileStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.store_error("cannot read", e)),
+        };
+        TokenSet::from_json(&text).map(Some).map_err(|_| {
+            Error::Store(format!(
+                "{} does not hold a token set (not written by authgate?)",
+                self.path.display()
+            ))
+        })
+    }
+
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        // A per-process, per-call temporary name: concurrent writers never share one.
+        let tmp = self.sibling(&format!(
+            ".tmp.{}.{}",
+            std::process::id(),
+            crate::authorize::random_token(6)?
+        ));
+        let write = || -> io::Result<()> {
+            let mut f = owner_only(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
+            f.write_all(tokens.to_json().as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            fs::rename(&tmp, &self.path)?;
+            sync_dir(&self.path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            self.store_error("cannot write", e)
+        })
+    }
+
+    fn clear(&self) -> Result<()> {
+        match fs::remove_file(&self.path) {
+            Ok(()) => sync_dir(&self.path).map_err(|e| self.store_error("cannot clear", e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.store_error("cannot clear", e)),
+        }
+    }
+
+    fn lock(&self) -> Result<StoreLock> {
+        let path = self.sibling(".lock");
+        let f = owner_only(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(&path)
+        .map_err(|e| self.store_error("cannot open the lock file of", e))?;
+        f.lock().map_err(|e| self.store_error("cannot lock", e))?;
+        Ok(StoreLock(Some(f)))
+    }
+}
+
+/// Flushes the folder entry of a renamed or removed file (a no-op where the OS has no such
+/// thing, as on Windows, where the rename itself is durable).
+fn sync_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("authgate-store-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir.join("tokens.json")
+    }
+
+    #[test]
+    fn file_store_round_trip_owner_only_and_no_leftovers() {
+        let path = tmp("rt");
+        let store = FileStore::new(&path);
+        assert!(store.load().unwrap().is_none());
+        let t =
+            TokenSet::parse(r#"{"access_token":"a","refresh_token":"r","expires_in":60,"x":1}"#)
+                .unwrap();
+        store.save(&t).unwrap();
+        store.save(&t).unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.refresh_token().unwrap().secret(), "r");
+        assert_eq!(back.expires_at_unix(), t.expires_at_unix());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        store.clear().unwrap();
+        assert!(store.load().unwrap().is_none());
+    }
+
+    #[test]
+    fn garbage_is_a_store_error_without_content() {
+        let path = tmp("bad");
+        fs::write(&path, "secret-looking garbage").unwrap();
+        let e = FileStore::new(&path).load().unwrap_err();
+        assert!(matches!(e, Error::Store(_)));
+        assert!(!e.to_string().contains("garbage"));
+    }
+
+    #[test]
+    fn lock_is_exclusive_across_handles() {
+        let path = tmp("lock");
+        let store = FileStore::new(&path);
+        let guard = store.lock().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s2 = store.clone();
+        let t = std::thread::spawn(move || {
+            let _g = s2.lock().unwrap();
+            tx.send(()).unwrap();
+        });
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err());
+        drop(guard);
+        rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        t.join().unwrap();
+    }
+}
