@@ -67,6 +67,21 @@ pub(crate) struct Inner {
     pub pkce: bool,
     pub http: Http,
     pub timeout: Duration,
+    pub oidc: Oidc,
+}
+
+/// The OpenID Connect side of a client: where its keys and extra endpoints are.
+#[derive(Default)]
+pub(crate) struct Oidc {
+    pub issuer: Option<String>,
+    pub jwks_uri: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub introspection_endpoint: Option<Url>,
+    pub device_authorization_endpoint: Option<Url>,
+    pub id_token_leeway: Duration,
+    /// The provider's keys, fetched on first use and again (once) on an unknown `kid`.
+    pub jwks: std::sync::Mutex<Option<Arc<crate::id_token::Jwks>>>,
 }
 
 impl Inner {
@@ -156,6 +171,14 @@ pub struct ClientBuilder {
     pkce: bool,
     allow_insecure_http: bool,
     http: HttpSettings,
+    pub(crate) auth_method_set: bool,
+    pub(crate) issuer: Option<String>,
+    pub(crate) jwks_uri: Option<String>,
+    pub(crate) userinfo_endpoint: Option<String>,
+    pub(crate) revocation_endpoint: Option<String>,
+    pub(crate) introspection_endpoint: Option<String>,
+    pub(crate) device_authorization_endpoint: Option<String>,
+    id_token_leeway: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -189,7 +212,79 @@ impl ClientBuilder {
             pkce: true,
             allow_insecure_http: false,
             http: HttpSettings::default(),
+            auth_method_set: false,
+            issuer: None,
+            jwks_uri: None,
+            userinfo_endpoint: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            device_authorization_endpoint: None,
+            id_token_leeway: Duration::from_secs(60),
         }
+    }
+
+    /// The OpenID Connect issuer: id_tokens must carry it as `iss`. Defaults to none
+    /// (set by [`discover`](Self::discover)).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Where the provider publishes its signing keys (JWKS). Defaults to none (set by discovery).
+    pub fn jwks_uri(mut self, url: impl Into<String>) -> Self {
+        self.jwks_uri = Some(url.into());
+        self
+    }
+
+    /// The UserInfo endpoint. Defaults to none (set by discovery).
+    pub fn userinfo_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.userinfo_endpoint = Some(url.into());
+        self
+    }
+
+    /// The revocation endpoint (RFC 7009). Defaults to none (set by discovery).
+    pub fn revocation_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.revocation_endpoint = Some(url.into());
+        self
+    }
+
+    /// The introspection endpoint (RFC 7662). Defaults to none (set by discovery).
+    pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.introspection_endpoint = Some(url.into());
+        self
+    }
+
+    /// The device authorization endpoint (RFC 8628). Defaults to none (set by discovery).
+    pub fn device_authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.device_authorization_endpoint = Some(url.into());
+        self
+    }
+
+    /// The clock skew tolerated when checking an id_token's `exp`, `iat` and `nbf`.
+    /// Defaults to 60 s.
+    pub fn id_token_leeway(mut self, leeway: Duration) -> Self {
+        self.id_token_leeway = leeway;
+        self
+    }
+
+    pub(crate) fn explicit_authorization_endpoint(&self) -> Option<&str> {
+        self.authorization_endpoint.as_deref()
+    }
+
+    pub(crate) fn explicit_token_endpoint(&self) -> Option<&str> {
+        self.token_endpoint.as_deref()
+    }
+
+    pub(crate) fn http_settings(&self) -> &HttpSettings {
+        &self.http
+    }
+
+    pub(crate) fn insecure_allowed(&self) -> bool {
+        self.allow_insecure_http
+    }
+
+    pub(crate) fn current_auth_method(&self) -> AuthMethod {
+        self.auth_method
     }
 
     /// The server's base URL; the preset's paths are appended to it for the endpoints not
@@ -227,6 +322,7 @@ impl ClientBuilder {
     /// How the client authenticates at the token endpoint. Defaults to the preset's.
     pub fn auth_method(mut self, method: AuthMethod) -> Self {
         self.auth_method = method;
+        self.auth_method_set = true;
         self
     }
 
@@ -413,6 +509,30 @@ impl ClientBuilder {
         }
         let http = Http::new(&self.http)?;
         let timeout = self.http.timeout;
+        let optional = |what: &str, url: &Option<String>| {
+            url.as_deref()
+                .map(|u| check_endpoint(what, u, self.allow_insecure_http))
+                .transpose()
+        };
+        if self.issuer.as_deref() == Some("") {
+            return Err(Error::Config("issuer is empty".into()));
+        }
+        let oidc = Oidc {
+            issuer: self.issuer.clone(),
+            jwks_uri: optional("jwks_uri", &self.jwks_uri)?,
+            userinfo_endpoint: optional("userinfo_endpoint", &self.userinfo_endpoint)?,
+            revocation_endpoint: optional("revocation_endpoint", &self.revocation_endpoint)?,
+            introspection_endpoint: optional(
+                "introspection_endpoint",
+                &self.introspection_endpoint,
+            )?,
+            device_authorization_endpoint: optional(
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            )?,
+            id_token_leeway: self.id_token_leeway,
+            jwks: Default::default(),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 provider: p,
@@ -430,6 +550,7 @@ impl ClientBuilder {
                 pkce: self.pkce,
                 http,
                 timeout,
+                oidc,
             }),
         })
     }
@@ -463,7 +584,7 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn check_endpoint(what: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
+pub(crate) fn check_endpoint(what: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::Config(format!("{what} is not a valid URL: {e}")))?;
     match url.scheme() {

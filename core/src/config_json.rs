@@ -20,7 +20,10 @@ impl ClientBuilder {
     /// `authorization_params` and `token_params` (objects of strings), `redirect_uri`,
     /// `redirect_param`, `pkce` (bool), `allow_insecure_http` (bool), `connect_timeout_ms`,
     /// `timeout_ms`, `max_response_bytes`, `proxy` (`env`, `none` or a proxy URL),
-    /// `trust_roots` (`bundled` or `system`), `ca_file` (a PEM path), `user_agent`.
+    /// `trust_roots` (`bundled` or `system`), `ca_file` (a PEM path), `user_agent`, and for
+    /// OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`, `revocation_endpoint`,
+    /// `introspection_endpoint`, `device_authorization_endpoint`, `id_token_leeway_ms`
+    /// (or call [`discover`](Self::discover) on the result).
     ///
     /// ```
     /// let client = authgate::ClientBuilder::from_json(r#"{
@@ -129,6 +132,13 @@ impl ClientBuilder {
                 }),
                 "ca_file" => b.ca_file(as_str(key, v)?),
                 "user_agent" => b.user_agent(as_str(key, v)?),
+                "issuer" => b.issuer(as_str(key, v)?),
+                "jwks_uri" => b.jwks_uri(as_str(key, v)?),
+                "userinfo_endpoint" => b.userinfo_endpoint(as_str(key, v)?),
+                "revocation_endpoint" => b.revocation_endpoint(as_str(key, v)?),
+                "introspection_endpoint" => b.introspection_endpoint(as_str(key, v)?),
+                "device_authorization_endpoint" => b.device_authorization_endpoint(as_str(key, v)?),
+                "id_token_leeway_ms" => b.id_token_leeway(Duration::from_millis(as_u64(key, v)?)),
                 other => {
                     return Err(Error::Config(format!(
                         "unknown configuration key `{other}`"

@@ -50,6 +50,39 @@ pub enum Error {
     SignInRequired(String),
     /// The token store could not be read or written.
     Store(String),
+    /// An id_token failed validation; the kind says which check.
+    IdToken {
+        /// Which check failed.
+        kind: IdTokenError,
+        /// What was wrong, without the token.
+        message: String,
+    },
+    /// The operation was cancelled by the caller.
+    Cancelled,
+}
+
+/// The id_token check that failed (OpenID Connect Core §3.1.3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// Not a well-formed JWS with the claims required.
+    Malformed,
+    /// `alg` is `none`, an HMAC algorithm, or does not fit the key.
+    Algorithm,
+    /// No key in the provider's JWKS has the token's `kid`, even after fetching it again.
+    UnknownKey,
+    /// The signature does not verify.
+    Signature,
+    /// `iss` is not the provider's issuer.
+    Issuer,
+    /// `aud` does not contain the client id, or `azp` is wrong.
+    Audience,
+    /// `exp` has passed (beyond the leeway).
+    Expired,
+    /// `iat` or `nbf` lies in the future (beyond the leeway).
+    NotYetValid,
+    /// `nonce` is missing or not the one sent.
+    Nonce,
 }
 
 /// The fields of an OAuth error answer (RFC 6749 §5.2), plus what HTTP said around it.
@@ -152,6 +185,26 @@ pub enum ErrorCode {
     SignInRequired = 330,
     /// The token store failed.
     Store = 340,
+    /// The caller cancelled the operation.
+    Cancelled = 350,
+    /// id_token: malformed.
+    IdTokenMalformed = 500,
+    /// id_token: algorithm refused.
+    IdTokenAlgorithm = 501,
+    /// id_token: unknown signing key.
+    IdTokenUnknownKey = 502,
+    /// id_token: bad signature.
+    IdTokenSignature = 503,
+    /// id_token: wrong issuer.
+    IdTokenIssuer = 504,
+    /// id_token: wrong audience or azp.
+    IdTokenAudience = 505,
+    /// id_token: expired.
+    IdTokenExpired = 506,
+    /// id_token: issued in the future.
+    IdTokenNotYetValid = 507,
+    /// id_token: nonce mismatch.
+    IdTokenNonce = 508,
 }
 
 impl ErrorCode {
@@ -185,6 +238,16 @@ impl ErrorCode {
             ErrorCode::UnexpectedResponse => "unexpected_response",
             ErrorCode::SignInRequired => "sign_in_required",
             ErrorCode::Store => "store",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::IdTokenMalformed => "id_token_malformed",
+            ErrorCode::IdTokenAlgorithm => "id_token_algorithm",
+            ErrorCode::IdTokenUnknownKey => "id_token_unknown_key",
+            ErrorCode::IdTokenSignature => "id_token_signature",
+            ErrorCode::IdTokenIssuer => "id_token_issuer",
+            ErrorCode::IdTokenAudience => "id_token_audience",
+            ErrorCode::IdTokenExpired => "id_token_expired",
+            ErrorCode::IdTokenNotYetValid => "id_token_not_yet_valid",
+            ErrorCode::IdTokenNonce => "id_token_nonce",
         }
     }
 }
@@ -218,6 +281,18 @@ impl Error {
             Error::BodyTooLarge { .. } => ErrorCode::BodyTooLarge,
             Error::SignInRequired(_) => ErrorCode::SignInRequired,
             Error::Store(_) => ErrorCode::Store,
+            Error::Cancelled => ErrorCode::Cancelled,
+            Error::IdToken { kind, .. } => match kind {
+                IdTokenError::Malformed => ErrorCode::IdTokenMalformed,
+                IdTokenError::Algorithm => ErrorCode::IdTokenAlgorithm,
+                IdTokenError::UnknownKey => ErrorCode::IdTokenUnknownKey,
+                IdTokenError::Signature => ErrorCode::IdTokenSignature,
+                IdTokenError::Issuer => ErrorCode::IdTokenIssuer,
+                IdTokenError::Audience => ErrorCode::IdTokenAudience,
+                IdTokenError::Expired => ErrorCode::IdTokenExpired,
+                IdTokenError::NotYetValid => ErrorCode::IdTokenNotYetValid,
+                IdTokenError::Nonce => ErrorCode::IdTokenNonce,
+            },
         }
     }
 
@@ -332,6 +407,8 @@ impl fmt::Display for Error {
             }
             Error::SignInRequired(m) => write!(f, "sign-in required: {m}"),
             Error::Store(m) => write!(f, "token store error: {m}"),
+            Error::IdToken { message, .. } => write!(f, "id_token rejected: {message}"),
+            Error::Cancelled => f.write_str("cancelled"),
         }
     }
 }

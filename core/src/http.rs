@@ -126,6 +126,15 @@ impl Http {
         self.read(req.send(body))
     }
 
+    /// GETs a URL (discovery, JWKS, UserInfo).
+    pub(crate) fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
+        let mut req = self.agent.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(req.call())
+    }
+
     fn read(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,

@@ -69,11 +69,17 @@
 #![deny(missing_docs)]
 
 mod authorize;
+mod cancel;
 mod client;
 mod config_json;
+mod device;
+mod discovery;
 mod error;
 mod http;
+mod id_token;
+mod loopback;
 mod manager;
+mod oidc;
 mod provider;
 mod redact;
 mod secret;
@@ -82,13 +88,22 @@ mod token;
 mod token_set;
 
 pub use authorize::{parse_callback, AuthorizationRequest, AuthorizationUrlBuilder};
+pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
-pub use error::{Error, ErrorCode, OAuthError, Result, TransportKind, UnexpectedResponse};
+pub use device::{DeviceAuthorization, DevicePoll};
+pub use discovery::ProviderMetadata;
+pub use error::{
+    Error, ErrorCode, IdTokenError, OAuthError, Result, TransportKind, UnexpectedResponse,
+};
 pub use http::{ProxyConfig, TrustRoots};
+pub use id_token::IdTokenClaims;
+pub use loopback::LoopbackSignIn;
 pub use manager::{CredentialsCallback, TokenManager, TokenManagerBuilder};
+pub use oidc::Introspection;
 pub use provider::{AuthMethod, BasicEncoding, Provider};
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, IdToken, Password, PkceVerifier, RefreshToken,
+    AccessToken, AuthorizationCode, ClientSecret, DeviceCode, IdToken, Password, PkceVerifier,
+    RefreshToken,
 };
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
 pub use token::TokenRequest;

@@ -84,3 +84,7 @@ secret_type!(
     /// A PKCE code verifier (RFC 7636 §4.1): whoever holds it can redeem the code.
     PkceVerifier
 );
+secret_type!(
+    /// A device code (RFC 8628 §3.2): whoever holds it can collect the user's tokens.
+    DeviceCode
+);

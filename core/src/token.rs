@@ -12,7 +12,7 @@ use crate::error::{Error, OAuthError, Result, UnexpectedResponse};
 use crate::http::HttpResponse;
 use crate::provider::{AuthMethod, BasicEncoding};
 use crate::redact::{excerpt, Scrubber};
-use crate::secret::{AuthorizationCode, Password, PkceVerifier, RefreshToken};
+use crate::secret::{AuthorizationCode, DeviceCode, Password, PkceVerifier, RefreshToken};
 use crate::token_set::TokenSet;
 
 enum Grant {
@@ -20,6 +20,7 @@ enum Grant {
     RefreshToken(RefreshToken),
     Password(String, Password),
     ClientCredentials,
+    DeviceCode(DeviceCode),
 }
 
 /// One token request, built by [`Client::exchange_code`], [`Client::refresh`],
@@ -116,6 +117,10 @@ impl Client {
         self.token_request(Grant::ClientCredentials)
     }
 
+    pub(crate) fn device_token_request(&self, code: &DeviceCode) -> TokenRequest<'_> {
+        self.token_request(Grant::DeviceCode(code.clone()))
+    }
+
     fn token_request(&self, grant: Grant) -> TokenRequest<'_> {
         TokenRequest {
             client: self,
@@ -165,6 +170,7 @@ impl TokenRequest<'_> {
             Grant::RefreshToken(_) => "refresh_token",
             Grant::Password(..) => "password",
             Grant::ClientCredentials => "client_credentials",
+            Grant::DeviceCode(_) => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 
@@ -202,6 +208,9 @@ impl TokenRequest<'_> {
                 form.append_pair("password", password.secret());
             }
             Grant::ClientCredentials => {}
+            Grant::DeviceCode(c) => {
+                form.append_pair("device_code", c.secret());
+            }
         }
         if self.pkce_verifier.is_some() && !matches!(self.grant, Grant::AuthorizationCode(_)) {
             return Err(Error::InvalidArgument(
@@ -215,32 +224,7 @@ impl TokenRequest<'_> {
             }
         }
 
-        let mut authorization = None;
-        match inner.auth_method {
-            AuthMethod::ClientSecretBasic => {
-                let secret = inner
-                    .client_secret
-                    .as_ref()
-                    .map(|s| s.secret())
-                    .unwrap_or("");
-                let pair = match inner.basic_encoding {
-                    BasicEncoding::FormUrlEncoded => {
-                        format!("{}:{}", form_encode(&inner.client_id), form_encode(secret))
-                    }
-                    BasicEncoding::Raw => format!("{}:{}", inner.client_id, secret),
-                };
-                authorization = Some(format!("Basic {}", STANDARD.encode(pair)));
-            }
-            AuthMethod::ClientSecretPost => {
-                form.append_pair("client_id", &inner.client_id);
-                if let Some(s) = &inner.client_secret {
-                    form.append_pair("client_secret", s.secret());
-                }
-            }
-            AuthMethod::None => {
-                form.append_pair("client_id", &inner.client_id);
-            }
-        }
+        let authorization = self.client.authenticate(&mut form);
         for (k, v) in inner.token_params.iter().chain(&self.params) {
             form.append_pair(k, v);
         }
@@ -308,6 +292,10 @@ impl TokenRequest<'_> {
                 None
             }
             Grant::ClientCredentials => None,
+            Grant::DeviceCode(c) => {
+                scrubber.add(c.secret());
+                None
+            }
         };
         token_response(resp, &scrubber, scope.as_deref(), previous_refresh)
     }
@@ -317,13 +305,84 @@ fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Classifies a token endpoint answer: tokens, an OAuth error, or something unusable.
-fn token_response(
-    resp: HttpResponse,
+impl Client {
+    /// Adds the client's authentication to a form (client_secret_post, none) or returns the
+    /// `Authorization` header value (client_secret_basic). Never both, never a guess.
+    pub(crate) fn authenticate(
+        &self,
+        form: &mut url::form_urlencoded::Serializer<'_, String>,
+    ) -> Option<String> {
+        let inner = &self.inner;
+        match inner.auth_method {
+            AuthMethod::ClientSecretBasic => {
+                let secret = inner
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.secret())
+                    .unwrap_or("");
+                let pair = match inner.basic_encoding {
+                    BasicEncoding::FormUrlEncoded => {
+                        format!("{}:{}", form_encode(&inner.client_id), form_encode(secret))
+                    }
+                    BasicEncoding::Raw => format!("{}:{}", inner.client_id, secret),
+                };
+                Some(format!("Basic {}", STANDARD.encode(pair)))
+            }
+            AuthMethod::ClientSecretPost => {
+                form.append_pair("client_id", &inner.client_id);
+                if let Some(s) = &inner.client_secret {
+                    form.append_pair("client_secret", s.secret());
+                }
+                None
+            }
+            AuthMethod::None => {
+                form.append_pair("client_id", &inner.client_id);
+                None
+            }
+        }
+    }
+
+    /// POSTs `params` with the client's authentication to `url` (revocation, introspection,
+    /// device authorization) and returns the answer's JSON object, or `None` for an empty
+    /// 2xx body.
+    pub(crate) fn post_authenticated(
+        &self,
+        url: &url::Url,
+        params: &[(&str, &str)],
+        secrets: &[&str],
+    ) -> Result<Option<serde_json::Map<String, Value>>> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            form.append_pair(k, v);
+        }
+        let authorization = self.authenticate(&mut form);
+        let body = form.finish();
+        let mut headers = Vec::new();
+        if let Some(a) = &authorization {
+            headers.push(("Authorization", a.as_str()));
+        }
+        let resp = self.inner.http.post_form(url.as_str(), &headers, &body)?;
+        let mut scrubber = Scrubber::default();
+        if let Some(s) = &self.inner.client_secret {
+            scrubber.add(s.secret());
+        }
+        for s in secrets {
+            scrubber.add(s);
+        }
+        if (200..300).contains(&resp.status) && resp.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        json_answer(&resp, &scrubber).map(|(obj, _)| Some(obj))
+    }
+}
+
+/// Classifies an answer that should be a JSON object: returns it (and whether the content
+/// type said JSON) for a 2xx answer, else the OAuth error it carries, else an
+/// [`Error::UnexpectedResponse`] describing what came instead.
+pub(crate) fn json_answer(
+    resp: &HttpResponse,
     scrubber: &Scrubber<'_>,
-    requested_scope: Option<&str>,
-    previous_refresh: Option<&RefreshToken>,
-) -> Result<TokenSet> {
+) -> Result<(serde_json::Map<String, Value>, bool)> {
     let status = resp.status;
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(Box::new(UnexpectedResponse {
@@ -342,7 +401,7 @@ fn token_response(
             .map(|l| l.split(['?', '#']).next().unwrap_or(""))
             .unwrap_or("nowhere");
         return Err(unexpected(format!(
-            "the token endpoint redirected to {target}; token requests never follow redirects"
+            "the server redirected to {target}; authgate never follows redirects on back-channel requests"
         )));
     }
 
@@ -364,9 +423,14 @@ fn token_response(
                 .to_ascii_lowercase();
             mime == "text/html" || head.contains("<html") || head.contains("<!doctype")
         };
+        if status == 401 {
+            if let Some(e) = bearer_error(resp) {
+                return Err(e);
+            }
+        }
         let reason = match (status, resp.body.is_empty(), looks_html) {
             (_, true, _) => "empty body",
-            (200..=299, _, true) => "an HTML page instead of a JSON token answer",
+            (200..=299, _, true) => "an HTML page instead of a JSON answer",
             (200..=299, _, false) => "a body that is not a JSON object",
             (_, _, true) => "an HTTP error with an HTML page (a proxy or server error page)",
             _ => "an HTTP error without an OAuth error body",
@@ -380,7 +444,7 @@ fn token_response(
             other => other.to_string(),
         };
         if (200..300).contains(&status) {
-            log::warn!(target: "authgate", "lenient token response: an HTTP {status} answer carries an OAuth error");
+            log::warn!(target: "authgate", "lenient answer: an HTTP {status} answer carries an OAuth error");
         }
         let text = |k: &str| {
             object
@@ -402,15 +466,40 @@ fn token_response(
             "an HTTP error without an OAuth error field".into(),
         ));
     }
+    Ok((object, json_type))
+}
+
+/// The error of a 401 from a resource server (RFC 6750 §3): `WWW-Authenticate: Bearer error="…"`.
+pub(crate) fn bearer_error(resp: &HttpResponse) -> Option<Error> {
+    let header = resp.www_authenticate.as_deref()?;
+    let param = |name: &str| {
+        let start = header.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = header[start..].find('"')? + start;
+        Some(header[start..end].to_owned())
+    };
+    Some(Error::OAuth(Box::new(OAuthError {
+        error: param("error").unwrap_or_else(|| "invalid_token".into()),
+        description: param("error_description"),
+        uri: param("error_uri"),
+        status: Some(resp.status),
+        www_authenticate: Some(header.to_owned()),
+        retry_after: resp.retry_after,
+    })))
+}
+
+/// Classifies a token endpoint answer: tokens, an OAuth error, or something unusable.
+fn token_response(
+    resp: HttpResponse,
+    scrubber: &Scrubber<'_>,
+    requested_scope: Option<&str>,
+    previous_refresh: Option<&RefreshToken>,
+) -> Result<TokenSet> {
+    let (object, json_type) = json_answer(&resp, scrubber)?;
     let mut tokens =
         TokenSet::from_object(object, requested_scope, previous_refresh, SystemTime::now())?;
     if !json_type {
-        let what = if mime.is_empty() {
-            "no content type".to_owned()
-        } else {
-            format!("content type {mime}")
-        };
-        tokens.add_warning(format!("the token answer is JSON but came with {what}"));
+        let mime = resp.content_type.as_deref().unwrap_or("no content type");
+        tokens.add_warning(format!("the token answer is JSON but came with {mime}"));
     }
     Ok(tokens)
 }

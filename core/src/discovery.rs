@@ -1,0 +1,248 @@
+//! OpenID Connect Discovery 1.0 (and RFC 8414): reading a provider's metadata, with a
+//! process-wide cache.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use crate::client::{check_endpoint, ClientBuilder};
+use crate::error::{Error, Result};
+use crate::http::Http;
+use crate::provider::AuthMethod;
+use crate::redact::Scrubber;
+use crate::token::json_answer;
+
+/// How long a discovery document is reused before it is fetched again.
+const CACHE_TTL: Duration = Duration::from_secs(3600);
+
+/// A provider's metadata, as its discovery document states it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ProviderMetadata {
+    /// `issuer`: equal to the URL the document was read from, minus the well-known suffix.
+    pub issuer: String,
+    /// `authorization_endpoint`.
+    pub authorization_endpoint: Option<String>,
+    /// `token_endpoint`.
+    pub token_endpoint: Option<String>,
+    /// `jwks_uri`.
+    pub jwks_uri: Option<String>,
+    /// `userinfo_endpoint`.
+    pub userinfo_endpoint: Option<String>,
+    /// `revocation_endpoint`.
+    pub revocation_endpoint: Option<String>,
+    /// `introspection_endpoint`.
+    pub introspection_endpoint: Option<String>,
+    /// `device_authorization_endpoint`.
+    pub device_authorization_endpoint: Option<String>,
+    /// `token_endpoint_auth_methods_supported` (RFC 8414 default: `client_secret_basic`).
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// `code_challenge_methods_supported`.
+    pub code_challenge_methods_supported: Vec<String>,
+    /// `id_token_signing_alg_values_supported`.
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// The whole document.
+    pub raw: Map<String, Value>,
+}
+
+fn cache() -> &'static Mutex<HashMap<String, (Instant, ProviderMetadata)>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, (Instant, ProviderMetadata)>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+impl ProviderMetadata {
+    /// Parses a discovery document and checks that its `issuer` is `expected_issuer`
+    /// (OpenID Connect Discovery §4.3: anything else could be an impersonation).
+    pub fn from_json(json: &str, expected_issuer: &str) -> Result<ProviderMetadata> {
+        match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(raw)) => ProviderMetadata::from_object(raw, expected_issuer),
+            _ => Err(Error::InvalidArgument(
+                "a discovery document must be a JSON object".into(),
+            )),
+        }
+    }
+
+    fn from_object(raw: Map<String, Value>, expected_issuer: &str) -> Result<ProviderMetadata> {
+        let text = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_owned);
+        let list = |k: &str| -> Vec<String> {
+            raw.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let issuer = text("issuer")
+            .ok_or_else(|| Error::Config("the discovery document has no issuer".into()))?;
+        if issuer.trim_end_matches('/') != expected_issuer.trim_end_matches('/') {
+            return Err(Error::Config(format!(
+                "the discovery document names the issuer {issuer}, not {expected_issuer}"
+            )));
+        }
+        let mut auth_methods = list("token_endpoint_auth_methods_supported");
+        if auth_methods.is_empty() {
+            auth_methods.push("client_secret_basic".into());
+        }
+        Ok(ProviderMetadata {
+            issuer,
+            authorization_endpoint: text("authorization_endpoint"),
+            token_endpoint: text("token_endpoint"),
+            jwks_uri: text("jwks_uri"),
+            userinfo_endpoint: text("userinfo_endpoint"),
+            revocation_endpoint: text("revocation_endpoint"),
+            introspection_endpoint: text("introspection_endpoint"),
+            device_authorization_endpoint: text("device_authorization_endpoint"),
+            token_endpoint_auth_methods_supported: auth_methods,
+            code_challenge_methods_supported: list("code_challenge_methods_supported"),
+            id_token_signing_alg_values_supported: list("id_token_signing_alg_values_supported"),
+            raw,
+        })
+    }
+}
+
+impl ClientBuilder {
+    /// Reads `<issuer>/.well-known/openid-configuration` (cached for an hour in the
+    /// process) and fills every endpoint not set explicitly, the issuer, and the client
+    /// authentication method when none was chosen and the preset's is not supported. PKCE
+    /// stays on unless the provider lists methods without `S256`.
+    ///
+    /// ```no_run
+    /// use authgate::{Client, Provider};
+    /// let client = Client::builder(Provider::KonturExtern)
+    ///     .client_id("my-service")
+    ///     .client_secret("api-key")
+    ///     .discover("https://identity.testkontur.ru")?
+    ///     .build()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn discover(self, issuer: &str) -> Result<ClientBuilder> {
+        let issuer_url = check_endpoint("issuer", issuer, self.insecure_allowed())?;
+        let key = issuer_url.as_str().trim_end_matches('/').to_owned();
+        let cached = cache()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, m)| m.clone());
+        let metadata = match cached {
+            Some(m) => m,
+            None => {
+                let http = Http::new(self.http_settings())?;
+                let url = format!("{key}/.well-known/openid-configuration");
+                let resp = http.get(&url, &[])?;
+                let (raw, _) = json_answer(&resp, &Scrubber::default())?;
+                let m = ProviderMetadata::from_object(raw, issuer)?;
+                cache()
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, (Instant::now(), m.clone()));
+                m
+            }
+        };
+        Ok(self.provider_metadata(&metadata))
+    }
+
+    /// Applies metadata read elsewhere (see [`discover`](Self::discover)).
+    pub fn provider_metadata(mut self, m: &ProviderMetadata) -> ClientBuilder {
+        fn fill(slot: &mut Option<String>, value: &Option<String>) {
+            if slot.is_none() {
+                slot.clone_from(value);
+            }
+        }
+        if self.explicit_authorization_endpoint().is_none() {
+            if let Some(a) = &m.authorization_endpoint {
+                self = self.authorization_endpoint(a);
+            }
+        }
+        if self.explicit_token_endpoint().is_none() {
+            if let Some(t) = &m.token_endpoint {
+                self = self.token_endpoint(t);
+            }
+        }
+        if self.issuer.is_none() {
+            self.issuer = Some(m.issuer.clone());
+        }
+        fill(&mut self.jwks_uri, &m.jwks_uri);
+        fill(&mut self.userinfo_endpoint, &m.userinfo_endpoint);
+        fill(&mut self.revocation_endpoint, &m.revocation_endpoint);
+        fill(&mut self.introspection_endpoint, &m.introspection_endpoint);
+        fill(
+            &mut self.device_authorization_endpoint,
+            &m.device_authorization_endpoint,
+        );
+        let supported = &m.token_endpoint_auth_methods_supported;
+        if !self.auth_method_set
+            && !supported
+                .iter()
+                .any(|s| s == self.current_auth_method().name())
+        {
+            let pick = [
+                AuthMethod::ClientSecretBasic,
+                AuthMethod::ClientSecretPost,
+                AuthMethod::None,
+            ]
+            .into_iter()
+            .find(|a| supported.iter().any(|s| s == a.name()));
+            if let Some(a) = pick {
+                self = self.auth_method(a);
+                self.auth_method_set = false;
+            }
+        }
+        if !m.code_challenge_methods_supported.is_empty()
+            && !m
+                .code_challenge_methods_supported
+                .iter()
+                .any(|c| c == "S256")
+        {
+            self = self.pkce(false);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_must_match() {
+        let doc = r#"{"issuer":"https://evil.example","token_endpoint":"https://evil.example/t"}"#;
+        assert!(ProviderMetadata::from_json(doc, "https://id.example").is_err());
+        let doc = r#"{"issuer":"https://id.example/","token_endpoint":"https://id.example/t"}"#;
+        let m = ProviderMetadata::from_json(doc, "https://id.example").unwrap();
+        assert_eq!(
+            m.token_endpoint_auth_methods_supported,
+            ["client_secret_basic"]
+        );
+    }
+
+    #[test]
+    fn metadata_fills_what_is_not_set_and_picks_a_supported_auth_method() {
+        let doc = r#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a",
+            "token_endpoint":"https://id.example/t","jwks_uri":"https://id.example/k",
+            "token_endpoint_auth_methods_supported":["client_secret_post"],
+            "code_challenge_methods_supported":["plain"]}"#;
+        let m = ProviderMetadata::from_json(doc, "https://id.example").unwrap();
+        let c = ClientBuilder::new(crate::Provider::Generic)
+            .client_id("c")
+            .client_secret("s")
+            .token_endpoint("https://override.example/t")
+            .provider_metadata(&m)
+            .build()
+            .unwrap();
+        assert_eq!(c.token_endpoint(), "https://override.example/t");
+        assert_eq!(c.authorization_endpoint(), Some("https://id.example/a"));
+        assert_eq!(c.auth_method(), AuthMethod::ClientSecretPost);
+        assert!(c
+            .authorization_url()
+            .build()
+            .unwrap()
+            .pkce_verifier
+            .is_none());
+    }
+}
