@@ -204,12 +204,14 @@ impl Client {
                     "unsigned id_tokens (alg none) are refused",
                 ))
             }
-            a if a.starts_with("HS") => return Err(fail(
-                IdTokenError::Algorithm,
-                format!(
+            a if a.starts_with("HS") => {
+                return Err(fail(
+                    IdTokenError::Algorithm,
+                    format!(
                     "{a} is an HMAC algorithm; the provider's keys are public, so it is refused"
                 ),
-            )),
+                ))
+            }
             other => {
                 return Err(fail(
                     IdTokenError::Algorithm,

@@ -6,8 +6,20 @@
 //! | `GET  /_emulator/counts`             | → `{"/oauth/token": 3, …}`                     |
 //! | `POST /_emulator/revoke`             | revokes every refresh token issued so far      |
 //! | `POST /_emulator/expires_in`         | `{"dialect":"gearcode","seconds":2}`           |
-//! | `POST /_emulator/reset`              | counts, faults, lifetimes back to defaults     |
+//! | `POST /_emulator/reset`              | counts, faults, settings back to defaults      |
 //! | `GET  /_emulator/last_request?path=` | → the last request on that path, or 404        |
+//! | `POST /_emulator/oidc`               | `{"alg":"ES256"}` (or `"RS256"`): id_token signing |
+//! | `POST /_emulator/rotate_keys`        | new EC key, signs ES256 → `{"ok":true,"kid":"emulator-2"}` |
+//! | `POST /_emulator/device`             | `{"expires_in":300,"interval":1}` (either or both) |
+//! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
+//! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
+//!
+//! Fault kinds: `delay` (`ms`), `status` (`status`, `retry_after`), `html` (`status`),
+//! `invalid_json`, `oversized` (`bytes`), `drop`, `truncated`, `redirect` (`location`),
+//! `ok_with_error`, `wrong_content_type`, `revoked_refresh_token`, and the id_token
+//! faults `id_token_wrong_nonce`, `id_token_wrong_audience`, `id_token_wrong_issuer`,
+//! `id_token_expired`, `id_token_bad_signature`, `id_token_alg_none`,
+//! `id_token_hmac_confusion`, `id_token_unknown_kid`.
 //!
 //! Control requests are neither counted nor faulted. Successful commands answer
 //! `200 {"ok":true}`; bad ones `400 {"error":"…"}`.
@@ -16,11 +28,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::crypto::unix_now;
 use crate::fixtures::CONTROL_PREFIX;
 use crate::http::{Request, Response};
 use crate::providers::Params;
 use crate::state::Shared;
-use crate::{Dialect, Fault, FaultKind};
+use crate::{Dialect, Fault, FaultKind, IdTokenAlg};
 
 /// Whether a path belongs to the control API.
 pub(crate) fn is_control(path: &str) -> bool {
@@ -30,7 +43,8 @@ pub(crate) fn is_control(path: &str) -> bool {
 pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
-        "fault" | "revoke" | "expires_in" | "reset" => "POST",
+        "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
+        | "device/approve" | "interactive" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -58,10 +72,51 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 })
         }
         "reset" => {
-            shared.lock().reset();
+            shared.reset();
             Ok(ok())
         }
         "last_request" => last_request(shared, request),
+        "oidc" => body_json(request).and_then(|v| {
+            let alg: IdTokenAlg = v
+                .get("alg")
+                .and_then(Value::as_str)
+                .ok_or("alg is required")?
+                .parse()?;
+            shared.signer.set_alg(alg);
+            Ok(ok())
+        }),
+        "rotate_keys" => match shared.signer.rotate() {
+            Ok(kid) => Ok(Response::json(200, &json!({"ok": true, "kid": kid}))),
+            Err(e) => Ok(Response::json(500, &json!({"error": e.to_string()}))),
+        },
+        "device" => body_json(request).and_then(|v| {
+            let expires_in = uint(&v, "expires_in")?;
+            let interval = uint(&v, "interval")?;
+            let mut state = shared.lock();
+            if expires_in.is_some() {
+                state.device_expires_in = expires_in;
+            }
+            if interval.is_some() {
+                state.device_interval = interval;
+            }
+            Ok(ok())
+        }),
+        "device/approve" => body_json(request).and_then(|v| {
+            let user_code = v
+                .get("user_code")
+                .and_then(Value::as_str)
+                .ok_or("user_code is required")?;
+            let approve = boolean(&v, "approve")?.unwrap_or(true);
+            shared
+                .lock()
+                .decide_device(user_code, approve, unix_now())
+                .map_err(|e| e.message().to_string())?;
+            Ok(ok())
+        }),
+        "interactive" => body_json(request).and_then(|v| {
+            shared.lock().interactive = boolean(&v, "enabled")?.ok_or("enabled is required")?;
+            Ok(ok())
+        }),
         _ => Ok(Response::text(404, "Not Found")),
     };
     result.unwrap_or_else(|message| Response::json(400, &json!({"error": message})))
@@ -111,6 +166,17 @@ fn uint(value: &Value, field: &str) -> Result<Option<u64>, String> {
             .as_u64()
             .map(Some)
             .ok_or_else(|| format!("{field} must be a non-negative integer")),
+    }
+}
+
+/// A boolean field.
+fn boolean(value: &Value, field: &str) -> Result<Option<bool>, String> {
+    match value.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| format!("{field} must be true or false")),
     }
 }
 
@@ -180,6 +246,14 @@ pub(crate) fn parse_fault(value: &Value) -> Result<Fault, String> {
         "ok_with_error" => FaultKind::OkWithError,
         "wrong_content_type" => FaultKind::WrongContentType,
         "revoked_refresh_token" => FaultKind::RevokedRefreshToken,
+        "id_token_wrong_nonce" => FaultKind::IdTokenWrongNonce,
+        "id_token_wrong_audience" => FaultKind::IdTokenWrongAudience,
+        "id_token_wrong_issuer" => FaultKind::IdTokenWrongIssuer,
+        "id_token_expired" => FaultKind::IdTokenExpired,
+        "id_token_bad_signature" => FaultKind::IdTokenBadSignature,
+        "id_token_alg_none" => FaultKind::IdTokenAlgNone,
+        "id_token_hmac_confusion" => FaultKind::IdTokenHmacConfusion,
+        "id_token_unknown_kid" => FaultKind::IdTokenUnknownKid,
         other => return Err(format!("unknown fault kind {other:?}")),
     };
     Ok(Fault { path, kind, count })
@@ -229,5 +303,28 @@ mod tests {
             parse_fault(&json!({"kind": "redirect", "location": "/x\r\nSet-Cookie: a"})).is_err()
         );
         assert!(parse_fault(&json!({"kind": "drop", "count": -1})).is_err());
+    }
+
+    #[test]
+    fn parses_id_token_faults() {
+        assert_eq!(
+            parse_fault(&json!({"path": "/connect/token", "kind": "id_token_hmac_confusion"})),
+            Ok(Fault::new(
+                "/connect/token",
+                FaultKind::IdTokenHmacConfusion
+            ))
+        );
+        for kind in [
+            "id_token_wrong_nonce",
+            "id_token_wrong_audience",
+            "id_token_wrong_issuer",
+            "id_token_expired",
+            "id_token_bad_signature",
+            "id_token_alg_none",
+            "id_token_unknown_kid",
+        ] {
+            let fault = parse_fault(&json!({"kind": kind})).expect(kind);
+            assert!(fault.kind.is_id_token_fault(), "{kind}");
+        }
     }
 }

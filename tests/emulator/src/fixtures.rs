@@ -3,7 +3,13 @@
 //! Every dialect with an authorize endpoint has one test user who is logged in and
 //! approves at once: the authorize request is answered with
 //! `302 Location: <redirect_uri>?code=<one-time code>&state=<state>` (state only if sent).
-//! The redirect URI must equal [`REDIRECT_URI`] exactly.
+//! The redirect URI must equal [`REDIRECT_URI`], except that a loopback URI may name any
+//! port (RFC 8252 §7.3): `http://127.0.0.1:PORT/callback` and `http://[::1]:PORT/callback`
+//! match too. The token request must repeat exactly the URI sent at authorize.
+//!
+//! In interactive mode (`Emulator::set_interactive`) the authorize request is answered
+//! with a login form instead; the user signs in as [`TEST_USER_LOGIN`] /
+//! [`TEST_USER_PASSWORD`] (a `POST` to [`LOGIN_PATH`]) and gets the same redirect.
 //!
 //! Errors before the redirect URI is validated (unknown client, wrong redirect URI,
 //! repeated parameter) are a `400` JSON answer, never a redirect; errors after it
@@ -16,11 +22,28 @@ pub const REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// The `sub` of the test user behind the code flows (Taxcom, Kontur, GearCode).
 pub const TEST_USER_SUBJECT: &str = "user-1";
 
+/// The test user's login on the login form (interactive mode and the device page).
+pub const TEST_USER_LOGIN: &str = "user-1";
+
+/// The test user's password on the login form.
+pub const TEST_USER_PASSWORD: &str = "correct horse";
+
+/// The test user's `name` claim (id_token and UserInfo).
+pub const TEST_USER_NAME: &str = "Тестовый Пользователь";
+
+/// The test user's `email` claim (id_token and UserInfo).
+pub const TEST_USER_EMAIL: &str = "user1@example.test";
+
+/// The login form posts here (`username`, `password`, and hidden fields carrying the
+/// authorization request or the device user code). Shared by every dialect.
+pub const LOGIN_PATH: &str = "/login";
+
 /// How long an authorization code stays valid, in seconds. Codes are also one-time.
 pub const CODE_LIFETIME_SECS: u64 = 60;
 
 /// The protected resource: `GET /api/me` with `Authorization: Bearer <access token>`
-/// answers `200 {"sub":…,"dialect":…}` for an issued, unexpired token, else `401`.
+/// answers `200 {"sub":…,"dialect":…}` for an issued, unexpired, unrevoked token, else
+/// `401`.
 pub const RESOURCE_PATH: &str = "/api/me";
 
 /// Prefix of the control API (not counted, never faulted).
@@ -48,20 +71,71 @@ pub const TAXCOM_EXPIRES_IN: u64 = 3_600_000;
 /// Kontur authorize endpoint (`response_type=code`, `client_id`, `scope` containing
 /// `openid` and `extern.api`, `redirect_uri`, `state` and `nonce` both required).
 pub const KONTUR_AUTHORIZE_PATH: &str = "/connect/authorize";
-/// Kontur token endpoint (client_secret_post or Basic, never both at once).
+/// Kontur token endpoint (client_secret_post or Basic, never both at once). Grants:
+/// authorization_code, refresh_token (when `offline_access` was granted; rotating), and
+/// [`DEVICE_CODE_GRANT_TYPE`]. The answer carries an id_token whenever `openid` was
+/// granted.
 pub const KONTUR_TOKEN_PATH: &str = "/connect/token";
 /// Kontur OpenID discovery document.
 pub const KONTUR_DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
-/// Kontur JWKS (one EC P-256 key, generated at start).
+/// Kontur JWKS: the fixed RSA key ([`KONTUR_RSA_KEY_ID`]) and the current EC P-256 key
+/// (generated at start, [`KONTUR_KEY_ID`] until rotated).
 pub const KONTUR_JWKS_PATH: &str = "/.well-known/openid-configuration/jwks";
+/// Kontur UserInfo endpoint (`GET` or `POST` with `Authorization: Bearer <access token>`
+/// of a Kontur token): `{"sub","name","email"}`, else `401`.
+pub const KONTUR_USERINFO_PATH: &str = "/connect/userinfo";
+/// Kontur revocation endpoint (RFC 7009): form `token`, optional `token_type_hint`,
+/// client authentication as at the token endpoint (`401 invalid_client` if bad).
+/// Revoking a refresh token also revokes the access tokens of the same grant.
+pub const KONTUR_REVOCATION_PATH: &str = "/connect/revocation";
+/// Kontur introspection endpoint (RFC 7662): form `token`, client authentication as at
+/// the token endpoint.
+pub const KONTUR_INTROSPECTION_PATH: &str = "/connect/introspect";
+/// Kontur device authorization endpoint (RFC 8628 §3.1): client authentication as at
+/// the token endpoint, optional `scope` (default [`KONTUR_SCOPE`]).
+pub const KONTUR_DEVICE_AUTHORIZATION_PATH: &str = "/connect/deviceauthorization";
 /// Kontur client id (the service name).
 pub const KONTUR_CLIENT_ID: &str = "kontur-service";
 /// Kontur client secret (the api-key).
 pub const KONTUR_CLIENT_SECRET: &str = "kontur-api-key";
-/// The scope Kontur clients ask for. Only these two scopes are known.
+/// The scope Kontur clients ask for. Both are required at authorize; the only other
+/// known scope is [`KONTUR_OFFLINE_SCOPE`].
 pub const KONTUR_SCOPE: &str = "openid extern.api";
-/// The `kid` of the id_token signing key.
+/// The optional third Kontur scope: when granted, token answers carry a
+/// `refresh_token` (rotated on every refresh grant, as IdentityServer does by default).
+pub const KONTUR_OFFLINE_SCOPE: &str = "offline_access";
+/// The `kid` of the first EC P-256 (ES256) key. Rotation replaces it with `emulator-2`,
+/// `emulator-3`, …
 pub const KONTUR_KEY_ID: &str = "emulator-1";
+/// The `kid` of the fixed RSA key (RS256, the default id_token algorithm). Never rotated.
+pub const KONTUR_RSA_KEY_ID: &str = "emulator-rsa-1";
+/// How long an id_token lives, in seconds (`exp - iat`).
+pub const ID_TOKEN_LIFETIME_SECS: u64 = 3600;
+/// The `nonce` of an id_token hit by the `IdTokenWrongNonce` fault.
+pub const ID_TOKEN_FAULT_NONCE: &str = "emulator-wrong-nonce";
+/// The `aud` and `azp` of an id_token hit by the `IdTokenWrongAudience` fault.
+pub const ID_TOKEN_FAULT_AUDIENCE: &str = "another-client";
+/// The `iss` of an id_token hit by the `IdTokenWrongIssuer` fault.
+pub const ID_TOKEN_FAULT_ISSUER: &str = "https://issuer.invalid";
+/// The `kid` of the throwaway key behind the `IdTokenUnknownKid` fault.
+pub const ID_TOKEN_FAULT_KEY_ID: &str = "emulator-unknown";
+
+// --- Device authorization grant (RFC 8628, Kontur) --------------------------------
+
+/// The `grant_type` of a device code poll at [`KONTUR_TOKEN_PATH`].
+pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The verification page (`verification_uri`): asks for the user code, then shows the
+/// login form; `?user_code=…` (`verification_uri_complete`) skips the first step.
+pub const DEVICE_VERIFICATION_PATH: &str = "/device";
+/// The default lifetime of a device code, in seconds.
+pub const DEVICE_EXPIRES_IN: u64 = 300;
+/// The default polling `interval`, in seconds. RFC 8628 says 5; 1 keeps tests fast.
+/// Polling sooner answers `slow_down` and adds 1 s (RFC 8628: 5 s) to that code's
+/// interval, again for test speed.
+pub const DEVICE_INTERVAL: u64 = 1;
+/// The letters of user codes (`ABCD-EFGH`): consonants only, so no words are spelled
+/// and none is confused with a digit (RFC 8628 §6.1).
+pub const USER_CODE_ALPHABET: &str = "BCDFGHJKLMNPQRSTVWXZ";
 /// Kontur's default `expires_in` (seconds). The id_token always lives 3600 s.
 pub const KONTUR_EXPIRES_IN: u64 = 3600;
 

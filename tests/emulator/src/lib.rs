@@ -10,16 +10,33 @@
 //! | GearCode | `/oauth/authorize`        | `/oauth/token`              |
 //! | CUBA     | (none)                    | `/app/rest/v2/oauth/token`  |
 //!
-//! plus Kontur's OpenID discovery document and JWKS, a protected resource `GET /api/me`,
-//! and a control API under `/_emulator/` for tests that run the binary (C, Python).
+//! plus a protected resource `GET /api/me`, and a control API under `/_emulator/` for
+//! tests that run the binary (C, Python).
+//!
+//! Kontur is the OpenID Connect provider, and has the rest of an OpenID provider too:
+//!
+//! - a discovery document and a JWKS holding a fixed RSA key and a generated P-256 key;
+//!   id_tokens are signed RS256 by default, ES256 on request
+//!   ([`Emulator::set_id_token_alg`]), and the EC key can be rotated
+//!   ([`Emulator::rotate_keys`]);
+//! - UserInfo, token revocation (RFC 7009) and introspection (RFC 7662);
+//! - the refresh grant when `offline_access` was granted;
+//! - the device authorization grant (RFC 8628), approved on the `/device` page or with
+//!   [`Emulator::approve_device`].
+//!
+//! Every authorize endpoint accepts loopback redirect URIs with any port (RFC 8252 §7.3),
+//! and can show a real login form instead of approving at once
+//! ([`Emulator::set_interactive`]).
 //!
 //! The registered clients, users and redirect address are in [`fixtures`]. Tests can make
-//! the server misbehave on purpose with [`Emulator::inject`] (see [`FaultKind`]).
+//! the server misbehave on purpose with [`Emulator::inject`] (see [`FaultKind`]),
+//! including id_tokens that a careful client must reject.
 //!
 //! ```no_run
 //! use authgate_emulator::{Emulator, Fault, FaultKind};
 //! let emu = Emulator::start().expect("bind");
 //! emu.inject(Fault::new("/oauth/token", FaultKind::Status { status: 503, retry_after: Some(2) }));
+//! emu.inject(Fault::new("/connect/token", FaultKind::IdTokenAlgNone));
 //! println!("{}", emu.base_url());
 //! ```
 #![deny(missing_docs)]
@@ -129,10 +146,66 @@ impl Emulator {
         self.shared.lock().set_expires_in(dialect, seconds);
     }
 
-    /// Clears counts, recorded requests and queued faults, and restores the default token
-    /// lifetimes. Issued codes and tokens are kept.
+    /// Clears counts, recorded requests and queued faults, and restores the default
+    /// settings: token lifetimes, the id_token algorithm (RS256), the device flow timing,
+    /// and auto-approval (not interactive). Issued codes, tokens, device codes and the
+    /// signing keys (rotated or not) are kept.
     pub fn reset(&self) {
-        self.shared.lock().reset();
+        self.shared.reset();
+    }
+
+    /// Chooses how Kontur signs the id_tokens it issues from now on: RS256 (the default,
+    /// kid [`fixtures::KONTUR_RSA_KEY_ID`]) or ES256 (the current EC key).
+    pub fn set_id_token_alg(&self, alg: IdTokenAlg) {
+        self.shared.signer.set_alg(alg);
+    }
+
+    /// The algorithm Kontur currently signs id_tokens with.
+    pub fn id_token_alg(&self) -> IdTokenAlg {
+        self.shared.signer.alg()
+    }
+
+    /// The `kid` of the key Kontur currently signs id_tokens with.
+    pub fn signing_key_id(&self) -> String {
+        self.shared.signer.signing_kid()
+    }
+
+    /// Rotates Kontur's EC key: a new P-256 key with a new kid (`emulator-2`,
+    /// `emulator-3`, …) replaces the old one in the JWKS (the RSA key stays), and
+    /// id_tokens are signed ES256 with it from now on. A client that cached the JWKS must
+    /// fetch it again when it meets the unknown kid. Returns the new kid.
+    ///
+    /// Fails only if the system random number generator does.
+    pub fn rotate_keys(&self) -> io::Result<String> {
+        self.shared.signer.rotate()
+    }
+
+    /// Sets the `expires_in` (lifetime, seconds) and `interval` (minimum seconds between
+    /// two polls) of device codes issued from now on. The defaults are
+    /// [`fixtures::DEVICE_EXPIRES_IN`] and [`fixtures::DEVICE_INTERVAL`]; an interval of
+    /// 0 turns `slow_down` off, an `expires_in` of 0 makes codes expire at once.
+    pub fn set_device_timing(&self, expires_in: u64, interval: u64) {
+        let mut state = self.shared.lock();
+        state.device_expires_in = Some(expires_in);
+        state.device_interval = Some(interval);
+    }
+
+    /// Approves (or, with `approve == false`, denies) the pending device authorization
+    /// with this user code, as the user would on the `/device` page. The code is matched
+    /// case-insensitively, with or without its dash. Returns `false` if no pending,
+    /// unexpired authorization has that code.
+    pub fn approve_device(&self, user_code: &str, approve: bool) -> bool {
+        self.shared
+            .lock()
+            .decide_device(user_code, approve, crypto::unix_now())
+            .is_ok()
+    }
+
+    /// With `true`, a GET on any authorize endpoint answers a login form (`200 text/html`)
+    /// instead of approving at once; the user signs in as [`fixtures::TEST_USER_LOGIN`]
+    /// and is then redirected with a code as usual. `false` (the default) auto-approves.
+    pub fn set_interactive(&self, enabled: bool) {
+        self.shared.lock().interactive = enabled;
     }
 
     /// The last request received on `path` (without the query string), if any.
@@ -324,6 +397,89 @@ pub enum FaultKind {
     /// revoked, in the dialect's own words. The token itself stays valid. Requests that
     /// are not refresh grants do not consume this fault.
     RevokedRefreshToken,
+    /// The next id_token issued on the path carries a `nonce` other than the one sent
+    /// at authorize ([`fixtures::ID_TOKEN_FAULT_NONCE`]), even if none was sent.
+    ///
+    /// This and the other `IdToken…` faults apply only to requests that issue an
+    /// id_token (Kontur's token endpoint, on any grant that returns one); other requests
+    /// on the path do not consume them. The rest of the answer is normal.
+    IdTokenWrongNonce,
+    /// The next id_token's `aud` (and `azp`) name another client
+    /// ([`fixtures::ID_TOKEN_FAULT_AUDIENCE`]).
+    IdTokenWrongAudience,
+    /// The next id_token's `iss` is another issuer ([`fixtures::ID_TOKEN_FAULT_ISSUER`]).
+    IdTokenWrongIssuer,
+    /// The next id_token expired an hour ago (`iat` two hours ago, `exp` one hour ago).
+    IdTokenExpired,
+    /// The next id_token is signed as usual, then bytes of its signature are flipped.
+    IdTokenBadSignature,
+    /// The next id_token has the header `{"alg":"none"}` and an empty signature.
+    IdTokenAlgNone,
+    /// The next id_token has the header `{"alg":"HS256"}` with the RSA key's kid, and is
+    /// "signed" with HMAC-SHA256 keyed with that key's public PEM (`keys/rsa-1.pub.pem`):
+    /// the classic key-confusion attack, which a client that trusts the header's `alg`
+    /// would accept.
+    IdTokenHmacConfusion,
+    /// The next id_token is signed ES256 by a throwaway key whose kid
+    /// ([`fixtures::ID_TOKEN_FAULT_KEY_ID`]) is not in the JWKS, even after a refetch.
+    IdTokenUnknownKid,
+}
+
+impl FaultKind {
+    /// Whether the fault changes an id_token (and so waits for a request issuing one).
+    pub(crate) fn is_id_token_fault(&self) -> bool {
+        matches!(
+            self,
+            FaultKind::IdTokenWrongNonce
+                | FaultKind::IdTokenWrongAudience
+                | FaultKind::IdTokenWrongIssuer
+                | FaultKind::IdTokenExpired
+                | FaultKind::IdTokenBadSignature
+                | FaultKind::IdTokenAlgNone
+                | FaultKind::IdTokenHmacConfusion
+                | FaultKind::IdTokenUnknownKid
+        )
+    }
+}
+
+/// How Kontur signs id_tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IdTokenAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, the fixed RSA key (kid
+    /// [`fixtures::KONTUR_RSA_KEY_ID`]). The default.
+    #[default]
+    Rs256,
+    /// ECDSA P-256 with SHA-256, the current EC key (kid [`fixtures::KONTUR_KEY_ID`]
+    /// until the first rotation).
+    Es256,
+}
+
+impl IdTokenAlg {
+    /// The JOSE name, `"RS256"` or `"ES256"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdTokenAlg::Rs256 => "RS256",
+            IdTokenAlg::Es256 => "ES256",
+        }
+    }
+}
+
+impl fmt::Display for IdTokenAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for IdTokenAlg {
+    type Err = String;
+
+    /// Parses `"RS256"` or `"ES256"`, case-insensitively.
+    fn from_str(s: &str) -> Result<IdTokenAlg, String> {
+        [IdTokenAlg::Rs256, IdTokenAlg::Es256]
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown id_token alg {s:?} (expected RS256 or ES256)"))
+    }
 }
 
 /// A request as the emulator received it, for assertions.

@@ -70,11 +70,16 @@ fn main() -> ExitCode {
 fn summary(base: &str) -> String {
     format!(
         "\
-registered fixtures at {base} (redirect URI for every client: {REDIRECT_URI}; test user auto-approves):
+registered fixtures at {base} (redirect URI for every client: {REDIRECT_URI}, any port on
+  127.0.0.1 or [::1]; the test user auto-approves unless interactive, then logs in as
+  {TEST_USER_LOGIN} / {TEST_USER_PASSWORD} at {LOGIN_PATH}):
   taxcom   {TAXCOM_AUTHORIZE_PATH}, {TAXCOM_TOKEN_PATH}
            client {TAXCOM_CLIENT_ID} / {TAXCOM_CLIENT_SECRET} (Basic, URL-decoded), scope {TAXCOM_SCOPE}
   kontur   {KONTUR_AUTHORIZE_PATH}, {KONTUR_TOKEN_PATH}, {KONTUR_DISCOVERY_PATH}
-           client {KONTUR_CLIENT_ID} / {KONTUR_CLIENT_SECRET} (post or Basic), scope \"{KONTUR_SCOPE}\"
+           {KONTUR_USERINFO_PATH}, {KONTUR_REVOCATION_PATH}, {KONTUR_INTROSPECTION_PATH},
+           {KONTUR_DEVICE_AUTHORIZATION_PATH} (user approves at {DEVICE_VERIFICATION_PATH})
+           client {KONTUR_CLIENT_ID} / {KONTUR_CLIENT_SECRET} (post or Basic), scope \"{KONTUR_SCOPE}\" [+ {KONTUR_OFFLINE_SCOPE}]
+           id_tokens RS256 (kid {KONTUR_RSA_KEY_ID}) or ES256 (kid {KONTUR_KEY_ID}, rotatable)
   gearcode {GEARCODE_AUTHORIZE_PATH}, {GEARCODE_TOKEN_PATH}
            client {GEARCODE_CLIENT_ID} / {GEARCODE_CLIENT_SECRET} (post), resource_id = client id
   cuba     {CUBA_TOKEN_PATH}

@@ -167,6 +167,16 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
                 token,
             ))
         }
+        // Never taken here (see `State::take_fault`): the handler that issues the
+        // id_token takes them. Answer normally should one ever get this far.
+        FaultKind::IdTokenWrongNonce
+        | FaultKind::IdTokenWrongAudience
+        | FaultKind::IdTokenWrongIssuer
+        | FaultKind::IdTokenExpired
+        | FaultKind::IdTokenBadSignature
+        | FaultKind::IdTokenAlgNone
+        | FaultKind::IdTokenHmacConfusion
+        | FaultKind::IdTokenUnknownKid => Action::Respond(providers::route(shared, request)),
     }
 }
 

@@ -1,150 +1,15 @@
 //! Smoke tests: raw HTTP/1.1 over TcpStream against an in-process emulator.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
 
 use authgate_emulator::fixtures::*;
-use authgate_emulator::{Dialect, Emulator, Fault, FaultKind};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use authgate_emulator::{Dialect, Emulator, Fault, FaultKind, IdTokenAlg};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use common::*;
 use serde_json::Value;
-use url::form_urlencoded;
-
-/// A parsed answer.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-fn connect(emu: &Emulator) -> TcpStream {
-    let stream = TcpStream::connect(emu.addr()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    stream
-}
-
-/// Reads one response (Content-Length framed) from the stream.
-fn read_reply(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Reply {
-    let head_end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).expect("read head");
-        assert!(n > 0, "connection closed before a full head");
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).expect("utf-8 head");
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    buf.drain(..head_end + 4);
-    while buf.len() < length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).expect("read body");
-        assert!(n > 0, "connection closed mid-body");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = String::from_utf8(buf.drain(..length).collect()).expect("utf-8 body");
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// Sends one request on a fresh connection.
-fn request(
-    emu: &Emulator,
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Reply {
-    let mut stream = connect(emu);
-    let mut raw = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-        emu.addr()
-    );
-    for (name, value) in headers {
-        raw.push_str(&format!("{name}: {value}\r\n"));
-    }
-    raw.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(raw.as_bytes()).expect("write");
-    read_reply(&mut stream, &mut Vec::new())
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-}
-
-const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-
-fn post_form(
-    emu: &Emulator,
-    path: &str,
-    headers: &[(&str, &str)],
-    pairs: &[(&str, &str)],
-) -> Reply {
-    let mut all = vec![FORM];
-    all.extend_from_slice(headers);
-    request(emu, "POST", path, &all, &form(pairs))
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
-}
-
-/// Runs the authorize step and returns the query parameters of the redirect.
-fn authorize(emu: &Emulator, path: &str, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    let reply = request(emu, "GET", &format!("{path}?{}", form(pairs)), &[], "");
-    assert_eq!(reply.status, 302, "{}", reply.body);
-    let location = reply.header("Location").expect("Location");
-    let query = location
-        .strip_prefix(&format!("{REDIRECT_URI}?"))
-        .unwrap_or_else(|| panic!("redirect to the wrong place: {location}"));
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
 
 #[test]
 fn gearcode_code_flow_with_rotation() {
@@ -495,6 +360,8 @@ fn status_fault_counts_and_control_api() {
 #[test]
 fn pkce_is_enforced_and_id_token_carries_the_nonce() {
     let emu = Emulator::start().expect("start");
+    // RS256 is the default (checked in oidc.rs); this test checks the ES256 key.
+    emu.set_id_token_alg(IdTokenAlg::Es256);
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     let start = || {
@@ -551,9 +418,16 @@ fn pkce_is_enforced_and_id_token_carries_the_nonce() {
     assert_eq!(claims["aud"], KONTUR_CLIENT_ID);
     assert_eq!(claims["iss"], emu.base_url());
 
-    // The signature verifies with the published key.
+    // The signature verifies with the published key the header names.
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).expect("b64")).expect("header");
+    assert_eq!(header["alg"], "ES256");
+    assert_eq!(header["kid"], KONTUR_KEY_ID);
     let jwks = request(&emu, "GET", KONTUR_JWKS_PATH, &[], "").json();
-    let key = &jwks["keys"][0];
+    let key = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == KONTUR_KEY_ID))
+        .expect("the EC key");
     let mut point = vec![4u8];
     for coordinate in ["x", "y"] {
         point.extend(

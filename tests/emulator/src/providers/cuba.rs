@@ -79,11 +79,7 @@ fn password_grant(shared: &Shared, client: &str, params: &Params) -> Response {
     let refresh = shared.random.uuid();
     shared.lock().issue_refresh(
         &refresh,
-        RefreshGrant {
-            dialect: Dialect::Cuba,
-            client_id: client.to_string(),
-            sub: username.to_string(),
-        },
+        RefreshGrant::simple(Dialect::Cuba, client, username, CUBA_SCOPE),
     );
     answer(shared, username, &refresh)
 }

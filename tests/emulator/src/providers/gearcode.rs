@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::{authorize as authorize_with, redeem_code, token_request};
-use super::{AuthorizeSpec, Granted, OAuthError, Params};
+use super::{AuthorizeSpec, Granted, Login, OAuthError, Params};
 use crate::crypto::{b64url, hex, unix_now};
 use crate::fixtures::*;
 use crate::http::{Request, Response};
@@ -12,9 +12,10 @@ use crate::state::{RefreshGrant, Shared};
 use crate::Dialect;
 
 /// `GET /oauth/authorize`: no scope.
-pub(super) fn authorize(shared: &Shared, request: &Request) -> Response {
+pub(super) fn authorize(shared: &Shared, query: &str, params: &Params, login: Login) -> Response {
     let spec = AuthorizeSpec {
         dialect: Dialect::GearCode,
+        path: GEARCODE_AUTHORIZE_PATH,
         client_id: GEARCODE_CLIENT_ID,
         redirect_params: &["redirect_uri"],
         // Spring-style wording: the redirect address is not one of the registered ones.
@@ -25,7 +26,7 @@ pub(super) fn authorize(shared: &Shared, request: &Request) -> Response {
             )
         },
     };
-    authorize_with(shared, request, &spec, |_| {
+    authorize_with(shared, query, params, login, &spec, |_| {
         Ok(Granted {
             scope: String::new(),
             nonce: None,
@@ -112,11 +113,7 @@ fn with_new_refresh_token(shared: &Shared, sub: &str) -> Response {
     let refresh = shared.random.token::<32>();
     shared.lock().issue_refresh(
         &refresh,
-        RefreshGrant {
-            dialect: Dialect::GearCode,
-            client_id: GEARCODE_CLIENT_ID.to_string(),
-            sub: sub.to_string(),
-        },
+        RefreshGrant::simple(Dialect::GearCode, GEARCODE_CLIENT_ID, sub, ""),
     );
     Response::json(
         200,

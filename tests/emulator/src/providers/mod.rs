@@ -1,9 +1,13 @@
 //! The four dialects, the protected resource, and what they share: parameter parsing,
-//! client authentication, the authorize step, code redemption and PKCE.
+//! client authentication, the authorize step (with its login page and loopback redirect
+//! URIs), code redemption and PKCE.
 
 mod cuba;
+mod device;
 mod gearcode;
 mod kontur;
+mod oidc;
+mod pages;
 mod taxcom;
 
 use base64::engine::general_purpose::STANDARD;
@@ -21,18 +25,46 @@ use crate::Dialect;
 /// Answers a non-control request that no fault intercepted.
 pub(crate) fn route(shared: &Shared, request: &Request) -> Response {
     match request.path.as_str() {
-        TAXCOM_AUTHORIZE_PATH => taxcom::authorize(shared, request),
+        TAXCOM_AUTHORIZE_PATH | KONTUR_AUTHORIZE_PATH | GEARCODE_AUTHORIZE_PATH => {
+            if request.method != "GET" {
+                return method_not_allowed("GET");
+            }
+            authorize_at(shared, &request.path, &request.query, Login::Browser)
+                .unwrap_or_else(|| Response::text(404, "Not Found"))
+        }
         TAXCOM_TOKEN_PATH => taxcom::token(shared, request),
-        KONTUR_AUTHORIZE_PATH => kontur::authorize(shared, request),
         KONTUR_TOKEN_PATH => kontur::token(shared, request),
         KONTUR_DISCOVERY_PATH => kontur::discovery(shared, request),
         KONTUR_JWKS_PATH => kontur::jwks(shared, request),
-        GEARCODE_AUTHORIZE_PATH => gearcode::authorize(shared, request),
+        KONTUR_USERINFO_PATH => oidc::userinfo(shared, request),
+        KONTUR_REVOCATION_PATH => oidc::revocation(shared, request),
+        KONTUR_INTROSPECTION_PATH => oidc::introspection(shared, request),
+        KONTUR_DEVICE_AUTHORIZATION_PATH => device::authorization(shared, request),
         GEARCODE_TOKEN_PATH => gearcode::token(shared, request),
         CUBA_TOKEN_PATH => cuba::token(shared, request),
         RESOURCE_PATH => resource(shared, request),
+        LOGIN_PATH => pages::login(shared, request),
+        DEVICE_VERIFICATION_PATH => pages::device(shared, request),
         _ => Response::text(404, "Not Found"),
     }
+}
+
+/// Runs the authorize step of the dialect whose authorize endpoint is `path` on this
+/// query string; `None` if `path` is no authorize endpoint. Used by the GET on the
+/// endpoint itself and by the login form, which carries the original query string.
+pub(crate) fn authorize_at(
+    shared: &Shared,
+    path: &str,
+    query: &str,
+    login: Login,
+) -> Option<Response> {
+    let params = Params::parse(query.as_bytes());
+    Some(match path {
+        TAXCOM_AUTHORIZE_PATH => taxcom::authorize(shared, query, &params, login),
+        KONTUR_AUTHORIZE_PATH => kontur::authorize(shared, query, &params, login),
+        GEARCODE_AUTHORIZE_PATH => gearcode::authorize(shared, query, &params, login),
+        _ => return None,
+    })
 }
 
 /// The answer to a refresh grant whose token is (as if) revoked, in the dialect's words.
@@ -49,26 +81,35 @@ fn resource(shared: &Shared, request: &Request) -> Response {
     if request.method != "GET" {
         return method_not_allowed("GET");
     }
-    let token = request
-        .header("authorization")
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
     let state = shared.lock();
-    match token.and_then(|t| state.check_access(t)) {
+    match bearer_token(request).and_then(|t| state.check_access(t)) {
         Some(grant) => Response::json(
             200,
             &json!({"sub": grant.sub, "dialect": grant.dialect.name()}),
         ),
-        None => Response::json(
-            401,
-            &json!({
-                "error": "invalid_token",
-                "error_description": "The access token is missing, unknown or expired",
-            }),
-        )
-        .header("WWW-Authenticate", "Bearer error=\"invalid_token\""),
+        None => invalid_token(),
     }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub(crate) fn bearer_token(request: &Request) -> Option<&str> {
+    request
+        .header("authorization")
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+}
+
+/// RFC 6750 §3.1: the answer to a missing, unknown, revoked or expired bearer token.
+pub(crate) fn invalid_token() -> Response {
+    Response::json(
+        401,
+        &json!({
+            "error": "invalid_token",
+            "error_description": "The access token is missing, unknown or expired",
+        }),
+    )
+    .header("WWW-Authenticate", "Bearer error=\"invalid_token\"")
 }
 
 // --- Parameters --------------------------------------------------------------------
@@ -260,9 +301,23 @@ fn url_decode_component(input: &str) -> String {
 
 // --- Authorize -----------------------------------------------------------------------
 
+/// How the authorize step learns what the user decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Login {
+    /// A GET on the authorize endpoint: approve at once, or show the login form when
+    /// the emulator is interactive.
+    Browser,
+    /// The login form was posted with the test user's credentials: approve.
+    Approved,
+    /// The login form's "Deny" button: `access_denied`.
+    Denied,
+}
+
 /// How one dialect's authorize endpoint differs from the others.
 pub(crate) struct AuthorizeSpec {
     pub dialect: Dialect,
+    /// The authorize endpoint's path (the login form sends the user back to it).
+    pub path: &'static str,
     pub client_id: &'static str,
     /// The parameter names the redirect address may come under.
     pub redirect_params: &'static [&'static str],
@@ -276,21 +331,20 @@ pub(crate) struct Granted {
     pub nonce: Option<String>,
 }
 
-/// The authorize endpoint: the test user is logged in and approves at once.
+/// The authorize endpoint: the test user approves, at once or after the login form.
 ///
-/// `check` validates the dialect's own parameters (scope, state, nonce); its error is
-/// sent back to the redirect address, since by then that address is known to be good.
+/// `query` is the raw query string of the request (`params` parsed from it), which the
+/// login form carries along. `check` validates the dialect's own parameters (scope,
+/// state, nonce); its error is sent back to the redirect address, since by then that
+/// address is known to be good.
 pub(crate) fn authorize(
     shared: &Shared,
-    request: &Request,
+    query: &str,
+    params: &Params,
+    login: Login,
     spec: &AuthorizeSpec,
     check: impl Fn(&Params) -> Result<Granted, (&'static str, &'static str)>,
 ) -> Response {
-    if request.method != "GET" {
-        return method_not_allowed("GET");
-    }
-    let params = Params::parse(request.query.as_bytes());
-
     // Until the redirect address is validated, errors go to the user agent, not to it
     // (RFC 6749 §4.1.2.1): otherwise this would be an open redirector.
     if let Some(name) = params.repeated() {
@@ -315,7 +369,7 @@ pub(crate) fn authorize(
     let Some(redirect_uri) = redirects.next() else {
         return (spec.redirect_mismatch)().response();
     };
-    if redirect_uri != REDIRECT_URI || redirects.any(|other| other != redirect_uri) {
+    if !redirect_uri_matches(redirect_uri) || redirects.any(|other| other != redirect_uri) {
         return (spec.redirect_mismatch)().response();
     }
 
@@ -331,7 +385,7 @@ pub(crate) fn authorize(
     if params.get("response_type") != Some("code") {
         return back_with_error("unsupported_response_type", "response_type must be code");
     }
-    let granted = match check(&params) {
+    let granted = match check(params) {
         Ok(granted) => granted,
         Err((error, description)) => return back_with_error(error, description),
     };
@@ -356,6 +410,22 @@ pub(crate) fn authorize(
         }
     };
 
+    // Everything is valid: now the user decides.
+    match login {
+        Login::Browser if shared.lock().interactive => {
+            // OpenID Connect Core §3.1.2.1: prompt=none must not show any page.
+            if params.get("prompt") == Some("none") {
+                return back_with_error("login_required", "The user must sign in");
+            }
+            return pages::login_page(&pages::Target::Authorize {
+                endpoint: spec.path,
+                query,
+            });
+        }
+        Login::Browser | Login::Approved => {}
+        Login::Denied => return back_with_error("access_denied", "The user denied the request"),
+    }
+
     let code = shared.random.token::<32>();
     shared.lock().insert_code(
         code.clone(),
@@ -375,6 +445,40 @@ pub(crate) fn authorize(
         pairs.push(("state", state));
     }
     redirect_to(redirect_uri, &pairs)
+}
+
+/// Whether a redirect URI sent at authorize matches the registered [`REDIRECT_URI`]:
+/// exactly, or as a loopback IP literal with any port (RFC 8252 §7.3). A string check,
+/// not a URL parse, so that nothing a parser would normalise (`/./callback`,
+/// `0x7f.1`, a default port spelled out) sneaks through.
+pub(crate) fn redirect_uri_matches(uri: &str) -> bool {
+    if uri == REDIRECT_URI {
+        return true;
+    }
+    let Some(rest) = ["http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .find_map(|host| uri.strip_prefix(host))
+    else {
+        return false;
+    };
+    let path = match rest.strip_prefix(':') {
+        None => rest,
+        Some(port_and_path) => {
+            let split = port_and_path.find('/').unwrap_or(port_and_path.len());
+            let (port, path) = port_and_path.split_at(split);
+            let port_ok = (1..=5).contains(&port.len())
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|p| p != 0);
+            if !port_ok {
+                return false;
+            }
+            path
+        }
+    };
+    let registered_path = REDIRECT_URI
+        .strip_prefix("http://127.0.0.1")
+        .unwrap_or(REDIRECT_URI);
+    path == registered_path
 }
 
 /// `302` to `base` with these parameters added to its query.
@@ -457,6 +561,35 @@ mod tests {
         assert_eq!(url_decode_component("p%40ss%2Bword%25"), "p@ss+word%");
         assert_eq!(url_decode_component("a+b%zz%"), "a b%zz%");
         assert_eq!(url_decode_component("%D1%91"), "ё");
+    }
+
+    #[test]
+    fn loopback_redirect_uris_may_name_any_port() {
+        for good in [
+            REDIRECT_URI,
+            "http://127.0.0.1:8080/callback",
+            "http://127.0.0.1:1/callback",
+            "http://[::1]:65535/callback",
+            "http://[::1]/callback",
+        ] {
+            assert!(redirect_uri_matches(good), "{good}");
+        }
+        for bad in [
+            "http://127.0.0.1:/callback",
+            "http://127.0.0.1:0/callback",
+            "http://127.0.0.1:65536/callback",
+            "http://127.0.0.1:8080/callback/",
+            "http://127.0.0.1:8080/callback?x=1",
+            "http://127.0.0.1:8080/./callback",
+            "http://127.0.0.1:+80/callback",
+            "http://localhost:8080/callback",
+            "https://127.0.0.1:8080/callback",
+            "http://127.0.0.1:8080@evil.test/callback",
+            "http://127.0.0.2:8080/callback",
+            "http://127.0.0.10:8080/callback",
+        ] {
+            assert!(!redirect_uri_matches(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{authorize as authorize_with, basic_auth, redeem_code, token_request};
-use super::{AuthorizeSpec, BasicAuth, Granted, OAuthError};
+use super::{AuthorizeSpec, BasicAuth, Granted, Login, OAuthError, Params};
 use crate::crypto::hex;
 use crate::fixtures::*;
 use crate::http::{Request, Response};
@@ -14,14 +14,15 @@ use crate::Dialect;
 
 /// `GET /core/connect/authorize`: `scope=api`; the redirect under `redirect_uri` or the
 /// `redirect_url` their document names.
-pub(super) fn authorize(shared: &Shared, request: &Request) -> Response {
+pub(super) fn authorize(shared: &Shared, query: &str, params: &Params, login: Login) -> Response {
     let spec = AuthorizeSpec {
         dialect: Dialect::Taxcom,
+        path: TAXCOM_AUTHORIZE_PATH,
         client_id: TAXCOM_CLIENT_ID,
         redirect_params: &["redirect_uri", "redirect_url"],
         redirect_mismatch: || OAuthError::new("invalid_request", "Invalid redirect_uri"),
     };
-    authorize_with(shared, request, &spec, |params| {
+    authorize_with(shared, query, params, login, &spec, |params| {
         let scopes: Vec<&str> = params
             .get("scope")
             .unwrap_or("")

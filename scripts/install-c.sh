@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the authgate C library under a prefix, the way C developers expect:
+#   PREFIX/include/authgate.h
+#   PREFIX/lib/libauthgate.so.X.Y.Z  (+ libauthgate.so.X, libauthgate.so symlinks; SONAME libauthgate.so.X)
+#   PREFIX/lib/libauthgate.a
+#   PREFIX/lib/pkgconfig/authgate.pc
+#   PREFIX/lib/cmake/authgate/authgate-config.cmake (+ authgate-config-version.cmake)
+#
+# usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build]
+#   --release (default) builds with the release profile; --debug with the dev profile;
+#   --no-build installs what target/ already holds.
+# Linux (and other ELF systems). On Windows, cargo build -p authgate-ffi --release gives
+# authgate.dll, authgate.dll.lib and authgate.lib in target/release.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+prefix=""
+profile=release
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --release) profile=release ;;
+    --debug) profile=debug ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -*) echo "install-c.sh: unknown option $arg" >&2; exit 2 ;;
+    *) prefix="$arg" ;;
+  esac
+done
+if [ -z "$prefix" ]; then
+  echo "usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build]" >&2
+  exit 2
+fi
+mkdir -p "$prefix"
+prefix="$(cd "$prefix" && pwd)"
+
+if [ "$build" = 1 ]; then
+  if [ "$profile" = release ]; then
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi --release
+  else
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi
+  fi
+fi
+
+target_dir="${CARGO_TARGET_DIR:-$root/target}/$profile"
+version="$(sed -n 's/^#define AUTHGATE_VERSION_STRING "\(.*\)"$/\1/p' "$root/include/authgate.h")"
+major="${version%%.*}"
+minor="$(echo "$version" | cut -d. -f2)"
+# What the static library needs besides itself, from
+#   cargo rustc -p authgate-ffi --lib --crate-type staticlib -- --print native-static-libs
+libs_private="-lpthread -ldl -lm -lrt -lutil -lgcc_s -lc"
+
+install -d "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/authgate"
+install -m 644 "$root/include/authgate.h" "$prefix/include/authgate.h"
+install -m 755 "$target_dir/libauthgate.so" "$prefix/lib/libauthgate.so.$version"
+ln -sf "libauthgate.so.$version" "$prefix/lib/libauthgate.so.$major"
+ln -sf "libauthgate.so.$major" "$prefix/lib/libauthgate.so"
+install -m 644 "$target_dir/libauthgate.a" "$prefix/lib/libauthgate.a"
+
+subst() {
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" -e "s|@MAJOR@|$major|g" \
+      -e "s|@MINOR@|$minor|g" -e "s|@LIBS_PRIVATE@|$libs_private|g" \
+      -e "s|@CMAKE_LIBS_PRIVATE@|$(echo "$libs_private" | sed 's/-l//g; s/ /;/g')|g" "$1"
+}
+subst "$root/ffi/install/authgate.pc.in" > "$prefix/lib/pkgconfig/authgate.pc"
+subst "$root/ffi/install/authgate-config.cmake.in" > "$prefix/lib/cmake/authgate/authgate-config.cmake"
+subst "$root/ffi/install/authgate-config-version.cmake.in" > "$prefix/lib/cmake/authgate/authgate-config-version.cmake"
+echo "installed authgate $version ($profile) under $prefix"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test of the project on this machine, installing what it needs first:
+#   Rust: unit, integration (over loopback HTTP to the emulator) and doc tests, clippy;
+#   C ABI: header drift, C tests (plain and under valgrind), the C++ and Pascal consumers;
+#   Python: the installed package's pytest suite.
+# Ends with one line "all: N passed, M failed" and a non-zero exit on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+bash scripts/setup-machine.sh || { echo "machine setup failed"; exit 1; }
+
+passed=0
+failed=0
+status=0
+
+# Adds the "N passed" / "N failed" figures found in a log to the totals.
+tally() {
+  local p f
+  p=$(grep -Eo '[0-9]+ passed' "$1" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed' "$1" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+stage() {
+  local name=$1; shift
+  echo "=== $name ==="
+  local started=$SECONDS
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local rc=${PIPESTATUS[0]}
+  echo "=== $name: exit $rc in $((SECONDS - started)) s ==="
+  tally "$logs/$name.log"
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    # A stage that died before printing its own count still counts as a failure.
+    grep -Eq '[1-9][0-9]* failed' "$logs/$name.log" || failed=$((failed + 1))
+  fi
+}
+
+rust_tests() {
+  cargo fmt --all -- --check || { echo "1 failed: cargo fmt --check"; return 1; }
+  cargo clippy --workspace --all-targets -- -D warnings || { echo "1 failed: clippy"; return 1; }
+  # `test result: ok. N passed; M failed` lines are what tally() reads.
+  cargo test --workspace
+}
+
+stage rust rust_tests
+[ -f tests/c/run.sh ] && stage c bash tests/c/run.sh
+[ -f tests/python/run.sh ] && stage python bash tests/python/run.sh
+
+echo "all: $passed passed, $failed failed"
+exit $status
