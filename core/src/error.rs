@@ -208,6 +208,47 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in numeric order: the table the C and Python layers mirror.
+    pub const ALL: [ErrorCode; 32] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::Config,
+        ErrorCode::Transport,
+        ErrorCode::Dns,
+        ErrorCode::Connect,
+        ErrorCode::Tls,
+        ErrorCode::Timeout,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::Proxy,
+        ErrorCode::Io,
+        ErrorCode::OAuth,
+        ErrorCode::InvalidGrant,
+        ErrorCode::InvalidClient,
+        ErrorCode::InvalidRequest,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::InvalidScope,
+        ErrorCode::AccessDenied,
+        ErrorCode::StateMismatch,
+        ErrorCode::SignInRequired,
+        ErrorCode::Store,
+        ErrorCode::Cancelled,
+        ErrorCode::UnexpectedResponse,
+        ErrorCode::IdTokenMalformed,
+        ErrorCode::IdTokenAlgorithm,
+        ErrorCode::IdTokenUnknownKey,
+        ErrorCode::IdTokenSignature,
+        ErrorCode::IdTokenIssuer,
+        ErrorCode::IdTokenAudience,
+        ErrorCode::IdTokenExpired,
+        ErrorCode::IdTokenNotYetValid,
+        ErrorCode::IdTokenNonce,
+    ];
+
+    /// The code with that number.
+    pub fn from_u32(n: u32) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_u32() == n)
+    }
+
     /// The code's number, as the C ABI returns it.
     pub fn as_u32(self) -> u32 {
         self as u32
@@ -417,3 +458,19 @@ impl std::error::Error for Error {}
 
 /// Shorthand for `Result<T, authgate::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_sorted_unique_and_named() {
+        let mut last = 0;
+        for c in ErrorCode::ALL {
+            assert!(c.as_u32() > last, "{c:?} out of order");
+            last = c.as_u32();
+            assert_eq!(ErrorCode::from_u32(c.as_u32()), Some(c));
+            assert!(!c.name().is_empty());
+        }
+    }
+}

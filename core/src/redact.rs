@@ -42,8 +42,44 @@ pub(crate) fn excerpt(body: &[u8], scrubber: &Scrubber<'_>) -> String {
         let keys: Vec<&str> = map.keys().map(String::as_str).collect();
         return truncate(&format!("JSON object with keys: {}", keys.join(", ")));
     }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        // Broken or truncated JSON: its values may be tokens even though it does not parse.
+        return truncate(&scrubber.scrub(&blank_json_values(&text)));
+    }
     let visible = strip_tags(&text);
     truncate(&scrubber.scrub(&visible))
+}
+
+/// Replaces every string literal that is not an object key with `"…"`, in text that looks
+/// like JSON but does not parse (so a parser cannot be used).
+fn blank_json_values(text: &str) -> String {
+    let chars: Vec<char> = text.chars().take(8192).collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '"' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < chars.len() && chars[i] != '"' {
+            i += if chars[i] == '\\' { 2 } else { 1 };
+        }
+        let end = i.min(chars.len());
+        i = end + 1;
+        let next = chars[i.min(chars.len())..]
+            .iter()
+            .find(|c| !c.is_whitespace());
+        if next == Some(&':') {
+            out.extend(&chars[start..=end.min(chars.len() - 1)]);
+        } else {
+            out.push_str("\"…\"");
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn strip_tags(text: &str) -> String {
@@ -105,6 +141,20 @@ mod tests {
         let e = excerpt(body, &Scrubber::default());
         assert!(!e.contains("tok-123456"), "{e}");
         assert!(e.contains("access_token"));
+    }
+
+    #[test]
+    fn truncated_json_shows_keys_but_no_values() {
+        let e = excerpt(
+            br#"{"access_token": "tok-123456", "token_type": "bearer", "refresh_token": "rt-9"#,
+            &Scrubber::default(),
+        );
+        assert_eq!(
+            e,
+            r#"{"access_token": "…", "token_type": "…", "refresh_token": "…""#
+        );
+        let e = excerpt(br#"[{"a":"x\"y"}, "loose"]"#, &Scrubber::default());
+        assert!(!e.contains('x') && !e.contains("loose"), "{e}");
     }
 
     #[test]
