@@ -1,0 +1,219 @@
+"""Calls per second of authgate next to requests-oauthlib and authlib, against the same
+provider emulator in the same run.
+
+Run on demand (not part of the tests), in a venv where authgate is installed:
+
+    pip install requests-oauthlib authlib
+    cargo build -p authgate-emulator          # or set AUTHGATE_EMULATOR
+    python benches/python/bench.py [--seconds 2] [--threads 4]
+
+Measured:
+- refresh: one refresh grant (CUBA dialect: HTTP Basic client authentication, form body,
+  JSON answer) over a kept-alive connection, each call with the refresh token the previous
+  answer carried;
+- refresh ×N threads: the same from N threads sharing one client (authgate releases the
+  GIL; the others each get their own session, as they are not thread-safe);
+- authorization URL: state + PKCE S256 verifier and challenge + the URL, no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import threading
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import authgate
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CUBA_TOKEN = "/app/rest/v2/oauth/token"
+REDIRECT_URI = "http://127.0.0.1/callback"
+
+
+def start_emulator() -> Tuple[subprocess.Popen, str]:
+    binary = os.environ.get("AUTHGATE_EMULATOR") or str(ROOT / "target" / "debug" / "authgate-emulator")
+    proc = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    return proc, line.rsplit(" ", 1)[-1]
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    for _ in range(20):  # warm-up: connections, caches
+        fn()
+    n = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(10):
+            fn()
+        n += 10
+        now = time.perf_counter()
+        if now >= deadline:
+            return n / (now - start)
+
+
+def threaded_rate(make: Callable[[], Callable[[], object]], threads: int, seconds: float) -> float:
+    fns = [make() for _ in range(threads)]
+    for fn in fns:
+        for _ in range(5):
+            fn()
+    counts = [0] * threads
+    stop = threading.Event()
+    barrier = threading.Barrier(threads + 1)
+
+    def worker(i: int) -> None:
+        fn = fns[i]
+        barrier.wait()
+        while not stop.is_set():
+            fn()
+            counts[i] += 1
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in ts:
+        t.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+# --- authgate -----------------------------------------------------------------------
+
+def authgate_refresher(base: str, client: Optional[authgate.Client] = None) -> Callable[[], object]:
+    c = client or authgate.Client("cuba", base_url=base, client_id="client", client_secret="secret")
+    state = {"rt": c.password("admin", "admin").refresh_token}
+
+    def call() -> object:
+        t = c.refresh(state["rt"])
+        state["rt"] = t.refresh_token
+        return t
+
+    return call
+
+
+def authgate_url(base: str) -> Callable[[], object]:
+    c = authgate.Client("gearcode", base_url=base, client_id="gearcode-client", client_secret="gearcode-secret",
+                        redirect_uri=REDIRECT_URI)
+    return lambda: c.authorization_url().url
+
+
+# --- requests-oauthlib --------------------------------------------------------------
+
+def oauthlib_refresher(base: str) -> Callable[[], object]:
+    from requests.auth import HTTPBasicAuth
+    from requests_oauthlib import OAuth2Session
+    from oauthlib.oauth2 import LegacyApplicationClient
+
+    url = base + CUBA_TOKEN
+    s = OAuth2Session(client=LegacyApplicationClient(client_id="client"))
+    auth = HTTPBasicAuth("client", "secret")
+    tok = s.fetch_token(url, username="admin", password="admin", auth=auth, include_client_id=False)
+    state = {"rt": tok["refresh_token"]}
+
+    def call() -> object:
+        t = s.refresh_token(url, refresh_token=state["rt"], auth=auth)
+        state["rt"] = t["refresh_token"]
+        return t
+
+    return call
+
+
+def oauthlib_url(base: str) -> Callable[[], object]:
+    from requests_oauthlib import OAuth2Session
+
+    s = OAuth2Session("gearcode-client", redirect_uri=REDIRECT_URI, pkce="S256")
+    url = base + "/oauth/authorize"
+    return lambda: s.authorization_url(url)[0]
+
+
+# --- authlib ------------------------------------------------------------------------
+
+def authlib_refresher(base: str) -> Callable[[], object]:
+    from authlib.integrations.requests_client import OAuth2Session
+
+    url = base + CUBA_TOKEN
+    s = OAuth2Session("client", "secret", token_endpoint_auth_method="client_secret_basic")
+    tok = s.fetch_token(url, grant_type="password", username="admin", password="admin")
+    state = {"rt": tok["refresh_token"]}
+
+    def call() -> object:
+        t = s.refresh_token(url, refresh_token=state["rt"])
+        state["rt"] = t["refresh_token"]
+        return t
+
+    return call
+
+
+def authlib_url(base: str) -> Callable[[], object]:
+    from authlib.common.security import generate_token
+    from authlib.integrations.requests_client import OAuth2Session
+
+    s = OAuth2Session("gearcode-client", "gearcode-secret", redirect_uri=REDIRECT_URI, code_challenge_method="S256")
+    url = base + "/oauth/authorize"
+    return lambda: s.create_authorization_url(url, code_verifier=generate_token(48))[0]
+
+
+def version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version as v
+
+    try:
+        return v(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def main() -> int:
+    # The emulator listens on plain-HTTP loopback; oauthlib refuses http:// without this.
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement (default 2)")
+    ap.add_argument("--threads", type=int, default=4, help="threads for the threaded refresh (default 4)")
+    args = ap.parse_args()
+
+    proc, base = start_emulator()
+    try:
+        libs: Dict[str, Tuple[str, Callable[[str], Callable[[], object]], Callable[[str], Callable[[], object]]]] = {
+            "authgate": (authgate.__version__, authgate_refresher, authgate_url),
+            "requests-oauthlib": (version("requests-oauthlib"), oauthlib_refresher, oauthlib_url),
+            "authlib": (version("authlib"), authlib_refresher, authlib_url),
+        }
+        rows: List[Tuple[str, str, str, str, str]] = []
+        for name, (ver, refresher, url) in libs.items():
+            if ver == "not installed":
+                rows.append((name, ver, "-", "-", "-"))
+                continue
+            r1 = rate(refresher(base), args.seconds)
+            if name == "authgate":
+                shared = authgate.Client("cuba", base_url=base, client_id="client", client_secret="secret")
+                rt = threaded_rate(lambda: authgate_refresher(base, shared), args.threads, args.seconds)
+            else:
+                rt = threaded_rate(lambda: refresher(base), args.threads, args.seconds)
+            ru = rate(url(base), args.seconds)
+            rows.append((name, ver, f"{r1:,.0f}", f"{rt:,.0f}", f"{ru:,.0f}"))
+    finally:
+        proc.kill()
+        proc.wait()
+
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+          f"emulator {os.environ.get('AUTHGATE_EMULATOR') or 'target/debug/authgate-emulator'}; "
+          f"{args.seconds:g} s per cell")
+    header = ("library", "version", "refresh/s", f"refresh/s ×{args.threads} threads", "authorization URL/s")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The package under test is the installed one, not the source tree."""
+
+import pathlib
+import sysconfig
+
+import authgate
+import authgate._native
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_imported_from_site_packages_not_the_source_tree() -> None:
+    pkg = pathlib.Path(authgate.__file__).resolve()
+    site = pathlib.Path(sysconfig.get_paths()["purelib"]).resolve()
+    platsite = pathlib.Path(sysconfig.get_paths()["platlib"]).resolve()
+    assert site in pkg.parents or platsite in pkg.parents, pkg
+    assert (ROOT / "python") not in pkg.parents, pkg
+
+
+def test_extension_is_abi3_and_inside_the_package() -> None:
+    native = pathlib.Path(authgate._native.__file__).resolve()
+    assert native.parent == pathlib.Path(authgate.__file__).resolve().parent
+    assert ".abi3." in native.name or native.suffix == ".pyd", native.name
+
+
+def test_version_comes_from_cargo() -> None:
+    cargo = (ROOT / "Cargo.toml").read_text()
+    assert f'version = "{authgate.__version__}"' in cargo
+    assert authgate.core_version == authgate.__version__
+
+
+def test_typing_files_are_installed() -> None:
+    pkg = pathlib.Path(authgate.__file__).parent
+    assert (pkg / "py.typed").exists()
+    assert (pkg / "_native.pyi").exists()
+
+
+def test_error_codes_match_the_core_table() -> None:
+    import re
+
+    # The numbers of the core's ErrorCode, under the names its `name()` gives them.
+    source = (ROOT / "core" / "src" / "error.rs").read_text()
+    enum_body = source.split("pub enum ErrorCode {", 1)[1].split("\n}", 1)[0]
+    numbers = {name: int(num) for name, num in re.findall(r"^\s*(\w+) = (\d+),", enum_body, re.M)}
+    names = dict(re.findall(r'ErrorCode::(\w+) => "(\w+)"', source))
+    core = {names[variant].upper(): num for variant, num in numbers.items()}
+    python = {c.name: c.value for c in authgate.ErrorCode}
+    assert python == core
+
+
+def test_every_public_item_has_a_docstring() -> None:
+    import inspect
+
+    import authgate.httpx
+    import authgate.requests
+
+    missing = []
+    for module in (authgate, authgate.requests, authgate.httpx):
+        assert module.__doc__, module
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, str):
+                continue
+            if not (obj.__doc__ or "").strip():
+                missing.append(f"{module.__name__}.{name}")
+            if inspect.isclass(obj) and not issubclass(obj, authgate.ErrorCode):
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_") or not (callable(member) or isinstance(member, property)
+                                                    or type(member).__name__ == "getset_descriptor"):
+                        continue
+                    if not (getattr(member, "__doc__", None) or "").strip():
+                        missing.append(f"{module.__name__}.{name}.{attr}")
+    assert missing == []

@@ -1,0 +1,87 @@
+"""Calls from several threads at once: the GIL is released during network I/O."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import List
+
+import authgate
+from conftest import Emulator
+
+CUBA_TOKEN = "/app/rest/v2/oauth/token"
+DELAY_MS = 300
+THREADS = 8
+
+
+def test_requests_in_threads_overlap(emulator: Emulator, cuba: authgate.Client) -> None:
+    emulator.fault(CUBA_TOKEN, "delay", ms=DELAY_MS, count=THREADS)
+    barrier = threading.Barrier(THREADS)
+
+    def one(_: int) -> authgate.TokenSet:
+        barrier.wait()
+        return cuba.password("admin", "admin")
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(one, range(THREADS)))
+    elapsed = time.monotonic() - start
+    assert len({t.access_token for t in results}) == THREADS
+    # Serialised, this would take THREADS × 300 ms = 2.4 s.
+    assert elapsed < 4 * DELAY_MS / 1000, elapsed
+
+
+def test_python_threads_run_while_a_call_waits(emulator: Emulator, cuba: authgate.Client) -> None:
+    emulator.fault(CUBA_TOKEN, "delay", ms=DELAY_MS)
+    ticks: List[float] = []
+    done = threading.Event()
+
+    def ticker() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        cuba.password("admin", "admin")
+    finally:
+        done.set()
+        t.join()
+    # A held GIL would starve the ticker for the whole 300 ms.
+    assert len(ticks) >= 10, len(ticks)
+
+
+def test_many_mixed_calls_from_threads(emulator: Emulator, cuba: authgate.Client, gearcode: authgate.Client) -> None:
+    def work(i: int) -> str:
+        if i % 3 == 0:
+            return cuba.refresh(cuba.password("admin", "admin")).access_token
+        if i % 3 == 1:
+            return gearcode.client_credentials().access_token
+        return gearcode.authorization_url().url
+
+    with ThreadPoolExecutor(8) as pool:
+        out = list(pool.map(work, range(48)))
+    assert all(out)
+
+
+def test_ctrl_c_interrupts_a_waiting_call(emulator: Emulator) -> None:
+    # In a child process: pytest itself stops on KeyboardInterrupt.
+    code = f"""
+import os, signal, threading, time, authgate
+client = authgate.Client("cuba", base_url={emulator.base_url!r}, client_id="client", client_secret="secret")
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+start = time.monotonic()
+try:
+    client.password("admin", "admin")
+except KeyboardInterrupt:
+    print("interrupted after", round(time.monotonic() - start, 2))
+"""
+    emulator.fault(CUBA_TOKEN, "delay", ms=5000)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("interrupted after"), done.stdout
+    assert float(done.stdout.split()[-1]) < 2.0, done.stdout
