@@ -1,0 +1,164 @@
+// A small RAII wrapper over the authgate C ABI: handles in std::unique_ptr with the
+// library's own deleters, strings copied into std::string, failures thrown as
+// authgate::Error carrying the thread's last error. Header-only, C++17.
+#pragma once
+
+#include <authgate.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace authgate {
+
+/// A failed call: the status code and the details of the thread's last error.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(authgate_result code)
+      : std::runtime_error(authgate_last_error_message()),
+        code_(code),
+        oauth_error_(opt(authgate_last_error_oauth_error())),
+        description_(opt(authgate_last_error_description())),
+        http_status_(authgate_last_error_http_status()),
+        terminal_(authgate_last_error_is_terminal() != 0),
+        transient_(authgate_last_error_is_transient() != 0),
+        retry_after_(authgate_last_error_retry_after()) {}
+
+  authgate_result code() const noexcept { return code_; }
+  const char *name() const noexcept { return authgate_result_str(code_); }
+  const std::optional<std::string> &oauth_error() const noexcept { return oauth_error_; }
+  const std::optional<std::string> &description() const noexcept { return description_; }
+  int32_t http_status() const noexcept { return http_status_; }
+  bool is_terminal() const noexcept { return terminal_; }
+  bool is_transient() const noexcept { return transient_; }
+  /// Seconds the server asked to wait, or -1.
+  int64_t retry_after() const noexcept { return retry_after_; }
+
+ private:
+  static std::optional<std::string> opt(const char *s) {
+    return s ? std::optional<std::string>(s) : std::nullopt;
+  }
+  authgate_result code_;
+  std::optional<std::string> oauth_error_, description_;
+  int32_t http_status_;
+  bool terminal_, transient_;
+  int64_t retry_after_;
+};
+
+inline void check(authgate_result rc) {
+  if (rc != AUTHGATE_OK) throw Error(rc);
+}
+
+template <class T, void (*Free)(T *)>
+struct Deleter {
+  void operator()(T *p) const noexcept { Free(p); }
+};
+
+using ConfigPtr = std::unique_ptr<authgate_config, Deleter<authgate_config, authgate_config_free>>;
+using ClientPtr = std::unique_ptr<authgate_client, Deleter<authgate_client, authgate_client_free>>;
+using AuthorizationPtr =
+    std::unique_ptr<authgate_authorization, Deleter<authgate_authorization, authgate_authorization_free>>;
+using TokenSetPtr =
+    std::unique_ptr<authgate_token_set, Deleter<authgate_token_set, authgate_token_set_free>>;
+using OperationPtr =
+    std::unique_ptr<authgate_operation, Deleter<authgate_operation, authgate_operation_free>>;
+using StringPtr = std::unique_ptr<char, Deleter<char, authgate_string_free>>;
+
+inline const char *c_or_null(const std::optional<std::string> &s) {
+  return s ? s->c_str() : nullptr;
+}
+
+/// The tokens; copyable views are taken as std::string.
+class TokenSet {
+ public:
+  explicit TokenSet(authgate_token_set *raw) : p_(raw) {}
+  static TokenSet from_json(const std::string &json) {
+    authgate_token_set *raw = nullptr;
+    check(authgate_token_set_new_from_json(json.c_str(), &raw));
+    return TokenSet(raw);
+  }
+  std::string access_token() const { return get(authgate_token_set_access_token).value_or(""); }
+  std::string token_type() const { return get(authgate_token_set_token_type).value_or(""); }
+  std::optional<std::string> refresh_token() const { return get(authgate_token_set_refresh_token); }
+  std::optional<std::string> scope() const { return get(authgate_token_set_scope); }
+  std::optional<std::string> id_token() const { return get(authgate_token_set_id_token); }
+  std::string authorization_header() const {
+    return get(authgate_token_set_authorization_header).value_or("");
+  }
+  int64_t expires_in() const {
+    int64_t v = -1;
+    check(authgate_token_set_expires_in(p_.get(), &v));
+    return v;
+  }
+  int64_t expires_at() const {
+    int64_t v = -1;
+    check(authgate_token_set_expires_at(p_.get(), &v));
+    return v;
+  }
+  std::string to_json() const {
+    char *s = nullptr;
+    check(authgate_token_set_to_json(p_.get(), &s));
+    StringPtr owned(s);
+    return std::string(owned.get());
+  }
+  const authgate_token_set *get() const noexcept { return p_.get(); }
+
+ private:
+  using Getter = authgate_result (*)(const authgate_token_set *, const char **);
+  std::optional<std::string> get(Getter g) const {
+    const char *s = nullptr;
+    check(g(p_.get(), &s));
+    return s ? std::optional<std::string>(s) : std::nullopt;
+  }
+  TokenSetPtr p_;
+};
+
+/// A client; thread-safe, so one instance may serve every thread.
+class Client {
+ public:
+  static Client from_json(const std::string &json) {
+    authgate_client *raw = nullptr;
+    check(authgate_client_new_from_json(json.c_str(), &raw));
+    return Client(raw);
+  }
+  static Client from_config(const authgate_config *config) {
+    authgate_client *raw = nullptr;
+    check(authgate_client_new(config, &raw));
+    return Client(raw);
+  }
+
+  TokenSet password(const std::string &user, const std::string &password,
+                    const std::optional<std::string> &scopes = std::nullopt) const {
+    authgate_token_set *raw = nullptr;
+    check(authgate_client_password(p_.get(), user.c_str(), password.c_str(), c_or_null(scopes),
+                                   nullptr, &raw));
+    return TokenSet(raw);
+  }
+  TokenSet refresh(const std::string &refresh_token) const {
+    authgate_token_set *raw = nullptr;
+    check(authgate_client_refresh(p_.get(), refresh_token.c_str(), nullptr, nullptr, &raw));
+    return TokenSet(raw);
+  }
+  TokenSet client_credentials(const std::optional<std::string> &scopes = std::nullopt) const {
+    authgate_token_set *raw = nullptr;
+    check(authgate_client_client_credentials(p_.get(), c_or_null(scopes), nullptr, &raw));
+    return TokenSet(raw);
+  }
+  TokenSet exchange_code(const std::string &code, const std::optional<std::string> &verifier) const {
+    authgate_token_set *raw = nullptr;
+    check(authgate_client_exchange_code(p_.get(), code.c_str(), c_or_null(verifier), nullptr,
+                                        nullptr, &raw));
+    return TokenSet(raw);
+  }
+  const authgate_client *get() const noexcept { return p_.get(); }
+
+ private:
+  explicit Client(authgate_client *raw) : p_(raw) {}
+  ClientPtr p_;
+};
+
+inline std::string version() { return authgate_version(); }
+
+}  // namespace authgate

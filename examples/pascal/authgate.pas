@@ -1,0 +1,274 @@
+{ authgate: Delphi / Free Pascal declarations of the C ABI (include/authgate.h).
+
+  Every function is cdecl and lives in authgate.dll (Windows) or libauthgate.so
+  (elsewhere). Strings are UTF-8 PAnsiChar: pass PAnsiChar(UTF8String(S)), read results
+  with AuthgateStr. Results come through `out` parameters and are written only on
+  success; every function returning TAuthgateResult returns AUTHGATE_OK (0) or a code,
+  with the details in the per-thread last error (AuthgateLastError*).
+  Strings from getters (`out Value: PAnsiChar`) belong to their handle; strings returned
+  as PAnsiChar by *_to_json / parse_callback must be freed with authgate_string_free.
+  Handles may be used from several threads at once; never free one that another thread
+  uses. Use after free cannot be detected.
+
+  Compile with FPC:  fpc -Mdelphi -Fu<dir of this unit> yourprogram.dpr
+  In Delphi: add the unit; put authgate.dll beside the executable. }
+unit authgate;
+
+{$IFDEF FPC}{$MODE DELPHI}{$ENDIF}
+
+interface
+
+uses
+  SysUtils;
+
+const
+{$IFDEF MSWINDOWS}
+  AuthgateLib = 'authgate.dll';
+{$ELSE}
+  {$IFDEF FPC}
+  AuthgateLib = 'authgate';        { links -lauthgate: libauthgate.so }
+  {$ELSE}
+  AuthgateLib = 'libauthgate.so';
+  {$ENDIF}
+{$ENDIF}
+
+  AUTHGATE_VERSION_MAJOR = 0;
+  AUTHGATE_VERSION_MINOR = 1;
+  AUTHGATE_VERSION_PATCH = 0;
+
+  { status codes }
+  AUTHGATE_OK = 0;
+  AUTHGATE_INVALID_ARGUMENT = 100;
+  AUTHGATE_CONFIG = 101;
+  AUTHGATE_NULL_POINTER = 110;
+  AUTHGATE_INVALID_UTF8 = 111;
+  AUTHGATE_WRONG_HANDLE = 112;
+  AUTHGATE_INTERIOR_NUL = 113;
+  AUTHGATE_TRANSPORT = 200;
+  AUTHGATE_DNS = 201;
+  AUTHGATE_CONNECT = 202;
+  AUTHGATE_TLS = 203;
+  AUTHGATE_TIMEOUT = 204;
+  AUTHGATE_BODY_TOO_LARGE = 205;
+  AUTHGATE_PROXY = 206;
+  AUTHGATE_IO = 207;
+  AUTHGATE_OAUTH = 300;
+  AUTHGATE_INVALID_GRANT = 301;
+  AUTHGATE_INVALID_CLIENT = 302;
+  AUTHGATE_INVALID_REQUEST = 303;
+  AUTHGATE_UNAUTHORIZED_CLIENT = 304;
+  AUTHGATE_UNSUPPORTED_GRANT_TYPE = 305;
+  AUTHGATE_INVALID_SCOPE = 306;
+  AUTHGATE_ACCESS_DENIED = 307;
+  AUTHGATE_STATE_MISMATCH = 320;
+  AUTHGATE_SIGN_IN_REQUIRED = 330;
+  AUTHGATE_STORE = 340;
+  AUTHGATE_CANCELLED = 350;
+  AUTHGATE_UNEXPECTED_RESPONSE = 400;
+  AUTHGATE_ID_TOKEN_MALFORMED = 500;
+  AUTHGATE_ID_TOKEN_ALGORITHM = 501;
+  AUTHGATE_ID_TOKEN_UNKNOWN_KEY = 502;
+  AUTHGATE_ID_TOKEN_SIGNATURE = 503;
+  AUTHGATE_ID_TOKEN_ISSUER = 504;
+  AUTHGATE_ID_TOKEN_AUDIENCE = 505;
+  AUTHGATE_ID_TOKEN_EXPIRED = 506;
+  AUTHGATE_ID_TOKEN_NOT_YET_VALID = 507;
+  AUTHGATE_ID_TOKEN_NONCE = 508;
+  AUTHGATE_PENDING = 600;
+  AUTHGATE_RESULT_TAKEN = 601;
+  AUTHGATE_PANIC = 900;
+  AUTHGATE_INTERNAL = 901;
+
+  { presets, client authentication, Basic encodings, trust roots }
+  AUTHGATE_PROVIDER_GENERIC = 0;
+  AUTHGATE_PROVIDER_TAXCOM = 1;
+  AUTHGATE_PROVIDER_KONTUR = 2;
+  AUTHGATE_PROVIDER_GEARCODE = 3;
+  AUTHGATE_PROVIDER_CUBA = 4;
+  AUTHGATE_AUTH_METHOD_CLIENT_SECRET_BASIC = 0;
+  AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST = 1;
+  AUTHGATE_AUTH_METHOD_NONE = 2;
+  AUTHGATE_BASIC_ENCODING_FORM = 0;
+  AUTHGATE_BASIC_ENCODING_RAW = 1;
+  AUTHGATE_TRUST_ROOTS_BUNDLED = 0;
+  AUTHGATE_TRUST_ROOTS_SYSTEM = 1;
+
+  { operation states }
+  AUTHGATE_OPERATION_QUEUED = 0;
+  AUTHGATE_OPERATION_SENDING = 1;
+  AUTHGATE_OPERATION_DONE = 2;
+  AUTHGATE_OPERATION_CANCELLED = 3;
+
+type
+  TAuthgateResult = UInt32;
+
+  { opaque handles: distinct pointer types, so the compiler catches mix-ups }
+  TAuthgateConfig = record end;
+  PAuthgateConfig = ^TAuthgateConfig;
+  TAuthgateClient = record end;
+  PAuthgateClient = ^TAuthgateClient;
+  TAuthgateAuthorization = record end;
+  PAuthgateAuthorization = ^TAuthgateAuthorization;
+  TAuthgateTokenSet = record end;
+  PAuthgateTokenSet = ^TAuthgateTokenSet;
+  TAuthgateOperation = record end;
+  PAuthgateOperation = ^TAuthgateOperation;
+
+  { raised by AuthgateCheck with the thread's last error }
+  EAuthgate = class(Exception)
+  public
+    Code: TAuthgateResult;
+    OAuthError: UTF8String;
+    ErrorDescription: UTF8String;
+    HttpStatus: Int32;
+    IsTerminal: Boolean;
+    IsTransient: Boolean;
+    RetryAfter: Int64;
+  end;
+
+{ general }
+function authgate_version: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_result_str(code: TAuthgateResult): PAnsiChar; cdecl; external AuthgateLib;
+procedure authgate_string_free(s: PAnsiChar); cdecl; external AuthgateLib;
+
+{ per-thread last error }
+function authgate_last_error_code: TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_last_error_message: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_oauth_error: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_description: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_uri: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_http_status: Int32; cdecl; external AuthgateLib;
+function authgate_last_error_is_terminal: Int32; cdecl; external AuthgateLib;
+function authgate_last_error_is_transient: Int32; cdecl; external AuthgateLib;
+function authgate_last_error_retry_after: Int64; cdecl; external AuthgateLib;
+function authgate_last_error_json: PAnsiChar; cdecl; external AuthgateLib;
+
+{ configuration }
+function authgate_config_new(provider: UInt32; out config: PAuthgateConfig): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_new_by_name(provider: PAnsiChar; out config: PAuthgateConfig): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_new_from_json(json: PAnsiChar; out config: PAuthgateConfig): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_config_free(config: PAuthgateConfig); cdecl; external AuthgateLib;
+function authgate_config_set_base_url(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_authorization_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_token_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_id(config: PAuthgateConfig; client_id: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_secret(config: PAuthgateConfig; client_secret: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_auth_method(config: PAuthgateConfig; method: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_basic_encoding(config: PAuthgateConfig; encoding: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_scopes(config: PAuthgateConfig; scopes: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_add_authorization_param(config: PAuthgateConfig; name, value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_add_token_param(config: PAuthgateConfig; name, value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_redirect_uri(config: PAuthgateConfig; uri: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_redirect_param(config: PAuthgateConfig; name: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_pkce(config: PAuthgateConfig; enabled: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_allow_insecure_http(config: PAuthgateConfig; allow: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_connect_timeout_ms(config: PAuthgateConfig; timeout_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_timeout_ms(config: PAuthgateConfig; timeout_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_max_response_bytes(config: PAuthgateConfig; max_bytes: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_proxy(config: PAuthgateConfig; proxy: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_trust_roots(config: PAuthgateConfig; roots: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_ca_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_user_agent(config: PAuthgateConfig; user_agent: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ client }
+function authgate_client_new(config: PAuthgateConfig; out client: PAuthgateClient): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_new_from_json(json: PAnsiChar; out client: PAuthgateClient): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_client_free(client: PAuthgateClient); cdecl; external AuthgateLib;
+function authgate_client_provider(client: PAuthgateClient; out provider: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_client_id(client: PAuthgateClient; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_token_endpoint(client: PAuthgateClient; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_authorization_endpoint(client: PAuthgateClient; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ authorization code flow: front channel (nil = default for every optional string) }
+function authgate_client_authorization_url(client: PAuthgateClient; scopes, state, nonce, code_verifier,
+  redirect_uri, extra_params_json: PAnsiChar; out authorization: PAuthgateAuthorization): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_authorization_free(authorization: PAuthgateAuthorization); cdecl; external AuthgateLib;
+function authgate_authorization_url(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_authorization_state(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_authorization_nonce(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_authorization_code_verifier(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_authorization_redirect_uri(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ code: free with authgate_string_free }
+function authgate_authorization_parse_callback(authorization: PAuthgateAuthorization; callback: PAnsiChar;
+  out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_parse_callback(callback, expected_state: PAnsiChar; out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ token requests, blocking (bounded by the client's timeouts) }
+function authgate_client_exchange_code(client: PAuthgateClient; code, code_verifier, redirect_uri,
+  extra_params_json: PAnsiChar; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_refresh(client: PAuthgateClient; refresh_token, scopes, extra_params_json: PAnsiChar;
+  out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_password(client: PAuthgateClient; username, password, scopes, extra_params_json: PAnsiChar;
+  out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_client_credentials(client: PAuthgateClient; scopes, extra_params_json: PAnsiChar;
+  out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ token requests on their own thread: for a UI thread }
+function authgate_client_exchange_code_start(client: PAuthgateClient; code, code_verifier, redirect_uri,
+  extra_params_json: PAnsiChar; out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_refresh_start(client: PAuthgateClient; refresh_token, scopes, extra_params_json: PAnsiChar;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_password_start(client: PAuthgateClient; username, password, scopes, extra_params_json: PAnsiChar;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_client_credentials_start(client: PAuthgateClient; scopes, extra_params_json: PAnsiChar;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_operation_poll(operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_operation_wait(operation: PAuthgateOperation; timeout_ms: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_operation_state(operation: PAuthgateOperation; out state: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_operation_take_result(operation: PAuthgateOperation; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+{ cancel = "skip if not sent yet, stop waiting": a request already sent still hands out
+  its result (maybe a rotated refresh token) through authgate_operation_take_result }
+function authgate_operation_cancel(operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_operation_free(operation: PAuthgateOperation); cdecl; external AuthgateLib;
+
+{ token set }
+function authgate_token_set_new_from_json(json: PAnsiChar; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+{ json: free with authgate_string_free }
+function authgate_token_set_to_json(token_set: PAuthgateTokenSet; out json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_token_set_free(token_set: PAuthgateTokenSet); cdecl; external AuthgateLib;
+function authgate_token_set_access_token(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_token_type(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_refresh_token(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_scope(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_id_token(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_authorization_header(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_raw_json(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_warnings_json(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_expires_in(token_set: PAuthgateTokenSet; out seconds: Int64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_expires_at(token_set: PAuthgateTokenSet; out unix_seconds: Int64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_is_expired(token_set: PAuthgateTokenSet; leeway_seconds: UInt32; out expired: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ helpers }
+{ A UTF-8 C string as a UTF8String ('' for nil). }
+function AuthgateStr(P: PAnsiChar): UTF8String;
+{ Raises EAuthgate with the thread's last error unless Code = AUTHGATE_OK. }
+procedure AuthgateCheck(Code: TAuthgateResult);
+
+implementation
+
+function AuthgateStr(P: PAnsiChar): UTF8String;
+begin
+  if P = nil then
+    Result := ''
+  else
+    Result := UTF8String(P);
+end;
+
+procedure AuthgateCheck(Code: TAuthgateResult);
+var
+  E: EAuthgate;
+begin
+  if Code = AUTHGATE_OK then
+    Exit;
+  E := EAuthgate.Create(string(AuthgateStr(authgate_last_error_message)));
+  E.Code := Code;
+  E.OAuthError := AuthgateStr(authgate_last_error_oauth_error);
+  E.ErrorDescription := AuthgateStr(authgate_last_error_description);
+  E.HttpStatus := authgate_last_error_http_status;
+  E.IsTerminal := authgate_last_error_is_terminal <> 0;
+  E.IsTransient := authgate_last_error_is_transient <> 0;
+  E.RetryAfter := authgate_last_error_retry_after;
+  raise E;
+end;
+
+end.

@@ -1,0 +1,378 @@
+//! The one panic boundary, the one argument check, and the handle scheme.
+//!
+//! Every exported function runs its body through [`guard`] (functions returning a value)
+//! or [`boundary`] (functions returning `authgate_result`, which also keeps the per-thread
+//! last error). Every pointer argument is read through [`handle`], [`str_arg`],
+//! [`opt_str_arg`] or [`out_arg`], so NULL, invalid UTF-8 and handles of the wrong kind
+//! are reported the same way everywhere.
+
+use std::any::Any;
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use zeroize::Zeroize;
+
+use crate::last_error;
+use crate::result::*;
+
+/// Why a call failed: a core error, or one only the C ABI knows.
+pub(crate) enum Failure {
+    Core(authgate_core::Error),
+    Ffi { code: u32, message: String },
+}
+
+impl From<authgate_core::Error> for Failure {
+    fn from(e: authgate_core::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl Failure {
+    pub(crate) fn new(code: u32, message: impl Into<String>) -> Failure {
+        Failure::Ffi {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Failure {
+        Failure::new(AUTHGATE_INVALID_ARGUMENT, message)
+    }
+
+    pub(crate) fn code(&self) -> u32 {
+        match self {
+            Failure::Core(e) => e.code().as_u32(),
+            Failure::Ffi { code, .. } => *code,
+        }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Failure {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Failure::new(
+            AUTHGATE_PANIC,
+            format!("internal error (a bug in authgate, please report it): {what}"),
+        )
+    }
+}
+
+pub(crate) type FfiResult<T = ()> = Result<T, Failure>;
+
+/// The one panic boundary (the only `catch_unwind` in the crate): runs `f`, and turns a
+/// panic into `on_panic(payload)`.
+pub(crate) fn catch<T>(
+    f: impl FnOnce() -> T,
+    on_panic: impl FnOnce(Box<dyn Any + Send>) -> T,
+) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(on_panic)
+}
+
+/// [`catch`] for functions returning a value: a panic returns `fallback`.
+pub(crate) fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch(f, |_| fallback)
+}
+
+/// [`catch`] for the functions returning a status: success clears the thread's last
+/// error, a failure (or a caught panic) records it and returns its code.
+pub(crate) fn boundary(f: impl FnOnce() -> FfiResult) -> authgate_result {
+    match catch(f, |payload| Err(Failure::panic(payload))) {
+        Ok(()) => {
+            guard((), last_error::clear);
+            AUTHGATE_OK
+        }
+        Err(failure) => {
+            let code = failure.code();
+            // Recording must not unwind either: if it fails, the code is the only signal.
+            guard((), || last_error::set(failure));
+            code
+        }
+    }
+}
+
+// --- handles -------------------------------------------------------------------------
+
+/// What every handle is in memory: a magic number first (`repr(C)`, so it sits at offset
+/// 0 whatever the value's type), then the value. Reading the first `u32` of any live
+/// handle is therefore defined, and tells its kind.
+#[repr(C)]
+struct Handle<T> {
+    magic: u32,
+    value: T,
+}
+
+/// Written over the magic number just before a handle is freed, so that an immediate
+/// reuse is caught while the memory is not yet reused. Not a guarantee: see the header.
+const FREED: u32 = 0xDEAD_0000;
+
+/// An opaque C handle type and the Rust value behind it.
+pub(crate) trait Kind {
+    const MAGIC: u32;
+    const NAME: &'static str;
+    type Inner;
+}
+
+fn kind_name(magic: u32) -> &'static str {
+    use crate::handles::*;
+    match magic {
+        m if m == <authgate_config as Kind>::MAGIC => "authgate_config",
+        m if m == <authgate_client as Kind>::MAGIC => "authgate_client",
+        m if m == <authgate_authorization as Kind>::MAGIC => "authgate_authorization",
+        m if m == <authgate_token_set as Kind>::MAGIC => "authgate_token_set",
+        m if m == <authgate_operation as Kind>::MAGIC => "authgate_operation",
+        FREED => "a freed handle",
+        _ => "something that is not an authgate handle",
+    }
+}
+
+/// Boxes a value as a new handle of kind `P`.
+pub(crate) fn new_handle<P: Kind>(value: P::Inner) -> *mut P {
+    Box::into_raw(Box::new(Handle {
+        magic: P::MAGIC,
+        value,
+    }))
+    .cast()
+}
+
+fn check_magic<P: Kind>(ptr: *const P, name: &str) -> FfiResult {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            AUTHGATE_NULL_POINTER,
+            format!("`{name}` is NULL"),
+        ));
+    }
+    // SAFETY: the caller promises a live authgate handle (of some kind); each starts with
+    // its magic number (see `Handle`).
+    let magic = unsafe { *ptr.cast::<u32>() };
+    if magic != P::MAGIC {
+        return Err(Failure::new(
+            AUTHGATE_WRONG_HANDLE,
+            format!(
+                "`{name}` should be an {} but is {}",
+                P::NAME,
+                kind_name(magic)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Borrows the value behind a handle argument, checking NULL and the kind.
+pub(crate) fn handle<'a, P: Kind>(ptr: *const P, name: &str) -> FfiResult<&'a P::Inner> {
+    check_magic(ptr, name)?;
+    // SAFETY: the magic number says this is a `Handle<P::Inner>` made by `new_handle`.
+    Ok(unsafe { &(*ptr.cast::<Handle<P::Inner>>()).value })
+}
+
+/// Frees a handle made by [`new_handle`]. NULL, and handles of another kind, are ignored.
+pub(crate) fn free_handle<P: Kind>(ptr: *mut P) {
+    if check_magic(ptr, "handle").is_err() {
+        return;
+    }
+    let raw = ptr.cast::<Handle<P::Inner>>();
+    // SAFETY: checked above; the caller gives up the handle.
+    unsafe {
+        (*raw).magic = FREED;
+        drop(Box::from_raw(raw));
+    }
+}
+
+// --- arguments ---------------------------------------------------------------------------
+
+/// A NUL-terminated UTF-8 string argument that must not be NULL.
+pub(crate) fn str_arg<'a>(ptr: *const c_char, name: &str) -> FfiResult<&'a str> {
+    opt_str_arg(ptr, name)?
+        .ok_or_else(|| Failure::new(AUTHGATE_NULL_POINTER, format!("`{name}` is NULL")))
+}
+
+/// A string argument that must be neither NULL nor empty.
+pub(crate) fn required_str<'a>(ptr: *const c_char, name: &str) -> FfiResult<&'a str> {
+    let s = str_arg(ptr, name)?;
+    if s.is_empty() {
+        return Err(Failure::invalid(format!("`{name}` is empty")));
+    }
+    Ok(s)
+}
+
+/// A string argument where NULL means "not given".
+pub(crate) fn opt_str_arg<'a>(ptr: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller promises a NUL-terminated string that outlives the call.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map(Some).map_err(|e| {
+        Failure::new(
+            AUTHGATE_INVALID_UTF8,
+            format!(
+                "`{name}` is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// An out-parameter: checked for NULL before any work is done, written only on success.
+pub(crate) struct Out<T>(*mut T);
+
+pub(crate) fn out_arg<T>(ptr: *mut T, name: &str) -> FfiResult<Out<T>> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            AUTHGATE_NULL_POINTER,
+            format!("`{name}` is NULL"),
+        ));
+    }
+    Ok(Out(ptr))
+}
+
+impl<T> Out<T> {
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: checked non-NULL by `out_arg`; the caller promises it is writable.
+        unsafe { self.0.write(value) }
+    }
+}
+
+// --- strings handed out -------------------------------------------------------------------
+
+/// A C string owned by a handle, wiped when the handle is freed (it may hold a token).
+pub(crate) struct SecretCString(Option<CString>);
+
+impl SecretCString {
+    pub(crate) fn new(s: &str) -> Option<SecretCString> {
+        CString::new(s).ok().map(|c| SecretCString(Some(c)))
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+    }
+}
+
+impl Drop for SecretCString {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.into_bytes_with_nul().zeroize();
+        }
+    }
+}
+
+/// A string field of a handle: absent, or present (and `None` inside when it holds a NUL
+/// byte and cannot be handed out as a C string).
+pub(crate) type Field = Option<Option<SecretCString>>;
+
+pub(crate) fn field(s: Option<&str>) -> Field {
+    s.map(SecretCString::new)
+}
+
+/// Hands a field out through a `const char **`: NULL when absent.
+pub(crate) fn read_field(f: &Field, what: &str, out: Out<*const c_char>) -> FfiResult {
+    match f {
+        None => out.write(std::ptr::null()),
+        Some(Some(s)) => out.write(s.as_ptr()),
+        Some(None) => {
+            return Err(Failure::new(
+                AUTHGATE_INTERIOR_NUL,
+                format!("the {what} contains a NUL byte; read it from the raw JSON"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A new string for a `char **` out-parameter, to be freed with `authgate_string_free`.
+pub(crate) fn owned_c_string(s: String, what: &str) -> FfiResult<*mut c_char> {
+    CString::new(s).map(CString::into_raw).map_err(|_| {
+        Failure::new(
+            AUTHGATE_INTERIOR_NUL,
+            format!("the {what} contains a NUL byte"),
+        )
+    })
+}
+
+/// Frees a string returned through a `char **` out-parameter and wipes its bytes (it
+/// may hold an authorization code or a token). NULL is accepted and ignored.
+///
+/// Ownership: takes back a string authgate handed out; never pass a string from elsewhere,
+/// nor a string owned by a handle (those from `const char **` getters). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_string_free(s: *mut c_char) {
+    guard((), || {
+        if s.is_null() {
+            return;
+        }
+        // SAFETY: the caller promises `s` came from `owned_c_string` and was not freed yet.
+        let c = unsafe { CString::from_raw(s) };
+        c.into_bytes_with_nul().zeroize();
+    })
+}
+
+/// Parses extra form or URL parameters passed as a JSON object of strings.
+pub(crate) fn params_json(ptr: *const c_char, name: &str) -> FfiResult<Vec<(String, String)>> {
+    let Some(json) = opt_str_arg(ptr, name)? else {
+        return Ok(Vec::new());
+    };
+    if json.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let bad = || Failure::invalid(format!("`{name}` must be a JSON object of strings"));
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|_| bad())?;
+    let obj = value.as_object().ok_or_else(bad)?;
+    let mut params = Vec::with_capacity(obj.len());
+    for (k, v) in obj {
+        if k.is_empty() {
+            return Err(Failure::invalid(format!(
+                "`{name}` has a parameter with an empty name"
+            )));
+        }
+        params.push((k.clone(), v.as_str().ok_or_else(bad)?.to_owned()));
+    }
+    Ok(params)
+}
+
+/// Space-separated scopes; NULL means "the default".
+pub(crate) fn scopes_arg(ptr: *const c_char, name: &str) -> FfiResult<Option<Vec<String>>> {
+    Ok(opt_str_arg(ptr, name)?.map(|s| s.split_whitespace().map(str::to_owned).collect()))
+}
+
+/// A C boolean: 0 is false, anything else true.
+pub(crate) fn flag(v: i32) -> bool {
+    v != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_code_and_a_message() {
+        let code = boundary(|| panic!("boom"));
+        assert_eq!(code, AUTHGATE_PANIC);
+        let msg = unsafe { CStr::from_ptr(crate::last_error::authgate_last_error_message()) };
+        assert!(msg.to_str().unwrap().contains("boom"));
+        assert_eq!(boundary(|| Ok(())), AUTHGATE_OK);
+        assert_eq!(crate::last_error::authgate_last_error_code(), AUTHGATE_OK);
+    }
+
+    #[test]
+    fn strings_are_checked() {
+        assert_eq!(
+            str_arg(std::ptr::null(), "x").err().unwrap().code(),
+            AUTHGATE_NULL_POINTER
+        );
+        let bad = [0xffu8, 0];
+        assert_eq!(
+            str_arg(bad.as_ptr().cast(), "x").err().unwrap().code(),
+            AUTHGATE_INVALID_UTF8
+        );
+        assert_eq!(
+            required_str(c"".as_ptr(), "x").err().unwrap().code(),
+            AUTHGATE_INVALID_ARGUMENT
+        );
+        assert!(params_json(c"{\"a\":1}".as_ptr(), "p").is_err());
+        assert_eq!(
+            params_json(c"{\"a\":\"b\"}".as_ptr(), "p").ok().unwrap(),
+            vec![("a".to_owned(), "b".to_owned())]
+        );
+    }
+}

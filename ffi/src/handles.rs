@@ -1,0 +1,108 @@
+//! The opaque handle types C sees, and what each one holds.
+
+use std::ffi::CString;
+use std::sync::Mutex;
+
+use authgate_core::{AuthorizationRequest, Client, ClientBuilder, TokenSet};
+
+use crate::boundary::{Field, Kind, SecretCString};
+
+/// A client configuration being assembled: a preset plus setters (or a JSON string).
+/// Turned into an `authgate_client` by `authgate_client_new`.
+///
+/// Threads: the setters lock the configuration, so it may be used from several threads
+/// at once (though building one configuration from two threads is rarely meaningful).
+pub struct authgate_config {
+    _opaque: [u8; 0],
+}
+
+/// An OAuth client for one authorization server: immutable, with one HTTP agent whose
+/// connections are reused. Safe to use from several threads at once.
+pub struct authgate_client {
+    _opaque: [u8; 0],
+}
+
+/// An authorization request: the URL to open in the browser, and the `state`, `nonce`
+/// and PKCE verifier to keep until the redirect comes back. Immutable; safe to use from
+/// several threads at once.
+pub struct authgate_authorization {
+    _opaque: [u8; 0],
+}
+
+/// The tokens an authorization server issued. Immutable; safe to use from several
+/// threads at once. Holds secrets: free it as soon as it is no longer needed (its
+/// memory is wiped).
+pub struct authgate_token_set {
+    _opaque: [u8; 0],
+}
+
+/// A token request running on its own thread, started by one of the
+/// `authgate_client_*_start` functions. Safe to poll, wait on and cancel from several
+/// threads at once.
+pub struct authgate_operation {
+    _opaque: [u8; 0],
+}
+
+pub(crate) struct ConfigInner {
+    pub builder: Mutex<ClientBuilder>,
+}
+
+pub(crate) struct ClientInner {
+    pub client: Client,
+    pub client_id: CString,
+    pub token_endpoint: CString,
+    pub authorization_endpoint: Option<CString>,
+}
+
+pub(crate) struct AuthorizationInner {
+    pub request: AuthorizationRequest,
+    pub url: Field,
+    pub state: Field,
+    pub nonce: Field,
+    pub code_verifier: Field,
+    pub redirect_uri: Field,
+}
+
+pub(crate) struct TokenSetInner {
+    pub tokens: TokenSet,
+    /// The expiry, in Unix seconds: computed on receipt, or restored from a stored set.
+    pub expires_at: Option<i64>,
+    pub access_token: Field,
+    pub token_type: Field,
+    pub refresh_token: Field,
+    pub scope: Field,
+    pub id_token: Field,
+    pub authorization_header: Field,
+    pub raw_json: SecretCString,
+    pub warnings_json: SecretCString,
+}
+
+impl Kind for authgate_config {
+    const MAGIC: u32 = 0x4147_4301;
+    const NAME: &'static str = "authgate_config";
+    type Inner = ConfigInner;
+}
+
+impl Kind for authgate_client {
+    const MAGIC: u32 = 0x4147_4302;
+    const NAME: &'static str = "authgate_client";
+    type Inner = ClientInner;
+}
+
+impl Kind for authgate_authorization {
+    const MAGIC: u32 = 0x4147_4303;
+    const NAME: &'static str = "authgate_authorization";
+    type Inner = AuthorizationInner;
+}
+
+impl Kind for authgate_token_set {
+    const MAGIC: u32 = 0x4147_4304;
+    const NAME: &'static str = "authgate_token_set";
+    type Inner = TokenSetInner;
+}
+
+impl Kind for authgate_operation {
+    const MAGIC: u32 = 0x4147_4305;
+    const NAME: &'static str = "authgate_operation";
+    type Inner = crate::operation::OperationInner;
+}

@@ -1,0 +1,313 @@
+//! `authgate_operation`: a token request on its own thread, so a UI thread (Delphi, 1C)
+//! never blocks. Poll it, wait on it with a timeout, cancel it, take its result.
+//!
+//! Cancelling never loses a result the server produced: once the request is on its way,
+//! it completes and its token set (maybe carrying a rotated refresh token that has
+//! already replaced the old one on the server) stays available to `take_result`.
+
+use std::ffi::c_char;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use authgate_core::TokenSet;
+
+use crate::boundary::*;
+use crate::client::TokenArgs;
+use crate::handles::{authgate_client, authgate_operation, authgate_token_set};
+use crate::result::*;
+use crate::token_set::new_token_set;
+
+struct State {
+    phase: u32,
+    result: Option<FfiResult<TokenSet>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    finished: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn is_finished(s: &State) -> bool {
+    matches!(
+        s.phase,
+        AUTHGATE_OPERATION_DONE | AUTHGATE_OPERATION_CANCELLED
+    )
+}
+
+pub(crate) struct OperationInner {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for OperationInner {
+    fn drop(&mut self) {
+        // A finished thread is joined (it is at most returning); a running one is left to
+        // finish on its own, and its result is dropped with the last reference.
+        if is_finished(&self.shared.lock()) {
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+fn start(
+    client: *const authgate_client,
+    args: impl FnOnce() -> FfiResult<TokenArgs>,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(operation_out, "operation_out")?;
+        let client = handle(client, "client")?.client.clone();
+        let args = args()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                phase: AUTHGATE_OPERATION_QUEUED,
+                result: None,
+            }),
+            finished: Condvar::new(),
+        });
+        let theirs = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("authgate-operation".into())
+            .spawn(move || {
+                {
+                    let mut s = theirs.lock();
+                    if s.phase == AUTHGATE_OPERATION_CANCELLED {
+                        return;
+                    }
+                    s.phase = AUTHGATE_OPERATION_SENDING;
+                }
+                let result = catch(
+                    || args.send(&client).map_err(Failure::from),
+                    |payload| Err(Failure::panic(payload)),
+                );
+                let mut s = theirs.lock();
+                s.result = Some(result);
+                s.phase = AUTHGATE_OPERATION_DONE;
+                theirs.finished.notify_all();
+            })
+            .map_err(|e| {
+                Failure::new(
+                    AUTHGATE_INTERNAL,
+                    format!("cannot start a thread for the operation: {e}"),
+                )
+            })?;
+        out.write(new_handle::<authgate_operation>(OperationInner {
+            shared,
+            thread: Some(thread),
+        }));
+        Ok(())
+    })
+}
+
+/// `authgate_client_exchange_code` on its own thread: returns at once.
+///
+/// Arguments as for `authgate_client_exchange_code` (they are checked and copied before
+/// this returns, so the caller's strings may be freed right after). On success
+/// `*operation_out` receives a new handle owned by the caller: follow it with
+/// `authgate_operation_poll` / `_wait`, read the outcome with
+/// `authgate_operation_take_result`, and free it with `authgate_operation_free`.
+/// The request still has the client's timeouts as its deadline. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_exchange_code_start(
+    client: *const authgate_client,
+    code: *const c_char,
+    code_verifier: *const c_char,
+    redirect_uri: *const c_char,
+    extra_params_json: *const c_char,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    start(
+        client,
+        || TokenArgs::code(code, code_verifier, redirect_uri, extra_params_json),
+        operation_out,
+    )
+}
+
+/// `authgate_client_refresh` on its own thread. See `authgate_client_exchange_code_start`.
+/// With a rotating provider, take the result even after cancelling (see
+/// `authgate_operation_cancel`): it holds the only valid refresh token.
+#[no_mangle]
+pub extern "C" fn authgate_client_refresh_start(
+    client: *const authgate_client,
+    refresh_token: *const c_char,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    start(
+        client,
+        || TokenArgs::refresh(refresh_token, scopes, extra_params_json),
+        operation_out,
+    )
+}
+
+/// `authgate_client_password` on its own thread. See `authgate_client_exchange_code_start`.
+#[no_mangle]
+pub extern "C" fn authgate_client_password_start(
+    client: *const authgate_client,
+    username: *const c_char,
+    password: *const c_char,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    start(
+        client,
+        || TokenArgs::password(username, password, scopes, extra_params_json),
+        operation_out,
+    )
+}
+
+/// `authgate_client_client_credentials` on its own thread. See
+/// `authgate_client_exchange_code_start`.
+#[no_mangle]
+pub extern "C" fn authgate_client_client_credentials_start(
+    client: *const authgate_client,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    start(
+        client,
+        || TokenArgs::client_credentials(scopes, extra_params_json),
+        operation_out,
+    )
+}
+
+/// Non-blocking check: `AUTHGATE_OK` when the operation has finished (done or
+/// cancelled), `AUTHGATE_PENDING` while it runs. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_operation_poll(operation: *const authgate_operation) -> authgate_result {
+    authgate_operation_wait(operation, 0)
+}
+
+/// Waits at most `timeout_ms` milliseconds for the operation to finish: `AUTHGATE_OK` when
+/// it has finished, `AUTHGATE_PENDING` when the time ran out first (0 = just check).
+/// A UI thread can call this with a short timeout from a timer. Threads: any, several
+/// threads may wait at once.
+#[no_mangle]
+pub extern "C" fn authgate_operation_wait(
+    operation: *const authgate_operation,
+    timeout_ms: u32,
+) -> authgate_result {
+    boundary(|| {
+        let op = handle(operation, "operation")?;
+        let guard = op.shared.lock();
+        let (guard, _) = op
+            .shared
+            .finished
+            .wait_timeout_while(guard, Duration::from_millis(u64::from(timeout_ms)), |s| {
+                !is_finished(s)
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        if is_finished(&guard) {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                AUTHGATE_PENDING,
+                "the operation has not finished yet",
+            ))
+        }
+    })
+}
+
+/// Where the operation is: `*state_out` receives `AUTHGATE_OPERATION_QUEUED`, `_SENDING`,
+/// `_DONE` or `_CANCELLED`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_operation_state(
+    operation: *const authgate_operation,
+    state_out: *mut u32,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(state_out, "state_out")?;
+        let op = handle(operation, "operation")?;
+        out.write(op.shared.lock().phase);
+        Ok(())
+    })
+}
+
+/// Takes the outcome of a finished operation, once.
+///
+/// Success: `AUTHGATE_OK` and `*token_set_out` receives a new handle owned by the caller
+/// (free it with `authgate_token_set_free`). The request failed: its error code, with the
+/// details in this thread's last error, as the blocking call would have reported.
+/// `AUTHGATE_PENDING`: not finished yet (nothing is taken). `AUTHGATE_CANCELLED`: it was
+/// cancelled before its request was sent. `AUTHGATE_RESULT_TAKEN`: taken before.
+/// Threads: any; if two threads race, one gets the result.
+#[no_mangle]
+pub extern "C" fn authgate_operation_take_result(
+    operation: *const authgate_operation,
+    token_set_out: *mut *mut authgate_token_set,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(token_set_out, "token_set_out")?;
+        let op = handle(operation, "operation")?;
+        let mut s = op.shared.lock();
+        match s.phase {
+            AUTHGATE_OPERATION_CANCELLED => Err(Failure::new(
+                AUTHGATE_CANCELLED,
+                "the operation was cancelled before its request was sent",
+            )),
+            AUTHGATE_OPERATION_DONE => match s.result.take() {
+                Some(Ok(tokens)) => {
+                    drop(s);
+                    out.write(new_token_set(tokens, None));
+                    Ok(())
+                }
+                Some(Err(failure)) => Err(failure),
+                None => Err(Failure::new(
+                    AUTHGATE_RESULT_TAKEN,
+                    "the operation's result was already taken",
+                )),
+            },
+            _ => Err(Failure::new(
+                AUTHGATE_PENDING,
+                "the operation has not finished yet",
+            )),
+        }
+    })
+}
+
+/// Cancels the operation, which means "skip it if it has not started, and stop waiting
+/// for it": it never loses a result.
+///
+/// If the request has not been sent yet, it never will be: the operation becomes
+/// `AUTHGATE_OPERATION_CANCELLED` at once and `take_result` answers `AUTHGATE_CANCELLED`.
+/// If it is already on its way, it cannot be called back (the server may already have
+/// used up a code or rotated the refresh token): it runs to its end, bounded by the
+/// client's timeouts, and its result, success or failure, is still handed out by
+/// `authgate_operation_take_result`. Take it, so that a rotated refresh token is stored.
+/// Always returns `AUTHGATE_OK` for a valid handle; read `authgate_operation_state` to
+/// know which case applied. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_operation_cancel(
+    operation: *const authgate_operation,
+) -> authgate_result {
+    boundary(|| {
+        let op = handle(operation, "operation")?;
+        let mut s = op.shared.lock();
+        if s.phase == AUTHGATE_OPERATION_QUEUED {
+            s.phase = AUTHGATE_OPERATION_CANCELLED;
+            op.shared.finished.notify_all();
+        }
+        Ok(())
+    })
+}
+
+/// Frees an operation. NULL is accepted and ignored. Does not block: an operation still
+/// running finishes on its own thread, and its result is then discarded (a rotated refresh
+/// token in it would be lost: wait for the operation and take its result first). No other
+/// thread may be using the handle. Use after free cannot be detected.
+#[no_mangle]
+pub extern "C" fn authgate_operation_free(operation: *mut authgate_operation) {
+    guard((), || free_handle(operation))
+}

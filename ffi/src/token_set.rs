@@ -1,0 +1,265 @@
+//! `authgate_token_set`: the tokens, their getters, and the stored form to restore them.
+
+use std::ffi::c_char;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use authgate_core::TokenSet;
+use serde_json::Value;
+
+use crate::boundary::*;
+use crate::handles::{authgate_token_set, TokenSetInner};
+use crate::result::authgate_result;
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Wraps a token set in a new handle. `expires_at` overrides the expiry computed on
+/// receipt (a restored set keeps the one it was stored with).
+pub(crate) fn new_token_set(tokens: TokenSet, expires_at: Option<i64>) -> *mut authgate_token_set {
+    let expires_at = expires_at.or_else(|| {
+        tokens
+            .expires_at_unix()
+            .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+    });
+    let raw = Value::Object(tokens.raw().clone()).to_string();
+    let warnings = Value::from(tokens.warnings().to_vec()).to_string();
+    let inner = TokenSetInner {
+        expires_at,
+        access_token: field(Some(tokens.access_token().secret())),
+        token_type: field(Some(tokens.token_type())),
+        refresh_token: field(tokens.refresh_token().map(|t| t.secret())),
+        scope: field(tokens.scope()),
+        id_token: field(tokens.id_token().map(|t| t.secret())),
+        authorization_header: field(Some(&tokens.authorization_header())),
+        // serde_json escapes NUL as \u0000, so these always convert.
+        raw_json: SecretCString::new(&raw).unwrap_or_else(|| SecretCString::new("{}").unwrap()),
+        warnings_json: SecretCString::new(&warnings)
+            .unwrap_or_else(|| SecretCString::new("[]").unwrap()),
+        tokens,
+    };
+    new_handle::<authgate_token_set>(inner)
+}
+
+/// Restores a token set from JSON: the form `authgate_token_set_to_json` writes (which
+/// keeps the absolute expiry in `expires_at`, Unix seconds), or a token endpoint answer
+/// received just now (`expires_in` then counts from now).
+///
+/// On success `*token_set_out` receives a new handle owned by the caller (free it with
+/// `authgate_token_set_free`). Errors: `AUTHGATE_INVALID_ARGUMENT` (not a JSON object),
+/// `AUTHGATE_UNEXPECTED_RESPONSE` (no usable `access_token`). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_new_from_json(
+    json: *const c_char,
+    token_set_out: *mut *mut authgate_token_set,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(token_set_out, "token_set_out")?;
+        let json = required_str(json, "json")?;
+        let tokens = TokenSet::parse(json)?;
+        let expires_at = tokens.raw().get("expires_at").and_then(Value::as_i64);
+        out.write(new_token_set(tokens, expires_at));
+        Ok(())
+    })
+}
+
+/// The token set as one JSON object to store (in a file, a database, 1C's storage) and
+/// restore later with `authgate_token_set_new_from_json`: the server's answer with the
+/// effective values (a refresh token kept from before a refresh included) and
+/// `expires_at` in Unix seconds. It holds the tokens: store it like a password.
+///
+/// On success `*json_out` receives a new string owned by the caller: free it with
+/// `authgate_string_free` (which wipes it). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_to_json(
+    token_set: *const authgate_token_set,
+    json_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(json_out, "json_out")?;
+        let ts = handle(token_set, "token_set")?;
+        let t = &ts.tokens;
+        let mut obj = t.raw().clone();
+        obj.insert("access_token".into(), t.access_token().secret().into());
+        obj.insert("token_type".into(), t.token_type().into());
+        if let Some(r) = t.refresh_token() {
+            obj.insert("refresh_token".into(), r.secret().into());
+        }
+        if let Some(s) = t.scope() {
+            obj.insert("scope".into(), s.into());
+        }
+        if let Some(i) = t.id_token() {
+            obj.insert("id_token".into(), i.secret().into());
+        }
+        if let Some(at) = ts.expires_at {
+            obj.insert("expires_at".into(), at.into());
+        }
+        let mut text = Value::Object(obj).to_string();
+        let result = owned_c_string(text.clone(), "token set JSON");
+        zeroize::Zeroize::zeroize(&mut text);
+        out.write(result?);
+        Ok(())
+    })
+}
+
+/// Frees a token set and wipes the tokens it held. NULL is accepted and ignored. Strings
+/// obtained from its getters become invalid. Use after free cannot be detected.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_free(token_set: *mut authgate_token_set) {
+    guard((), || free_handle(token_set))
+}
+
+/// Hands out one string of a token set (cbindgen cannot see functions made by macros,
+/// so each getter is written out and calls this).
+fn token_field(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+    pick: impl FnOnce(&TokenSetInner) -> (&Field, &str),
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(out, "out")?;
+        let (f, what) = pick(handle(token_set, "token_set")?);
+        read_field(f, what, o)
+    })
+}
+
+/// The access token. A secret. `*out` is owned by the token set (valid until
+/// `authgate_token_set_free`). All token set getters: threads any; `out` must not be NULL.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_access_token(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| (&t.access_token, "access token"))
+}
+
+/// The token type; `bearer` in any case is normalised to `Bearer`. `*out` is owned by the
+/// token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_token_type(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| (&t.token_type, "token type"))
+}
+
+/// The refresh token, or NULL if none. A secret. `*out` is owned by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_refresh_token(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| (&t.refresh_token, "refresh token"))
+}
+
+/// The granted scope (space-separated; the requested one if the server omitted it), or
+/// NULL. `*out` is owned by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_scope(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| (&t.scope, "scope"))
+}
+
+/// The OpenID Connect id_token, or NULL. `*out` is owned by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_id_token(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| (&t.id_token, "id_token"))
+}
+
+/// The value for an `Authorization` header, e.g. `Bearer eyJ…`. A secret. `*out` is owned
+/// by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_authorization_header(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    token_field(token_set, out, |t| {
+        (&t.authorization_header, "authorization header")
+    })
+}
+
+/// The whole answer as the server sent it, as a JSON object (for provider fields such as
+/// a `user_id`). Holds the tokens. `*out` is owned by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_raw_json(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(out, "out")?;
+        o.write(handle(token_set, "token_set")?.raw_json.as_ptr());
+        Ok(())
+    })
+}
+
+/// What the server got wrong and authgate tolerated (`expires_in` as a string, a
+/// lower-case `bearer`…), as a JSON array of strings, `[]` when nothing. No secrets.
+/// `*out` is owned by the token set.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_warnings_json(
+    token_set: *const authgate_token_set,
+    out: *mut *const c_char,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(out, "out")?;
+        o.write(handle(token_set, "token_set")?.warnings_json.as_ptr());
+        Ok(())
+    })
+}
+
+/// The lifetime in seconds as the server sent it, or -1 when it did not say.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_expires_in(
+    token_set: *const authgate_token_set,
+    seconds_out: *mut i64,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(seconds_out, "seconds_out")?;
+        let t = handle(token_set, "token_set")?;
+        o.write(
+            t.tokens
+                .expires_in()
+                .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
+        );
+        Ok(())
+    })
+}
+
+/// When the access token expires, in Unix seconds (UTC), or -1 when unknown.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_expires_at(
+    token_set: *const authgate_token_set,
+    unix_seconds_out: *mut i64,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(unix_seconds_out, "unix_seconds_out")?;
+        o.write(handle(token_set, "token_set")?.expires_at.unwrap_or(-1));
+        Ok(())
+    })
+}
+
+/// Whether the access token expires within `leeway_seconds` from now: `*expired_out` is 1
+/// or 0. A token without a known expiry is never considered expired.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_is_expired(
+    token_set: *const authgate_token_set,
+    leeway_seconds: u32,
+    expired_out: *mut i32,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(expired_out, "expired_out")?;
+        let t = handle(token_set, "token_set")?;
+        let expired = t
+            .expires_at
+            .is_some_and(|at| unix_now().saturating_add(i64::from(leeway_seconds)) >= at);
+        o.write(i32::from(expired));
+        Ok(())
+    })
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The C ABI test command. Builds libauthgate (dev profile by default: it shares the
+# dependencies `cargo test` already built; AUTHGATE_PROFILE=release for the release one),
+# installs it into a temporary prefix with scripts/install-c.sh, builds the C tests against
+# the installed copy through pkg-config, starts the provider emulator, runs every test
+# plainly and under valgrind memcheck, builds and runs the C++ example through CMake's
+# find_package(authgate) and the Pascal test through Free Pascal, and ends with the line
+# "N passed, M failed". Exits non-zero on any failure.
+#
+# usage: tests/c/run.sh            (from anywhere; needs gcc, g++, pkg-config, valgrind,
+#                                   cmake and fpc: missing ones are installed with apt-get
+#                                   when running as root, as in CI)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+profile="${AUTHGATE_PROFILE:-debug}"
+
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v g++ >/dev/null || need+=(g++)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v cmake >/dev/null || need+=(cmake)
+command -v fpc >/dev/null || need+=(fp-compiler)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${need[*]}" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  else
+    echo "missing tools: ${need[*]} (install them, or run as root)" >&2
+    exit 1
+  fi
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-c.XXXXXX")"
+emulator_pid=""
+cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+echo "== building libauthgate ($profile) and the emulator" >&2
+cargo build -p authgate-emulator >&2
+prefix="$work/prefix"
+scripts/install-c.sh "$prefix" "--$profile" >&2
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+cflags="$(pkg-config --cflags authgate)"
+libs="$(pkg-config --libs authgate)"
+
+echo "== compiling the C tests against the installed copy: $cflags $libs" >&2
+mkdir -p "$work/bin"
+tests=()
+for src in tests/c/test_*.c; do
+  name="$(basename "$src" .c)"
+  # shellcheck disable=SC2086
+  gcc -std=c11 -Wall -Wextra -Werror -g -O1 $cflags -o "$work/bin/$name" "$src" $libs \
+      -Wl,-rpath,"$prefix/lib" >&2
+  tests+=("$name")
+done
+# The same argument tests, linked statically (proves libauthgate.a and Libs.private).
+static_libs="$(pkg-config --static --libs authgate | sed 's/-lauthgate//; s/-L[^ ]*//')"
+# shellcheck disable=SC2086
+gcc -std=c11 -Wall -Wextra -Werror -O1 $cflags -o "$work/bin/static_test_args" tests/c/test_args.c \
+    "$prefix/lib/libauthgate.a" $static_libs >&2
+if readelf -d "$work/bin/static_test_args" | grep -q 'libauthgate'; then
+  fail "static link (libauthgate.so is still needed)"
+fi
+
+# The benchmark is not run here, only built (see examples/c/bench.c).
+# shellcheck disable=SC2086
+if gcc -std=c11 -Wall -Wextra -Werror -O2 $cflags -o "$work/bin/bench" examples/c/bench.c $libs >&2; then
+  pass "examples/c/bench.c builds"
+else
+  fail "examples/c/bench.c builds"
+fi
+# The Pascal unit must declare every function of the header.
+missing=""
+for fn in $(grep -oE '\bauthgate_[a-z_0-9]+\(' include/authgate.h | tr -d '(' | sort -u); do
+  grep -qiE "(function|procedure) $fn\b" examples/pascal/authgate.pas || missing="$missing $fn"
+done
+if [ -z "$missing" ]; then pass "authgate.pas declares the whole API"; else fail "authgate.pas lacks:$missing"; fi
+
+echo "== starting the emulator" >&2
+mkfifo "$work/emu.out"
+target/debug/authgate-emulator >"$work/emu.out" 2>"$work/emu.err" &
+emulator_pid=$!
+exec 3<"$work/emu.out"
+if ! IFS= read -r -t 30 first <&3; then
+  echo "the emulator did not start:" >&2; cat "$work/emu.err" >&2; exit 1
+fi
+export AUTHGATE_EMULATOR_URL="${first##* }"
+echo "emulator at $AUTHGATE_EMULATOR_URL" >&2
+
+# Runs one test program; adds its "N passed, M failed" to the totals.
+run_program() {
+  local label="$1"; shift
+  local out rc=0
+  out="$("$@" 2>"$work/stderr")" || rc=$?
+  local line
+  line="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)"
+  if [ -z "$line" ]; then
+    cat "$work/stderr" >&2
+    fail "$label (no result line, exit $rc)"
+    return
+  fi
+  local p f
+  p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+    cat "$work/stderr" >&2
+    [ "$f" -ne 0 ] || fail "$label (exit $rc)"
+  fi
+  echo "$label: $line" >&2
+}
+
+for t in "${tests[@]}"; do
+  run_program "$t" "$work/bin/$t"
+done
+run_program "static_test_args" "$work/bin/static_test_args"
+
+echo "== valgrind memcheck" >&2
+for t in "${tests[@]}"; do
+  run_program "valgrind $t" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --show-leak-kinds=definite,indirect --error-exitcode=1 "$work/bin/$t"
+done
+
+echo "== C++ example through CMake find_package(authgate)" >&2
+if cmake -S examples/cpp -B "$work/cpp" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug >&2 \
+   && cmake --build "$work/cpp" >&2; then
+  pass "C++ example builds with find_package(authgate)"
+  if "$work/cpp/cuba_password" >&2; then pass "C++ example runs"; else fail "C++ example runs"; fi
+else
+  fail "C++ example builds with find_package(authgate)"
+fi
+
+echo "== Pascal unit and test program (Free Pascal, Delphi mode)" >&2
+mkdir -p "$work/pas"
+if fpc -Mdelphi -vew -Fu"examples/pascal" -FE"$work/pas" -Fl"$prefix/lib" \
+      -k-rpath -k"$prefix/lib" examples/pascal/authgate_test.dpr >"$work/pas/build.log" 2>&1; then
+  pass "Pascal test builds"
+  run_program "pascal" "$work/pas/authgate_test"
+else
+  cat "$work/pas/build.log" >&2
+  fail "Pascal test builds"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

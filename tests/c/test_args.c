@@ -1,0 +1,231 @@
+/* Bad arguments: NULL everywhere, invalid UTF-8, handles of the wrong kind, empty
+ * required strings. Each must be an error code with a message, never a crash. Needs no
+ * server. */
+#include "harness.h"
+
+#define EXPECT(call, code)                                                             \
+  do {                                                                                 \
+    CHECK_RC(call, code);                                                              \
+    CHECK(authgate_last_error_code() == (authgate_result)(code));                      \
+    CHECK(strlen(authgate_last_error_message()) > 0);                                  \
+  } while (0)
+
+static const char BAD_UTF8[] = {'a', (char)0xff, 'b', 0};
+
+static int test_null_pointers(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_authorization *auth = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_operation *op = NULL;
+  const char *s = NULL;
+  char *owned = NULL;
+  int64_t n = 0;
+  int32_t b = 0;
+  uint32_t u = 0;
+
+  EXPECT(authgate_config_new(AUTHGATE_PROVIDER_CUBA, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_new_by_name(NULL, &cfg), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_new_from_json(NULL, &cfg), AUTHGATE_NULL_POINTER);
+  CHECK(strstr(authgate_last_error_message(), "json") != NULL); /* names the argument */
+  EXPECT(authgate_config_set_base_url(NULL, "https://x.example"), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_pkce(NULL, 1), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_timeout_ms(NULL, 1), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_new(NULL, &client), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_new_from_json(NULL, &client), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_provider(NULL, &u), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_token_endpoint(NULL, &s), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_authorization_url(NULL, NULL, NULL, NULL, NULL, NULL, NULL, &auth),
+         AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_authorization_url(NULL, &s), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_authorization_parse_callback(NULL, "?code=a&state=b", &owned),
+         AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_parse_callback(NULL, "s", &owned), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_parse_callback("?code=a&state=s", NULL, &owned), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_parse_callback("?code=a&state=s", "s", NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_exchange_code(NULL, "c", NULL, NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_refresh(NULL, "r", NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_password(NULL, "u", "p", NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_client_credentials(NULL, NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_refresh_start(NULL, "r", NULL, NULL, &op), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_operation_poll(NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_operation_wait(NULL, 1), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_operation_cancel(NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_operation_state(NULL, &u), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_operation_take_result(NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_new_from_json(NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_access_token(NULL, &s), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_expires_at(NULL, &n), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_is_expired(NULL, 0, &b), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_to_json(NULL, &owned), AUTHGATE_NULL_POINTER);
+
+  /* NULL required strings and out-parameters on valid handles. */
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_CUBA, &cfg));
+  EXPECT(authgate_config_set_client_id(cfg, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_scopes(cfg, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_add_token_param(cfg, "a", NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_proxy(cfg, NULL), AUTHGATE_NULL_POINTER);
+  CHECK_OK(authgate_config_set_base_url(cfg, "http://127.0.0.1:1"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "client"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "secret"));
+  EXPECT(authgate_client_new(cfg, NULL), AUTHGATE_NULL_POINTER);
+  CHECK_OK(authgate_client_new(cfg, &client));
+  EXPECT(authgate_client_token_endpoint(client, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_password(client, NULL, "p", NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_password(client, "u", NULL, NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_password(client, "u", "p", NULL, NULL, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_refresh(client, NULL, NULL, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_password_start(client, "u", "p", NULL, NULL, NULL), AUTHGATE_NULL_POINTER);
+  CHECK(ts == NULL && op == NULL);
+
+  /* Every _free accepts NULL. */
+  authgate_config_free(NULL);
+  authgate_client_free(NULL);
+  authgate_authorization_free(NULL);
+  authgate_token_set_free(NULL);
+  authgate_operation_free(NULL);
+  authgate_string_free(NULL);
+  failed = 0;
+cleanup:
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
+static int test_invalid_utf8(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_authorization *auth = NULL;
+  char *owned = NULL;
+  EXPECT(authgate_config_new_by_name(BAD_UTF8, &cfg), AUTHGATE_INVALID_UTF8);
+  CHECK(strstr(authgate_last_error_message(), "UTF-8") != NULL);
+  EXPECT(authgate_config_new_from_json(BAD_UTF8, &cfg), AUTHGATE_INVALID_UTF8);
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_GEARCODE, &cfg));
+  EXPECT(authgate_config_set_client_id(cfg, BAD_UTF8), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_config_add_authorization_param(cfg, "x", BAD_UTF8), AUTHGATE_INVALID_UTF8);
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://gc.example"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "id"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "s"));
+  CHECK_OK(authgate_client_new(cfg, &client));
+  EXPECT(authgate_client_password(client, "user", BAD_UTF8, NULL, NULL, &ts), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_client_authorization_url(client, NULL, BAD_UTF8, NULL, NULL, NULL, NULL, &auth),
+         AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_parse_callback(BAD_UTF8, "s", &owned), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_token_set_new_from_json(BAD_UTF8, &ts), AUTHGATE_INVALID_UTF8);
+  failed = 0;
+cleanup:
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
+static int test_wrong_handle_kind(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_authorization *auth = NULL;
+  const char *s = NULL;
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_GEARCODE, &cfg));
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://gc.example"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "id"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "s"));
+  CHECK_OK(authgate_client_new(cfg, &client));
+  CHECK_OK(authgate_token_set_new_from_json("{\"access_token\":\"a\",\"token_type\":\"Bearer\"}", &ts));
+
+  /* C would warn about these casts; a Pascal or 1C caller would not. */
+  EXPECT(authgate_client_new((const authgate_config *)client, &client), AUTHGATE_WRONG_HANDLE);
+  CHECK(strstr(authgate_last_error_message(), "authgate_client") != NULL);
+  EXPECT(authgate_config_set_client_id((authgate_config *)ts, "x"), AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_token_set_access_token((const authgate_token_set *)cfg, &s), AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_client_client_credentials((const authgate_client *)ts, NULL, NULL, &ts),
+         AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_authorization_url((const authgate_authorization *)client, &s),
+         AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_operation_poll((const authgate_operation *)client), AUTHGATE_WRONG_HANDLE);
+  /* A _free of the wrong kind does nothing (the handle stays usable). */
+  authgate_token_set_free((authgate_token_set *)client);
+  authgate_client_free((authgate_client *)cfg);
+  CHECK_OK(authgate_client_client_id(client, &s));
+  CHECK_STR(s, "id");
+  CHECK_OK(authgate_config_set_client_id(cfg, "still-alive"));
+  CHECK_OK(authgate_token_set_access_token(ts, &s));
+  CHECK_STR(s, "a");
+  (void)auth;
+  failed = 0;
+cleanup:
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
+static int test_empty_and_invalid_values(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_authorization *auth = NULL;
+  char *owned = NULL;
+  EXPECT(authgate_config_new(99, &cfg), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_new_by_name("", &cfg), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_new_by_name("nope", &cfg), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_new_from_json("", &cfg), AUTHGATE_INVALID_ARGUMENT);
+  CHECK(cfg == NULL);
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_GEARCODE, &cfg));
+  EXPECT(authgate_config_set_client_id(cfg, ""), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_base_url(cfg, ""), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_client_secret(cfg, ""), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_add_token_param(cfg, "", "v"), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_auth_method(cfg, 7), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_basic_encoding(cfg, 7), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_trust_roots(cfg, 7), AUTHGATE_INVALID_ARGUMENT);
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://gc.example"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "id"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "s"));
+  CHECK_OK(authgate_client_new(cfg, &client));
+  EXPECT(authgate_client_exchange_code(client, "", NULL, NULL, NULL, &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_refresh(client, "", NULL, NULL, &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_password(client, "", "p", NULL, NULL, &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_client_credentials(client, NULL, "[1,2]", &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_client_credentials(client, NULL, "{\"a\":1}", &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url(client, NULL, "", NULL, NULL, NULL, NULL, &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url(client, NULL, NULL, NULL, "short", NULL, NULL, &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_parse_callback("", "s", &owned), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_parse_callback("?code=a&state=s", "", &owned), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_token_set_new_from_json("{\"token_type\":\"Bearer\"}", &ts),
+         AUTHGATE_UNEXPECTED_RESPONSE);
+  CHECK(ts == NULL && auth == NULL && owned == NULL);
+  failed = 0;
+cleanup:
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
+static int test_result_names(void) {
+  int failed = 1;
+  CHECK_STR(authgate_result_str(AUTHGATE_OK), "ok");
+  CHECK_STR(authgate_result_str(AUTHGATE_NULL_POINTER), "null_pointer");
+  CHECK_STR(authgate_result_str(AUTHGATE_WRONG_HANDLE), "wrong_handle");
+  CHECK_STR(authgate_result_str(AUTHGATE_STATE_MISMATCH), "state_mismatch");
+  CHECK_STR(authgate_result_str(AUTHGATE_PENDING), "pending");
+  CHECK_STR(authgate_result_str(123456), "unknown");
+  failed = 0;
+cleanup:
+  return failed;
+}
+
+int main(void) {
+  RUN(test_null_pointers);
+  RUN(test_invalid_utf8);
+  RUN(test_wrong_handle_kind);
+  RUN(test_empty_and_invalid_values);
+  RUN(test_result_names);
+  return harness_report();
+}
