@@ -137,6 +137,10 @@ pub enum TransportKind {
 
 /// Stable numeric error codes, shared by the C ABI (`authgate_result`) and the Python
 /// package. Numbers are grouped by cause and never reused.
+///
+/// Reserved for the C ABI, never to be used here: 110–113 (null pointer, invalid UTF-8,
+/// wrong handle, interior NUL), 600–609 (operation states: pending, result taken,
+/// slow down), 900–901 (panic, internal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
 #[non_exhaustive]
