@@ -229,20 +229,7 @@ fn mask(secret: &str) -> String {
 
 /// Plays the browser against the emulator, which approves at once.
 fn browse(url: &str) -> String {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
-    let resp = agent.get(url).call().expect("the emulator answers");
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = authgate_emulator::browse(url).expect("the emulator redirects");
     println!(
         "   (the emulator's test user approved; redirected to {})",
         location.split('?').next().unwrap_or("")

@@ -35,28 +35,7 @@ pub fn client(emu: &Emulator, provider: Provider) -> Client {
 /// Plays the browser: GETs the authorization URL (the emulator approves at once) and
 /// returns the redirect it answers with.
 pub fn browse(url: &str) -> String {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
-    let resp = agent
-        .get(url)
-        .call()
-        .expect("the authorize endpoint answers");
-    assert_eq!(
-        resp.status().as_u16(),
-        302,
-        "the authorize endpoint redirects"
-    );
-    resp.headers()
-        .get("location")
-        .expect("a Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
+    authgate_emulator::browse(url).expect("the authorize endpoint redirects")
 }
 
 /// Runs the authorization code flow up to the token set.

@@ -41,9 +41,11 @@
 //! ```
 #![deny(missing_docs)]
 
+mod browser;
 mod control;
 mod crypto;
 pub mod fixtures;
+pub use browser::browse;
 mod http;
 mod providers;
 mod server;
