@@ -218,13 +218,12 @@ impl TokenManager {
     /// An access token guaranteed to stay valid at least `min` (refreshing first if
     /// needed), for an operation that must not fail halfway.
     pub fn access_token_valid_for(&self, min: Duration) -> Result<AccessToken> {
-        self.token_set_valid_for(min)
-            .map(|t| t.access_token().clone())
+        self.valid(min, |t| t.access_token().clone())
     }
 
     /// The whole current token set, valid for longer than the leeway.
     pub fn token_set(&self) -> Result<TokenSet> {
-        self.token_set_valid_for(self.inner.leeway)
+        self.valid(self.inner.leeway, TokenSet::clone)
     }
 
     /// Hands the manager the tokens of a sign-in; they are saved to the store at once.
@@ -266,7 +265,9 @@ impl TokenManager {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn token_set_valid_for(&self, min: Duration) -> Result<TokenSet> {
+    /// `pick` applied to a token set valid for `min`: on the hot path only the part the
+    /// caller needs is copied, under the lock.
+    fn valid<T>(&self, min: Duration, pick: impl Fn(&TokenSet) -> T) -> Result<T> {
         let deadline = Instant::now() + self.inner.wait_timeout;
         let mut st = self.state();
         if !st.loaded {
@@ -276,7 +277,7 @@ impl TokenManager {
         loop {
             if let Some(c) = &st.current {
                 if c.valid_for(min) {
-                    return Ok(c.tokens.clone());
+                    return Ok(pick(&c.tokens));
                 }
             }
             if !st.refreshing {
@@ -326,7 +327,7 @@ impl TokenManager {
                 st.current = Some(cached);
                 st.last_outcome = Some(Ok(()));
                 if long_enough {
-                    Ok(tokens)
+                    Ok(pick(&tokens))
                 } else {
                     Err(Error::InvalidArgument(format!(
                         "the server issues tokens valid for {:?} s, not the {} s asked for",
