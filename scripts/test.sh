@@ -16,11 +16,17 @@ passed=0
 failed=0
 status=0
 
-# Adds the "N passed" / "N failed" figures found in a log to the totals.
+# Adds a stage's counts to the totals: cargo's "test result:" lines are summed; any other
+# runner's closing line (the last line with "N passed") is read once.
 tally() {
-  local p f
-  p=$(grep -Eo '[0-9]+ passed' "$1" | awk '{s+=$1} END {print s+0}')
-  f=$(grep -Eo '[0-9]+ failed' "$1" | awk '{s+=$1} END {print s+0}')
+  local lines p f
+  if grep -q '^test result:' "$1"; then
+    lines=$(grep '^test result:' "$1")
+  else
+    lines=$(grep -E '[0-9]+ passed' "$1" | tail -n 1)
+  fi
+  p=$(grep -Eo '[0-9]+ passed' <<<"$lines" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed' <<<"$lines" | awk '{s+=$1} END {print s+0}')
   passed=$((passed + p))
   failed=$((failed + f))
 }
