@@ -18,6 +18,18 @@ this package gives it Python names, types and exceptions::
     tokens = client.exchange_code(code, code_verifier=request.code_verifier)
     tokens = client.refresh(tokens)  # GearCode rotates refresh tokens: store the result
 
+For a long-running program, :class:`TokenManager` keeps the token fresh (one refresh at
+a time, however many threads ask) and saves every new set to a :class:`FileStore`::
+
+    manager = authgate.TokenManager(client, store=authgate.FileStore("tokens.json"))
+    manager.set_tokens(tokens)          # after the sign-in
+    header = "Bearer " + manager.access_token()
+
+OpenID Connect: :meth:`Client.discover`, :meth:`Client.validate_id_token`,
+:meth:`Client.userinfo`, :meth:`Client.revoke`, :meth:`Client.introspect`; sign-in without
+a redirect server: :meth:`Client.sign_in_loopback` (desktop) and
+:meth:`Client.device_authorization` (tills without a browser).
+
 Every network call releases the GIL, so threads make calls concurrently. Errors are
 subclasses of :class:`Error`; see :mod:`authgate._errors` for the whole tree. Adapters for
 HTTP libraries live in :mod:`authgate.requests` and :mod:`authgate.httpx` and import
@@ -30,21 +42,31 @@ from typing import Any
 
 from ._errors import (
     BodyTooLarge,
+    Cancelled,
     ConfigError,
     Error,
     ErrorCode,
+    IdTokenError,
     InvalidArgument,
     InvalidClient,
     InvalidGrant,
     OAuthError,
+    SignInRequired,
     StateMismatch,
+    StoreError,
     TimeoutError,
     TransportError,
     UnexpectedResponse,
 )
 from ._native import (
     AuthorizationRequest,
+    CancelToken,
     Client,
+    DeviceAuthorization,
+    FileStore,
+    Introspection,
+    MemoryStore,
+    TokenManager,
     TokenSet,
     __version__,
     core_version,
@@ -57,6 +79,12 @@ __all__ = [
     "Client",
     "AuthorizationRequest",
     "TokenSet",
+    "TokenManager",
+    "MemoryStore",
+    "FileStore",
+    "CancelToken",
+    "DeviceAuthorization",
+    "Introspection",
     "parse_callback",
     "ErrorCode",
     "Error",
@@ -70,6 +98,10 @@ __all__ = [
     "TransportError",
     "TimeoutError",
     "BodyTooLarge",
+    "SignInRequired",
+    "StoreError",
+    "Cancelled",
+    "IdTokenError",
 ]
 
 

@@ -26,6 +26,10 @@ __all__ = [
     "TransportError",
     "TimeoutError",
     "BodyTooLarge",
+    "SignInRequired",
+    "StoreError",
+    "Cancelled",
+    "IdTokenError",
 ]
 
 
@@ -271,6 +275,63 @@ class BodyTooLarge(TransportError):
         self.limit = limit
 
 
+class SignInRequired(Error):
+    """The token manager has no usable tokens left: none yet, or the refresh token (or
+    the password) was refused. Terminal: only the user can help, by signing in again."""
+
+    _default_code = ErrorCode.SIGN_IN_REQUIRED
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("is_terminal", True)
+        super().__init__(message, **kwargs)
+
+
+class StoreError(Error, OSError):
+    """The token store could not be read or written (also an ``OSError``): a folder that
+    does not exist, no permission, a file that does not hold a token set."""
+
+    _default_code = ErrorCode.STORE
+
+
+class Cancelled(Error):
+    """The operation was cancelled through its :class:`authgate.CancelToken` (or by
+    Ctrl-C, which cancels it)."""
+
+    _default_code = ErrorCode.CANCELLED
+
+
+class IdTokenError(Error):
+    """An id_token failed validation (OpenID Connect Core §3.1.3.7). Do not trust the
+    sign-in.
+
+    Attributes:
+        kind: the check that failed: ``malformed``, ``algorithm``, ``unknown_key``,
+            ``signature``, ``issuer``, ``audience``, ``expired``, ``not_yet_valid`` or
+            ``nonce``; :attr:`code` is the matching ``ErrorCode.ID_TOKEN_*``.
+    """
+
+    _default_code = ErrorCode.ID_TOKEN_MALFORMED
+
+    def __init__(self, message: str, *, kind: str = "malformed", **kwargs: Any) -> None:
+        if "code" not in kwargs:
+            kwargs["code"] = _ID_TOKEN_CODES.get(kind, ErrorCode.ID_TOKEN_MALFORMED)
+        super().__init__(message, **kwargs)
+        self.kind = kind
+
+
+_ID_TOKEN_CODES: Dict[str, int] = {
+    "malformed": ErrorCode.ID_TOKEN_MALFORMED,
+    "algorithm": ErrorCode.ID_TOKEN_ALGORITHM,
+    "unknown_key": ErrorCode.ID_TOKEN_UNKNOWN_KEY,
+    "signature": ErrorCode.ID_TOKEN_SIGNATURE,
+    "issuer": ErrorCode.ID_TOKEN_ISSUER,
+    "audience": ErrorCode.ID_TOKEN_AUDIENCE,
+    "expired": ErrorCode.ID_TOKEN_EXPIRED,
+    "not_yet_valid": ErrorCode.ID_TOKEN_NOT_YET_VALID,
+    "nonce": ErrorCode.ID_TOKEN_NONCE,
+}
+
+
 _CLASSES: Dict[str, type] = {
     name: globals()[name]
     for name in (
@@ -285,6 +346,10 @@ _CLASSES: Dict[str, type] = {
         "TransportError",
         "TimeoutError",
         "BodyTooLarge",
+        "SignInRequired",
+        "StoreError",
+        "Cancelled",
+        "IdTokenError",
     )
 }
 

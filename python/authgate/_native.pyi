@@ -5,14 +5,28 @@ Import these names from ``authgate``, not from here.
 
 import datetime
 import os
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, final
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
 __version__: str
 """The version of the authgate package, from Cargo."""
 core_version: str
 """The version of the Rust core the extension was built with."""
 
-__all__ = ["AuthorizationRequest", "Client", "TokenSet", "__version__", "core_version", "parse_callback"]
+__all__ = [
+    "AuthorizationRequest",
+    "CancelToken",
+    "Client",
+    "DeviceAuthorization",
+    "FileStore",
+    "Introspection",
+    "MemoryStore",
+    "TokenManager",
+    "TokenSet",
+    "_error_codes",
+    "__version__",
+    "core_version",
+    "parse_callback",
+]
 
 _Scopes = Union[str, Iterable[str]]
 _Params = Mapping[str, str]
@@ -51,6 +65,13 @@ class Client:
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         trust_roots: Optional[Literal["bundled", "system"]] = None,
         user_agent: Optional[str] = None,
+        issuer: Optional[str] = None,
+        jwks_uri: Optional[str] = None,
+        userinfo_endpoint: Optional[str] = None,
+        revocation_endpoint: Optional[str] = None,
+        introspection_endpoint: Optional[str] = None,
+        device_authorization_endpoint: Optional[str] = None,
+        id_token_leeway: Optional[_Seconds] = None,
     ) -> Client:
         """Builds a client.
 
@@ -81,7 +102,55 @@ class Client:
             ca_file: trust only the certificates in this PEM file.
             trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
             user_agent: the User-Agent header.
+            issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
+                sets it and the five endpoints below.
+            jwks_uri: the provider's public keys, to validate id_tokens.
+            userinfo_endpoint: for :meth:`userinfo`.
+            revocation_endpoint: for :meth:`revoke`.
+            introspection_endpoint: for :meth:`introspect`.
+            device_authorization_endpoint: for :meth:`device_authorization`.
+            id_token_leeway: the clock skew allowed on id_token times (seconds or
+                timedelta).
         """
+    @staticmethod
+    def discover(
+        issuer: str,
+        provider: Optional[Union[_Provider, str]] = None,
+        *,
+        base_url: Optional[str] = None,
+        authorization_endpoint: Optional[str] = None,
+        token_endpoint: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        scopes: Optional[_Scopes] = None,
+        auth_method: Optional[Union[_AuthMethod, str]] = None,
+        basic_encoding: Optional[Literal["form", "raw"]] = None,
+        token_params: Optional[_Params] = None,
+        authorization_params: Optional[_Params] = None,
+        redirect_param: Optional[str] = None,
+        pkce: Optional[bool] = None,
+        allow_insecure_http: Optional[bool] = None,
+        timeout: Optional[_Seconds] = None,
+        connect_timeout: Optional[_Seconds] = None,
+        max_response_bytes: Optional[int] = None,
+        proxy: Optional[Union[str, Literal[False]]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        trust_roots: Optional[Literal["bundled", "system"]] = None,
+        user_agent: Optional[str] = None,
+        jwks_uri: Optional[str] = None,
+        userinfo_endpoint: Optional[str] = None,
+        revocation_endpoint: Optional[str] = None,
+        introspection_endpoint: Optional[str] = None,
+        device_authorization_endpoint: Optional[str] = None,
+        id_token_leeway: Optional[_Seconds] = None,
+    ) -> Client:
+        """Builds a client from the provider's OpenID Connect discovery document
+        (``<issuer>/.well-known/openid-configuration``, cached for an hour in the
+        process): every endpoint not given explicitly, the issuer, and the client
+        authentication method when the preset's is not supported. Takes the same keyword
+        arguments as :class:`Client`; the document's ``issuer`` must be ``issuer``.
+        A network call (the GIL is released)."""
     @staticmethod
     def from_json(json: str) -> Client:
         """Builds a client from a JSON configuration object, the same one the C ABI
@@ -155,6 +224,45 @@ class Client:
         params: Optional[_Params] = None,
     ) -> TokenSet:
         """The client credentials grant (RFC 6749 §4.4)."""
+    def validate_id_token(self, id_token: Union[str, TokenSet], *, nonce: Optional[str] = None) -> Dict[str, Any]:
+        """Validates an OpenID Connect id_token (signature against the provider's JWKS;
+        ``iss``, ``aud`` / ``azp``, ``exp`` / ``iat`` / ``nbf``, and ``nonce`` when given)
+        and returns its claims. Raises :class:`authgate.IdTokenError` with ``kind`` set
+        to the failed check. Needs the issuer and the JWKS URI (:meth:`discover`)."""
+    def userinfo(self, access_token: Union[str, TokenSet]) -> Dict[str, Any]:
+        """The signed-in user's claims from the UserInfo endpoint (OIDC Core §5.3)."""
+    def revoke(
+        self, token: str, *, token_type_hint: Optional[Literal["access_token", "refresh_token"]] = None
+    ) -> None:
+        """Revokes a token (RFC 7009); an unknown or already revoked token is no error."""
+    def introspect(self, token: str) -> Introspection:
+        """Asks whether a token is active (RFC 7662)."""
+    def device_authorization(self, *, scopes: Optional[_Scopes] = None) -> DeviceAuthorization:
+        """Starts a device sign-in (RFC 8628 §3.1): the codes to show the user."""
+    def poll_device_token(self, auth: DeviceAuthorization) -> Optional[TokenSet]:
+        """Polls once: the token set once approved, None while pending. On ``slow_down``
+        also None, and ``auth.interval`` grows by 5 s: wait that long before the next
+        poll. A denial raises :class:`authgate.OAuthError` (``access_denied``)."""
+    def wait_for_device_token(self, auth: DeviceAuthorization, *, cancel: Optional[CancelToken] = None) -> TokenSet:
+        """Polls until the user signs in (honouring ``interval`` and ``slow_down``).
+        Raises :class:`authgate.OAuthError` on denial or expiry and
+        :class:`authgate.Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it)."""
+    def sign_in_loopback(
+        self,
+        *,
+        timeout: Optional[_Seconds] = 300,
+        cancel: Optional[CancelToken] = None,
+        open_browser: Optional[Callable[[str], object]] = None,
+        browser_command: Optional[str] = None,
+        scopes: Optional[_Scopes] = None,
+        port: int = 0,
+    ) -> TokenSet:
+        """Signs the user in through the browser (RFC 8252): listens on 127.0.0.1,
+        opens the authorization URL (``open_browser(url)``, ``browser_command`` or the
+        system browser; ``open_browser`` must return promptly), waits for the redirect,
+        exchanges the code and validates the id_token when the issuer is known. Raises
+        :class:`authgate.TimeoutError` after ``timeout`` and :class:`authgate.Cancelled`
+        when ``cancel`` is cancelled (Ctrl-C cancels it)."""
 
 @final
 class AuthorizationRequest:
@@ -184,10 +292,11 @@ class TokenSet:
 
     @staticmethod
     def from_json(json: str) -> TokenSet:
-        """Reads back :meth:`to_json`'s output, or parses a token answer as a server
-        sends it (then received now)."""
+        """Reads back :meth:`to_json`'s output (the absolute expiry and the refresh token
+        kept), or parses a token answer as a server sends it (then received now)."""
     def to_json(self) -> str:
-        """The token set as JSON for storage (it holds the tokens: keep it safe)."""
+        """The token set as JSON for storage: the server's answer with the current
+        tokens and ``expires_at`` in Unix seconds (it holds the tokens: keep it safe)."""
     @property
     def access_token(self) -> str:
         """The access token."""
@@ -199,7 +308,8 @@ class TokenSet:
         """The lifetime in seconds as the server sent it, or None."""
     @property
     def expires_at(self) -> Optional[datetime.datetime]:
-        """When the access token expires (an aware UTC datetime), or None if unknown."""
+        """When the access token expires (an aware UTC datetime, to the second), or None
+        if unknown."""
     @property
     def refresh_token(self) -> Optional[str]:
         """The refresh token, or None."""
@@ -225,3 +335,144 @@ class TokenSet:
 def parse_callback(callback: str, expected_state: str) -> str:
     """Reads the redirect back and returns the one-time code. Raises
     :class:`authgate.StateMismatch` or :class:`authgate.OAuthError`."""
+
+_Store = Union["MemoryStore", "FileStore"]
+
+@final
+class MemoryStore:
+    """Keeps the token set in memory (the default store of :class:`TokenManager`)."""
+
+    def __new__(cls) -> MemoryStore: ...
+    def load(self) -> Optional[TokenSet]:
+        """The stored token set, or None."""
+    def save(self, tokens: TokenSet) -> None:
+        """Replaces the stored token set."""
+    def clear(self) -> None:
+        """Removes the stored token set."""
+
+@final
+class FileStore:
+    """Keeps the token set in one JSON file shared safely by several processes: atomic
+    writes, mode 0600, and a lock file ``<path>.lock`` held while a manager refreshes."""
+
+    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> FileStore: ...
+    @property
+    def path(self) -> Union[str, "os.PathLike[str]"]:
+        """The path given."""
+    def load(self) -> Optional[TokenSet]:
+        """The stored token set, or None if the file does not exist. Raises
+        :class:`authgate.StoreError` if it does not hold a token set."""
+    def save(self, tokens: TokenSet) -> None:
+        """Replaces the stored token set (atomically; the file gets mode 0600)."""
+    def clear(self) -> None:
+        """Removes the file (no error if it does not exist)."""
+
+@final
+class TokenManager:
+    """Keeps an access token fresh for the whole process: one refresh at a time,
+    however many threads ask; every new set saved to ``store`` before anyone gets it.
+    Without a refresh token it runs the client credentials grant
+    (``allow_client_credentials``) or the password grant (``password_credentials()``
+    returns ``(username, password)``); else it raises :class:`authgate.SignInRequired`."""
+
+    def __new__(
+        cls,
+        client: Client,
+        *,
+        store: Optional[_Store] = None,
+        leeway: Optional[_Seconds] = 60,
+        allow_client_credentials: Optional[bool] = False,
+        password_credentials: Optional[Callable[[], Tuple[str, str]]] = None,
+        max_attempts: Optional[int] = 3,
+        wait_timeout: Optional[_Seconds] = None,
+    ) -> TokenManager: ...
+    @property
+    def client(self) -> Client:
+        """The client the manager gets tokens from."""
+    @property
+    def store(self) -> _Store:
+        """The store the manager saves token sets to."""
+    @property
+    def leeway(self) -> datetime.timedelta:
+        """A token valid for less than this is refreshed first."""
+    @property
+    def refresh_count(self) -> int:
+        """How many token requests this manager has made."""
+    def access_token(self) -> str:
+        """A valid access token: the cached one while it stays valid for longer than the
+        leeway, else a refreshed one."""
+    def access_token_valid_for(self, min: _Seconds) -> str:
+        """An access token that stays valid at least ``min``."""
+    def token_set(self) -> TokenSet:
+        """The whole current token set, valid for longer than the leeway."""
+    def set_tokens(self, tokens: TokenSet) -> None:
+        """Hands the manager the tokens of a sign-in; saved to the store at once."""
+    def invalidate(self) -> None:
+        """After a 401 from a resource server: the next call refreshes."""
+    def clear(self) -> None:
+        """Forgets the tokens, here and in the store (sign-out)."""
+    def _peek(self, min: Optional[_Seconds] = None) -> Optional[str]: ...
+
+@final
+class CancelToken:
+    """Stops a long operation from another thread; Ctrl-C cancels it too."""
+
+    def __new__(cls) -> CancelToken: ...
+    def cancel(self) -> None:
+        """Asks the operation to stop; it raises :class:`authgate.Cancelled`."""
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+
+@final
+class Introspection:
+    """What the introspection endpoint says of a token (RFC 7662). True if active."""
+
+    @property
+    def active(self) -> bool:
+        """Whether the token is currently active."""
+    @property
+    def scope(self) -> Optional[str]:
+        """The token's scope, or None."""
+    @property
+    def client_id(self) -> Optional[str]:
+        """The client the token was issued to, or None."""
+    @property
+    def subject(self) -> Optional[str]:
+        """``sub``, or None."""
+    @property
+    def expires_at(self) -> Optional[datetime.datetime]:
+        """``exp`` as an aware UTC datetime, or None."""
+    @property
+    def raw(self) -> Dict[str, Any]:
+        """The whole answer as a new dict."""
+    def __bool__(self) -> bool: ...
+
+@final
+class DeviceAuthorization:
+    """The codes of a device sign-in (RFC 8628). ``repr`` never shows the device code."""
+
+    @property
+    def user_code(self) -> str:
+        """The code the user types."""
+    @property
+    def verification_uri(self) -> str:
+        """Where the user types it."""
+    @property
+    def verification_uri_complete(self) -> Optional[str]:
+        """The same with the code filled in (the QR code's target), or None."""
+    @property
+    def expires_in(self) -> int:
+        """How long the codes stay valid, in seconds."""
+    @property
+    def interval(self) -> int:
+        """The pause between polls in seconds; grows by 5 after each ``slow_down``."""
+    def is_expired(self) -> bool:
+        """Whether the codes have expired."""
+    def qr_svg(self) -> str:
+        """The QR code as an SVG document."""
+    def qr_text(self) -> str:
+        """The QR code as text for a terminal."""
+
+def _error_codes() -> List[Tuple[int, str]]:
+    """The core's error code table: ``(number, name)`` in numeric order."""

@@ -19,12 +19,18 @@ use serde_json::{Map, Value};
 /// How often a call waiting on the main thread looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
+mod manager;
+mod oidc;
+
+use manager::{FileStore, MemoryStore, TokenManager};
+use oidc::{CancelToken, DeviceAuthorization, Introspection};
+
 // ---------------------------------------------------------------------------------------
 // Errors
 
 /// Builds the Python exception for a core error by handing its fields to
 /// `authgate._errors._from_native`, which picks the class.
-fn to_pyerr(py: Python<'_>, e: authgate::Error) -> PyErr {
+pub(crate) fn to_pyerr(py: Python<'_>, e: authgate::Error) -> PyErr {
     match build_exception(py, &e) {
         Ok(exc) => PyErr::from_value(exc),
         // Only if the pure-Python half is missing or broken; still no secret in it.
@@ -32,90 +38,52 @@ fn to_pyerr(py: Python<'_>, e: authgate::Error) -> PyErr {
     }
 }
 
-/// Blanks the string values of a JSON-like text that did not parse (a truncated token
-/// answer, say): the core only strips values from bodies that are valid JSON, so
-/// `{"access_token": "eyJ…",` would otherwise reach the message.
-// TODO(core): move into the core's `redact::excerpt`.
-fn redact_json_like(text: &str) -> String {
-    let trimmed = text.trim_start();
-    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
-        return text.to_owned();
+fn id_token_kind(kind: authgate::IdTokenError) -> &'static str {
+    match kind {
+        authgate::IdTokenError::Malformed => "malformed",
+        authgate::IdTokenError::Algorithm => "algorithm",
+        authgate::IdTokenError::UnknownKey => "unknown_key",
+        authgate::IdTokenError::Signature => "signature",
+        authgate::IdTokenError::Issuer => "issuer",
+        authgate::IdTokenError::Audience => "audience",
+        authgate::IdTokenError::Expired => "expired",
+        authgate::IdTokenError::NotYetValid => "not_yet_valid",
+        authgate::IdTokenError::Nonce => "nonce",
+        _ => "other",
     }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    // The last significant character outside strings: a string after `:` or inside an
-    // array is a value; after `{` or `,` in an object it is a key.
-    let mut after_colon = false;
-    let mut depth_kinds: Vec<char> = Vec::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                let is_value = after_colon || depth_kinds.last() == Some(&'[');
-                let mut lit = String::new();
-                let mut closed = false;
-                while let Some(d) = chars.next() {
-                    if d == '\\' {
-                        lit.push(d);
-                        if let Some(e) = chars.next() {
-                            lit.push(e);
-                        }
-                    } else if d == '"' {
-                        closed = true;
-                        break;
-                    } else {
-                        lit.push(d);
-                    }
-                }
-                out.push('"');
-                out.push_str(if is_value { "…" } else { &lit });
-                if closed {
-                    out.push('"');
-                }
-                after_colon = false;
-            }
-            ':' => {
-                after_colon = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                depth_kinds.push(c);
-                after_colon = false;
-                out.push(c);
-            }
-            '}' | ']' => {
-                depth_kinds.pop();
-                after_colon = false;
-                out.push(c);
-            }
-            ',' => {
-                after_colon = false;
-                out.push(c);
-            }
-            c if c.is_whitespace() => out.push(c),
-            // Numbers, true/false/null: values too.
-            _ => {
-                if after_colon || depth_kinds.last() == Some(&'[') {
-                    while chars
-                        .peek()
-                        .is_some_and(|d| !matches!(d, ',' | '}' | ']') && !d.is_whitespace())
-                    {
-                        chars.next();
-                    }
-                    out.push('…');
-                } else {
-                    out.push(c);
-                }
+}
+
+/// A Python exception raised inside a callback the core called (a credentials callback,
+/// a browser opener). The core only sees [`callback_failed`]; the binding raises the
+/// original exception instead.
+#[derive(Clone, Default)]
+pub(crate) struct CallbackSlot(std::sync::Arc<Mutex<Option<PyErr>>>);
+
+const CALLBACK_FAILED: &str = "a Python callback raised an exception";
+
+impl CallbackSlot {
+    /// Keeps `err` and returns the marker error to hand to the core.
+    pub(crate) fn fail(&self, err: PyErr) -> authgate::Error {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+        authgate::Error::InvalidArgument(CALLBACK_FAILED.into())
+    }
+
+    /// The Python exception for a core error: the callback's own when it is the cause.
+    pub(crate) fn to_pyerr(&self, py: Python<'_>, e: authgate::Error) -> PyErr {
+        if matches!(&e, authgate::Error::InvalidArgument(m) if m == CALLBACK_FAILED) {
+            if let Some(err) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                return err.clone_ref(py);
             }
         }
+        to_pyerr(py, e)
     }
-    out
 }
 
 fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<'py, PyAny>> {
     static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let factory = FROM_NATIVE.import(py, "authgate._errors", "_from_native")?;
     let code = e.code();
-    let mut message = e.to_string();
+    let message = e.to_string();
     let fields = PyDict::new(py);
     fields.set_item("code", code.as_u32())?;
     fields.set_item("is_terminal", e.is_terminal())?;
@@ -141,11 +109,8 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
             fields.set_item("status", r.status)?;
             fields.set_item("content_type", &r.content_type)?;
             fields.set_item("reason", &r.reason)?;
-            let excerpt = redact_json_like(&r.excerpt);
-            if excerpt != r.excerpt && !r.excerpt.is_empty() {
-                message = message.replace(&r.excerpt, &excerpt);
-            }
-            fields.set_item("excerpt", excerpt)?;
+            // The core blanks JSON values, even of a body that does not parse.
+            fields.set_item("excerpt", &r.excerpt)?;
             fields.set_item("retry_after", r.retry_after)?;
             "UnexpectedResponse"
         }
@@ -170,6 +135,13 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
             fields.set_item("limit", *limit)?;
             "BodyTooLarge"
         }
+        authgate::Error::SignInRequired(_) => "SignInRequired",
+        authgate::Error::Store(_) => "StoreError",
+        authgate::Error::Cancelled => "Cancelled",
+        authgate::Error::IdToken { kind, .. } => {
+            fields.set_item("kind", id_token_kind(*kind))?;
+            "IdTokenError"
+        }
         _ => "Error",
     };
     factory.call1((class, message, fields))
@@ -178,25 +150,25 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
 // ---------------------------------------------------------------------------------------
 // Argument conversion: wrong Python types are a TypeError naming the argument.
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".into())
 }
 
-fn type_error(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+pub(crate) fn type_error(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("{name} must be {expected}, not {}", type_name(obj)))
 }
 
-fn req_str(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn req_str(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     match obj.cast::<PyString>() {
         Ok(s) => s.extract(),
         Err(_) => Err(type_error(name, "a str", obj)),
     }
 }
 
-fn opt_str(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+pub(crate) fn opt_str(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
@@ -205,7 +177,7 @@ fn opt_str(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String
 }
 
 /// A scope list: a space-separated str or an iterable of str.
-fn opt_scopes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+pub(crate) fn opt_scopes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
@@ -254,7 +226,7 @@ fn opt_params(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(Strin
     Ok(out)
 }
 
-fn opt_bool(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<bool>> {
+pub(crate) fn opt_bool(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<bool>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
@@ -266,7 +238,7 @@ fn opt_bool(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<bool>
 }
 
 /// Seconds as an int, a float or a `datetime.timedelta`.
-fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+pub(crate) fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let py = obj.py();
     let secs: f64 = if obj.is_instance_of::<PyBool>() {
@@ -294,7 +266,7 @@ fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     Ok(secs)
 }
 
-fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
@@ -309,7 +281,7 @@ fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64
 }
 
 /// A Python-style repr of an optional str (for `__repr__` output).
-fn repr(s: Option<&str>) -> String {
+pub(crate) fn repr(s: Option<&str>) -> String {
     match s {
         None => "None".into(),
         Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
@@ -379,7 +351,22 @@ fn dispatch(job: Job) -> PyResult<()> {
 /// handlers, so there the call runs on a helper thread while the main thread waits in
 /// short slices, checking for signals: Ctrl-C interrupts the wait at once (the abandoned
 /// request ends on its own within the client's timeout). Other threads run `f` inline.
-fn run_blocking<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+pub(crate) fn run_blocking<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    run_cancellable(py, None, f)
+}
+
+/// As [`run_blocking`], for a long wait that `cancel` stops: a signal on the main thread
+/// (Ctrl-C) also cancels it, so that the abandoned operation ends at once instead of
+/// holding a port or polling on until its own timeout.
+pub(crate) fn run_cancellable<T, F>(
+    py: Python<'_>,
+    cancel: Option<authgate::CancelToken>,
+    f: F,
+) -> PyResult<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
@@ -401,7 +388,14 @@ where
         rx = back;
         match got {
             Ok(v) => return Ok(v),
-            Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    if let Some(c) = &cancel {
+                        c.cancel();
+                    }
+                    return Err(e);
+                }
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(PyRuntimeError::new_err(
                     "authgate: the request thread stopped without an answer",
@@ -414,7 +408,7 @@ where
 // ---------------------------------------------------------------------------------------
 // JSON ↔ Python
 
-fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -439,7 +433,10 @@ fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn map_to_py<'py>(
+    py: Python<'py>,
+    map: &Map<String, Value>,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (k, v) in map {
         dict.set_item(k, json_to_py(py, v)?)?;
@@ -447,7 +444,7 @@ fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'
     Ok(dict)
 }
 
-fn datetime_utc<'py>(py: Python<'py>, at: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn datetime_utc<'py>(py: Python<'py>, at: SystemTime) -> PyResult<Bound<'py, PyAny>> {
     static FROMTIMESTAMP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let secs = match at.duration_since(UNIX_EPOCH) {
@@ -474,141 +471,163 @@ fn datetime_utc<'py>(py: Python<'py>, at: SystemTime) -> PyResult<Bound<'py, PyA
 /// Immutable and safe to share between threads; network calls release the GIL.
 /// The configuration is checked at once: a mistake raises :class:`ConfigError`.
 #[pyclass(frozen, module = "authgate", name = "Client")]
-struct Client {
-    inner: authgate::Client,
+pub(crate) struct Client {
+    pub(crate) inner: authgate::Client,
 }
 
 fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
     authgate::ClientBuilder::from_json(json)?.build()
 }
 
+/// The keyword arguments of `Client(...)` that are plain strings, under their JSON keys.
+const STR_OPTIONS: &[&str] = &[
+    "base_url",
+    "authorization_endpoint",
+    "token_endpoint",
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "auth_method",
+    "basic_encoding",
+    "redirect_param",
+    "trust_roots",
+    "user_agent",
+    "issuer",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "device_authorization_endpoint",
+];
+
+/// Turns the keyword arguments of `Client(...)` / `Client.discover(...)` into the core's
+/// JSON configuration, so that Python and C validate it identically. A wrong Python type
+/// is a TypeError naming the argument; None means "not set".
+fn client_config(
+    py: Python<'_>,
+    function: &str,
+    provider: Option<&Bound<'_, PyAny>>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
+    let mut cfg = Map::new();
+    if let Some(p) = opt_str("provider", provider)? {
+        cfg.insert("provider".into(), Value::String(p));
+    }
+    let Some(kwargs) = kwargs else {
+        return Ok(Value::Object(cfg).to_string());
+    };
+    for (key, value) in kwargs.iter() {
+        let key: String = key.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let o = Some(&value);
+        let (json_key, v): (&str, Value) = match key.as_str() {
+            k if STR_OPTIONS.contains(&k) => (k, Value::String(req_str(k, &value)?)),
+            "scopes" => (
+                "scopes",
+                Value::Array(
+                    opt_scopes(o)?
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(Value::String)
+                        .collect(),
+                ),
+            ),
+            k @ ("token_params" | "authorization_params") => (
+                k,
+                Value::Object(
+                    opt_params(k, o)?
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect(),
+                ),
+            ),
+            k @ ("pkce" | "allow_insecure_http") => {
+                (k, Value::Bool(opt_bool(k, o)?.unwrap_or_default()))
+            }
+            "timeout" => ("timeout_ms", Value::from(timeout_ms("timeout", o)?)),
+            "connect_timeout" => (
+                "connect_timeout_ms",
+                Value::from(timeout_ms("connect_timeout", o)?),
+            ),
+            "id_token_leeway" => (
+                "id_token_leeway_ms",
+                Value::from((seconds("id_token_leeway", &value)? * 1000.0).round() as u64),
+            ),
+            "max_response_bytes" => {
+                if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+                    return Err(type_error("max_response_bytes", "an int", &value));
+                }
+                let n: u64 = value.extract().map_err(|_| {
+                    PyValueError::new_err("max_response_bytes must be a positive int")
+                })?;
+                ("max_response_bytes", Value::from(n))
+            }
+            "proxy" => {
+                // False disables the proxy; a str is `env`, `none` or a proxy URL.
+                let v = if value.is_instance_of::<PyBool>() {
+                    if value.is_truthy()? {
+                        return Err(PyValueError::new_err(
+                            "proxy must be a proxy URL, \"env\", \"none\" or False",
+                        ));
+                    }
+                    "none".to_owned()
+                } else {
+                    req_str("proxy", &value)?
+                };
+                ("proxy", Value::String(v))
+            }
+            "ca_file" => {
+                let path = py
+                    .import("os")?
+                    .call_method1("fspath", (&value,))
+                    .map_err(|_| type_error("ca_file", "a str or an os.PathLike", &value))?;
+                ("ca_file", Value::String(req_str("ca_file", &path)?))
+            }
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "{function}() got an unexpected keyword argument '{other}'"
+                )))
+            }
+        };
+        cfg.insert(json_key.to_owned(), v);
+    }
+    Ok(Value::Object(cfg).to_string())
+}
+
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (
-        provider = None, *, base_url = None, authorization_endpoint = None,
-        token_endpoint = None, client_id = None, client_secret = None, redirect_uri = None,
-        scopes = None, auth_method = None, basic_encoding = None, token_params = None,
-        authorization_params = None, redirect_param = None, pkce = None,
-        allow_insecure_http = None, timeout = None, connect_timeout = None,
-        max_response_bytes = None, proxy = None, ca_file = None, trust_roots = None,
-        user_agent = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (provider = None, **options))]
     fn new(
         py: Python<'_>,
         provider: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&Bound<'_, PyAny>>,
-        authorization_endpoint: Option<&Bound<'_, PyAny>>,
-        token_endpoint: Option<&Bound<'_, PyAny>>,
-        client_id: Option<&Bound<'_, PyAny>>,
-        client_secret: Option<&Bound<'_, PyAny>>,
-        redirect_uri: Option<&Bound<'_, PyAny>>,
-        scopes: Option<&Bound<'_, PyAny>>,
-        auth_method: Option<&Bound<'_, PyAny>>,
-        basic_encoding: Option<&Bound<'_, PyAny>>,
-        token_params: Option<&Bound<'_, PyAny>>,
-        authorization_params: Option<&Bound<'_, PyAny>>,
-        redirect_param: Option<&Bound<'_, PyAny>>,
-        pkce: Option<&Bound<'_, PyAny>>,
-        allow_insecure_http: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        connect_timeout: Option<&Bound<'_, PyAny>>,
-        max_response_bytes: Option<&Bound<'_, PyAny>>,
-        proxy: Option<&Bound<'_, PyAny>>,
-        ca_file: Option<&Bound<'_, PyAny>>,
-        trust_roots: Option<&Bound<'_, PyAny>>,
-        user_agent: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let mut cfg = Map::new();
-        let mut put = |key: &str, v: Option<Value>| {
-            if let Some(v) = v {
-                cfg.insert(key.to_owned(), v);
-            }
-        };
-        let s = |name: &str, o| opt_str(name, o).map(|v| v.map(Value::String));
-        put("provider", s("provider", provider)?);
-        put("base_url", s("base_url", base_url)?);
-        put(
-            "authorization_endpoint",
-            s("authorization_endpoint", authorization_endpoint)?,
-        );
-        put("token_endpoint", s("token_endpoint", token_endpoint)?);
-        put("client_id", s("client_id", client_id)?);
-        put("client_secret", s("client_secret", client_secret)?);
-        put("redirect_uri", s("redirect_uri", redirect_uri)?);
-        put(
-            "scopes",
-            opt_scopes(scopes)?.map(|v| Value::Array(v.into_iter().map(Value::String).collect())),
-        );
-        put("auth_method", s("auth_method", auth_method)?);
-        put("basic_encoding", s("basic_encoding", basic_encoding)?);
-        for (key, obj) in [
-            ("token_params", token_params),
-            ("authorization_params", authorization_params),
-        ] {
-            if obj.is_some_and(|o| !o.is_none()) {
-                let params = opt_params(key, obj)?;
-                put(
-                    key,
-                    Some(Value::Object(
-                        params
-                            .into_iter()
-                            .map(|(k, v)| (k, Value::String(v)))
-                            .collect(),
-                    )),
-                );
-            }
-        }
-        put("redirect_param", s("redirect_param", redirect_param)?);
-        put("pkce", opt_bool("pkce", pkce)?.map(Value::Bool));
-        put(
-            "allow_insecure_http",
-            opt_bool("allow_insecure_http", allow_insecure_http)?.map(Value::Bool),
-        );
-        put(
-            "timeout_ms",
-            timeout_ms("timeout", timeout)?.map(Value::from),
-        );
-        put(
-            "connect_timeout_ms",
-            timeout_ms("connect_timeout", connect_timeout)?.map(Value::from),
-        );
-        if let Some(o) = max_response_bytes.filter(|o| !o.is_none()) {
-            if o.is_instance_of::<PyBool>() || !o.is_instance_of::<PyInt>() {
-                return Err(type_error("max_response_bytes", "an int", o));
-            }
-            let n: u64 = o
-                .extract()
-                .map_err(|_| PyValueError::new_err("max_response_bytes must be a positive int"))?;
-            put("max_response_bytes", Some(Value::from(n)));
-        }
-        if let Some(o) = proxy.filter(|o| !o.is_none()) {
-            // False disables the proxy; a str is `env`, `none` or a proxy URL.
-            let v = if o.is_instance_of::<PyBool>() {
-                if o.is_truthy()? {
-                    return Err(PyValueError::new_err(
-                        "proxy must be a proxy URL, \"env\", \"none\" or False",
-                    ));
-                }
-                "none".to_owned()
-            } else {
-                req_str("proxy", o)?
-            };
-            put("proxy", Some(Value::String(v)));
-        }
-        if let Some(o) = ca_file.filter(|o| !o.is_none()) {
-            let path = py
-                .import("os")?
-                .call_method1("fspath", (o,))
-                .map_err(|_| type_error("ca_file", "a str or an os.PathLike", o))?;
-            put("ca_file", Some(Value::String(req_str("ca_file", &path)?)));
-        }
-        put("trust_roots", s("trust_roots", trust_roots)?);
-        put("user_agent", s("user_agent", user_agent)?);
-
-        let json = Value::Object(cfg).to_string();
+        let json = client_config(py, "Client", provider, options)?;
         build_client(&json)
+            .map(|inner| Client { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Builds a client from the provider's OpenID Connect discovery document
+    /// (``<issuer>/.well-known/openid-configuration``, cached for an hour in the process):
+    /// every endpoint not given explicitly, the issuer, and the client authentication
+    /// method when the preset's is not supported. Takes the same keyword arguments as
+    /// :class:`Client`. The document's ``issuer`` must be ``issuer``.
+    #[staticmethod]
+    #[pyo3(signature = (issuer, provider = None, **options))]
+    fn discover(
+        py: Python<'_>,
+        issuer: &Bound<'_, PyAny>,
+        provider: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let issuer = req_str("issuer", issuer)?;
+        let json = client_config(py, "Client.discover", provider, options)?;
+        let builder = authgate::ClientBuilder::from_json(&json).map_err(|e| to_pyerr(py, e))?;
+        run_blocking(py, move || builder.discover(&issuer)?.build())?
             .map(|inner| Client { inner })
             .map_err(|e| to_pyerr(py, e))
     }
@@ -812,6 +831,255 @@ impl Client {
             finish(client.client_credentials(), scopes, params)
         })
     }
+
+    /// Validates an OpenID Connect id_token and returns its claims as a dict: the
+    /// signature against the provider's JWKS (``none`` and HMAC algorithms are refused),
+    /// ``iss``, ``aud`` / ``azp``, ``exp`` / ``iat`` / ``nbf`` (with the client's
+    /// ``id_token_leeway``), and ``nonce`` when given. ``id_token`` is the token or a
+    /// :class:`TokenSet` holding one. Needs the issuer and the JWKS URI (``discover``).
+    /// Raises :class:`IdTokenError` with the failed check in ``kind``.
+    #[pyo3(signature = (id_token, *, nonce = None))]
+    fn validate_id_token<'py>(
+        &self,
+        py: Python<'py>,
+        id_token: &Bound<'py, PyAny>,
+        nonce: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = if let Ok(t) = id_token.cast::<TokenSet>() {
+            match t.get().inner.id_token() {
+                Some(i) => i.clone(),
+                None => return Err(PyValueError::new_err("this token set has no id_token")),
+            }
+        } else if let Ok(s) = id_token.cast::<PyString>() {
+            authgate::IdToken::new(s.extract::<String>()?)
+        } else {
+            return Err(type_error("id_token", "a str or a TokenSet", id_token));
+        };
+        let nonce = opt_str("nonce", nonce)?;
+        let client = self.inner.clone();
+        let claims = run_blocking(py, move || {
+            client
+                .validate_id_token(&token, nonce.as_deref())
+                .map(|c| c.raw().clone())
+        })?
+        .map_err(|e| to_pyerr(py, e))?;
+        map_to_py(py, &claims)
+    }
+
+    /// Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3);
+    /// ``access_token`` is the token or a :class:`TokenSet`. Returns the claims as a dict.
+    fn userinfo<'py>(
+        &self,
+        py: Python<'py>,
+        access_token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = if let Ok(t) = access_token.cast::<TokenSet>() {
+            t.get().inner.access_token().clone()
+        } else if let Ok(s) = access_token.cast::<PyString>() {
+            authgate::AccessToken::new(s.extract::<String>()?)
+        } else {
+            return Err(type_error(
+                "access_token",
+                "a str or a TokenSet",
+                access_token,
+            ));
+        };
+        let client = self.inner.clone();
+        let info =
+            run_blocking(py, move || client.userinfo(&token))?.map_err(|e| to_pyerr(py, e))?;
+        map_to_py(py, &info)
+    }
+
+    /// Revokes a token (RFC 7009). ``token_type_hint`` is ``"access_token"`` or
+    /// ``"refresh_token"`` when known. Revoking an unknown or already revoked token
+    /// succeeds, as the RFC says.
+    #[pyo3(signature = (token, *, token_type_hint = None))]
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        token_type_hint: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let token = req_str("token", token)?;
+        let hint = opt_str("token_type_hint", token_type_hint)?;
+        let client = self.inner.clone();
+        run_blocking(py, move || client.revoke(&token, hint.as_deref()))?
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Asks whether a token is active (RFC 7662).
+    fn introspect(&self, py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<Introspection> {
+        let token = req_str("token", token)?;
+        let client = self.inner.clone();
+        run_blocking(py, move || client.introspect(&token))?
+            .map(|inner| Introspection { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Starts a device sign-in (RFC 8628 §3.1), for a till or terminal without a
+    /// browser: returns the codes to show the user. Then call
+    /// :meth:`wait_for_device_token`, or :meth:`poll_device_token` from your own loop.
+    #[pyo3(signature = (*, scopes = None))]
+    fn device_authorization(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<DeviceAuthorization> {
+        let scopes = opt_scopes(scopes)?;
+        let client = self.inner.clone();
+        run_blocking(py, move || {
+            let refs: Option<Vec<&str>> = scopes
+                .as_ref()
+                .map(|s| s.iter().map(String::as_str).collect());
+            client.device_authorization(refs.as_deref())
+        })?
+        .map(DeviceAuthorization::new)
+        .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop
+    /// (a UI timer): the token set once the user approved, None while the sign-in is
+    /// pending. On ``slow_down`` it also returns None and adds 5 seconds to
+    /// ``auth.interval``: wait that long before the next poll. A denial raises
+    /// :class:`OAuthError` (``access_denied``), expired codes ``expired_token``.
+    fn poll_device_token(
+        &self,
+        py: Python<'_>,
+        auth: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<TokenSet>> {
+        let auth = auth
+            .cast::<DeviceAuthorization>()
+            .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?;
+        let core_auth = auth.get().current();
+        let client = self.inner.clone();
+        match run_blocking(py, move || client.poll_device_token(&core_auth))? {
+            Ok(authgate::DevicePoll::Tokens(t)) => Ok(Some(TokenSet::new(t))),
+            Ok(authgate::DevicePoll::SlowDown) => {
+                auth.get().slow_down();
+                Ok(None)
+            }
+            Ok(_) => Ok(None),
+            Err(e) => Err(to_pyerr(py, e)),
+        }
+    }
+
+    /// Polls until the user has signed in, honouring ``auth.interval`` and
+    /// ``slow_down``, and returns the token set. Raises :class:`OAuthError` when the user
+    /// denies (``access_denied``) or the codes expire (``expired_token``), and
+    /// :class:`Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it too).
+    #[pyo3(signature = (auth, *, cancel = None))]
+    fn wait_for_device_token(
+        &self,
+        py: Python<'_>,
+        auth: &Bound<'_, PyAny>,
+        cancel: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let auth = auth
+            .cast::<DeviceAuthorization>()
+            .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?
+            .get()
+            .current();
+        let cancel = cancel_arg(cancel)?;
+        let client = self.inner.clone();
+        let token = cancel.clone();
+        run_cancellable(py, Some(cancel), move || {
+            client.wait_for_device_token(&auth, &token)
+        })?
+        .map(TokenSet::new)
+        .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
+    /// (on ``port``, 0 for a free one), opens the authorization URL with PKCE, ``state``
+    /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port>/callback``,
+    /// waits for the browser to come back, exchanges the code and, when the client knows
+    /// its issuer and an id_token came, validates it.
+    ///
+    /// The URL is opened with ``open_browser(url)`` when given (a kiosk's browser, a
+    /// test), else with ``browser_command`` (a program, its arguments split on spaces,
+    /// no shell), else with the system browser. ``open_browser`` must return promptly:
+    /// the redirect is only read after it returns. Raises :class:`TimeoutError` after
+    /// ``timeout`` (seconds or a ``timedelta``; None: 5 minutes), :class:`Cancelled` when
+    /// ``cancel`` is cancelled (Ctrl-C cancels it too).
+    #[pyo3(
+        signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None),
+        text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn sign_in_loopback(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        cancel: Option<&Bound<'_, PyAny>>,
+        open_browser: Option<&Bound<'_, PyAny>>,
+        browser_command: Option<&Bound<'_, PyAny>>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        port: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let timeout = timeout_ms("timeout", timeout)?.map(Duration::from_millis);
+        let cancel = cancel_arg(cancel)?;
+        let opener = open_browser.filter(|o| !o.is_none()).cloned();
+        if let Some(o) = &opener {
+            if !o.is_callable() {
+                return Err(type_error("open_browser", "a callable taking the URL", o));
+            }
+        }
+        let command = opt_str("browser_command", browser_command)?;
+        if opener.is_some() && command.is_some() {
+            return Err(PyValueError::new_err(
+                "give open_browser or browser_command, not both",
+            ));
+        }
+        let scopes = opt_scopes(scopes)?;
+        let port: u16 = match port.filter(|o| !o.is_none()) {
+            None => 0,
+            Some(p) if p.is_instance_of::<PyBool>() || !p.is_instance_of::<PyInt>() => {
+                return Err(type_error("port", "an int", p))
+            }
+            Some(p) => p
+                .extract()
+                .map_err(|_| PyValueError::new_err("port must be an int from 0 to 65535"))?,
+        };
+        let slot = CallbackSlot::default();
+        let opener = opener.map(|o| (o.unbind(), slot.clone()));
+        let client = self.inner.clone();
+        let token = cancel.clone();
+        let result = run_cancellable(py, Some(cancel), move || {
+            let mut sign_in = client.sign_in_loopback().cancel_token(&token).port(port);
+            if let Some(t) = timeout {
+                sign_in = sign_in.timeout(t);
+            }
+            if let Some(s) = scopes {
+                sign_in = sign_in.scopes(s);
+            }
+            if let Some(c) = &command {
+                sign_in = sign_in.browser_command(c);
+            }
+            if let Some((open, slot)) = opener {
+                // The core calls the opener on the thread running the sign-in, which does
+                // not hold the GIL.
+                sign_in = sign_in.open_with(move |url| {
+                    Python::attach(|py| match open.bind(py).call1((url,)) {
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(slot.fail(e)),
+                    })
+                });
+            }
+            sign_in.run()
+        })?;
+        result.map(TokenSet::new).map_err(|e| slot.to_pyerr(py, e))
+    }
+}
+
+/// The core token of an optional `cancel=` argument (a fresh one when None).
+fn cancel_arg(cancel: Option<&Bound<'_, PyAny>>) -> PyResult<authgate::CancelToken> {
+    match cancel.filter(|o| !o.is_none()) {
+        None => Ok(authgate::CancelToken::new()),
+        Some(c) => c
+            .cast::<CancelToken>()
+            .map(|c| c.get().inner.clone())
+            .map_err(|_| type_error("cancel", "an authgate.CancelToken", c)),
+    }
 }
 
 fn finish(
@@ -910,113 +1178,33 @@ fn parse_callback_py(
 /// The tokens an authorization server issued. ``repr`` shows which tokens are present,
 /// never their values.
 #[pyclass(frozen, module = "authgate", name = "TokenSet")]
-struct TokenSet {
-    inner: authgate::TokenSet,
-    /// The absolute expiry. The core computes it on receipt; a set read back with
-    /// `from_json` keeps the one saved.
-    expires_at: Option<SystemTime>,
-    /// The answer as received, when it differs from `inner.raw()` (read back from JSON).
-    raw: Option<Map<String, Value>>,
+pub(crate) struct TokenSet {
+    pub(crate) inner: authgate::TokenSet,
 }
 
 impl TokenSet {
-    fn new(inner: authgate::TokenSet) -> Self {
-        TokenSet {
-            expires_at: inner.expires_at(),
-            inner,
-            raw: None,
-        }
+    pub(crate) fn new(inner: authgate::TokenSet) -> Self {
+        TokenSet { inner }
     }
-
-    fn raw_map(&self) -> &Map<String, Value> {
-        self.raw.as_ref().unwrap_or_else(|| self.inner.raw())
-    }
-}
-
-fn invalid(msg: impl Into<String>) -> authgate::Error {
-    authgate::Error::InvalidArgument(msg.into())
-}
-
-fn token_set_from_json(json: &str) -> Result<TokenSet, authgate::Error> {
-    let obj = match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(obj)) => obj,
-        _ => return Err(invalid("a token set must be a JSON object")),
-    };
-    let Some(Value::Object(raw)) = obj.get("raw") else {
-        // A token answer as a server sends it, received now.
-        return Ok(TokenSet::new(authgate::TokenSet::parse(json)?));
-    };
-    // What `to_json` wrote: the typed fields (which may differ from the answer, e.g. a
-    // refresh token kept across a refresh) over the answer as received.
-    let mut merged = raw.clone();
-    for key in [
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "scope",
-        "id_token",
-    ] {
-        match obj.get(key) {
-            Some(Value::Null) | None => {
-                merged.remove(key);
-            }
-            Some(v) => {
-                merged.insert(key.to_owned(), v.clone());
-            }
-        }
-    }
-    let mut set = TokenSet::new(authgate::TokenSet::parse(
-        &Value::Object(merged).to_string(),
-    )?);
-    set.expires_at = match obj.get("expires_at") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => {
-            let secs = n
-                .as_f64()
-                .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e12)
-                .ok_or_else(|| invalid("expires_at must be seconds since the Unix epoch"))?;
-            Some(UNIX_EPOCH + Duration::from_secs_f64(secs))
-        }
-        Some(_) => return Err(invalid("expires_at must be seconds since the Unix epoch")),
-    };
-    set.raw = Some(raw.clone());
-    Ok(set)
 }
 
 #[pymethods]
 impl TokenSet {
-    /// Reads a token set back from :meth:`to_json`'s output, or parses a token answer as a
-    /// server sends it (then received now).
+    /// Reads a token set back from :meth:`to_json`'s output (the absolute expiry and the
+    /// refresh token kept), or parses a token answer as a server sends it (then received
+    /// now).
     #[staticmethod]
     fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = req_str("json", json)?;
-        token_set_from_json(&json).map_err(|e| to_pyerr(py, e))
+        authgate::TokenSet::from_json(&json)
+            .map(TokenSet::new)
+            .map_err(|e| to_pyerr(py, e))
     }
 
-    /// The token set as JSON, to store it (it holds the tokens: keep it safe). The typed
-    /// fields, ``expires_at`` in seconds since the Unix epoch, and ``raw``.
+    /// The token set as one JSON object, to store it (it holds the tokens: keep it safe):
+    /// the server's answer with the current tokens and ``expires_at`` in Unix seconds.
     fn to_json(&self) -> String {
-        let t = &self.inner;
-        let mut obj = Map::new();
-        obj.insert("access_token".into(), t.access_token().secret().into());
-        obj.insert("token_type".into(), t.token_type().into());
-        obj.insert("expires_in".into(), t.expires_in().into());
-        obj.insert(
-            "expires_at".into(),
-            self.expires_at
-                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-                .map(|d| d.as_secs_f64())
-                .into(),
-        );
-        obj.insert(
-            "refresh_token".into(),
-            t.refresh_token().map(|r| r.secret()).into(),
-        );
-        obj.insert("scope".into(), t.scope().into());
-        obj.insert("id_token".into(), t.id_token().map(|i| i.secret()).into());
-        obj.insert("raw".into(), Value::Object(self.raw_map().clone()));
-        Value::Object(obj).to_string()
+        self.inner.to_json()
     }
 
     /// The access token.
@@ -1040,7 +1228,11 @@ impl TokenSet {
     /// When the access token expires, as an aware UTC ``datetime``, or None if unknown.
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.expires_at.map(|at| datetime_utc(py, at)).transpose()
+        // Whole seconds, as stored: a set read back from `to_json` compares equal.
+        self.inner
+            .expires_at_unix()
+            .map(|secs| datetime_utc(py, UNIX_EPOCH + Duration::from_secs(secs)))
+            .transpose()
     }
 
     /// The refresh token, or None (after a refresh without a new one, the old one).
@@ -1064,7 +1256,7 @@ impl TokenSet {
     /// The whole answer as a new dict. It holds the tokens: keep it out of logs.
     #[getter]
     fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, self.raw_map())
+        map_to_py(py, self.inner.raw())
     }
 
     /// What the provider got wrong, as parsed leniently (no secrets).
@@ -1087,19 +1279,15 @@ impl TokenSet {
             Some(o) => Duration::from_secs_f64(seconds("leeway", o)?.min(1e12)),
             None => Duration::ZERO,
         };
-        Ok(match self.expires_at {
-            Some(at) => SystemTime::now() + leeway >= at,
-            None => false,
-        })
+        Ok(self.inner.is_expired(leeway))
     }
 
     fn __repr__(&self) -> String {
         let t = &self.inner;
         let present = |b: bool| if b { "'[redacted]'" } else { "None" };
-        let expires_at = self
-            .expires_at
-            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-            .map_or("None".to_owned(), |d| d.as_secs().to_string());
+        let expires_at = t
+            .expires_at_unix()
+            .map_or("None".to_owned(), |s| s.to_string());
         format!(
             "TokenSet(access_token='[redacted]', token_type={}, expires_in={}, expires_at_unix={}, refresh_token={}, scope={}, id_token={}, warnings={})",
             repr(Some(t.token_type())),
@@ -1115,6 +1303,16 @@ impl TokenSet {
 
 // ---------------------------------------------------------------------------------------
 
+/// The core's table of error codes, ``[(number, name), …]`` in numeric order: what
+/// :class:`authgate.ErrorCode` mirrors (checked by the tests).
+#[pyfunction(name = "_error_codes")]
+fn error_codes() -> Vec<(u32, &'static str)> {
+    authgate::ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_u32(), c.name()))
+        .collect()
+}
+
 /// The private extension module of the ``authgate`` package; import ``authgate`` instead.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1123,6 +1321,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Client>()?;
     m.add_class::<AuthorizationRequest>()?;
     m.add_class::<TokenSet>()?;
+    m.add_class::<TokenManager>()?;
+    m.add_class::<MemoryStore>()?;
+    m.add_class::<FileStore>()?;
+    m.add_class::<CancelToken>()?;
+    m.add_class::<Introspection>()?;
+    m.add_class::<DeviceAuthorization>()?;
     m.add_function(wrap_pyfunction!(parse_callback_py, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     Ok(())
 }

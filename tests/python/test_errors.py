@@ -251,6 +251,19 @@ def test_exception_tree() -> None:
     assert issubclass(authgate.TimeoutError, builtins.TimeoutError)
     assert issubclass(authgate.InvalidGrant, authgate.OAuthError)
     assert issubclass(authgate.InvalidClient, authgate.OAuthError)
+    assert issubclass(authgate.StoreError, OSError)
     for name in ("ConfigError", "OAuthError", "StateMismatch", "UnexpectedResponse", "TransportError",
-                 "TimeoutError", "InvalidArgument", "BodyTooLarge"):
+                 "TimeoutError", "InvalidArgument", "BodyTooLarge", "SignInRequired", "StoreError", "Cancelled",
+                 "IdTokenError"):
         assert issubclass(getattr(authgate, name), authgate.Error)
+
+
+def test_new_exceptions_have_typed_codes_and_pickle() -> None:
+    for cls, code in [(authgate.SignInRequired, 330), (authgate.StoreError, 340), (authgate.Cancelled, 350)]:
+        e = cls("x")
+        assert e.code == code and isinstance(e.code, authgate.ErrorCode)
+    assert authgate.SignInRequired("x").is_terminal
+    e = authgate.IdTokenError("bad", kind="audience")
+    assert e.code == authgate.ErrorCode.ID_TOKEN_AUDIENCE and e.kind == "audience"
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is authgate.IdTokenError and back.kind == "audience" and back.code == 505

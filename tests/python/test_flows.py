@@ -107,8 +107,22 @@ def test_token_set_round_trips_through_json(cuba: authgate.Client) -> None:
     assert back.access_token == tokens.access_token
     assert back.refresh_token == tokens.refresh_token
     assert back.expires_at == tokens.expires_at
-    assert back.raw == tokens.raw
+    assert back.token_type == tokens.token_type and back.scope == tokens.scope
+    # raw is what to_json stored: the answer, its token_type normalised, plus expires_at.
+    stored = {k: v for k, v in back.raw.items() if k not in ("expires_at", "token_type")}
+    assert stored == {k: v for k, v in tokens.raw.items() if k != "token_type"}
+    assert back.raw["expires_at"] == int(tokens.expires_at.timestamp())  # type: ignore[union-attr]
     assert cuba.refresh(back).access_token
+
+
+def test_token_set_from_json_keeps_expiry_and_refresh_token() -> None:
+    saved = '{"access_token": "a", "refresh_token": "r", "expires_in": 60, "expires_at": 1000000000}'
+    t = authgate.TokenSet.from_json(saved)
+    assert t.expires_at == datetime.datetime(2001, 9, 9, 1, 46, 40, tzinfo=datetime.timezone.utc)
+    assert t.is_expired() and t.refresh_token == "r"
+    # A plain server answer counts from now.
+    fresh = authgate.TokenSet.from_json('{"access_token": "a", "expires_in": 60}')
+    assert not fresh.is_expired() and fresh.is_expired(61)
 
 
 def test_wrong_content_type_is_accepted_with_a_warning(emulator: Emulator, cuba: authgate.Client) -> None:

@@ -9,6 +9,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
+import pytest
+
 import authgate
 from conftest import Emulator
 
@@ -81,6 +83,53 @@ except KeyboardInterrupt:
     print("interrupted after", round(time.monotonic() - start, 2))
 """
     emulator.fault(CUBA_TOKEN, "delay", ms=5000)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("interrupted after"), done.stdout
+    assert float(done.stdout.split()[-1]) < 2.0, done.stdout
+
+
+def test_python_threads_run_during_manager_refresh_and_loopback_wait(
+    emulator: Emulator, gearcode: authgate.Client
+) -> None:
+    emulator.fault("/oauth/token", "delay", ms=DELAY_MS)
+    manager = authgate.TokenManager(gearcode, allow_client_credentials=True)
+    ticks: List[float] = []
+    done = threading.Event()
+
+    def ticker() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        manager.access_token()
+        refresh_ticks = len(ticks)
+        with pytest.raises(authgate.TimeoutError):
+            gearcode.sign_in_loopback(open_browser=lambda url: None, timeout=0.3)
+    finally:
+        done.set()
+        t.join()
+    assert refresh_ticks >= 10, refresh_ticks
+    assert len(ticks) - refresh_ticks >= 10, len(ticks)
+
+
+def test_ctrl_c_interrupts_a_manager_refresh(emulator: Emulator) -> None:
+    code = f"""
+import os, signal, threading, time, authgate
+client = authgate.Client("gearcode", base_url={emulator.base_url!r}, client_id="gearcode-client",
+                         client_secret="gearcode-secret")
+manager = authgate.TokenManager(client, allow_client_credentials=True)
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+start = time.monotonic()
+try:
+    manager.access_token()
+except KeyboardInterrupt:
+    print("interrupted after", round(time.monotonic() - start, 2))
+"""
+    emulator.fault("/oauth/token", "delay", ms=5000)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("interrupted after"), done.stdout
