@@ -135,6 +135,24 @@ pub enum TransportKind {
     Io,
 }
 
+impl IdTokenError {
+    /// A short name: `malformed`, `algorithm`, `unknown_key`, `signature`, `issuer`,
+    /// `audience`, `expired`, `not_yet_valid` or `nonce`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdTokenError::Malformed => "malformed",
+            IdTokenError::Algorithm => "algorithm",
+            IdTokenError::UnknownKey => "unknown_key",
+            IdTokenError::Signature => "signature",
+            IdTokenError::Issuer => "issuer",
+            IdTokenError::Audience => "audience",
+            IdTokenError::Expired => "expired",
+            IdTokenError::NotYetValid => "not_yet_valid",
+            IdTokenError::Nonce => "nonce",
+        }
+    }
+}
+
 /// Stable numeric error codes, shared by the C ABI (`authgate_result`) and the Python
 /// package. Numbers are grouped by cause and never reused.
 ///
