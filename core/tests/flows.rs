@@ -293,3 +293,85 @@ fn keep_alive_one_request_per_call() {
     }
     assert_eq!(emu.count(fx::CUBA_TOKEN_PATH), 21);
 }
+
+#[test]
+fn user_agent_is_clear() {
+    let emu = emulator();
+    client(&emu, Provider::Cuba)
+        .password("admin", "admin")
+        .send()
+        .unwrap();
+    let sent = emu.last_request(fx::CUBA_TOKEN_PATH).unwrap();
+    assert_eq!(
+        sent.header("user-agent"),
+        Some(concat!("authgate/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(sent.header("accept"), Some("application/json"));
+}
+
+/// A minimal HTTP proxy: answers CONNECT by tunnelling to the target, and records what it
+/// was asked.
+fn start_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let line = String::from_utf8_lossy(&head)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let _ = tx.send(line.clone());
+            let Some(target) = line
+                .strip_prefix("CONNECT ")
+                .and_then(|l| l.split(' ').next())
+            else {
+                let _ = client
+                    .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+                continue;
+            };
+            let Ok(upstream) = TcpStream::connect(target) else {
+                continue;
+            };
+            let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+            pipe(client.try_clone().unwrap(), upstream.try_clone().unwrap());
+            pipe(upstream, client);
+        }
+    });
+    (url, rx)
+}
+
+/// Copies one direction of a tunnel on its own thread.
+fn pipe(mut from: std::net::TcpStream, mut to: std::net::TcpStream) {
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from, &mut to);
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+#[test]
+fn an_explicit_proxy_is_used() {
+    let emu = emulator();
+    let (proxy, seen) = start_proxy();
+    let client = builder(&emu, Provider::Cuba)
+        .proxy(authgate::ProxyConfig::Url(proxy))
+        .build()
+        .unwrap();
+    let tokens = client.password("admin", "admin").send().unwrap();
+    assert!(!tokens.access_token().secret().is_empty());
+    let line = seen
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    let host = emu.base_url().trim_start_matches("http://").to_owned();
+    assert!(line.contains(&host), "the proxy was asked for {line}");
+    assert_eq!(emu.count(fx::CUBA_TOKEN_PATH), 1);
+}
