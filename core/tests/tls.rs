@@ -1,0 +1,99 @@
+//! HTTPS and the trust roots: a local TLS server whose certificate comes from a private CA,
+//! as behind a corporate TLS proxy or with a national root CA.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use authgate::{Client, ErrorCode, Provider, ProxyConfig, TrustRoots};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+fn tls_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tls")
+        .join(name)
+}
+
+/// Serves one HTTPS token answer per connection, for `connections` connections.
+fn start_tls_server(connections: usize) -> String {
+    let certs = CertificateDer::pem_file_iter(tls_file("server.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(tls_file("server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().take(connections) {
+            let Ok(tcp) = tcp else { return };
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            // A handshake refused by the client ends here with an error: next connection.
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            if head.is_empty() {
+                continue;
+            }
+            let body = r#"{"access_token":"tls-token","token_type":"bearer","expires_in":60}"#;
+            let _ = write!(
+                tls,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
+
+fn client(base: &str, roots: TrustRoots) -> Client {
+    Client::builder(Provider::Cuba)
+        .base_url(base)
+        .client_id("client")
+        .client_secret("secret")
+        .trust_roots(roots)
+        .proxy(ProxyConfig::Disabled)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_private_ca_is_trusted_only_through_ca_file() {
+    let base = start_tls_server(3);
+    let tokens = client(&base, TrustRoots::CaFile(tls_file("ca.pem")))
+        .password("admin", "admin")
+        .send()
+        .unwrap();
+    assert_eq!(tokens.access_token().secret(), "tls-token");
+
+    for roots in [TrustRoots::Bundled, TrustRoots::System] {
+        let err = client(&base, roots.clone())
+            .password("admin", "admin")
+            .send()
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Tls, "{roots:?}: {err:?}");
+        assert!(
+            !err.is_transient(),
+            "an untrusted certificate will not fix itself"
+        );
+        assert!(!err.to_string().contains("admin"));
+    }
+}
