@@ -2,7 +2,8 @@
 # Runs every test of the project on this machine, installing what it needs first:
 #   Rust: unit, integration (over loopback HTTP to the emulator) and doc tests, clippy;
 #   C ABI: header drift, C tests (plain and under valgrind), the C++ and Pascal consumers;
-#   Python: the installed package's pytest suite.
+#   Python: the installed package's pytest suite;
+#   1C: the Native API add-in loaded by a test host as the platform does (plain and valgrind).
 # Ends with one line "all: N passed, M failed" and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,7 @@ rust_tests() {
 stage rust rust_tests
 [ -f tests/c/run.sh ] && stage c bash tests/c/run.sh
 [ -f tests/python/run.sh ] && stage python bash tests/python/run.sh
+[ -f addin/1c/test/run.sh ] && stage addin-1c bash addin/1c/test/run.sh
 
 echo "all: $passed passed, $failed failed"
 exit $status

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The 1C add-in test command. Builds libauthgate.a (dev profile, shared with `cargo test`)
+# and the provider emulator, builds the add-in (addin/1c/Makefile) and the test host,
+# checks that the add-in exports only the Native API entry points and needs nothing but
+# libc, starts the emulator, runs the host plainly and under valgrind memcheck (zero
+# leaks, zero invalid accesses), checks the add-in archive, and ends with the line
+# "N passed, M failed". Exits non-zero on any failure.
+#
+# usage: addin/1c/test/run.sh     (from anywhere; needs g++, make, valgrind, python3:
+#                                  missing ones are installed with apt-get when root)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+cd "$root"
+
+need=()
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v nm >/dev/null || need+=(binutils)
+command -v python3 >/dev/null || need+=(python3)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${need[*]}" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  else
+    echo "missing tools: ${need[*]} (install them, or run as root)" >&2
+    exit 1
+  fi
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-1c.XXXXXX")"
+emulator_pid=""
+cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+# Progress lines avoid the words "passed"/"failed" after a number: scripts/test.sh adds
+# up every such figure in a stage's log, and only the last line carries the totals.
+pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+echo "== building libauthgate.a and the emulator (debug)" >&2
+cargo build -p authgate-ffi -p authgate-emulator >&2
+
+build="$work/build"
+echo "== building the add-in and the test host" >&2
+if make -C addin/1c BUILD="$build" PROFILE=debug all >&2; then
+  pass "add-in and host build"
+else
+  fail "add-in and host build"
+  echo "$passed passed, $failed failed"
+  exit 1
+fi
+so="$build/libAuthGate1C.so"
+host="$build/authgate-1c-host"
+
+exports="$(nm -D --defined-only "$so" | awk '{print $3}' | sort | tr '\n' ' ')"
+if [ "$exports" = "DestroyObject GetAttachType GetClassNames GetClassObject SetPlatformCapabilities " ]; then
+  pass "the add-in exports exactly the Native API entry points"
+else
+  fail "the add-in exports: $exports"
+fi
+needed="$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')"
+case "$needed" in
+  *authgate*|*stdc++*|*gcc_s*) fail "the add-in is not self-contained: needs $needed" ;;
+  *) pass "the add-in needs only system libraries ($needed)" ;;
+esac
+
+echo "== starting the emulator" >&2
+mkfifo "$work/emu.out"
+target/debug/authgate-emulator >"$work/emu.out" 2>"$work/emu.err" &
+emulator_pid=$!
+exec 3<"$work/emu.out"
+if ! IFS= read -r -t 30 first <&3; then
+  echo "the emulator did not start:" >&2; cat "$work/emu.err" >&2; exit 1
+fi
+export AUTHGATE_EMULATOR_URL="${first##* }"
+echo "emulator at $AUTHGATE_EMULATOR_URL" >&2
+
+# Runs the host; adds its "N passed, M failed" to the totals.
+run_host() {
+  local label="$1"; shift
+  local out rc=0
+  out="$("$@" 2>"$work/stderr")" || rc=$?
+  local line
+  line="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)"
+  if [ -z "$line" ]; then
+    cat "$work/stderr" >&2
+    fail "$label (no result line, exit $rc)"
+    return
+  fi
+  local p f
+  p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+    cat "$work/stderr" >&2
+    [ "$f" -ne 0 ] || fail "$label (exit $rc)"
+  fi
+  echo "$label: $p of $((p + f)) tests ok, exit $rc" >&2
+}
+
+echo "== the test host, plain" >&2
+run_host "host" "$host" "$so"
+
+echo "== the test host under valgrind memcheck" >&2
+run_host "host under valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
+  --suppressions="$here/valgrind.supp" "$host" "$so"
+
+echo "== the add-in archive" >&2
+if AUTHGATE_1C_SO="$so" bash addin/1c/package.sh "$work/AuthGate.zip" >&2 &&
+   python3 - "$work/AuthGate.zip" <<'EOF' >&2
+import sys, zipfile, xml.etree.ElementTree as ET
+z = zipfile.ZipFile(sys.argv[1])
+names = set(z.namelist())
+assert "MANIFEST.XML" in names, names
+ns = {"b": "http://v8.1c.ru/8.2/addin/bundle"}
+bundle = ET.fromstring(z.read("MANIFEST.XML"))
+assert bundle.tag == "{http://v8.1c.ru/8.2/addin/bundle}bundle", bundle.tag
+comps = bundle.findall("b:component", ns)
+for c in comps:
+    assert c.get("type") == "native", c.attrib
+    assert c.get("os") in ("Windows", "Linux"), c.attrib
+    assert c.get("arch") in ("i386", "x86_64"), c.attrib
+    assert c.get("path") in names, ("listed but not in the archive", c.get("path"))
+assert any(c.get("os") == "Linux" and c.get("arch") == "x86_64" for c in comps)
+print("archive:", sorted(names))
+EOF
+then
+  pass "the add-in archive holds MANIFEST.XML and every binary it lists"
+else
+  fail "the add-in archive"
+fi
+
+# Every method and property the example module calls on the add-in object exists.
+if python3 - <<'EOF' >&2
+import glob, re
+source = open("addin/1c/src/addin.cpp", encoding="utf-8").read()
+known = set(re.findall(r'u"([^"]+)"', source))
+used = set()
+for path in glob.glob("addin/1c/example/*.bsl"):
+    used |= set(re.findall(r"Компонента\.(\w+)", open(path, encoding="utf-8-sig").read()))
+missing = sorted(used - known)
+print("example uses", len(used), "add-in names; unknown:", missing)
+assert used and not missing
+EOF
+then pass "the example module uses only names the add-in has"; else fail "the example module uses unknown names"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
