@@ -2,8 +2,9 @@
 
     python examples/python/httpx_async.py http://127.0.0.1:PORT
 
-The token is fetched once (in a worker thread, so the event loop never blocks) and
-shared by every request.
+``BearerAuth`` takes its token from a ``TokenManager`` that may run the client
+credentials grant: the token is fetched once (in a worker thread, so the event loop never
+blocks) and shared by every request.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ async def run(base_url: str) -> list[int]:
     client = authgate.Client(
         "gearcode", base_url=base_url, client_id="gearcode-client", client_secret="gearcode-secret"
     )
-    auth = BearerAuth(client, fetch=client.client_credentials)
+    auth = BearerAuth(authgate.TokenManager(client, allow_client_credentials=True))
     async with httpx.AsyncClient(auth=auth, timeout=10) as http:
         answers = await asyncio.gather(*(http.get(f"{base_url}/api/me") for _ in range(4)))
     return [a.status_code for a in answers]

@@ -1,25 +1,25 @@
-"""Calling a protected API with requests, the token renewed as needed.
+"""Calling a protected API with requests, the token kept by a TokenManager.
 
     python examples/python/requests_adapter.py http://127.0.0.1:PORT
 
-``BearerAuth`` sends ``Authorization: Bearer …``, refreshes the token set when it is
-about to expire or after a 401, and calls ``on_refresh`` with each new set, the place to
-store it (GearCode rotates refresh tokens).
+``BearerAuth(manager)`` sends ``Authorization: Bearer …`` with the manager's access
+token, which the manager refreshes when it is about to expire; after a 401 the adapter
+invalidates it and sends the request once more with a refreshed one. The manager saves
+every new token set to its ``FileStore`` before handing it out, so a rotated refresh
+token is never lost. (``BearerAuth(client, tokens)`` is the short form, with the tokens
+kept in memory only.)
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 
 import requests
 
 import authgate
 from authgate.requests import BearerAuth
-
-
-def save(tokens: authgate.TokenSet) -> None:
-    # A real program writes tokens.to_json() to protected storage here.
-    print("new token set:", tokens)
 
 
 def main(argv: list[str]) -> int:
@@ -28,12 +28,15 @@ def main(argv: list[str]) -> int:
         return 2
     base_url = argv[1]
     client = authgate.Client("cuba", base_url=base_url, client_id="client", client_secret="secret")
-    auth = BearerAuth(client, client.password("admin", "admin"), leeway=60, on_refresh=save)
-    with requests.Session() as session:
-        session.auth = auth
-        resp = session.get(f"{base_url}/api/me", timeout=10)
-        resp.raise_for_status()
-        me: dict[str, object] = resp.json()
+    with tempfile.TemporaryDirectory() as folder:  # a real program keeps a fixed, private path
+        store = authgate.FileStore(os.path.join(folder, "tokens.json"))
+        manager = authgate.TokenManager(client, store=store)
+        manager.set_tokens(client.password("admin", "admin"))
+        with requests.Session() as session:
+            session.auth = BearerAuth(manager)
+            resp = session.get(f"{base_url}/api/me", timeout=10)
+            resp.raise_for_status()
+            me: dict[str, object] = resp.json()
     print("signed in as", me.get("sub"), "on", me.get("dialect"))
     return 0
 

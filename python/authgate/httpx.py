@@ -7,17 +7,17 @@
 
     client = authgate.Client("gearcode", base_url="https://gc.example",
                              client_id="id", client_secret="secret")
-    auth = BearerAuth(client, fetch=client.client_credentials)
+    auth = BearerAuth(authgate.TokenManager(client, allow_client_credentials=True))
     httpx.get("https://api.gc.example/me", auth=auth)
 """
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator, Optional, Union
+from typing import AsyncGenerator, Generator, Optional, Union, overload
 
 import httpx as _httpx
 
-from ._bearer import Fetch, Leeway, OnRefresh, make_keeper
+from ._bearer import Bearer, Leeway
 from ._native import Client, TokenManager, TokenSet
 
 __all__ = ["BearerAuth"]
@@ -26,46 +26,52 @@ __all__ = ["BearerAuth"]
 class BearerAuth(_httpx.Auth):
     """An ``httpx.Auth`` that sends ``Authorization: Bearer <access token>``.
 
-    The token set is renewed before a request when it expires within ``leeway`` (30 s),
-    and once after a ``401`` answer (the request is then sent again): with its refresh
-    token when it has one, else with ``fetch`` (e.g. ``client.client_credentials``).
-    ``on_refresh`` is called with each new token set, to store rotated refresh tokens.
+    ``manager`` keeps the token: the adapter asks it for the access token before each
+    request (it is refreshed first when it expires within the manager's leeway, or
+    within ``leeway`` when given) and, after a ``401`` answer, invalidates it and sends
+    the request once more with a refreshed one. Where the manager cannot get one (no
+    refresh token, or the server refused it) the request raises
+    :class:`authgate.SignInRequired`.
 
-    Given a :class:`authgate.TokenManager` instead of a client, the manager keeps the
-    token (``leeway``, if given, asks for a token valid that long); after a 401 it is
-    invalidated and the request sent again with a refreshed one.
-    With ``httpx.AsyncClient`` a renewal runs in a worker thread, never blocking the
+    ``BearerAuth(client, tokens)`` is short for a ``TokenManager(client)`` (in memory,
+    with ``leeway`` as its leeway) given ``tokens``. To save rotated refresh tokens
+    give a manager with ``store=authgate.FileStore(...)``; to get tokens without a
+    sign-in, one with ``allow_client_credentials=True`` or ``password_credentials``.
+    With ``httpx.AsyncClient`` a refresh runs in a worker thread, never blocking the
     event loop. Safe to share between threads.
     """
 
     requires_request_body = True
 
+    @overload
+    def __init__(self, manager: TokenManager, /, *, leeway: Optional[Leeway] = None) -> None: ...
+    @overload
+    def __init__(self, client: Client, tokens: TokenSet, /, *, leeway: Optional[Leeway] = None) -> None: ...
     def __init__(
         self,
-        client: Union[Client, TokenManager],
+        manager: Union[TokenManager, Client],
         tokens: Optional[TokenSet] = None,
+        /,
         *,
-        fetch: Optional[Fetch] = None,
         leeway: Optional[Leeway] = None,
-        on_refresh: Optional[OnRefresh] = None,
     ) -> None:
-        self._keeper = make_keeper(client, tokens, fetch, leeway, on_refresh)
+        self._bearer = Bearer(manager, tokens, leeway)
 
     @property
-    def tokens(self) -> Optional[TokenSet]:
-        """The current token set (None with a TokenManager, which holds it)."""
-        return self._keeper.tokens
+    def manager(self) -> TokenManager:
+        """The manager that keeps the token (the one built for ``(client, tokens)``)."""
+        return self._bearer.manager
 
     def sync_auth_flow(
         self, request: _httpx.Request
     ) -> Generator[_httpx.Request, _httpx.Response, None]:
         """Sets the bearer token (renewed first if expiring); after a 401, renews once
         and sends the request again."""
-        header = self._keeper.header()
+        header = self._bearer.header()
         request.headers["Authorization"] = header
         response = yield request
         if response.status_code == 401:
-            new = self._keeper.header_after_401(header)
+            new = self._bearer.header_after_401(header)
             if new is not None:
                 request.headers["Authorization"] = new
                 yield request
@@ -76,13 +82,13 @@ class BearerAuth(_httpx.Auth):
         """As :meth:`sync_auth_flow`; token renewals run in a worker thread."""
         import anyio.to_thread
 
-        header = self._keeper.fresh_header()
+        header = self._bearer.fresh_header()
         if header is None:
-            header = await anyio.to_thread.run_sync(self._keeper.header)
+            header = await anyio.to_thread.run_sync(self._bearer.header)
         request.headers["Authorization"] = header
         response = yield request
         if response.status_code == 401:
-            new = await anyio.to_thread.run_sync(self._keeper.header_after_401, header)
+            new = await anyio.to_thread.run_sync(self._bearer.header_after_401, header)
             if new is not None:
                 request.headers["Authorization"] = new
                 yield request

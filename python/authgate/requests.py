@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, overload
 
 import requests as _requests
 from requests.auth import AuthBase
 
-from ._bearer import Fetch, Leeway, OnRefresh, make_keeper
+from ._bearer import Bearer, Leeway
 from ._native import Client, TokenManager, TokenSet
 
 __all__ = ["BearerAuth"]
@@ -27,35 +27,41 @@ __all__ = ["BearerAuth"]
 class BearerAuth(AuthBase):
     """A ``requests`` auth that sends ``Authorization: Bearer <access token>``.
 
-    The token set is renewed before a request when it expires within ``leeway`` (30 s),
-    and once after a ``401`` answer (the request is then sent again): with its refresh
-    token when it has one, else with ``fetch`` (e.g. ``client.client_credentials``).
-    ``on_refresh`` is called with each new token set, to store rotated refresh tokens.
+    ``manager`` keeps the token: the adapter asks it for the access token before each
+    request (it is refreshed first when it expires within the manager's leeway, or
+    within ``leeway`` when given) and, after a ``401`` answer, invalidates it and sends
+    the request once more with a refreshed one. Where the manager cannot get one (no
+    refresh token, or the server refused it) the request raises
+    :class:`authgate.SignInRequired`.
 
-    Given a :class:`authgate.TokenManager` instead of a client, the manager keeps the
-    token (``leeway``, if given, asks for a token valid that long); after a 401 it is
-    invalidated and the request sent again with a refreshed one.
+    ``BearerAuth(client, tokens)`` is short for a ``TokenManager(client)`` (in memory,
+    with ``leeway`` as its leeway) given ``tokens``. To save rotated refresh tokens
+    give a manager with ``store=authgate.FileStore(...)``; to get tokens without a
+    sign-in, one with ``allow_client_credentials=True`` or ``password_credentials``.
     Safe to share between threads.
     """
 
+    @overload
+    def __init__(self, manager: TokenManager, /, *, leeway: Optional[Leeway] = None) -> None: ...
+    @overload
+    def __init__(self, client: Client, tokens: TokenSet, /, *, leeway: Optional[Leeway] = None) -> None: ...
     def __init__(
         self,
-        client: Union[Client, TokenManager],
+        manager: Union[TokenManager, Client],
         tokens: Optional[TokenSet] = None,
+        /,
         *,
-        fetch: Optional[Fetch] = None,
         leeway: Optional[Leeway] = None,
-        on_refresh: Optional[OnRefresh] = None,
     ) -> None:
-        self._keeper = make_keeper(client, tokens, fetch, leeway, on_refresh)
+        self._bearer = Bearer(manager, tokens, leeway)
 
     @property
-    def tokens(self) -> Optional[TokenSet]:
-        """The current token set (None with a TokenManager, which holds it)."""
-        return self._keeper.tokens
+    def manager(self) -> TokenManager:
+        """The manager that keeps the token (the one built for ``(client, tokens)``)."""
+        return self._bearer.manager
 
     def __call__(self, r: _requests.PreparedRequest) -> _requests.PreparedRequest:
-        header = self._keeper.header()
+        header = self._bearer.header()
         r.headers["Authorization"] = header
 
         def retry_on_401(resp: _requests.Response, **kwargs: Any) -> _requests.Response:
@@ -74,7 +80,7 @@ class BearerAuth(AuthBase):
         # A streamed body cannot be sent twice.
         if prep.body is not None and not isinstance(prep.body, (bytes, str)):
             return resp
-        new = self._keeper.header_after_401(used)
+        new = self._bearer.header_after_401(used)
         if new is None:
             return resp
         resp.content  # read the body so that the connection can be reused

@@ -216,48 +216,6 @@ def test_manager_arguments(cuba: authgate.Client) -> None:
     assert "secret" not in repr(m)
 
 
-def test_adapters_take_a_token_manager(emulator: Emulator, cuba: authgate.Client) -> None:
-    requests = pytest.importorskip("requests")
-    httpx = pytest.importorskip("httpx")
-    from authgate.httpx import BearerAuth as HttpxAuth
-    from authgate.requests import BearerAuth
-
-    manager = authgate.TokenManager(cuba, password_credentials=lambda: ("admin", "admin"))
-    auth = BearerAuth(manager)
-    r = requests.get(emulator.base_url + "/api/me", auth=auth, timeout=10)
-    assert r.status_code == 200 and r.history == []
-    # The resource server stops accepting the token: one 401, invalidate, refresh, retry.
-    data = json.loads(manager.token_set().to_json())
-    data["access_token"] = "not-a-valid-token"
-    manager.set_tokens(authgate.TokenSet.from_json(json.dumps(data)))
-    r = requests.get(emulator.base_url + "/api/me", auth=auth, timeout=10)
-    assert r.status_code == 200 and [h.status_code for h in r.history] == [401]
-    assert manager.refresh_count == 2
-    with httpx.Client(auth=HttpxAuth(manager), timeout=10) as http:
-        assert http.get(emulator.base_url + "/api/me").status_code == 200
-    assert manager.refresh_count == 2
-    with pytest.raises(TypeError, match="with a TokenManager"):
-        BearerAuth(manager, fetch=cuba.client_credentials)
-
-
-def test_token_manager_async_httpx(emulator: Emulator, gearcode: authgate.Client) -> None:
-    httpx = pytest.importorskip("httpx")
-    import asyncio
-
-    from authgate.httpx import BearerAuth
-
-    manager = authgate.TokenManager(gearcode, allow_client_credentials=True)
-    auth = BearerAuth(manager)
-
-    async def main() -> List[int]:
-        async with httpx.AsyncClient(auth=auth, timeout=10) as http:
-            rs = await asyncio.gather(*(http.get(emulator.base_url + "/api/me") for _ in range(8)))
-            return [r.status_code for r in rs]
-
-    assert asyncio.run(main()) == [200] * 8
-    assert emulator.counts().get(GC_TOKEN) == 1 == manager.refresh_count
-
-
 def test_make_client_with_short_timeout_is_used_by_the_manager(emulator: Emulator) -> None:
     client = make_client(emulator, "gearcode", timeout=0.3)
     emulator.fault(GC_TOKEN, "delay", ms=2000)
