@@ -245,6 +245,31 @@ impl TokenManager {
         }
     }
 
+    /// After a 401 for the token `rejected`: invalidates only if it is still the current
+    /// one, so that many requests refused with the same token cause one refresh. Returns
+    /// whether it invalidated.
+    pub fn invalidate_token(&self, rejected: &str) -> bool {
+        let mut st = self.state();
+        match &mut st.current {
+            Some(c) if c.tokens.access_token().secret() == rejected => {
+                c.valid_until = Some(Instant::now());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The cached access token if it stays valid for at least `min`, without refreshing,
+    /// waiting or reading the store: `None` otherwise. For callers that must never block
+    /// (a UI thread deciding whether to start a refresh in the background).
+    pub fn cached_access_token(&self, min: Duration) -> Option<AccessToken> {
+        let st = self.state();
+        st.current
+            .as_ref()
+            .filter(|c| c.valid_for(min))
+            .map(|c| c.tokens.access_token().clone())
+    }
+
     /// Forgets the tokens, here and in the store (sign-out).
     pub fn clear(&self) -> Result<()> {
         let _lock = self.inner.store.lock()?;

@@ -102,6 +102,25 @@ fn invalidate_after_a_401_makes_the_next_call_refresh() {
     let b = manager.access_token().unwrap();
     assert_ne!(a.secret(), b.secret());
     assert_eq!(manager.refresh_count(), 1);
+
+    // Many requests refused with the same token: only the first invalidation counts.
+    assert!(manager.invalidate_token(b.secret()));
+    let c = manager.access_token().unwrap();
+    assert!(
+        !manager.invalidate_token(b.secret()),
+        "b is no longer current"
+    );
+    assert_eq!(
+        manager
+            .cached_access_token(Duration::from_secs(60))
+            .unwrap()
+            .secret(),
+        c.secret()
+    );
+    assert!(manager
+        .cached_access_token(Duration::from_secs(100_000))
+        .is_none());
+    assert_eq!(manager.refresh_count(), 2);
 }
 
 #[test]
