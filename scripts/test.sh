@@ -54,7 +54,18 @@ rust_tests() {
   cargo test --workspace
 }
 
+quickstart() {
+  # The main job must keep working: every preset's flow against the emulator.
+  if cargo run -q --example quickstart >/dev/null; then
+    echo "quickstart: 1 passed, 0 failed"
+  else
+    echo "quickstart: 0 passed, 1 failed"
+    return 1
+  fi
+}
+
 stage rust rust_tests
+stage quickstart quickstart
 [ -f tests/c/run.sh ] && stage c bash tests/c/run.sh
 [ -f tests/python/run.sh ] && stage python bash tests/python/run.sh
 [ -f addin/1c/test/run.sh ] && stage addin-1c bash addin/1c/test/run.sh

@@ -11,9 +11,16 @@
 //!     AUTHGATE_USERNAME=admin AUTHGATE_PASSWORD=admin cargo run --example quickstart
 //! ```
 //! Flags: --provider, --base-url, --authorization-endpoint, --token-endpoint, --client-id,
-//! --client-secret, --redirect-uri, --scope, --username, --password, --insecure-http
-//! (each also as AUTHGATE_<NAME> in upper case with underscores). With a code flow the
-//! program prints the authorization URL and reads the redirect URL you paste back.
+//! --client-secret, --redirect-uri, --scope, --username, --password, --insecure-http,
+//! --issuer (OpenID Connect discovery), --flow code|password|loopback|device (each also as
+//! AUTHGATE_<NAME> in upper case with underscores). The code flow prints the authorization
+//! URL and reads the redirect URL you paste back; `loopback` signs in through the system
+//! browser (RFC 8252); `device` shows a code and a QR code and polls (RFC 8628):
+//!
+//! ```text
+//! cargo run --example quickstart -- --provider kontur --issuer https://identity.testkontur.ru \
+//!     --client-id SERVICE --client-secret API-KEY --flow loopback
+//! ```
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -107,6 +114,21 @@ fn emulated() -> authgate::Result<()> {
     show(&tokens);
     refresh(&cuba, &tokens)?;
 
+    println!("\n== Kontur.Extern: device flow (RFC 8628), the id_token validated ==");
+    let kontur = Client::builder(Provider::KonturExtern)
+        .client_id(fx::KONTUR_CLIENT_ID)
+        .client_secret(fx::KONTUR_CLIENT_SECRET)
+        .discover(&emu.base_url())?
+        .build()?;
+    let tokens = device_flow(&kontur, |user_code| {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        emu.approve_device(user_code, true);
+        println!("   (the emulator's test user entered the code and approved)");
+    })?;
+    show(&tokens);
+    let claims = kontur.validate_id_token(tokens.id_token().expect("an id_token"), None)?;
+    println!("3. id_token valid: signed in as {}", claims.subject());
+
     println!("\nrequests served by the emulator: {:?}", emu.counts());
     Ok(())
 }
@@ -130,15 +152,36 @@ fn real_provider(o: &HashMap<String, String>) -> authgate::Result<()> {
             _ => b,
         };
     }
+    if let Some(issuer) = o.get("issuer") {
+        println!("0. discovery: {issuer}/.well-known/openid-configuration");
+        b = b.discover(issuer)?;
+    }
     let client = b.build()?;
-    let tokens = match (o.get("username"), o.get("password")) {
-        (Some(user), Some(password)) => {
+    let flow = o.get("flow").map(String::as_str);
+    let tokens = match (flow, o.get("username"), o.get("password")) {
+        (Some("loopback"), _, _) => {
+            println!("1. signing in through the system browser (a listener on 127.0.0.1 waits for the redirect)");
+            let t = client.sign_in_loopback().run()?;
+            show(&t);
+            t
+        }
+        (Some("device"), _, _) => {
+            let t = device_flow(&client, |_| {})?;
+            show(&t);
+            t
+        }
+        (Some(other), _, _) if other != "code" && other != "password" => {
+            return Err(authgate::Error::InvalidArgument(format!(
+                "--flow is code, password, loopback or device, not {other}"
+            )))
+        }
+        (_, Some(user), Some(password)) => {
             println!("1. password grant for {user}");
             let t = client.password(user, password.as_str()).send()?;
             show(&t);
             t
         }
-        _ => code_flow(&client, &mut |url| {
+        (_, _, _) => code_flow(&client, &mut |url| {
             println!("   open it in a browser, sign in, then paste the address you were sent to:");
             let mut line = String::new();
             std::io::stdin()
@@ -153,6 +196,25 @@ fn real_provider(o: &HashMap<String, String>) -> authgate::Result<()> {
         refresh(&client, &tokens)?;
     }
     Ok(())
+}
+
+/// The device flow (RFC 8628): show the code and a QR code, then poll until the user has
+/// signed in elsewhere. `approve` stands in for that user when the emulator is the server.
+fn device_flow(client: &Client, approve: impl FnOnce(&str) + Send) -> authgate::Result<TokenSet> {
+    let auth = client.device_authorization(None)?;
+    println!(
+        "1. on a phone or computer, open {} and enter the code {}",
+        auth.verification_uri, auth.user_code
+    );
+    println!("   or scan:\n{}", auth.qr_text()?);
+    std::thread::scope(|s| {
+        s.spawn(|| approve(&auth.user_code));
+        println!(
+            "2. polling every {} s until the user has signed in…",
+            auth.interval
+        );
+        client.wait_for_device_token(&auth, &authgate::CancelToken::new())
+    })
 }
 
 fn code_flow(
@@ -250,6 +312,8 @@ fn options() -> Result<HashMap<String, String>, String> {
         "username",
         "password",
         "insecure-http",
+        "issuer",
+        "flow",
     ];
     let mut out = HashMap::new();
     for key in KEYS {
