@@ -185,7 +185,7 @@ impl Client {
     ) -> Result<TokenSet> {
         let mut interval = Duration::from_secs(auth.interval);
         loop {
-            let next = Instant::now() + interval;
+            let next = crate::cancel::instant_after(interval);
             while Instant::now() < next {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);

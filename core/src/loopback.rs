@@ -153,7 +153,7 @@ impl<'a> LoopbackSignIn<'a> {
             None => open_system_browser(&request.url)?,
         }
 
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::cancel::instant_after(self.timeout);
         let code = loop {
             if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 return Err(Error::Cancelled);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::cancel::instant_after;
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::secret::{AccessToken, Password};
@@ -91,7 +92,7 @@ impl Cached {
             let left = at
                 .duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO);
-            Instant::now() + left
+            instant_after(left)
         });
         Cached {
             tokens,
@@ -101,7 +102,7 @@ impl Cached {
 
     fn valid_for(&self, min: Duration) -> bool {
         match self.valid_until {
-            Some(until) => Instant::now() + min < until,
+            Some(until) => instant_after(min) < until,
             None => true,
         }
     }
@@ -188,9 +189,11 @@ impl TokenManagerBuilder {
     /// Builds the manager. Nothing is read or sent until the first call.
     pub fn build(self) -> TokenManager {
         let per_attempt = self.client.inner.http_timeout() + self.max_backoff;
-        let wait_timeout = self
-            .wait_timeout
-            .unwrap_or(per_attempt * self.max_attempts + Duration::from_secs(5));
+        let wait_timeout = self.wait_timeout.unwrap_or_else(|| {
+            per_attempt
+                .saturating_mul(self.max_attempts)
+                .saturating_add(Duration::from_secs(5))
+        });
         TokenManager {
             inner: Arc::new(Inner {
                 client: self.client,
@@ -293,7 +296,7 @@ impl TokenManager {
     /// `pick` applied to a token set valid for `min`: on the hot path only the part the
     /// caller needs is copied, under the lock.
     fn valid<T>(&self, min: Duration, pick: impl Fn(&TokenSet) -> T) -> Result<T> {
-        let deadline = Instant::now() + self.inner.wait_timeout;
+        let deadline = instant_after(self.inner.wait_timeout);
         let mut st = self.state();
         if !st.loaded {
             st.current = self.inner.store.load()?.map(Cached::new);
@@ -483,7 +486,7 @@ impl TokenManager {
             }
             let pause = match err.retry_after() {
                 Some(ra) => ra.min(self.inner.max_backoff),
-                None => jitter(backoff).min(self.inner.max_backoff),
+                None => jitter(backoff.min(self.inner.max_backoff)),
             };
             log::info!(target: "authgate", "token request failed ({}); retrying in {pause:?}", err.code().name());
             std::thread::sleep(pause);

@@ -277,7 +277,9 @@ impl TokenSet {
     /// expiry is never considered expired.
     pub fn is_expired(&self, leeway: Duration) -> bool {
         match self.expires_at {
-            Some(at) => SystemTime::now() + leeway >= at,
+            Some(at) => SystemTime::now()
+                .checked_add(leeway)
+                .is_none_or(|later| later >= at),
             None => false,
         }
     }

@@ -85,6 +85,10 @@ fn valid_for_refreshes_first_and_rejects_the_impossible() {
         .unwrap();
     assert_ne!(t.secret(), before.secret());
     assert_eq!(manager.refresh_count(), 1);
+    // Absurd durations are answered, not panicked on (Instant + Duration can overflow).
+    let err = manager.access_token_valid_for(Duration::MAX).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    assert!(manager.token_set().unwrap().is_expired(Duration::MAX));
     // No token the server issues lives 5000 s: a clear error, not a loop.
     let err = manager
         .access_token_valid_for(Duration::from_secs(5000))
