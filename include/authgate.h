@@ -30,10 +30,12 @@
  *   (AUTHGATE_PANIC).
  * Threads. Every handle may be used from several threads at once, except that a handle
  *   must not be freed while another thread uses it. The library starts threads only for
- *   authgate_operation (one per operation).
+ *   authgate_operation (one per operation). It calls back into the caller only through
+ *   authgate_credentials_callback, on the thread whose call needs it.
  * Deadlines. Every blocking call is bounded by the client's connect timeout and overall
  *   timeout (10 s and 30 s by default). For a UI thread, the *_start functions run a
- *   token request on its own thread: see authgate_operation.
+ *   token request on its own thread: see authgate_operation. A token manager's call may
+ *   retry a refresh (max_attempts) and wait for another thread's (wait_timeout_ms).
  * Portability. Only fixed-width integers, `const char *` and opaque pointers; booleans
  *   are int32_t (0 = false). The same declarations serve authgate.dll on Windows (cdecl).
  */
@@ -51,6 +53,12 @@
 #define AUTHGATE_VERSION_PATCH 0
 #define AUTHGATE_VERSION_STRING "0.1.0"
 
+
+/**
+ * The size in bytes of each buffer a credentials callback writes into (the username
+ * and the password, each NUL-terminated UTF-8).
+ */
+#define AUTHGATE_CREDENTIALS_CAPACITY 1024
 
 /**
  * Success.
@@ -175,17 +183,20 @@
 #define AUTHGATE_STATE_MISMATCH 320
 
 /**
- * The token manager needs the user to sign in again (not returned by this ABI yet).
+ * The token manager needs the user to sign in again: no tokens yet, the refresh token
+ * was refused (`invalid_grant`), or there is none and no other way to get tokens.
  */
 #define AUTHGATE_SIGN_IN_REQUIRED 330
 
 /**
- * The token store failed (not returned by this ABI yet).
+ * The token store failed (a file that cannot be read, written or locked, or that does
+ * not hold a token set).
  */
 #define AUTHGATE_STORE 340
 
 /**
- * The operation was cancelled before its request was sent: there is no result.
+ * The operation was cancelled (before its request was sent, or while it waited for the
+ * user): there is no result.
  */
 #define AUTHGATE_CANCELLED 350
 
@@ -241,7 +252,9 @@
 #define AUTHGATE_ID_TOKEN_NONCE 508
 
 /**
- * The operation has not finished yet (`authgate_operation_poll`, `_wait`, `_take_result`).
+ * Not finished yet: the operation is still running (`authgate_operation_poll`, `_wait`,
+ * `_take_result`), or the user has not finished the device sign-in
+ * (`authgate_client_poll_device_token`: `authorization_pending`). Not a failure.
  */
 #define AUTHGATE_PENDING 600
 
@@ -249,6 +262,12 @@
  * The operation's result was already taken by `authgate_operation_take_result`.
  */
 #define AUTHGATE_RESULT_TAKEN 601
+
+/**
+ * `authgate_client_poll_device_token` polled too fast (`slow_down`): wait longer between
+ * polls (`authgate_device_interval` has been raised by 5 s). Not a failure.
+ */
+#define AUTHGATE_SLOW_DOWN 602
 
 /**
  * A bug in authgate: a Rust panic was caught at the boundary. The message says where.
@@ -337,9 +356,17 @@
 #define AUTHGATE_OPERATION_DONE 2
 
 /**
- * Cancelled before the request was sent: nothing reached the server.
+ * Cancelled before the request was sent (nothing reached the server), or while it
+ * waited for the user (device flow, loopback sign-in).
  */
 #define AUTHGATE_OPERATION_CANCELLED 3
+
+/**
+ * Waiting for the user (`authgate_client_device_token_start`,
+ * `authgate_client_sign_in_loopback_start`): `authgate_operation_cancel` stops the wait
+ * within about 50 ms. A token request already under way still completes and is kept.
+ */
+#define AUTHGATE_OPERATION_WAITING 4
 
 /**
  * An authorization request: the URL to open in the browser, and the `state`, `nonce`
@@ -364,11 +391,31 @@ typedef struct authgate_client authgate_client;
 typedef struct authgate_config authgate_config;
 
 /**
+ * A device sign-in in progress (RFC 8628): the code to show the user, where to enter
+ * it, and the secret device code to poll with. Safe to use from several threads at once.
+ */
+typedef struct authgate_device authgate_device;
+
+/**
+ * A token manager: a valid access token on demand, for the whole process. Refreshes
+ * once however many threads ask, saves every new token set to its store before handing
+ * it out. Safe to use from several threads at once (that is its purpose).
+ */
+typedef struct authgate_manager authgate_manager;
+
+/**
  * A token request running on its own thread, started by one of the
  * `authgate_client_*_start` functions. Safe to poll, wait on and cancel from several
  * threads at once.
  */
 typedef struct authgate_operation authgate_operation;
+
+/**
+ * Where a token manager keeps its token set: in memory, or in a file shared safely by
+ * several processes. Immutable; safe to use from several threads at once. A manager
+ * keeps its own reference, so the store may be freed once the manager is made.
+ */
+typedef struct authgate_store authgate_store;
 
 /**
  * The tokens an authorization server issued. Immutable; safe to use from several
@@ -382,9 +429,34 @@ typedef struct authgate_token_set authgate_token_set;
  * below. Numbers are grouped by cause (1xx arguments and configuration, 2xx transport,
  * 3xx OAuth and session, 4xx unusable answers, 5xx id_token checks, 6xx asynchronous
  * operations, 9xx internal) and are never reused: a retired number stays reserved.
- * Numbers below 600 other than 110-113 are the core's `ErrorCode`s.
+ * Numbers below 600 other than 110-113 are the core's `ErrorCode`s; 110-113, 6xx and
+ * 9xx exist only in the C ABI.
  */
 typedef uint32_t authgate_result;
+
+/**
+ * Supplies the username and password when a token manager has to run the password grant
+ * (no refresh token, or a refused one): see `authgate_manager_set_password_credentials`.
+ *
+ * The callback writes the username into `username` and the password into `password`,
+ * each as NUL-terminated UTF-8 of at most `capacity - 1` bytes (`capacity` is
+ * `AUTHGATE_CREDENTIALS_CAPACITY`), and returns `AUTHGATE_OK`. The buffers belong to
+ * the library, which wipes them afterwards: nothing is allocated by the callback and
+ * nothing is freed by it. Returning any other code declines: the manager call fails with
+ * `AUTHGATE_CANCELLED` if that is what the callback returned, else with
+ * `AUTHGATE_SIGN_IN_REQUIRED`.
+ *
+ * It runs on the thread whose call needs new tokens, while other threads asking the
+ * same manager wait for it; it must not call this manager, and must not unwind (no C++
+ * exception, no longjmp) out of itself. In Delphi:
+ * `function(user_data: Pointer; username: PAnsiChar; username_capacity: NativeUInt;
+ * password: PAnsiChar; password_capacity: NativeUInt): UInt32; cdecl;`.
+ */
+typedef authgate_result (*authgate_credentials_callback)(void *user_data,
+                                                         char *username,
+                                                         size_t username_capacity,
+                                                         char *password,
+                                                         size_t password_capacity);
 
 #ifdef __cplusplus
 extern "C" {
@@ -633,7 +705,9 @@ authgate_result authgate_config_new_by_name(const char *provider,
  * and `token_params` (objects of strings), `redirect_uri`, `redirect_param`, `pkce`,
  * `allow_insecure_http`, `connect_timeout_ms`, `timeout_ms`, `max_response_bytes`,
  * `proxy` (`env`, `none` or a URL), `trust_roots` (`bundled`, `system`), `ca_file`,
- * `user_agent`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
+ * `user_agent`, and for OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`,
+ * `revocation_endpoint`, `introspection_endpoint`, `device_authorization_endpoint`,
+ * `id_token_leeway_ms`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
  *
  * Ownership as `authgate_config_new`. Setters may still be applied afterwards.
  */
@@ -792,6 +866,175 @@ authgate_result authgate_config_set_user_agent(struct authgate_config *config,
                                                const char *user_agent);
 
 /**
+ * Reads the provider's discovery document (`<issuer>/.well-known/openid-configuration`,
+ * OpenID Connect Discovery 1.0 / RFC 8414) and fills every endpoint not set explicitly
+ * (authorization, token, JWKS, UserInfo, revocation, introspection, device
+ * authorization), the issuer, and the client authentication method when the preset's is
+ * not supported. The document's `issuer` must equal `issuer` (else `AUTHGATE_CONFIG`).
+ *
+ * Blocking: one GET bounded by the configuration's connect timeout and timeout, so set
+ * those (and the proxy, trust roots) first. A document is cached in the process for an
+ * hour. `issuer` (required) is copied. On failure the configuration is unchanged.
+ * Errors: `AUTHGATE_CONFIG`, transport codes, `AUTHGATE_UNEXPECTED_RESPONSE`.
+ * Threads: any; the configuration stays locked during the request.
+ */
+authgate_result authgate_config_discover(struct authgate_config *config,
+                                         const char *issuer);
+
+/**
+ * Sets the OpenID Connect issuer: id_tokens must carry it as `iss` (default: none, or
+ * the one discovery read).
+ */
+authgate_result authgate_config_set_issuer(struct authgate_config *config,
+                                           const char *issuer);
+
+/**
+ * Sets the JWKS URI, where the keys that sign id_tokens are read (default: none, or
+ * discovery's).
+ */
+authgate_result authgate_config_set_jwks_uri(struct authgate_config *config,
+                                             const char *url);
+
+/**
+ * Sets the UserInfo endpoint (default: none, or discovery's).
+ */
+authgate_result authgate_config_set_userinfo_endpoint(struct authgate_config *config,
+                                                      const char *url);
+
+/**
+ * Sets the revocation endpoint, RFC 7009 (default: none, or discovery's).
+ */
+authgate_result authgate_config_set_revocation_endpoint(struct authgate_config *config,
+                                                        const char *url);
+
+/**
+ * Sets the introspection endpoint, RFC 7662 (default: none, or discovery's).
+ */
+authgate_result authgate_config_set_introspection_endpoint(struct authgate_config *config,
+                                                           const char *url);
+
+/**
+ * Sets the device authorization endpoint, RFC 8628 (default: none, or discovery's).
+ */
+authgate_result authgate_config_set_device_authorization_endpoint(struct authgate_config *config,
+                                                                  const char *url);
+
+/**
+ * Sets the clock skew tolerated when checking an id_token's `exp`, `iat` and `nbf`, in
+ * milliseconds (default 60000).
+ */
+authgate_result authgate_config_set_id_token_leeway_ms(struct authgate_config *config,
+                                                       uint64_t leeway_ms);
+
+/**
+ * Starts a device sign-in (RFC 8628 §3.1): asks the device authorization endpoint for a
+ * user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
+ * code of `_verification_uri_complete`), then poll with
+ * `authgate_client_poll_device_token` every `authgate_device_interval` seconds, or let
+ * `authgate_client_device_token_start` do it on its own thread.
+ *
+ * `scopes`: NULL for the client's defaults, else space-separated. Blocking. On success
+ * `*device_out` receives a new handle owned by the caller: free it with
+ * `authgate_device_free`. Errors: `AUTHGATE_CONFIG` (no device authorization endpoint:
+ * set it or use `authgate_config_discover`), OAuth and transport codes. Threads: any.
+ */
+authgate_result authgate_client_device_authorization(const struct authgate_client *client,
+                                                     const char *scopes,
+                                                     struct authgate_device **device_out);
+
+/**
+ * Frees a device sign-in (its device code is wiped). NULL is accepted and ignored. An
+ * operation started from it keeps its own copy. Use after free cannot be detected.
+ */
+void authgate_device_free(struct authgate_device *device);
+
+/**
+ * The code the user types, e.g. `WDJB-MJHT`. `*out` is owned by the device (valid until
+ * `authgate_device_free`). All device getters: threads any; `out` must not be NULL.
+ */
+authgate_result authgate_device_user_code(const struct authgate_device *device,
+                                          const char **out);
+
+/**
+ * Where the user goes to type the code. `*out` is owned by the device.
+ */
+authgate_result authgate_device_verification_uri(const struct authgate_device *device,
+                                                 const char **out);
+
+/**
+ * The verification URI with the code filled in (what a QR code should carry), or NULL
+ * when the server offers none. `*out` is owned by the device.
+ */
+authgate_result authgate_device_verification_uri_complete(const struct authgate_device *device,
+                                                          const char **out);
+
+/**
+ * How long the codes stay valid, in seconds from their receipt.
+ */
+authgate_result authgate_device_expires_in(const struct authgate_device *device,
+                                           uint64_t *seconds_out);
+
+/**
+ * The minimum pause between polls, in seconds: the server's `interval` (5 when it gave
+ * none), raised by 5 each time `authgate_client_poll_device_token` answered
+ * `AUTHGATE_SLOW_DOWN`.
+ */
+authgate_result authgate_device_interval(const struct authgate_device *device,
+                                         uint64_t *seconds_out);
+
+/**
+ * The QR code of the verification URI (the complete one when there is one) as an SVG
+ * document, for a POS screen. On success `*svg_out` receives a new string owned by the
+ * caller: free it with `authgate_string_free`. No network. Threads: any.
+ */
+authgate_result authgate_device_qr_svg(const struct authgate_device *device,
+                                       char **svg_out);
+
+/**
+ * The same QR code as text for a terminal (Unicode half blocks, two rows of modules per
+ * line, UTF-8, lines separated by `\n`). Ownership as `authgate_device_qr_svg`.
+ */
+authgate_result authgate_device_qr_text(const struct authgate_device *device,
+                                        char **text_out);
+
+/**
+ * Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop (a
+ * UI timer firing every `authgate_device_interval` seconds). Blocking (one request).
+ *
+ * - `AUTHGATE_OK`: signed in; `*token_set_out` receives a new handle owned by the
+ *   caller (free it with `authgate_token_set_free`).
+ * - `AUTHGATE_PENDING`: the user has not finished yet; poll again later.
+ * - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer.
+ * - A failure: `AUTHGATE_ACCESS_DENIED` (the user declined), `AUTHGATE_OAUTH` with
+ *   `expired_token` (start again), transport codes…
+ *
+ * `AUTHGATE_PENDING` and `AUTHGATE_SLOW_DOWN` are not failures, but like every result
+ * other than `AUTHGATE_OK` they set this thread's last error (its code, and a message),
+ * so `authgate_last_error_code` always agrees with the last result. `*token_set_out` is
+ * written only with `AUTHGATE_OK`. Threads: any.
+ */
+authgate_result authgate_client_poll_device_token(const struct authgate_client *client,
+                                                  const struct authgate_device *device,
+                                                  struct authgate_token_set **token_set_out);
+
+/**
+ * Waits for the device sign-in on its own thread: polls every `authgate_device_interval`
+ * seconds (slowing down when asked) until the user approves, declines, the codes expire
+ * (`AUTHGATE_OAUTH`, `expired_token`) or the operation is cancelled.
+ *
+ * Returns at once. On success `*operation_out` receives a new handle owned by the
+ * caller: follow it with `authgate_operation_wait` / `_poll`, read the token set with
+ * `authgate_operation_take_result`, free it with `authgate_operation_free`. While it
+ * waits its state is `AUTHGATE_OPERATION_WAITING`; `authgate_operation_cancel` stops it
+ * within about 50 ms (then `take_result` answers `AUTHGATE_CANCELLED`), unless a poll
+ * bringing the tokens is under way, whose result is kept. The device handle may be freed
+ * after this call. Threads: any.
+ */
+authgate_result authgate_client_device_token_start(const struct authgate_client *client,
+                                                   const struct authgate_device *device,
+                                                   struct authgate_operation **operation_out);
+
+/**
  * The status code of the last failed call on this thread; `AUTHGATE_OK` if the last
  * call succeeded (or none was made).
  *
@@ -860,6 +1103,222 @@ int64_t authgate_last_error_retry_after(void);
 const char *authgate_last_error_json(void);
 
 /**
+ * Signs the user in through a browser on its own thread (RFC 8252 §7.3): listens on
+ * `127.0.0.1` (a free port unless `port` is given), opens the authorization URL (PKCE,
+ * `state`, and with the `openid` scope a `nonce`) with that loopback redirect URI, waits
+ * for the browser to come back, checks `state`, answers the browser with a page saying
+ * it may be closed, exchanges the code and, when the client knows its issuer and an
+ * id_token came, validates it.
+ *
+ * `options_json`: NULL or `""` for the defaults, or a JSON object with any of
+ * `timeout_ms` (how long to wait for the user; default 300000), `browser_command`
+ * (a program to open the URL with, its arguments split on spaces and the URL added last,
+ * no shell; `"none"` opens nothing, for a kiosk that shows the URL from
+ * `authgate_operation_authorization_url`; default: the system browser), `scopes`
+ * (space-separated string or array, replacing the client's), `port` (default 0, a free
+ * one), `path` (default `"/callback"`). An unknown key or a wrong type is
+ * `AUTHGATE_INVALID_ARGUMENT`. The client must have an authorization endpoint; the
+ * provider must accept a loopback redirect URI on any port (RFC 8252 §7.3).
+ *
+ * Returns at once. On success `*operation_out` receives a new handle owned by the
+ * caller; the operation's result (`authgate_operation_take_result`) is the token set, or
+ * the failure: `AUTHGATE_TIMEOUT` (the user did not come back in time), an OAuth code
+ * such as `AUTHGATE_ACCESS_DENIED`, `AUTHGATE_STATE_MISMATCH`, an `AUTHGATE_ID_TOKEN_*`
+ * code, `AUTHGATE_CONFIG` (the port is taken, the browser cannot be started).
+ * `authgate_operation_cancel` stops the wait within about 50 ms (`AUTHGATE_CANCELLED`),
+ * and frees the port. Threads: any.
+ */
+authgate_result authgate_client_sign_in_loopback_start(const struct authgate_client *client,
+                                                       const char *options_json,
+                                                       struct authgate_operation **operation_out);
+
+/**
+ * Creates a store in memory: the tokens live as long as the process (and the managers
+ * using the store). Several managers given the same store share its token set.
+ *
+ * On success `*store_out` receives a new handle owned by the caller: free it with
+ * `authgate_store_free` (managers keep their own reference). Threads: any.
+ */
+authgate_result authgate_store_new_memory(struct authgate_store **store_out);
+
+/**
+ * Creates a store in one JSON file (UTF-8 path; the folder must exist; the file is made
+ * on the first save, readable by its owner only). Writes are atomic (a crash leaves the
+ * old or the new token set), and several processes may share the file: a manager takes
+ * the OS lock on `<path>.lock` while it refreshes, and uses a set another process has
+ * just stored instead of spending a rotated refresh token twice. The file holds the
+ * tokens: keep it in the user's profile.
+ *
+ * Nothing is read until a manager needs it. Ownership as `authgate_store_new_memory`.
+ * Errors: `AUTHGATE_INVALID_ARGUMENT` for an empty path. Threads: any.
+ */
+authgate_result authgate_store_new_file(const char *path,
+                                        struct authgate_store **store_out);
+
+/**
+ * Frees a store handle. NULL is accepted and ignored. Managers made with it keep their
+ * own reference, so this never disturbs them (nor removes the file). Use after free
+ * cannot be detected.
+ */
+void authgate_store_free(struct authgate_store *store);
+
+/**
+ * Creates a token manager for `client`, keeping its tokens in `store`.
+ *
+ * `store` may be NULL: a new memory store. `options_json` may be NULL or `""` (the
+ * defaults) or a JSON object with any of:
+ * - `leeway_ms`: a token valid for less than this is refreshed first (default 60000);
+ * - `allow_client_credentials`: without a refresh token, run the client credentials
+ *   grant again (default false);
+ * - `max_attempts`: attempts per refresh for failures where the request provably did not
+ *   take effect (connection refused, 503, 429), at least 1 (default 3);
+ * - `max_backoff_ms`: the longest pause between attempts (default 10000);
+ * - `wait_timeout_ms`: how long a thread waits for another thread's refresh before
+ *   failing with `AUTHGATE_TIMEOUT` (default: the longest a refresh may take).
+ *
+ * An unknown key or a value of the wrong type is `AUTHGATE_INVALID_ARGUMENT`. Nothing is
+ * read or sent until the first call. The manager keeps its own references: `client` and
+ * `store` may be freed after this call. On success `*manager_out` receives a new handle
+ * owned by the caller: free it with `authgate_manager_free`. Threads: any.
+ */
+authgate_result authgate_manager_new(const struct authgate_client *client,
+                                     const struct authgate_store *store,
+                                     const char *options_json,
+                                     struct authgate_manager **manager_out);
+
+/**
+ * Sets (or, with a NULL `callback`, removes) the callback that supplies a username and
+ * password when the manager has no usable refresh token: the manager then runs the
+ * password grant (CUBA) instead of failing with `AUTHGATE_SIGN_IN_REQUIRED`. A password
+ * grant refused with `invalid_grant` is `AUTHGATE_SIGN_IN_REQUIRED`. See
+ * `authgate_credentials_callback` for what the callback does and on which thread.
+ *
+ * `user_data` is passed to the callback as is: it must stay valid, and usable from any
+ * thread, until the manager is freed or the callback replaced. Returns `AUTHGATE_OK`
+ * for a valid manager. Threads: any.
+ */
+authgate_result authgate_manager_set_password_credentials(const struct authgate_manager *manager,
+                                                          authgate_credentials_callback callback,
+                                                          void *user_data);
+
+/**
+ * Hands the manager the tokens of a sign-in (from `authgate_client_exchange_code`,
+ * `_password`, a device or loopback sign-in…). They are saved to the store before this
+ * returns. The token set is copied: the caller still owns and frees it.
+ * Errors: `AUTHGATE_STORE`. Threads: any.
+ */
+authgate_result authgate_manager_set_tokens(const struct authgate_manager *manager,
+                                            const struct authgate_token_set *tokens);
+
+/**
+ * A valid access token: the cached one while it stays valid for longer than the leeway
+ * (no network, no lock held for long), else a refreshed one. Call it before each API
+ * request, from any thread: however many threads ask at once, one refresh is made and
+ * the others wait for it (bounded by `wait_timeout_ms`).
+ *
+ * On success `*token_out` receives a new string owned by the caller: free it with
+ * `authgate_string_free` (which wipes it). Errors: `AUTHGATE_SIGN_IN_REQUIRED` (no
+ * tokens yet, the refresh token was refused: sign in again), `AUTHGATE_STORE`, or the
+ * refresh's transport / OAuth error. Threads: any.
+ */
+authgate_result authgate_manager_access_token(const struct authgate_manager *manager,
+                                              char **token_out);
+
+/**
+ * Like `authgate_manager_access_token`, but the token stays valid for at least `seconds`
+ * (refreshing first if needed): for an operation that must not fail halfway, such as a
+ * long upload. Ownership, errors and threads the same.
+ */
+authgate_result authgate_manager_access_token_valid_for(const struct authgate_manager *manager,
+                                                        uint32_t seconds,
+                                                        char **token_out);
+
+/**
+ * The whole current token set (valid for longer than the leeway, refreshing first if
+ * needed), e.g. for its id_token or a provider field. On success `*tokens_out` receives
+ * a new handle owned by the caller: free it with `authgate_token_set_free`. Errors as
+ * `authgate_manager_access_token`. Threads: any.
+ */
+authgate_result authgate_manager_token_set(const struct authgate_manager *manager,
+                                           struct authgate_token_set **tokens_out);
+
+/**
+ * Marks the current access token as expired, whatever its expiry said: the next call
+ * refreshes. Call it after the resource server answered 401 to this token. No network.
+ * Threads: any.
+ */
+authgate_result authgate_manager_invalidate(const struct authgate_manager *manager);
+
+/**
+ * Forgets the tokens, in the manager and in its store (sign-out; the tokens are not
+ * revoked at the server: see `authgate_client_revoke`). The next call needs a sign-in
+ * (or the credentials callback). Errors: `AUTHGATE_STORE`. Threads: any.
+ */
+authgate_result authgate_manager_clear(const struct authgate_manager *manager);
+
+/**
+ * Frees a manager. NULL is accepted and ignored. No call on this manager may be running
+ * in another thread. The store keeps the tokens. Use after free cannot be detected.
+ */
+void authgate_manager_free(struct authgate_manager *manager);
+
+/**
+ * Validates an id_token (from `authgate_token_set_id_token`) and hands out its claims:
+ * the signature against the provider's JWKS (RS256/384/512, PS256/384/512, ES256,
+ * ES384; `none` and HMAC are refused; keys are fetched once and again when an unknown
+ * `kid` appears), then `iss`, `aud` / `azp`, `exp` / `iat` / `nbf` with the leeway,
+ * and `nonce` when `nonce` is given (pass the authorization's, see
+ * `authgate_authorization_nonce`; NULL skips the check).
+ *
+ * Needs the issuer and JWKS URI (`authgate_config_discover`, or the setters). Blocking
+ * when the keys must be fetched. On success `*claims_json_out` receives every claim as a
+ * JSON object (`sub`, `iss`, `aud`, `exp`, `iat`, `nonce`, `name`, …), a new string
+ * owned by the caller: free it with `authgate_string_free`. Errors: one
+ * `AUTHGATE_ID_TOKEN_*` code per check, `AUTHGATE_CONFIG` (no issuer or JWKS URI),
+ * transport codes. The token never appears in messages. Threads: any.
+ */
+authgate_result authgate_client_validate_id_token(const struct authgate_client *client,
+                                                  const char *id_token,
+                                                  const char *nonce,
+                                                  char **claims_json_out);
+
+/**
+ * Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3) with
+ * this access token. Blocking. On success `*json_out` receives the answer (a JSON object
+ * with `sub` and the claims the scopes allow), a new string owned by the caller: free it
+ * with `authgate_string_free`. Errors: `AUTHGATE_OAUTH` with `invalid_token` and HTTP 401
+ * for a dead token, `AUTHGATE_CONFIG` (no UserInfo endpoint), transport codes.
+ * Threads: any.
+ */
+authgate_result authgate_client_userinfo(const struct authgate_client *client,
+                                         const char *access_token,
+                                         char **json_out);
+
+/**
+ * Revokes a token at the revocation endpoint (RFC 7009), e.g. the refresh token at
+ * sign-out. `token_type_hint`: `"access_token"`, `"refresh_token"` or NULL. Revoking an
+ * unknown or already revoked token succeeds, as the RFC says. Blocking. Errors:
+ * `AUTHGATE_INVALID_CLIENT`, `AUTHGATE_CONFIG` (no revocation endpoint), transport
+ * codes. Threads: any.
+ */
+authgate_result authgate_client_revoke(const struct authgate_client *client,
+                                       const char *token,
+                                       const char *token_type_hint);
+
+/**
+ * Asks the introspection endpoint whether a token is active (RFC 7662). Blocking.
+ *
+ * On success `*json_out` receives a JSON object: every field of the answer, with
+ * `active` always a boolean, and `scope`, `client_id`, `sub` (strings) and `exp` (Unix
+ * seconds) when the server gave them. A new string owned by the caller: free it with
+ * `authgate_string_free`. Errors: `AUTHGATE_INVALID_CLIENT`, `AUTHGATE_CONFIG` (no
+ * introspection endpoint), transport codes. Threads: any.
+ */
+authgate_result authgate_client_introspect(const struct authgate_client *client,
+                                           const char *token,
+                                           char **json_out);
+
+/**
  * `authgate_client_exchange_code` on its own thread: returns at once.
  *
  * Arguments as for `authgate_client_exchange_code` (they are checked and copied before
@@ -922,7 +1381,8 @@ authgate_result authgate_operation_wait(const struct authgate_operation *operati
                                         uint32_t timeout_ms);
 
 /**
- * Where the operation is: `*state_out` receives `AUTHGATE_OPERATION_QUEUED`, `_SENDING`,
+ * Where the operation is: `*state_out` receives `AUTHGATE_OPERATION_QUEUED`, `_SENDING`
+ * (a token request), `_WAITING` (a device or loopback sign-in waiting for the user),
  * `_DONE` or `_CANCELLED`. Threads: any.
  */
 authgate_result authgate_operation_state(const struct authgate_operation *operation,
@@ -935,7 +1395,8 @@ authgate_result authgate_operation_state(const struct authgate_operation *operat
  * (free it with `authgate_token_set_free`). The request failed: its error code, with the
  * details in this thread's last error, as the blocking call would have reported.
  * `AUTHGATE_PENDING`: not finished yet (nothing is taken). `AUTHGATE_CANCELLED`: it was
- * cancelled before its request was sent. `AUTHGATE_RESULT_TAKEN`: taken before.
+ * cancelled before its request was sent, or while it waited for the user.
+ * `AUTHGATE_RESULT_TAKEN`: taken before.
  * Threads: any; if two threads race, one gets the result.
  */
 authgate_result authgate_operation_take_result(const struct authgate_operation *operation,
@@ -945,6 +1406,10 @@ authgate_result authgate_operation_take_result(const struct authgate_operation *
  * Cancels the operation, which means "skip it if it has not started, and stop waiting
  * for it": it never loses a result.
  *
+ * A device or loopback sign-in waiting for the user (`AUTHGATE_OPERATION_WAITING`)
+ * stops within about 50 ms and becomes `AUTHGATE_OPERATION_CANCELLED`; if the user has
+ * just come back and the token request is under way, that request completes and its
+ * result is kept, as below.
  * If the request has not been sent yet, it never will be: the operation becomes
  * `AUTHGATE_OPERATION_CANCELLED` at once and `take_result` answers `AUTHGATE_CANCELLED`.
  * If it is already on its way, it cannot be called back (the server may already have
@@ -959,10 +1424,22 @@ authgate_result authgate_operation_cancel(const struct authgate_operation *opera
 /**
  * Frees an operation. NULL is accepted and ignored. Does not block: an operation still
  * running finishes on its own thread, and its result is then discarded (a rotated refresh
- * token in it would be lost: wait for the operation and take its result first). No other
- * thread may be using the handle. Use after free cannot be detected.
+ * token in it would be lost: wait for the operation and take its result first); one
+ * waiting for the user is cancelled first. No other thread may be using the handle. Use
+ * after free cannot be detected.
  */
 void authgate_operation_free(struct authgate_operation *operation);
+
+/**
+ * The authorization URL a loopback sign-in (`authgate_client_sign_in_loopback_start`)
+ * opened, for a kiosk that shows it (or its QR code) instead of opening a browser: use
+ * `browser_command` `"none"`. `*url_out` is NULL until the sign-in has built it (shortly
+ * after the start; poll with `authgate_operation_wait` and a short timeout) and for
+ * other operations. The string is owned by the operation (valid until
+ * `authgate_operation_free`). Threads: any.
+ */
+authgate_result authgate_operation_authorization_url(const struct authgate_operation *operation,
+                                                     const char **url_out);
 
 /**
  * The static name of a status code, e.g. `"invalid_grant"` for 301, `"ok"` for 0 and

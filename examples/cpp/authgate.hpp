@@ -6,10 +6,12 @@
 #include <authgate.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace authgate {
 
@@ -65,6 +67,9 @@ using TokenSetPtr =
 using OperationPtr =
     std::unique_ptr<authgate_operation, Deleter<authgate_operation, authgate_operation_free>>;
 using StringPtr = std::unique_ptr<char, Deleter<char, authgate_string_free>>;
+using StorePtr = std::unique_ptr<authgate_store, Deleter<authgate_store, authgate_store_free>>;
+using ManagerPtr =
+    std::unique_ptr<authgate_manager, Deleter<authgate_manager, authgate_manager_free>>;
 
 inline const char *c_or_null(const std::optional<std::string> &s) {
   return s ? s->c_str() : nullptr;
@@ -157,6 +162,95 @@ class Client {
  private:
   explicit Client(authgate_client *raw) : p_(raw) {}
   ClientPtr p_;
+};
+
+/// Where a manager keeps its tokens: in memory, or in a file several processes may share.
+class Store {
+ public:
+  static Store memory() {
+    authgate_store *raw = nullptr;
+    check(authgate_store_new_memory(&raw));
+    return Store(raw);
+  }
+  static Store file(const std::string &path) {
+    authgate_store *raw = nullptr;
+    check(authgate_store_new_file(path.c_str(), &raw));
+    return Store(raw);
+  }
+  const authgate_store *get() const noexcept { return p_.get(); }
+
+ private:
+  explicit Store(authgate_store *raw) : p_(raw) {}
+  StorePtr p_;
+};
+
+/// A valid access token on demand for the whole process; thread-safe, so one instance
+/// serves every thread. Keeps its own references to the client and the store.
+class Manager {
+ public:
+  /// Returns {username, password}; throw nothing out of it (return std::nullopt to
+  /// decline). Called on the thread that needs new tokens.
+  using Credentials = std::function<std::optional<std::pair<std::string, std::string>>()>;
+
+  Manager(const Client &client, const Store *store = nullptr,
+          const std::optional<std::string> &options_json = std::nullopt) {
+    authgate_manager *raw = nullptr;
+    check(authgate_manager_new(client.get(), store ? store->get() : nullptr,
+                               c_or_null(options_json), &raw));
+    p_.reset(raw);
+  }
+
+  /// Runs the password grant with these credentials when there is no usable refresh
+  /// token. The function lives as long as the manager.
+  void set_password_credentials(Credentials credentials) {
+    credentials_ = std::make_unique<Credentials>(std::move(credentials));
+    check(authgate_manager_set_password_credentials(p_.get(), &Manager::trampoline,
+                                                    credentials_.get()));
+  }
+  void set_tokens(const TokenSet &tokens) {
+    check(authgate_manager_set_tokens(p_.get(), tokens.get()));
+  }
+  std::string access_token() const {
+    char *s = nullptr;
+    check(authgate_manager_access_token(p_.get(), &s));
+    return take(s);
+  }
+  std::string access_token_valid_for(uint32_t seconds) const {
+    char *s = nullptr;
+    check(authgate_manager_access_token_valid_for(p_.get(), seconds, &s));
+    return take(s);
+  }
+  TokenSet token_set() const {
+    authgate_token_set *raw = nullptr;
+    check(authgate_manager_token_set(p_.get(), &raw));
+    return TokenSet(raw);
+  }
+  void invalidate() { check(authgate_manager_invalidate(p_.get())); }
+  void clear() { check(authgate_manager_clear(p_.get())); }
+
+ private:
+  static std::string take(char *s) {
+    StringPtr owned(s);
+    return std::string(owned.get());
+  }
+  static authgate_result trampoline(void *user_data, char *username, size_t username_cap,
+                                    char *password, size_t password_cap) noexcept {
+    try {
+      auto answer = (*static_cast<Credentials *>(user_data))();
+      if (!answer || answer->first.size() >= username_cap || answer->second.size() >= password_cap)
+        return AUTHGATE_SIGN_IN_REQUIRED;
+      answer->first.copy(username, answer->first.size());
+      username[answer->first.size()] = '\0';
+      answer->second.copy(password, answer->second.size());
+      password[answer->second.size()] = '\0';
+      return AUTHGATE_OK;
+    } catch (...) {
+      return AUTHGATE_SIGN_IN_REQUIRED;  // never let an exception cross into the library
+    }
+  }
+  // Declared before p_, so the manager is freed first and never calls a dead function.
+  std::unique_ptr<Credentials> credentials_;
+  ManagerPtr p_;
 };
 
 inline std::string version() { return authgate_version(); }

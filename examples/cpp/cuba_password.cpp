@@ -1,5 +1,6 @@
 // The CUBA password flow through the RAII wrapper: sign in with a Cyrillic login and a
-// password full of form-encoding traps, refresh, and show a failure as an exception.
+// password full of form-encoding traps, refresh, the token manager with a password
+// callback, and show a failure as an exception.
 // Runs against the emulator (AUTHGATE_EMULATOR_URL) or any CUBA server given as argv[1].
 #include <cstdlib>
 #include <iostream>
@@ -25,6 +26,20 @@ int main(int argc, char **argv) {
     std::cout << "refreshed; new token expires at " << fresh.expires_at() << " (Unix)\n";
     auto restored = authgate::TokenSet::from_json(fresh.to_json());
     if (restored.access_token() != fresh.access_token()) throw std::runtime_error("restore");
+
+    // The token manager: a password callback instead of a stored sign-in, a cached token.
+    authgate::Manager manager(client, nullptr, std::string(R"({"leeway_ms":30000})"));
+    int asked = 0;
+    manager.set_password_credentials([&asked]() {
+      ++asked;
+      return std::make_optional(std::make_pair(std::string("кассир"), std::string("p&s=w+o%rd 1 ё")));
+    });
+    auto first = manager.access_token();
+    if (manager.access_token() != first || asked != 1) throw std::runtime_error("not cached");
+    manager.invalidate();
+    if (manager.access_token() == first) throw std::runtime_error("not refreshed");
+    std::cout << "manager: cached, then refreshed after invalidate (credentials asked " << asked
+              << " time)\n";
 
     try {
       client.password("admin", "wrong password");

@@ -6,7 +6,8 @@
   success; every function returning TAuthgateResult returns AUTHGATE_OK (0) or a code,
   with the details in the per-thread last error (AuthgateLastError*).
   Strings from getters (`out Value: PAnsiChar`) belong to their handle; strings returned
-  as PAnsiChar by *_to_json / parse_callback must be freed with authgate_string_free.
+  as PAnsiChar by *_to_json, parse_callback, the manager's access_token, the OIDC JSON
+  answers and the QR codes must be freed with authgate_string_free.
   Handles may be used from several threads at once; never free one that another thread
   uses. Use after free cannot be detected.
 
@@ -76,6 +77,7 @@ const
   AUTHGATE_ID_TOKEN_NONCE = 508;
   AUTHGATE_PENDING = 600;
   AUTHGATE_RESULT_TAKEN = 601;
+  AUTHGATE_SLOW_DOWN = 602;
   AUTHGATE_PANIC = 900;
   AUTHGATE_INTERNAL = 901;
 
@@ -98,6 +100,10 @@ const
   AUTHGATE_OPERATION_SENDING = 1;
   AUTHGATE_OPERATION_DONE = 2;
   AUTHGATE_OPERATION_CANCELLED = 3;
+  AUTHGATE_OPERATION_WAITING = 4;
+
+  { the size of each buffer a credentials callback writes into }
+  AUTHGATE_CREDENTIALS_CAPACITY = 1024;
 
 type
   TAuthgateResult = UInt32;
@@ -113,6 +119,20 @@ type
   PAuthgateTokenSet = ^TAuthgateTokenSet;
   TAuthgateOperation = record end;
   PAuthgateOperation = ^TAuthgateOperation;
+  TAuthgateStore = record end;
+  PAuthgateStore = ^TAuthgateStore;
+  TAuthgateManager = record end;
+  PAuthgateManager = ^TAuthgateManager;
+  TAuthgateDevice = record end;
+  PAuthgateDevice = ^TAuthgateDevice;
+
+  { Supplies a username and password when a token manager must run the password grant.
+    Write each as NUL-terminated UTF-8 into the library's buffers (at most Capacity - 1
+    bytes; e.g. StrPLCopy(Username, UTF8String(Login), UsernameCapacity - 1)) and return
+    AUTHGATE_OK; any other result declines. Runs on the thread that needs new tokens;
+    must not raise exceptions out of itself, nor call the same manager. }
+  TAuthgateCredentialsCallback = function(UserData: Pointer; Username: PAnsiChar;
+    UsernameCapacity: NativeUInt; Password: PAnsiChar; PasswordCapacity: NativeUInt): TAuthgateResult; cdecl;
 
   { raised by AuthgateCheck with the thread's last error }
   EAuthgate = class(Exception)
@@ -169,6 +189,15 @@ function authgate_config_set_proxy(config: PAuthgateConfig; proxy: PAnsiChar): T
 function authgate_config_set_trust_roots(config: PAuthgateConfig; roots: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_ca_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_user_agent(config: PAuthgateConfig; user_agent: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ OpenID Connect: discovery is blocking (one GET with the configuration's timeouts) }
+function authgate_config_discover(config: PAuthgateConfig; issuer: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_issuer(config: PAuthgateConfig; issuer: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_jwks_uri(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_userinfo_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_revocation_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_introspection_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_device_authorization_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_id_token_leeway_ms(config: PAuthgateConfig; leeway_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
 
 { client }
 function authgate_client_new(config: PAuthgateConfig; out client: PAuthgateClient): TAuthgateResult; cdecl; external AuthgateLib;
@@ -220,6 +249,59 @@ function authgate_operation_take_result(operation: PAuthgateOperation; out token
   its result (maybe a rotated refresh token) through authgate_operation_take_result }
 function authgate_operation_cancel(operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_operation_free(operation: PAuthgateOperation); cdecl; external AuthgateLib;
+
+{ the URL a loopback sign-in opened (nil until known, and for other operations); owned by the operation }
+function authgate_operation_authorization_url(operation: PAuthgateOperation; out url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ OpenID Connect on a client (blocking); every JSON string out: free with authgate_string_free }
+function authgate_client_validate_id_token(client: PAuthgateClient; id_token, nonce: PAnsiChar;
+  out claims_json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_userinfo(client: PAuthgateClient; access_token: PAnsiChar; out json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_revoke(client: PAuthgateClient; token, token_type_hint: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_introspect(client: PAuthgateClient; token: PAnsiChar; out json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ device flow (RFC 8628): poll answers AUTHGATE_OK, AUTHGATE_PENDING or AUTHGATE_SLOW_DOWN
+  (not failures), or a failure; device_token_start waits on a thread, cancellable }
+function authgate_client_device_authorization(client: PAuthgateClient; scopes: PAnsiChar;
+  out device: PAuthgateDevice): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_device_free(device: PAuthgateDevice); cdecl; external AuthgateLib;
+function authgate_device_user_code(device: PAuthgateDevice; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_verification_uri(device: PAuthgateDevice; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_verification_uri_complete(device: PAuthgateDevice; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_expires_in(device: PAuthgateDevice; out seconds: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_interval(device: PAuthgateDevice; out seconds: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+{ svg / text: free with authgate_string_free }
+function authgate_device_qr_svg(device: PAuthgateDevice; out svg: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_qr_text(device: PAuthgateDevice; out text: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_poll_device_token(client: PAuthgateClient; device: PAuthgateDevice;
+  out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_device_token_start(client: PAuthgateClient; device: PAuthgateDevice;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ loopback sign-in (RFC 8252) on a thread; options_json: nil or timeout_ms, browser_command
+  ('none' opens nothing: show authgate_operation_authorization_url), scopes, port, path }
+function authgate_client_sign_in_loopback_start(client: PAuthgateClient; options_json: PAnsiChar;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ token stores and the token manager; client and store may be freed once the manager exists }
+function authgate_store_new_memory(out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_store_new_file(path: PAnsiChar; out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_store_free(store: PAuthgateStore); cdecl; external AuthgateLib;
+{ store: nil for a memory store; options_json: nil or leeway_ms, allow_client_credentials,
+  max_attempts, max_backoff_ms, wait_timeout_ms }
+function authgate_manager_new(client: PAuthgateClient; store: PAuthgateStore; options_json: PAnsiChar;
+  out manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_set_password_credentials(manager: PAuthgateManager;
+  callback: TAuthgateCredentialsCallback; user_data: Pointer): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_set_tokens(manager: PAuthgateManager; tokens: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+{ token: free with authgate_string_free }
+function authgate_manager_access_token(manager: PAuthgateManager; out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_access_token_valid_for(manager: PAuthgateManager; seconds: UInt32;
+  out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_token_set(manager: PAuthgateManager; out tokens: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_invalidate(manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_clear(manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
+procedure authgate_manager_free(manager: PAuthgateManager); cdecl; external AuthgateLib;
 
 { token set }
 function authgate_token_set_new_from_json(json: PAnsiChar; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;

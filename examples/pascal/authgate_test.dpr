@@ -1,8 +1,9 @@
 { A full flow against the provider emulator through the shared library, in Delphi
   syntax: CUBA's password grant with a Cyrillic login and a special-character password,
   refresh, store and restore, the same through an asynchronous operation (as a UI
-  thread would poll it), an OAuth error read from the last error, and an authorization
-  URL with its callback. Prints "N passed, M failed".
+  thread would poll it), an OAuth error read from the last error, an authorization
+  URL with its callback, the token manager with a Delphi password credentials callback,
+  and the device flow (poll, cancelled wait). Prints "N passed, M failed".
 
   fpc -Mdelphi -Fu. authgate_test.dpr   then   AUTHGATE_EMULATOR_URL=http://127.0.0.1:PORT ./authgate_test }
 program authgate_test;
@@ -206,6 +207,110 @@ begin
   end;
 end;
 
+var
+  CallbackCalls: Integer;
+
+{ The manager's password credentials callback, as a Delphi program declares it: it writes
+  into the library's buffers and returns AUTHGATE_OK. }
+function SupplyCredentials(UserData: Pointer; Username: PAnsiChar; UsernameCapacity: NativeUInt;
+  Password: PAnsiChar; PasswordCapacity: NativeUInt): TAuthgateResult; cdecl;
+var
+  Login, Secret: UTF8String;
+begin
+  Inc(PInteger(UserData)^);
+  Login := UTF8String(#$043A#$0430#$0441#$0441#$0438#$0440);  { кассир }
+  Secret := UTF8String('p&s=w+o%rd 1 ' + #$0451);
+  StrPLCopy(Username, Login, UsernameCapacity - 1);
+  StrPLCopy(Password, Secret, PasswordCapacity - 1);
+  Result := AUTHGATE_OK;
+end;
+
+procedure TestManager;
+var
+  Client: PAuthgateClient;
+  Store: PAuthgateStore;
+  Manager: PAuthgateManager;
+  Tokens: PAuthgateTokenSet;
+  T1, T2: PAnsiChar;
+  P: PAnsiChar;
+begin
+  Client := NewCubaClient;
+  Store := nil; Manager := nil; Tokens := nil; T1 := nil; T2 := nil;
+  CallbackCalls := 0;
+  try
+    AuthgateCheck(authgate_store_new_memory(Store));
+    AuthgateCheck(authgate_manager_new(Client, Store, '{"leeway_ms":30000}', Manager));
+    authgate_store_free(Store);
+    Store := nil;
+    Expect(authgate_manager_access_token(Manager, T1) = AUTHGATE_SIGN_IN_REQUIRED,
+      'no tokens, no callback: sign in');
+    AuthgateCheck(authgate_manager_set_password_credentials(Manager, SupplyCredentials,
+      @CallbackCalls));
+    Expect(authgate_manager_access_token(Manager, T1) = AUTHGATE_OK, 'token through the callback');
+    Expect(CallbackCalls = 1, 'callback called once');
+    Expect(authgate_manager_access_token(Manager, T2) = AUTHGATE_OK, 'cached token');
+    Expect((T1 <> nil) and (T2 <> nil) and (AuthgateStr(T1) = AuthgateStr(T2)), 'the same token');
+    Expect(CallbackCalls = 1, 'no second callback');
+    AuthgateCheck(authgate_manager_token_set(Manager, Tokens));
+    AuthgateCheck(authgate_token_set_refresh_token(Tokens, P));
+    Expect(P <> nil, 'manager token set has a refresh token');
+    AuthgateCheck(authgate_manager_invalidate(Manager));
+    authgate_string_free(T2);
+    T2 := nil;
+    Expect(authgate_manager_access_token(Manager, T2) = AUTHGATE_OK, 'refreshed token');
+    Expect((T2 <> nil) and (AuthgateStr(T1) <> AuthgateStr(T2)), 'a new token after invalidate');
+    Expect(CallbackCalls = 1, 'refreshed with the refresh token, not the callback');
+  finally
+    authgate_string_free(T1);
+    authgate_string_free(T2);
+    authgate_token_set_free(Tokens);
+    authgate_manager_free(Manager);
+    authgate_store_free(Store);
+    authgate_client_free(Client);
+  end;
+end;
+
+procedure TestDeviceFlow;
+var
+  Config: PAuthgateConfig;
+  Client: PAuthgateClient;
+  Device: PAuthgateDevice;
+  Tokens: PAuthgateTokenSet;
+  Op: PAuthgateOperation;
+  P, Svg: PAnsiChar;
+  Interval: UInt64;
+begin
+  Client := nil; Device := nil; Tokens := nil; Op := nil;
+  AuthgateCheck(authgate_config_new(AUTHGATE_PROVIDER_KONTUR, Config));
+  try
+    AuthgateCheck(authgate_config_set_client_id(Config, 'kontur-service'));
+    AuthgateCheck(authgate_config_set_client_secret(Config, 'kontur-api-key'));
+    AuthgateCheck(authgate_config_discover(Config, PAnsiChar(BaseUrl)));
+    AuthgateCheck(authgate_client_new(Config, Client));
+    AuthgateCheck(authgate_client_device_authorization(Client, nil, Device));
+    AuthgateCheck(authgate_device_user_code(Device, P));
+    Expect(Length(AuthgateStr(P)) = 9, 'user code ABCD-EFGH');
+    AuthgateCheck(authgate_device_interval(Device, Interval));
+    Expect(Interval >= 1, 'interval');
+    AuthgateCheck(authgate_device_qr_svg(Device, Svg));
+    Expect(Pos('<svg', string(AuthgateStr(Svg))) > 0, 'QR code SVG');
+    authgate_string_free(Svg);
+    Expect(authgate_client_poll_device_token(Client, Device, Tokens) = AUTHGATE_PENDING,
+      'device poll pending');
+    { the user never comes: cancel the wait, as a Cancel button would }
+    AuthgateCheck(authgate_client_device_token_start(Client, Device, Op));
+    AuthgateCheck(authgate_operation_cancel(Op));
+    Expect(authgate_operation_wait(Op, 5000) = AUTHGATE_OK, 'cancelled promptly');
+    Expect(authgate_operation_take_result(Op, Tokens) = AUTHGATE_CANCELLED, 'cancelled result');
+  finally
+    authgate_operation_free(Op);
+    authgate_token_set_free(Tokens);
+    authgate_device_free(Device);
+    authgate_client_free(Client);
+    authgate_config_free(Config);
+  end;
+end;
+
 begin
   Passed := 0;
   Failed := 0;
@@ -221,6 +326,8 @@ begin
     TestAsyncOperation;
     TestErrors;
     TestAuthorizationUrl;
+    TestManager;
+    TestDeviceFlow;
   except
     on E: Exception do
     begin

@@ -122,6 +122,9 @@ fn kind_name(magic: u32) -> &'static str {
         m if m == <authgate_authorization as Kind>::MAGIC => "authgate_authorization",
         m if m == <authgate_token_set as Kind>::MAGIC => "authgate_token_set",
         m if m == <authgate_operation as Kind>::MAGIC => "authgate_operation",
+        m if m == <authgate_store as Kind>::MAGIC => "authgate_store",
+        m if m == <authgate_manager as Kind>::MAGIC => "authgate_manager",
+        m if m == <authgate_device as Kind>::MAGIC => "authgate_device",
         FREED => "a freed handle",
         _ => "something that is not an authgate handle",
     }
@@ -290,6 +293,20 @@ pub(crate) fn owned_c_string(s: String, what: &str) -> FfiResult<*mut c_char> {
     })
 }
 
+/// [`owned_c_string`] for a secret: copied once into a buffer of the final size, so no
+/// reallocation leaves an unwiped copy behind.
+pub(crate) fn secret_c_string(s: &str, what: &str) -> FfiResult<*mut c_char> {
+    let mut bytes = Vec::with_capacity(s.len() + 1);
+    bytes.extend_from_slice(s.as_bytes());
+    CString::new(bytes).map(CString::into_raw).map_err(|e| {
+        e.into_vec().zeroize();
+        Failure::new(
+            AUTHGATE_INTERIOR_NUL,
+            format!("the {what} contains a NUL byte"),
+        )
+    })
+}
+
 /// Frees a string returned through a `char **` out-parameter and wipes its bytes (it
 /// may hold an authorization code or a token). NULL is accepted and ignored.
 ///
@@ -328,6 +345,84 @@ pub(crate) fn params_json(ptr: *const c_char, name: &str) -> FfiResult<Vec<(Stri
         params.push((k.clone(), v.as_str().ok_or_else(bad)?.to_owned()));
     }
     Ok(params)
+}
+
+/// An options argument: NULL, `""` or a JSON object whose keys are all in `known` (a typo
+/// is an error, not silently ignored).
+pub(crate) struct Options {
+    name: String,
+    map: serde_json::Map<String, serde_json::Value>,
+}
+
+pub(crate) fn options_arg(ptr: *const c_char, name: &str, known: &[&str]) -> FfiResult<Options> {
+    let mut options = Options {
+        name: name.to_owned(),
+        map: serde_json::Map::new(),
+    };
+    let Some(json) = opt_str_arg(ptr, name)? else {
+        return Ok(options);
+    };
+    if json.trim().is_empty() {
+        return Ok(options);
+    }
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(map)) => options.map = map,
+        _ => return Err(Failure::invalid(format!("`{name}` must be a JSON object"))),
+    }
+    if let Some(k) = options.map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Failure::invalid(format!(
+            "`{name}` has an unknown key `{k}` (known: {})",
+            known.join(", ")
+        )));
+    }
+    Ok(options)
+}
+
+impl Options {
+    fn bad(&self, key: &str, what: &str) -> Failure {
+        Failure::invalid(format!("`{}`: `{key}` must be {what}", self.name))
+    }
+
+    pub(crate) fn u64(&self, key: &str) -> FfiResult<Option<u64>> {
+        self.map
+            .get(key)
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| self.bad(key, "a non-negative integer"))
+            })
+            .transpose()
+    }
+
+    pub(crate) fn bool(&self, key: &str) -> FfiResult<Option<bool>> {
+        self.map
+            .get(key)
+            .map(|v| v.as_bool().ok_or_else(|| self.bad(key, "true or false")))
+            .transpose()
+    }
+
+    pub(crate) fn str(&self, key: &str) -> FfiResult<Option<&str>> {
+        self.map
+            .get(key)
+            .map(|v| v.as_str().ok_or_else(|| self.bad(key, "a string")))
+            .transpose()
+    }
+
+    /// A space-separated string or an array of strings.
+    pub(crate) fn scopes(&self, key: &str) -> FfiResult<Option<Vec<String>>> {
+        let bad = || self.bad(key, "a space-separated string or an array of strings");
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => {
+                Ok(Some(s.split_whitespace().map(str::to_owned).collect()))
+            }
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(bad))
+                .collect::<FfiResult<Vec<_>>>()
+                .map(Some),
+            Some(_) => Err(bad()),
+        }
+    }
 }
 
 /// Space-separated scopes; NULL means "the default".

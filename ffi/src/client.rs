@@ -433,7 +433,7 @@ fn run_blocking(
         let out = out_arg(token_set_out, "token_set_out")?;
         let c = handle(client, "client")?;
         let tokens = args()?.send(&c.client)?;
-        out.write(new_token_set(tokens, None));
+        out.write(new_token_set(tokens));
         Ok(())
     })
 }

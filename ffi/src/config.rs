@@ -89,7 +89,9 @@ pub extern "C" fn authgate_config_new_by_name(
 /// and `token_params` (objects of strings), `redirect_uri`, `redirect_param`, `pkce`,
 /// `allow_insecure_http`, `connect_timeout_ms`, `timeout_ms`, `max_response_bytes`,
 /// `proxy` (`env`, `none` or a URL), `trust_roots` (`bundled`, `system`), `ca_file`,
-/// `user_agent`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
+/// `user_agent`, and for OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`,
+/// `revocation_endpoint`, `introspection_endpoint`, `device_authorization_endpoint`,
+/// `id_token_leeway_ms`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
 ///
 /// Ownership as `authgate_config_new`. Setters may still be applied afterwards.
 #[no_mangle]
@@ -359,5 +361,104 @@ pub extern "C" fn authgate_config_set_user_agent(
     boundary(|| {
         let ua = str_arg(user_agent, "user_agent")?;
         update(config, |b| b.user_agent(ua))
+    })
+}
+
+// --- OpenID Connect ------------------------------------------------------------------
+
+/// Reads the provider's discovery document (`<issuer>/.well-known/openid-configuration`,
+/// OpenID Connect Discovery 1.0 / RFC 8414) and fills every endpoint not set explicitly
+/// (authorization, token, JWKS, UserInfo, revocation, introspection, device
+/// authorization), the issuer, and the client authentication method when the preset's is
+/// not supported. The document's `issuer` must equal `issuer` (else `AUTHGATE_CONFIG`).
+///
+/// Blocking: one GET bounded by the configuration's connect timeout and timeout, so set
+/// those (and the proxy, trust roots) first. A document is cached in the process for an
+/// hour. `issuer` (required) is copied. On failure the configuration is unchanged.
+/// Errors: `AUTHGATE_CONFIG`, transport codes, `AUTHGATE_UNEXPECTED_RESPONSE`.
+/// Threads: any; the configuration stays locked during the request.
+#[no_mangle]
+pub extern "C" fn authgate_config_discover(
+    config: *mut authgate_config,
+    issuer: *const c_char,
+) -> authgate_result {
+    boundary(|| {
+        let issuer = required_str(issuer, "issuer")?;
+        let inner = handle(config, "config")?;
+        let mut guard = inner.builder.lock().unwrap_or_else(|e| e.into_inner());
+        *guard = guard.clone().discover(issuer)?;
+        Ok(())
+    })
+}
+
+/// Sets the OpenID Connect issuer: id_tokens must carry it as `iss` (default: none, or
+/// the one discovery read).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_issuer(
+    config: *mut authgate_config,
+    issuer: *const c_char,
+) -> authgate_result {
+    set_str(config, issuer, "issuer", |b, v| b.issuer(v))
+}
+
+/// Sets the JWKS URI, where the keys that sign id_tokens are read (default: none, or
+/// discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_jwks_uri(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, url, "url", |b, v| b.jwks_uri(v))
+}
+
+/// Sets the UserInfo endpoint (default: none, or discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_userinfo_endpoint(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, url, "url", |b, v| b.userinfo_endpoint(v))
+}
+
+/// Sets the revocation endpoint, RFC 7009 (default: none, or discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_revocation_endpoint(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, url, "url", |b, v| b.revocation_endpoint(v))
+}
+
+/// Sets the introspection endpoint, RFC 7662 (default: none, or discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_introspection_endpoint(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, url, "url", |b, v| b.introspection_endpoint(v))
+}
+
+/// Sets the device authorization endpoint, RFC 8628 (default: none, or discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_device_authorization_endpoint(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, url, "url", |b, v| {
+        b.device_authorization_endpoint(v)
+    })
+}
+
+/// Sets the clock skew tolerated when checking an id_token's `exp`, `iat` and `nbf`, in
+/// milliseconds (default 60000).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_id_token_leeway_ms(
+    config: *mut authgate_config,
+    leeway_ms: u64,
+) -> authgate_result {
+    boundary(|| {
+        update(config, |b| {
+            b.id_token_leeway(Duration::from_millis(leeway_ms))
+        })
     })
 }

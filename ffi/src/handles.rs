@@ -1,9 +1,13 @@
 //! The opaque handle types C sees, and what each one holds.
 
 use std::ffi::CString;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
-use authgate_core::{AuthorizationRequest, Client, ClientBuilder, TokenSet};
+use authgate_core::{
+    AuthorizationRequest, Client, ClientBuilder, DeviceAuthorization, TokenManager, TokenSet,
+    TokenStore,
+};
 
 use crate::boundary::{Field, Kind, SecretCString};
 
@@ -43,6 +47,26 @@ pub struct authgate_operation {
     _opaque: [u8; 0],
 }
 
+/// Where a token manager keeps its token set: in memory, or in a file shared safely by
+/// several processes. Immutable; safe to use from several threads at once. A manager
+/// keeps its own reference, so the store may be freed once the manager is made.
+pub struct authgate_store {
+    _opaque: [u8; 0],
+}
+
+/// A token manager: a valid access token on demand, for the whole process. Refreshes
+/// once however many threads ask, saves every new token set to its store before handing
+/// it out. Safe to use from several threads at once (that is its purpose).
+pub struct authgate_manager {
+    _opaque: [u8; 0],
+}
+
+/// A device sign-in in progress (RFC 8628): the code to show the user, where to enter
+/// it, and the secret device code to poll with. Safe to use from several threads at once.
+pub struct authgate_device {
+    _opaque: [u8; 0],
+}
+
 pub(crate) struct ConfigInner {
     pub builder: Mutex<ClientBuilder>,
 }
@@ -65,8 +89,6 @@ pub(crate) struct AuthorizationInner {
 
 pub(crate) struct TokenSetInner {
     pub tokens: TokenSet,
-    /// The expiry, in Unix seconds: computed on receipt, or restored from a stored set.
-    pub expires_at: Option<i64>,
     pub access_token: Field,
     pub token_type: Field,
     pub refresh_token: Field,
@@ -75,6 +97,26 @@ pub(crate) struct TokenSetInner {
     pub authorization_header: Field,
     pub raw_json: SecretCString,
     pub warnings_json: SecretCString,
+}
+
+pub(crate) struct StoreInner {
+    pub store: Arc<dyn TokenStore>,
+}
+
+pub(crate) struct ManagerInner {
+    pub manager: TokenManager,
+    /// The C callback `authgate_manager_set_password_credentials` installs (see manager.rs).
+    pub credentials: Arc<Mutex<Option<crate::manager::Credentials>>>,
+}
+
+pub(crate) struct DeviceInner {
+    pub auth: DeviceAuthorization,
+    /// The pause between polls in seconds: the server's `interval`, plus 5 for each
+    /// `slow_down` (RFC 8628 §3.5).
+    pub interval: AtomicU64,
+    pub user_code: Field,
+    pub verification_uri: Field,
+    pub verification_uri_complete: Field,
 }
 
 impl Kind for authgate_config {
@@ -105,4 +147,22 @@ impl Kind for authgate_operation {
     const MAGIC: u32 = 0x4147_4305;
     const NAME: &'static str = "authgate_operation";
     type Inner = crate::operation::OperationInner;
+}
+
+impl Kind for authgate_store {
+    const MAGIC: u32 = 0x4147_4306;
+    const NAME: &'static str = "authgate_store";
+    type Inner = StoreInner;
+}
+
+impl Kind for authgate_manager {
+    const MAGIC: u32 = 0x4147_4307;
+    const NAME: &'static str = "authgate_manager";
+    type Inner = ManagerInner;
+}
+
+impl Kind for authgate_device {
+    const MAGIC: u32 = 0x4147_4308;
+    const NAME: &'static str = "authgate_device";
+    type Inner = DeviceInner;
 }

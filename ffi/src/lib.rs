@@ -20,8 +20,12 @@ use std::ffi::c_char;
 mod boundary;
 mod client;
 mod config;
+mod device;
 mod handles;
 mod last_error;
+mod loopback;
+mod manager;
+mod oidc;
 mod operation;
 mod result;
 mod token_set;
@@ -29,11 +33,15 @@ mod token_set;
 pub use boundary::authgate_string_free;
 pub use client::*;
 pub use config::*;
+pub use device::*;
 pub use handles::{
-    authgate_authorization, authgate_client, authgate_config, authgate_operation,
-    authgate_token_set,
+    authgate_authorization, authgate_client, authgate_config, authgate_device, authgate_manager,
+    authgate_operation, authgate_store, authgate_token_set,
 };
 pub use last_error::*;
+pub use loopback::*;
+pub use manager::*;
+pub use oidc::*;
 pub use operation::*;
 pub use result::*;
 pub use token_set::*;

@@ -5,12 +5,12 @@
 //! it completes and its token set (maybe carrying a rotated refresh token that has
 //! already replaced the old one on the server) stays available to `take_result`.
 
-use std::ffi::c_char;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::ffi::{c_char, CString};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use authgate_core::TokenSet;
+use authgate_core::{CancelToken, ErrorCode, TokenSet};
 
 use crate::boundary::*;
 use crate::client::TokenArgs;
@@ -23,14 +23,27 @@ struct State {
     result: Option<FfiResult<TokenSet>>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     state: Mutex<State>,
     finished: Condvar,
+    /// Set for the operations that wait for the user (device flow, loopback sign-in):
+    /// `authgate_operation_cancel` stops the wait through it.
+    cancel: Option<CancelToken>,
+    /// The authorization URL a loopback sign-in opened; set once, so a pointer handed
+    /// out stays valid as long as the operation.
+    url: OnceLock<CString>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the URL a sign-in opened (the first one only).
+    pub(crate) fn set_url(&self, url: &str) {
+        if let Ok(c) = CString::new(url) {
+            let _ = self.url.set(c);
+        }
     }
 }
 
@@ -48,6 +61,11 @@ pub(crate) struct OperationInner {
 
 impl Drop for OperationInner {
     fn drop(&mut self) {
+        // Nobody can take the result of a waiting operation any more: stop its wait (a
+        // loopback sign-in would otherwise hold its port for minutes).
+        if let Some(c) = &self.shared.cancel {
+            c.cancel();
+        }
         // A finished thread is joined (it is at most returning); a running one is left to
         // finish on its own, and its result is dropped with the last reference.
         if is_finished(&self.shared.lock()) {
@@ -56,6 +74,63 @@ impl Drop for OperationInner {
             }
         }
     }
+}
+
+/// What an operation runs on its thread.
+pub(crate) type Job = Box<dyn FnOnce(&Shared) -> FfiResult<TokenSet> + Send>;
+
+/// Starts `job` on a new thread and returns the operation handle. With `cancel`, the
+/// operation waits for the user (phase `AUTHGATE_OPERATION_WAITING`) and cancelling it
+/// cancels the token, which `job` must watch; its `Cancelled` error ends the operation as
+/// `AUTHGATE_OPERATION_CANCELLED`.
+pub(crate) fn spawn(job: Job, cancel: Option<CancelToken>) -> FfiResult<*mut authgate_operation> {
+    let running = if cancel.is_some() {
+        AUTHGATE_OPERATION_WAITING
+    } else {
+        AUTHGATE_OPERATION_SENDING
+    };
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            phase: AUTHGATE_OPERATION_QUEUED,
+            result: None,
+        }),
+        finished: Condvar::new(),
+        cancel,
+        url: OnceLock::new(),
+    });
+    let theirs = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name("authgate-operation".into())
+        .spawn(move || {
+            {
+                let mut s = theirs.lock();
+                if s.phase == AUTHGATE_OPERATION_CANCELLED {
+                    return;
+                }
+                s.phase = running;
+            }
+            let result = catch(|| job(&theirs), |payload| Err(Failure::panic(payload)));
+            let mut s = theirs.lock();
+            let cancelled = theirs.cancel.is_some()
+                && matches!(&result, Err(Failure::Core(e)) if e.code() == ErrorCode::Cancelled);
+            if cancelled {
+                s.phase = AUTHGATE_OPERATION_CANCELLED;
+            } else {
+                s.result = Some(result);
+                s.phase = AUTHGATE_OPERATION_DONE;
+            }
+            theirs.finished.notify_all();
+        })
+        .map_err(|e| {
+            Failure::new(
+                AUTHGATE_INTERNAL,
+                format!("cannot start a thread for the operation: {e}"),
+            )
+        })?;
+    Ok(new_handle::<authgate_operation>(OperationInner {
+        shared,
+        thread: Some(thread),
+    }))
 }
 
 fn start(
@@ -67,43 +142,10 @@ fn start(
         let out = out_arg(operation_out, "operation_out")?;
         let client = handle(client, "client")?.client.clone();
         let args = args()?;
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                phase: AUTHGATE_OPERATION_QUEUED,
-                result: None,
-            }),
-            finished: Condvar::new(),
-        });
-        let theirs = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("authgate-operation".into())
-            .spawn(move || {
-                {
-                    let mut s = theirs.lock();
-                    if s.phase == AUTHGATE_OPERATION_CANCELLED {
-                        return;
-                    }
-                    s.phase = AUTHGATE_OPERATION_SENDING;
-                }
-                let result = catch(
-                    || args.send(&client).map_err(Failure::from),
-                    |payload| Err(Failure::panic(payload)),
-                );
-                let mut s = theirs.lock();
-                s.result = Some(result);
-                s.phase = AUTHGATE_OPERATION_DONE;
-                theirs.finished.notify_all();
-            })
-            .map_err(|e| {
-                Failure::new(
-                    AUTHGATE_INTERNAL,
-                    format!("cannot start a thread for the operation: {e}"),
-                )
-            })?;
-        out.write(new_handle::<authgate_operation>(OperationInner {
-            shared,
-            thread: Some(thread),
-        }));
+        out.write(spawn(
+            Box::new(move |_| args.send(&client).map_err(Failure::from)),
+            None,
+        )?);
         Ok(())
     })
 }
@@ -220,7 +262,8 @@ pub extern "C" fn authgate_operation_wait(
     })
 }
 
-/// Where the operation is: `*state_out` receives `AUTHGATE_OPERATION_QUEUED`, `_SENDING`,
+/// Where the operation is: `*state_out` receives `AUTHGATE_OPERATION_QUEUED`, `_SENDING`
+/// (a token request), `_WAITING` (a device or loopback sign-in waiting for the user),
 /// `_DONE` or `_CANCELLED`. Threads: any.
 #[no_mangle]
 pub extern "C" fn authgate_operation_state(
@@ -241,7 +284,8 @@ pub extern "C" fn authgate_operation_state(
 /// (free it with `authgate_token_set_free`). The request failed: its error code, with the
 /// details in this thread's last error, as the blocking call would have reported.
 /// `AUTHGATE_PENDING`: not finished yet (nothing is taken). `AUTHGATE_CANCELLED`: it was
-/// cancelled before its request was sent. `AUTHGATE_RESULT_TAKEN`: taken before.
+/// cancelled before its request was sent, or while it waited for the user.
+/// `AUTHGATE_RESULT_TAKEN`: taken before.
 /// Threads: any; if two threads race, one gets the result.
 #[no_mangle]
 pub extern "C" fn authgate_operation_take_result(
@@ -255,12 +299,12 @@ pub extern "C" fn authgate_operation_take_result(
         match s.phase {
             AUTHGATE_OPERATION_CANCELLED => Err(Failure::new(
                 AUTHGATE_CANCELLED,
-                "the operation was cancelled before its request was sent",
+                "the operation was cancelled: it has no result",
             )),
             AUTHGATE_OPERATION_DONE => match s.result.take() {
                 Some(Ok(tokens)) => {
                     drop(s);
-                    out.write(new_token_set(tokens, None));
+                    out.write(new_token_set(tokens));
                     Ok(())
                 }
                 Some(Err(failure)) => Err(failure),
@@ -280,6 +324,10 @@ pub extern "C" fn authgate_operation_take_result(
 /// Cancels the operation, which means "skip it if it has not started, and stop waiting
 /// for it": it never loses a result.
 ///
+/// A device or loopback sign-in waiting for the user (`AUTHGATE_OPERATION_WAITING`)
+/// stops within about 50 ms and becomes `AUTHGATE_OPERATION_CANCELLED`; if the user has
+/// just come back and the token request is under way, that request completes and its
+/// result is kept, as below.
 /// If the request has not been sent yet, it never will be: the operation becomes
 /// `AUTHGATE_OPERATION_CANCELLED` at once and `take_result` answers `AUTHGATE_CANCELLED`.
 /// If it is already on its way, it cannot be called back (the server may already have
@@ -299,15 +347,38 @@ pub extern "C" fn authgate_operation_cancel(
             s.phase = AUTHGATE_OPERATION_CANCELLED;
             op.shared.finished.notify_all();
         }
+        if let Some(c) = &op.shared.cancel {
+            c.cancel();
+        }
         Ok(())
     })
 }
 
 /// Frees an operation. NULL is accepted and ignored. Does not block: an operation still
 /// running finishes on its own thread, and its result is then discarded (a rotated refresh
-/// token in it would be lost: wait for the operation and take its result first). No other
-/// thread may be using the handle. Use after free cannot be detected.
+/// token in it would be lost: wait for the operation and take its result first); one
+/// waiting for the user is cancelled first. No other thread may be using the handle. Use
+/// after free cannot be detected.
 #[no_mangle]
 pub extern "C" fn authgate_operation_free(operation: *mut authgate_operation) {
     guard((), || free_handle(operation))
+}
+
+/// The authorization URL a loopback sign-in (`authgate_client_sign_in_loopback_start`)
+/// opened, for a kiosk that shows it (or its QR code) instead of opening a browser: use
+/// `browser_command` `"none"`. `*url_out` is NULL until the sign-in has built it (shortly
+/// after the start; poll with `authgate_operation_wait` and a short timeout) and for
+/// other operations. The string is owned by the operation (valid until
+/// `authgate_operation_free`). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_operation_authorization_url(
+    operation: *const authgate_operation,
+    url_out: *mut *const c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(url_out, "url_out")?;
+        let op = handle(operation, "operation")?;
+        out.write(op.shared.url.get().map_or(std::ptr::null(), |u| u.as_ptr()));
+        Ok(())
+    })
 }

@@ -7,7 +7,8 @@ use std::ffi::{c_char, CStr};
 /// below. Numbers are grouped by cause (1xx arguments and configuration, 2xx transport,
 /// 3xx OAuth and session, 4xx unusable answers, 5xx id_token checks, 6xx asynchronous
 /// operations, 9xx internal) and are never reused: a retired number stays reserved.
-/// Numbers below 600 other than 110-113 are the core's `ErrorCode`s.
+/// Numbers below 600 other than 110-113 are the core's `ErrorCode`s; 110-113, 6xx and
+/// 9xx exist only in the C ABI.
 pub type authgate_result = u32;
 
 /// Success.
@@ -67,11 +68,14 @@ pub const AUTHGATE_ACCESS_DENIED: u32 = 307;
 /// The `state` in the redirect is missing or differs from the one sent (possible CSRF).
 pub const AUTHGATE_STATE_MISMATCH: u32 = 320;
 
-/// The token manager needs the user to sign in again (not returned by this ABI yet).
+/// The token manager needs the user to sign in again: no tokens yet, the refresh token
+/// was refused (`invalid_grant`), or there is none and no other way to get tokens.
 pub const AUTHGATE_SIGN_IN_REQUIRED: u32 = 330;
-/// The token store failed (not returned by this ABI yet).
+/// The token store failed (a file that cannot be read, written or locked, or that does
+/// not hold a token set).
 pub const AUTHGATE_STORE: u32 = 340;
-/// The operation was cancelled before its request was sent: there is no result.
+/// The operation was cancelled (before its request was sent, or while it waited for the
+/// user): there is no result.
 pub const AUTHGATE_CANCELLED: u32 = 350;
 
 // --- 4xx: unusable answers ---------------------------------------------------------------
@@ -79,7 +83,7 @@ pub const AUTHGATE_CANCELLED: u32 = 350;
 /// invalid JSON, an unexpected status or content type, a redirect).
 pub const AUTHGATE_UNEXPECTED_RESPONSE: u32 = 400;
 
-// --- 5xx: id_token checks (core codes; not returned by this ABI yet) -------------------
+// --- 5xx: id_token checks (`authgate_client_validate_id_token`, loopback sign-in) -------
 /// id_token: malformed.
 pub const AUTHGATE_ID_TOKEN_MALFORMED: u32 = 500;
 /// id_token: algorithm refused.
@@ -100,10 +104,15 @@ pub const AUTHGATE_ID_TOKEN_NOT_YET_VALID: u32 = 507;
 pub const AUTHGATE_ID_TOKEN_NONCE: u32 = 508;
 
 // --- 6xx: asynchronous operations (C ABI only) -------------------------------------------
-/// The operation has not finished yet (`authgate_operation_poll`, `_wait`, `_take_result`).
+/// Not finished yet: the operation is still running (`authgate_operation_poll`, `_wait`,
+/// `_take_result`), or the user has not finished the device sign-in
+/// (`authgate_client_poll_device_token`: `authorization_pending`). Not a failure.
 pub const AUTHGATE_PENDING: u32 = 600;
 /// The operation's result was already taken by `authgate_operation_take_result`.
 pub const AUTHGATE_RESULT_TAKEN: u32 = 601;
+/// `authgate_client_poll_device_token` polled too fast (`slow_down`): wait longer between
+/// polls (`authgate_device_interval` has been raised by 5 s). Not a failure.
+pub const AUTHGATE_SLOW_DOWN: u32 = 602;
 
 // --- 9xx: internal -----------------------------------------------------------------------
 /// A bug in authgate: a Rust panic was caught at the boundary. The message says where.
@@ -148,8 +157,13 @@ pub const AUTHGATE_OPERATION_QUEUED: u32 = 0;
 pub const AUTHGATE_OPERATION_SENDING: u32 = 1;
 /// Finished (success or failure): `authgate_operation_take_result` returns the outcome.
 pub const AUTHGATE_OPERATION_DONE: u32 = 2;
-/// Cancelled before the request was sent: nothing reached the server.
+/// Cancelled before the request was sent (nothing reached the server), or while it
+/// waited for the user (device flow, loopback sign-in).
 pub const AUTHGATE_OPERATION_CANCELLED: u32 = 3;
+/// Waiting for the user (`authgate_client_device_token_start`,
+/// `authgate_client_sign_in_loopback_start`): `authgate_operation_cancel` stops the wait
+/// within about 50 ms. A token request already under way still completes and is kept.
+pub const AUTHGATE_OPERATION_WAITING: u32 = 4;
 
 /// The static name of a status code.
 pub(crate) fn name(code: u32) -> &'static CStr {
@@ -193,6 +207,7 @@ pub(crate) fn name(code: u32) -> &'static CStr {
         AUTHGATE_ID_TOKEN_NONCE => c"id_token_nonce",
         AUTHGATE_PENDING => c"pending",
         AUTHGATE_RESULT_TAKEN => c"result_taken",
+        AUTHGATE_SLOW_DOWN => c"slow_down",
         AUTHGATE_PANIC => c"panic",
         AUTHGATE_INTERNAL => c"internal",
         _ => c"unknown",
@@ -259,10 +274,11 @@ mod tests {
             AUTHGATE_INTERIOR_NUL,
             AUTHGATE_PENDING,
             AUTHGATE_RESULT_TAKEN,
+            AUTHGATE_SLOW_DOWN,
             AUTHGATE_PANIC,
             AUTHGATE_INTERNAL,
         ] {
-            assert!(E::ALL.iter().all(|c| c.as_u32() != ffi_only), "{ffi_only}");
+            assert!(E::from_u32(ffi_only).is_none(), "{ffi_only}");
             assert_ne!(name(ffi_only).to_str().unwrap(), "unknown");
         }
         use authgate_core::{AuthMethod, BasicEncoding, Provider};

@@ -1,7 +1,7 @@
 //! `authgate_token_set`: the tokens, their getters, and the stored form to restore them.
 
 use std::ffi::c_char;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use authgate_core::TokenSet;
 use serde_json::Value;
@@ -10,24 +10,12 @@ use crate::boundary::*;
 use crate::handles::{authgate_token_set, TokenSetInner};
 use crate::result::authgate_result;
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Wraps a token set in a new handle. `expires_at` overrides the expiry computed on
-/// receipt (a restored set keeps the one it was stored with).
-pub(crate) fn new_token_set(tokens: TokenSet, expires_at: Option<i64>) -> *mut authgate_token_set {
-    let expires_at = expires_at.or_else(|| {
-        tokens
-            .expires_at_unix()
-            .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
-    });
+/// Wraps a token set in a new handle. The expiry is the core's: computed on receipt, or
+/// restored from a stored set's `expires_at` (`TokenSet::from_json`).
+pub(crate) fn new_token_set(tokens: TokenSet) -> *mut authgate_token_set {
     let raw = Value::Object(tokens.raw().clone()).to_string();
     let warnings = Value::from(tokens.warnings().to_vec()).to_string();
     let inner = TokenSetInner {
-        expires_at,
         access_token: field(Some(tokens.access_token().secret())),
         token_type: field(Some(tokens.token_type())),
         refresh_token: field(tokens.refresh_token().map(|t| t.secret())),
@@ -58,9 +46,7 @@ pub extern "C" fn authgate_token_set_new_from_json(
     boundary(|| {
         let out = out_arg(token_set_out, "token_set_out")?;
         let json = required_str(json, "json")?;
-        let tokens = TokenSet::parse(json)?;
-        let expires_at = tokens.raw().get("expires_at").and_then(Value::as_i64);
-        out.write(new_token_set(tokens, expires_at));
+        out.write(new_token_set(TokenSet::from_json(json)?));
         Ok(())
     })
 }
@@ -79,24 +65,7 @@ pub extern "C" fn authgate_token_set_to_json(
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(json_out, "json_out")?;
-        let ts = handle(token_set, "token_set")?;
-        let t = &ts.tokens;
-        let mut obj = t.raw().clone();
-        obj.insert("access_token".into(), t.access_token().secret().into());
-        obj.insert("token_type".into(), t.token_type().into());
-        if let Some(r) = t.refresh_token() {
-            obj.insert("refresh_token".into(), r.secret().into());
-        }
-        if let Some(s) = t.scope() {
-            obj.insert("scope".into(), s.into());
-        }
-        if let Some(i) = t.id_token() {
-            obj.insert("id_token".into(), i.secret().into());
-        }
-        if let Some(at) = ts.expires_at {
-            obj.insert("expires_at".into(), at.into());
-        }
-        let mut text = Value::Object(obj).to_string();
+        let mut text = handle(token_set, "token_set")?.tokens.to_json();
         let result = owned_c_string(text.clone(), "token set JSON");
         zeroize::Zeroize::zeroize(&mut text);
         out.write(result?);
@@ -240,7 +209,11 @@ pub extern "C" fn authgate_token_set_expires_at(
 ) -> authgate_result {
     boundary(|| {
         let o = out_arg(unix_seconds_out, "unix_seconds_out")?;
-        o.write(handle(token_set, "token_set")?.expires_at.unwrap_or(-1));
+        let t = &handle(token_set, "token_set")?.tokens;
+        o.write(
+            t.expires_at_unix()
+                .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
+        );
         Ok(())
     })
 }
@@ -257,8 +230,8 @@ pub extern "C" fn authgate_token_set_is_expired(
         let o = out_arg(expired_out, "expired_out")?;
         let t = handle(token_set, "token_set")?;
         let expired = t
-            .expires_at
-            .is_some_and(|at| unix_now().saturating_add(i64::from(leeway_seconds)) >= at);
+            .tokens
+            .is_expired(Duration::from_secs(u64::from(leeway_seconds)));
         o.write(i32::from(expired));
         Ok(())
     })

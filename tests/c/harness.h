@@ -90,8 +90,9 @@ static inline int emulator_port(void) {
 }
 
 /*
- * One HTTP request to the emulator (127.0.0.1). `target` is a path with query, or an
- * absolute http://127.0.0.1:PORT/... URL. Writes the whole response (headers and body,
+ * One HTTP request to 127.0.0.1. `target` is a path with query (sent to the emulator), or
+ * an absolute http://127.0.0.1:PORT/... URL (sent to that port: the emulator, or a
+ * loopback sign-in's listener). Writes the whole response (headers and body,
  * NUL-terminated, truncated to cap-1 bytes) into `buf`. Returns the status, or -1.
  */
 static inline int http_request(const char *method, const char *target, const char *body, char *buf,
@@ -100,8 +101,11 @@ static inline int http_request(const char *method, const char *target, const cha
   size_t used = 0;
   char *req = NULL;
   const char *path = target;
+  int port = emulator_port();
   if (strncmp(target, "http://", 7) == 0) {
+    const char *colon = strchr(target + 7, ':');
     path = strchr(target + 7, '/');
+    if (colon != NULL && (path == NULL || colon < path)) port = atoi(colon + 1);
     if (path == NULL) path = "/";
   }
   size_t body_len = body ? strlen(body) : 0;
@@ -111,13 +115,13 @@ static inline int http_request(const char *method, const char *target, const cha
   int n = snprintf(req, req_cap,
                    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
                    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                   method, path, emulator_port(), body_len, body ? body : "");
+                   method, path, port, body_len, body ? body : "");
   fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) goto done;
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)emulator_port());
+  addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) goto done;
   for (int sent = 0; sent < n;) {
@@ -168,6 +172,53 @@ static inline int emulator_control(const char *command, const char *json) {
   int status = http_request("POST", path, json ? json : "{}", buf, sizeof buf);
   if (status != 200) fprintf(stderr, "  control %s answered %d\n", command, status);
   return status == 200 ? 0 : -1;
+}
+
+/* How many requests the emulator received on `path` (GET /_emulator/counts); -1 on error. */
+static inline long emulator_count(const char *path) {
+  char buf[8192], key[256];
+  if (http_request("GET", "/_emulator/counts", NULL, buf, sizeof buf) != 200) return -1;
+  snprintf(key, sizeof key, "\"%s\":", path);
+  const char *at = strstr(buf, key);
+  if (at == NULL) return 0; /* never requested */
+  return strtol(at + strlen(key), NULL, 10);
+}
+
+static inline double monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * The authorization code flow through the emulator's auto-approving authorize endpoint:
+ * URL (with `scopes`, NULL for the client's) → browser → callback → code exchange.
+ * On success *out is the token set and, if nonce_out is given, the nonce sent is copied.
+ */
+static inline int sign_in_code(authgate_client *client, const char *scopes,
+                               authgate_token_set **out, char *nonce_out, size_t nonce_cap) {
+  int failed = 1;
+  authgate_authorization *auth = NULL;
+  const char *url = NULL, *verifier = NULL, *nonce = NULL;
+  char location[4096];
+  char *code = NULL;
+  if (authgate_client_authorization_url(client, scopes, NULL, NULL, NULL, NULL, NULL, &auth) !=
+          AUTHGATE_OK ||
+      authgate_authorization_url(auth, &url) != AUTHGATE_OK ||
+      follow_authorize(url, location, sizeof location) != 0 ||
+      authgate_authorization_parse_callback(auth, location, &code) != AUTHGATE_OK ||
+      authgate_authorization_code_verifier(auth, &verifier) != AUTHGATE_OK ||
+      authgate_authorization_nonce(auth, &nonce) != AUTHGATE_OK ||
+      authgate_client_exchange_code(client, code, verifier, NULL, NULL, out) != AUTHGATE_OK) {
+    fprintf(stderr, "  sign-in failed: %s\n", authgate_last_error_message());
+    goto done;
+  }
+  if (nonce_out != NULL) snprintf(nonce_out, nonce_cap, "%s", nonce ? nonce : "");
+  failed = 0;
+done:
+  authgate_string_free(code);
+  authgate_authorization_free(auth);
+  return failed;
 }
 
 static inline void sleep_ms(long ms) {

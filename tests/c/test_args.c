@@ -215,9 +215,102 @@ static int test_result_names(void) {
   CHECK_STR(authgate_result_str(AUTHGATE_WRONG_HANDLE), "wrong_handle");
   CHECK_STR(authgate_result_str(AUTHGATE_STATE_MISMATCH), "state_mismatch");
   CHECK_STR(authgate_result_str(AUTHGATE_PENDING), "pending");
+  CHECK_STR(authgate_result_str(AUTHGATE_SLOW_DOWN), "slow_down");
+  CHECK_STR(authgate_result_str(AUTHGATE_SIGN_IN_REQUIRED), "sign_in_required");
+  CHECK_STR(authgate_result_str(AUTHGATE_ID_TOKEN_AUDIENCE), "id_token_audience");
   CHECK_STR(authgate_result_str(123456), "unknown");
   failed = 0;
 cleanup:
+  return failed;
+}
+
+/* The store, manager, device and OpenID Connect functions: no network needed. */
+static int test_manager_device_oidc_arguments(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_store *store = NULL;
+  authgate_manager *manager = NULL;
+  authgate_device *device = NULL;
+  authgate_operation *op = NULL;
+  authgate_token_set *ts = NULL;
+  const char *s = NULL;
+  char *owned = NULL;
+  uint64_t u = 0;
+  const char bad_utf8[] = {'h', (char)0xff, 0};
+
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_KONTUR, &cfg));
+  EXPECT(authgate_config_set_issuer(cfg, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_jwks_uri(cfg, bad_utf8), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_config_set_userinfo_endpoint(cfg, ""), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_config_set_revocation_endpoint(NULL, "https://x"), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_introspection_endpoint(cfg, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_device_authorization_endpoint(cfg, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_set_id_token_leeway_ms(NULL, 1), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_config_discover(cfg, bad_utf8), AUTHGATE_INVALID_UTF8);
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://kontur.example"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "id"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "s"));
+  CHECK_OK(authgate_client_new(cfg, &client));
+
+  EXPECT(authgate_store_new_memory(NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_store_new_file(NULL, &store), AUTHGATE_NULL_POINTER);
+  CHECK_OK(authgate_store_new_memory(&store));
+  EXPECT(authgate_manager_new((const authgate_client *)store, NULL, NULL, &manager),
+         AUTHGATE_WRONG_HANDLE);
+  CHECK(strstr(authgate_last_error_message(), "authgate_store") != NULL);
+  EXPECT(authgate_manager_new(client, store, bad_utf8, &manager), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_manager_new(client, store, "{\"max_attempts\":-1}", &manager),
+         AUTHGATE_INVALID_ARGUMENT);
+  CHECK(manager == NULL);
+  CHECK_OK(authgate_manager_new(client, store, "{\"leeway_ms\":0,\"allow_client_credentials\":false,"
+                                               "\"max_attempts\":1,\"max_backoff_ms\":0,"
+                                               "\"wait_timeout_ms\":1000}",
+                                &manager));
+  EXPECT(authgate_manager_access_token_valid_for(manager, 1, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_token_set(manager, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_invalidate(NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_clear((const authgate_manager *)client), AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_manager_set_tokens(manager, (const authgate_token_set *)manager),
+         AUTHGATE_WRONG_HANDLE);
+  CHECK_OK(authgate_token_set_new_from_json("{\"access_token\":\"a\",\"expires_in\":600}", &ts));
+  CHECK_OK(authgate_manager_set_tokens(manager, ts));
+  CHECK_OK(authgate_manager_access_token(manager, &owned));
+  CHECK_STR(owned, "a");
+
+  EXPECT(authgate_client_device_authorization(client, bad_utf8, &device), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_client_device_authorization(client, NULL, &device), AUTHGATE_CONFIG);
+  EXPECT(authgate_device_user_code((const authgate_device *)client, &s), AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_device_interval(NULL, &u), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_device_qr_svg((const authgate_device *)ts, &owned), AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_client_poll_device_token(client, NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_device_token_start(client, (const authgate_device *)store, &op),
+         AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_client_sign_in_loopback_start(client, "{\"timeout_ms\":true}", &op),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_operation_authorization_url((const authgate_operation *)client, &s),
+         AUTHGATE_WRONG_HANDLE);
+  CHECK(op == NULL && device == NULL);
+
+  EXPECT(authgate_client_validate_id_token(client, NULL, NULL, &owned), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_validate_id_token(client, "a.b.c", NULL, &owned), AUTHGATE_CONFIG);
+  EXPECT(authgate_client_userinfo(client, "", &owned), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_userinfo(client, "t", &owned), AUTHGATE_CONFIG);
+  EXPECT(authgate_client_revoke(client, "t", bad_utf8), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_client_revoke(client, "t", NULL), AUTHGATE_CONFIG);
+  EXPECT(authgate_client_introspect(client, "t", NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_introspect(client, "t", &owned), AUTHGATE_CONFIG);
+  CHECK_STR(owned, "a"); /* untouched by every failure above */
+  failed = 0;
+cleanup:
+  authgate_string_free(owned);
+  authgate_token_set_free(ts);
+  authgate_device_free(device);
+  authgate_operation_free(op);
+  authgate_manager_free(manager);
+  authgate_store_free(store);
+  authgate_client_free(client);
+  authgate_config_free(cfg);
   return failed;
 }
 
@@ -227,5 +320,6 @@ int main(void) {
   RUN(test_wrong_handle_kind);
   RUN(test_empty_and_invalid_values);
   RUN(test_result_names);
+  RUN(test_manager_device_oidc_arguments);
   return harness_report();
 }

@@ -1,0 +1,238 @@
+//! `authgate_device`: the device authorization grant (RFC 8628), for tills and terminals
+//! without a browser: show a code (and a QR code), then poll or wait.
+
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use authgate_core::{CancelToken, DevicePoll};
+
+use crate::boundary::*;
+use crate::handles::*;
+use crate::operation::spawn;
+use crate::result::*;
+use crate::token_set::new_token_set;
+
+/// Starts a device sign-in (RFC 8628 §3.1): asks the device authorization endpoint for a
+/// user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
+/// code of `_verification_uri_complete`), then poll with
+/// `authgate_client_poll_device_token` every `authgate_device_interval` seconds, or let
+/// `authgate_client_device_token_start` do it on its own thread.
+///
+/// `scopes`: NULL for the client's defaults, else space-separated. Blocking. On success
+/// `*device_out` receives a new handle owned by the caller: free it with
+/// `authgate_device_free`. Errors: `AUTHGATE_CONFIG` (no device authorization endpoint:
+/// set it or use `authgate_config_discover`), OAuth and transport codes. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_device_authorization(
+    client: *const authgate_client,
+    scopes: *const c_char,
+    device_out: *mut *mut authgate_device,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(device_out, "device_out")?;
+        let c = handle(client, "client")?;
+        let scopes = scopes_arg(scopes, "scopes")?;
+        let refs: Option<Vec<&str>> = scopes
+            .as_ref()
+            .map(|s| s.iter().map(String::as_str).collect());
+        let auth = c.client.device_authorization(refs.as_deref())?;
+        out.write(new_handle::<authgate_device>(DeviceInner {
+            interval: AtomicU64::new(auth.interval),
+            user_code: field(Some(&auth.user_code)),
+            verification_uri: field(Some(&auth.verification_uri)),
+            verification_uri_complete: field(auth.verification_uri_complete.as_deref()),
+            auth,
+        }));
+        Ok(())
+    })
+}
+
+/// Frees a device sign-in (its device code is wiped). NULL is accepted and ignored. An
+/// operation started from it keeps its own copy. Use after free cannot be detected.
+#[no_mangle]
+pub extern "C" fn authgate_device_free(device: *mut authgate_device) {
+    guard((), || free_handle(device))
+}
+
+fn device_field(
+    device: *const authgate_device,
+    out: *mut *const c_char,
+    pick: impl FnOnce(&DeviceInner) -> (&Field, &str),
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(out, "out")?;
+        let (f, what) = pick(handle(device, "device")?);
+        read_field(f, what, o)
+    })
+}
+
+/// The code the user types, e.g. `WDJB-MJHT`. `*out` is owned by the device (valid until
+/// `authgate_device_free`). All device getters: threads any; `out` must not be NULL.
+#[no_mangle]
+pub extern "C" fn authgate_device_user_code(
+    device: *const authgate_device,
+    out: *mut *const c_char,
+) -> authgate_result {
+    device_field(device, out, |d| (&d.user_code, "user code"))
+}
+
+/// Where the user goes to type the code. `*out` is owned by the device.
+#[no_mangle]
+pub extern "C" fn authgate_device_verification_uri(
+    device: *const authgate_device,
+    out: *mut *const c_char,
+) -> authgate_result {
+    device_field(device, out, |d| (&d.verification_uri, "verification URI"))
+}
+
+/// The verification URI with the code filled in (what a QR code should carry), or NULL
+/// when the server offers none. `*out` is owned by the device.
+#[no_mangle]
+pub extern "C" fn authgate_device_verification_uri_complete(
+    device: *const authgate_device,
+    out: *mut *const c_char,
+) -> authgate_result {
+    device_field(device, out, |d| {
+        (&d.verification_uri_complete, "complete verification URI")
+    })
+}
+
+/// How long the codes stay valid, in seconds from their receipt.
+#[no_mangle]
+pub extern "C" fn authgate_device_expires_in(
+    device: *const authgate_device,
+    seconds_out: *mut u64,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(seconds_out, "seconds_out")?;
+        o.write(handle(device, "device")?.auth.expires_in);
+        Ok(())
+    })
+}
+
+/// The minimum pause between polls, in seconds: the server's `interval` (5 when it gave
+/// none), raised by 5 each time `authgate_client_poll_device_token` answered
+/// `AUTHGATE_SLOW_DOWN`.
+#[no_mangle]
+pub extern "C" fn authgate_device_interval(
+    device: *const authgate_device,
+    seconds_out: *mut u64,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(seconds_out, "seconds_out")?;
+        o.write(handle(device, "device")?.interval.load(Ordering::Relaxed));
+        Ok(())
+    })
+}
+
+/// The QR code of the verification URI (the complete one when there is one) as an SVG
+/// document, for a POS screen. On success `*svg_out` receives a new string owned by the
+/// caller: free it with `authgate_string_free`. No network. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_device_qr_svg(
+    device: *const authgate_device,
+    svg_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(svg_out, "svg_out")?;
+        let svg = handle(device, "device")?.auth.qr_svg()?;
+        out.write(owned_c_string(svg, "QR code")?);
+        Ok(())
+    })
+}
+
+/// The same QR code as text for a terminal (Unicode half blocks, two rows of modules per
+/// line, UTF-8, lines separated by `\n`). Ownership as `authgate_device_qr_svg`.
+#[no_mangle]
+pub extern "C" fn authgate_device_qr_text(
+    device: *const authgate_device,
+    text_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(text_out, "text_out")?;
+        let text = handle(device, "device")?.auth.qr_text()?;
+        out.write(owned_c_string(text, "QR code")?);
+        Ok(())
+    })
+}
+
+/// Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop (a
+/// UI timer firing every `authgate_device_interval` seconds). Blocking (one request).
+///
+/// - `AUTHGATE_OK`: signed in; `*token_set_out` receives a new handle owned by the
+///   caller (free it with `authgate_token_set_free`).
+/// - `AUTHGATE_PENDING`: the user has not finished yet; poll again later.
+/// - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer.
+/// - A failure: `AUTHGATE_ACCESS_DENIED` (the user declined), `AUTHGATE_OAUTH` with
+///   `expired_token` (start again), transport codes…
+///
+/// `AUTHGATE_PENDING` and `AUTHGATE_SLOW_DOWN` are not failures, but like every result
+/// other than `AUTHGATE_OK` they set this thread's last error (its code, and a message),
+/// so `authgate_last_error_code` always agrees with the last result. `*token_set_out` is
+/// written only with `AUTHGATE_OK`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_poll_device_token(
+    client: *const authgate_client,
+    device: *const authgate_device,
+    token_set_out: *mut *mut authgate_token_set,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(token_set_out, "token_set_out")?;
+        let c = handle(client, "client")?;
+        let d = handle(device, "device")?;
+        match c.client.poll_device_token(&d.auth)? {
+            DevicePoll::Tokens(tokens) => {
+                out.write(new_token_set(tokens));
+                Ok(())
+            }
+            DevicePoll::Pending => Err(Failure::new(
+                AUTHGATE_PENDING,
+                "the user has not finished signing in yet (authorization_pending)",
+            )),
+            DevicePoll::SlowDown => {
+                let now = d.interval.fetch_add(5, Ordering::Relaxed) + 5;
+                Err(Failure::new(
+                    AUTHGATE_SLOW_DOWN,
+                    format!("polling too fast (slow_down): wait {now} s between polls"),
+                ))
+            }
+            _ => Err(Failure::new(
+                AUTHGATE_INTERNAL,
+                "an outcome of the device poll this library does not know",
+            )),
+        }
+    })
+}
+
+/// Waits for the device sign-in on its own thread: polls every `authgate_device_interval`
+/// seconds (slowing down when asked) until the user approves, declines, the codes expire
+/// (`AUTHGATE_OAUTH`, `expired_token`) or the operation is cancelled.
+///
+/// Returns at once. On success `*operation_out` receives a new handle owned by the
+/// caller: follow it with `authgate_operation_wait` / `_poll`, read the token set with
+/// `authgate_operation_take_result`, free it with `authgate_operation_free`. While it
+/// waits its state is `AUTHGATE_OPERATION_WAITING`; `authgate_operation_cancel` stops it
+/// within about 50 ms (then `take_result` answers `AUTHGATE_CANCELLED`), unless a poll
+/// bringing the tokens is under way, whose result is kept. The device handle may be freed
+/// after this call. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_device_token_start(
+    client: *const authgate_client,
+    device: *const authgate_device,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(operation_out, "operation_out")?;
+        let client = handle(client, "client")?.client.clone();
+        let d = handle(device, "device")?;
+        let mut auth = d.auth.clone();
+        auth.interval = d.interval.load(Ordering::Relaxed);
+        let cancel = CancelToken::new();
+        let theirs = cancel.clone();
+        out.write(spawn(
+            Box::new(move |_| Ok(client.wait_for_device_token(&auth, &theirs)?)),
+            Some(cancel),
+        )?);
+        Ok(())
+    })
+}

@@ -1,0 +1,142 @@
+//! The loopback sign-in (RFC 8252) on its own thread, cancellable, with the URL it opened
+//! readable through the operation.
+
+use std::ffi::c_char;
+use std::process::Command;
+use std::time::Duration;
+
+use authgate_core::{CancelToken, Error};
+
+use crate::boundary::*;
+use crate::handles::*;
+use crate::operation::spawn;
+use crate::result::authgate_result;
+
+const LOOPBACK_OPTIONS: &[&str] = &["timeout_ms", "browser_command", "scopes", "port", "path"];
+
+/// How the authorization URL is opened.
+enum Browser {
+    /// The user's default browser.
+    System,
+    /// Nobody: the caller reads `authgate_operation_authorization_url` and shows it.
+    None,
+    /// This program (arguments split on spaces), the URL added as the last argument.
+    Command(String),
+}
+
+fn open(browser: &Browser, url: &str) -> authgate_core::Result<()> {
+    let mut cmd = match browser {
+        Browser::None => return Ok(()),
+        Browser::Command(line) => {
+            let mut parts = line.split_whitespace();
+            let program = parts
+                .next()
+                .ok_or_else(|| Error::InvalidArgument("the browser command is empty".into()))?;
+            let mut c = Command::new(program);
+            c.args(parts);
+            c
+        }
+        // The core opens the system browser itself only when no opener is given; this
+        // one is needed to record the URL, so the same commands are run here (no shell:
+        // a URL's `&` would split a `cmd` command line).
+        Browser::System if cfg!(windows) => {
+            let mut c = Command::new("rundll32");
+            c.arg("url.dll,FileProtocolHandler");
+            c
+        }
+        Browser::System if cfg!(target_os = "macos") => Command::new("open"),
+        Browser::System => Command::new("xdg-open"),
+    };
+    cmd.arg(url)
+        .spawn()
+        .map(drop)
+        .map_err(|e| Error::Config(format!("cannot open the browser: {e}")))
+}
+
+/// Signs the user in through a browser on its own thread (RFC 8252 §7.3): listens on
+/// `127.0.0.1` (a free port unless `port` is given), opens the authorization URL (PKCE,
+/// `state`, and with the `openid` scope a `nonce`) with that loopback redirect URI, waits
+/// for the browser to come back, checks `state`, answers the browser with a page saying
+/// it may be closed, exchanges the code and, when the client knows its issuer and an
+/// id_token came, validates it.
+///
+/// `options_json`: NULL or `""` for the defaults, or a JSON object with any of
+/// `timeout_ms` (how long to wait for the user; default 300000), `browser_command`
+/// (a program to open the URL with, its arguments split on spaces and the URL added last,
+/// no shell; `"none"` opens nothing, for a kiosk that shows the URL from
+/// `authgate_operation_authorization_url`; default: the system browser), `scopes`
+/// (space-separated string or array, replacing the client's), `port` (default 0, a free
+/// one), `path` (default `"/callback"`). An unknown key or a wrong type is
+/// `AUTHGATE_INVALID_ARGUMENT`. The client must have an authorization endpoint; the
+/// provider must accept a loopback redirect URI on any port (RFC 8252 §7.3).
+///
+/// Returns at once. On success `*operation_out` receives a new handle owned by the
+/// caller; the operation's result (`authgate_operation_take_result`) is the token set, or
+/// the failure: `AUTHGATE_TIMEOUT` (the user did not come back in time), an OAuth code
+/// such as `AUTHGATE_ACCESS_DENIED`, `AUTHGATE_STATE_MISMATCH`, an `AUTHGATE_ID_TOKEN_*`
+/// code, `AUTHGATE_CONFIG` (the port is taken, the browser cannot be started).
+/// `authgate_operation_cancel` stops the wait within about 50 ms (`AUTHGATE_CANCELLED`),
+/// and frees the port. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_sign_in_loopback_start(
+    client: *const authgate_client,
+    options_json: *const c_char,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(operation_out, "operation_out")?;
+        let client = handle(client, "client")?.client.clone();
+        let o = options_arg(options_json, "options_json", LOOPBACK_OPTIONS)?;
+        let timeout = o.u64("timeout_ms")?.map(Duration::from_millis);
+        let browser = match o.str("browser_command")? {
+            None => Browser::System,
+            Some("none") => Browser::None,
+            Some(c) if c.trim().is_empty() => {
+                return Err(Failure::invalid(
+                    "`options_json`: `browser_command` is empty (use \"none\" to open nothing)",
+                ))
+            }
+            Some(c) => Browser::Command(c.to_owned()),
+        };
+        let scopes = o.scopes("scopes")?;
+        let port = o
+            .u64("port")?
+            .map(|p| {
+                u16::try_from(p)
+                    .map_err(|_| Failure::invalid("`options_json`: `port` is above 65535"))
+            })
+            .transpose()?;
+        let path = o.str("path")?.map(str::to_owned);
+
+        let cancel = CancelToken::new();
+        let theirs = cancel.clone();
+        let op = spawn(
+            Box::new(move |shared| {
+                let mut sign_in =
+                    client
+                        .sign_in_loopback()
+                        .cancel_token(&theirs)
+                        .open_with(move |url| {
+                            shared.set_url(url);
+                            open(&browser, url)
+                        });
+                if let Some(t) = timeout {
+                    sign_in = sign_in.timeout(t);
+                }
+                if let Some(s) = scopes {
+                    sign_in = sign_in.scopes(s);
+                }
+                if let Some(p) = port {
+                    sign_in = sign_in.port(p);
+                }
+                if let Some(p) = path {
+                    sign_in = sign_in.path(p);
+                }
+                Ok(sign_in.run()?)
+            }),
+            Some(cancel),
+        )?;
+        out.write(op);
+        Ok(())
+    })
+}

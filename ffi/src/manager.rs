@@ -1,0 +1,379 @@
+//! `authgate_store` and `authgate_manager`: the core's `TokenStore` and `TokenManager`.
+
+use std::ffi::{c_char, c_void};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authgate_core::{Error, FileStore, MemoryStore, Password, TokenManager, TokenStore};
+use zeroize::Zeroize;
+
+use crate::boundary::*;
+use crate::handles::*;
+use crate::result::*;
+use crate::token_set::new_token_set;
+
+/// The size in bytes of each buffer a credentials callback writes into (the username
+/// and the password, each NUL-terminated UTF-8).
+pub const AUTHGATE_CREDENTIALS_CAPACITY: usize = 1024;
+
+/// Supplies the username and password when a token manager has to run the password grant
+/// (no refresh token, or a refused one): see `authgate_manager_set_password_credentials`.
+///
+/// The callback writes the username into `username` and the password into `password`,
+/// each as NUL-terminated UTF-8 of at most `capacity - 1` bytes (`capacity` is
+/// `AUTHGATE_CREDENTIALS_CAPACITY`), and returns `AUTHGATE_OK`. The buffers belong to
+/// the library, which wipes them afterwards: nothing is allocated by the callback and
+/// nothing is freed by it. Returning any other code declines: the manager call fails with
+/// `AUTHGATE_CANCELLED` if that is what the callback returned, else with
+/// `AUTHGATE_SIGN_IN_REQUIRED`.
+///
+/// It runs on the thread whose call needs new tokens, while other threads asking the
+/// same manager wait for it; it must not call this manager, and must not unwind (no C++
+/// exception, no longjmp) out of itself. In Delphi:
+/// `function(user_data: Pointer; username: PAnsiChar; username_capacity: NativeUInt;
+/// password: PAnsiChar; password_capacity: NativeUInt): UInt32; cdecl;`.
+pub type authgate_credentials_callback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        username: *mut c_char,
+        username_capacity: usize,
+        password: *mut c_char,
+        password_capacity: usize,
+    ) -> authgate_result,
+>;
+
+type CredentialsFn =
+    unsafe extern "C" fn(*mut c_void, *mut c_char, usize, *mut c_char, usize) -> authgate_result;
+
+/// A C credentials callback and its user data.
+#[derive(Clone, Copy)]
+pub(crate) struct Credentials {
+    callback: CredentialsFn,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller promises (documented on `authgate_manager_set_password_credentials`)
+// that the callback may be called with this user data from any thread.
+unsafe impl Send for Credentials {}
+unsafe impl Sync for Credentials {}
+
+/// Reads one NUL-terminated UTF-8 string the callback wrote.
+fn read_buffer(buf: &[u8], what: &str) -> authgate_core::Result<String> {
+    let end = buf.iter().position(|&b| b == 0).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "the credentials callback wrote a {what} without a NUL byte within {} bytes",
+            buf.len()
+        ))
+    })?;
+    std::str::from_utf8(&buf[..end])
+        .map(str::to_owned)
+        .map_err(|_| {
+            Error::InvalidArgument(format!(
+                "the credentials callback wrote a {what} that is not UTF-8"
+            ))
+        })
+}
+
+/// What the core's password-credentials callback does: call the C callback, if set.
+fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<(String, Password)> {
+    // Copied out: the lock is not held while C runs (it may set another callback).
+    let credentials = *slot.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(c) = credentials else {
+        return Err(Error::SignInRequired(
+            "no usable tokens and no password credentials callback: sign in again".into(),
+        ));
+    };
+    let mut user = vec![0u8; AUTHGATE_CREDENTIALS_CAPACITY];
+    let mut pass = vec![0u8; AUTHGATE_CREDENTIALS_CAPACITY];
+    // SAFETY: both buffers are writable for the capacity given; the caller promises the
+    // callback writes within it.
+    let rc = unsafe {
+        (c.callback)(
+            c.user_data,
+            user.as_mut_ptr().cast(),
+            user.len(),
+            pass.as_mut_ptr().cast(),
+            pass.len(),
+        )
+    };
+    let result = match rc {
+        AUTHGATE_OK => read_buffer(&user, "username").and_then(|u| {
+            if u.is_empty() {
+                return Err(Error::InvalidArgument(
+                    "the credentials callback wrote an empty username".into(),
+                ));
+            }
+            let mut p = read_buffer(&pass, "password")?;
+            let password = Password::new(p.as_str());
+            p.zeroize();
+            Ok((u, password))
+        }),
+        AUTHGATE_CANCELLED => Err(Error::Cancelled),
+        rc => Err(Error::SignInRequired(format!(
+            "the credentials callback declined (it returned {rc}, {})",
+            name(rc).to_str().unwrap_or("unknown")
+        ))),
+    };
+    user.zeroize();
+    pass.zeroize();
+    result
+}
+
+fn new_store(store: Arc<dyn TokenStore>, out: Out<*mut authgate_store>) {
+    out.write(new_handle::<authgate_store>(StoreInner { store }));
+}
+
+/// Creates a store in memory: the tokens live as long as the process (and the managers
+/// using the store). Several managers given the same store share its token set.
+///
+/// On success `*store_out` receives a new handle owned by the caller: free it with
+/// `authgate_store_free` (managers keep their own reference). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_store_new_memory(
+    store_out: *mut *mut authgate_store,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(store_out, "store_out")?;
+        new_store(Arc::new(MemoryStore::new()), out);
+        Ok(())
+    })
+}
+
+/// Creates a store in one JSON file (UTF-8 path; the folder must exist; the file is made
+/// on the first save, readable by its owner only). Writes are atomic (a crash leaves the
+/// old or the new token set), and several processes may share the file: a manager takes
+/// the OS lock on `<path>.lock` while it refreshes, and uses a set another process has
+/// just stored instead of spending a rotated refresh token twice. The file holds the
+/// tokens: keep it in the user's profile.
+///
+/// Nothing is read until a manager needs it. Ownership as `authgate_store_new_memory`.
+/// Errors: `AUTHGATE_INVALID_ARGUMENT` for an empty path. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_store_new_file(
+    path: *const c_char,
+    store_out: *mut *mut authgate_store,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(store_out, "store_out")?;
+        let path = required_str(path, "path")?;
+        new_store(Arc::new(FileStore::new(path)), out);
+        Ok(())
+    })
+}
+
+/// Frees a store handle. NULL is accepted and ignored. Managers made with it keep their
+/// own reference, so this never disturbs them (nor removes the file). Use after free
+/// cannot be detected.
+#[no_mangle]
+pub extern "C" fn authgate_store_free(store: *mut authgate_store) {
+    guard((), || free_handle(store))
+}
+
+const MANAGER_OPTIONS: &[&str] = &[
+    "leeway_ms",
+    "allow_client_credentials",
+    "max_attempts",
+    "max_backoff_ms",
+    "wait_timeout_ms",
+];
+
+/// Creates a token manager for `client`, keeping its tokens in `store`.
+///
+/// `store` may be NULL: a new memory store. `options_json` may be NULL or `""` (the
+/// defaults) or a JSON object with any of:
+/// - `leeway_ms`: a token valid for less than this is refreshed first (default 60000);
+/// - `allow_client_credentials`: without a refresh token, run the client credentials
+///   grant again (default false);
+/// - `max_attempts`: attempts per refresh for failures where the request provably did not
+///   take effect (connection refused, 503, 429), at least 1 (default 3);
+/// - `max_backoff_ms`: the longest pause between attempts (default 10000);
+/// - `wait_timeout_ms`: how long a thread waits for another thread's refresh before
+///   failing with `AUTHGATE_TIMEOUT` (default: the longest a refresh may take).
+///
+/// An unknown key or a value of the wrong type is `AUTHGATE_INVALID_ARGUMENT`. Nothing is
+/// read or sent until the first call. The manager keeps its own references: `client` and
+/// `store` may be freed after this call. On success `*manager_out` receives a new handle
+/// owned by the caller: free it with `authgate_manager_free`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_new(
+    client: *const authgate_client,
+    store: *const authgate_store,
+    options_json: *const c_char,
+    manager_out: *mut *mut authgate_manager,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(manager_out, "manager_out")?;
+        let client = handle(client, "client")?.client.clone();
+        let store = if store.is_null() {
+            None
+        } else {
+            Some(Arc::clone(&handle(store, "store")?.store))
+        };
+        let options = options_arg(options_json, "options_json", MANAGER_OPTIONS)?;
+        let ms = |key: &str| -> FfiResult<Option<Duration>> {
+            Ok(options.u64(key)?.map(Duration::from_millis))
+        };
+
+        let mut b = TokenManager::builder(client);
+        if let Some(s) = store {
+            b = b.store(s);
+        }
+        if let Some(d) = ms("leeway_ms")? {
+            b = b.leeway(d);
+        }
+        if let Some(allow) = options.bool("allow_client_credentials")? {
+            b = b.allow_client_credentials(allow);
+        }
+        if let Some(n) = options.u64("max_attempts")? {
+            let n = u32::try_from(n)
+                .map_err(|_| Failure::invalid("`options_json`: `max_attempts` is too large"))?;
+            b = b.max_attempts(n);
+        }
+        if let Some(d) = ms("max_backoff_ms")? {
+            b = b.max_backoff(d);
+        }
+        if let Some(d) = ms("wait_timeout_ms")? {
+            b = b.wait_timeout(d);
+        }
+        // The core takes its credentials callback at build time; C sets one later, so the
+        // manager always gets this one, which asks whatever C has set (if anything).
+        let credentials: Arc<Mutex<Option<Credentials>>> = Arc::default();
+        let slot = Arc::clone(&credentials);
+        let manager = b.password_credentials(move || ask(&slot)).build();
+        out.write(new_handle::<authgate_manager>(ManagerInner {
+            manager,
+            credentials,
+        }));
+        Ok(())
+    })
+}
+
+/// Sets (or, with a NULL `callback`, removes) the callback that supplies a username and
+/// password when the manager has no usable refresh token: the manager then runs the
+/// password grant (CUBA) instead of failing with `AUTHGATE_SIGN_IN_REQUIRED`. A password
+/// grant refused with `invalid_grant` is `AUTHGATE_SIGN_IN_REQUIRED`. See
+/// `authgate_credentials_callback` for what the callback does and on which thread.
+///
+/// `user_data` is passed to the callback as is: it must stay valid, and usable from any
+/// thread, until the manager is freed or the callback replaced. Returns `AUTHGATE_OK`
+/// for a valid manager. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_set_password_credentials(
+    manager: *const authgate_manager,
+    callback: authgate_credentials_callback,
+    user_data: *mut c_void,
+) -> authgate_result {
+    boundary(|| {
+        let m = handle(manager, "manager")?;
+        *m.credentials.lock().unwrap_or_else(|p| p.into_inner()) =
+            callback.map(|callback| Credentials {
+                callback,
+                user_data,
+            });
+        Ok(())
+    })
+}
+
+/// Hands the manager the tokens of a sign-in (from `authgate_client_exchange_code`,
+/// `_password`, a device or loopback sign-in…). They are saved to the store before this
+/// returns. The token set is copied: the caller still owns and frees it.
+/// Errors: `AUTHGATE_STORE`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_set_tokens(
+    manager: *const authgate_manager,
+    tokens: *const authgate_token_set,
+) -> authgate_result {
+    boundary(|| {
+        let m = handle(manager, "manager")?;
+        let t = handle(tokens, "tokens")?;
+        m.manager.set_tokens(t.tokens.clone())?;
+        Ok(())
+    })
+}
+
+/// A valid access token: the cached one while it stays valid for longer than the leeway
+/// (no network, no lock held for long), else a refreshed one. Call it before each API
+/// request, from any thread: however many threads ask at once, one refresh is made and
+/// the others wait for it (bounded by `wait_timeout_ms`).
+///
+/// On success `*token_out` receives a new string owned by the caller: free it with
+/// `authgate_string_free` (which wipes it). Errors: `AUTHGATE_SIGN_IN_REQUIRED` (no
+/// tokens yet, the refresh token was refused: sign in again), `AUTHGATE_STORE`, or the
+/// refresh's transport / OAuth error. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_access_token(
+    manager: *const authgate_manager,
+    token_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(token_out, "token_out")?;
+        let token = handle(manager, "manager")?.manager.access_token()?;
+        out.write(secret_c_string(token.secret(), "access token")?);
+        Ok(())
+    })
+}
+
+/// Like `authgate_manager_access_token`, but the token stays valid for at least `seconds`
+/// (refreshing first if needed): for an operation that must not fail halfway, such as a
+/// long upload. Ownership, errors and threads the same.
+#[no_mangle]
+pub extern "C" fn authgate_manager_access_token_valid_for(
+    manager: *const authgate_manager,
+    seconds: u32,
+    token_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(token_out, "token_out")?;
+        let token = handle(manager, "manager")?
+            .manager
+            .access_token_valid_for(Duration::from_secs(u64::from(seconds)))?;
+        out.write(secret_c_string(token.secret(), "access token")?);
+        Ok(())
+    })
+}
+
+/// The whole current token set (valid for longer than the leeway, refreshing first if
+/// needed), e.g. for its id_token or a provider field. On success `*tokens_out` receives
+/// a new handle owned by the caller: free it with `authgate_token_set_free`. Errors as
+/// `authgate_manager_access_token`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_token_set(
+    manager: *const authgate_manager,
+    tokens_out: *mut *mut authgate_token_set,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(tokens_out, "tokens_out")?;
+        let tokens = handle(manager, "manager")?.manager.token_set()?;
+        out.write(new_token_set(tokens));
+        Ok(())
+    })
+}
+
+/// Marks the current access token as expired, whatever its expiry said: the next call
+/// refreshes. Call it after the resource server answered 401 to this token. No network.
+/// Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_invalidate(manager: *const authgate_manager) -> authgate_result {
+    boundary(|| {
+        handle(manager, "manager")?.manager.invalidate();
+        Ok(())
+    })
+}
+
+/// Forgets the tokens, in the manager and in its store (sign-out; the tokens are not
+/// revoked at the server: see `authgate_client_revoke`). The next call needs a sign-in
+/// (or the credentials callback). Errors: `AUTHGATE_STORE`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_clear(manager: *const authgate_manager) -> authgate_result {
+    boundary(|| {
+        handle(manager, "manager")?.manager.clear()?;
+        Ok(())
+    })
+}
+
+/// Frees a manager. NULL is accepted and ignored. No call on this manager may be running
+/// in another thread. The store keeps the tokens. Use after free cannot be detected.
+#[no_mangle]
+pub extern "C" fn authgate_manager_free(manager: *mut authgate_manager) {
+    guard((), || free_handle(manager))
+}
