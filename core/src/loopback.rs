@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
 
 type Opener<'a> = Box<dyn FnOnce(&str) -> Result<()> + Send + 'a>;
+type UrlHook<'a> = Box<dyn FnOnce(&str) + Send + 'a>;
 
 /// A loopback sign-in, started by [`Client::sign_in_loopback`] and run with [`run`](Self::run).
 #[must_use = "call .run() to sign in"]
@@ -20,6 +21,7 @@ pub struct LoopbackSignIn<'a> {
     timeout: Duration,
     cancel: Option<CancelToken>,
     opener: Option<Opener<'a>>,
+    on_url: Option<UrlHook<'a>>,
     scopes: Option<Vec<String>>,
     port: u16,
     path: String,
@@ -58,6 +60,7 @@ impl Client {
             timeout: Duration::from_secs(300),
             cancel: None,
             opener: None,
+            on_url: None,
             scopes: None,
             port: 0,
             path: "/callback".into(),
@@ -82,6 +85,13 @@ impl<'a> LoopbackSignIn<'a> {
     /// a test's WebDriver session).
     pub fn open_with(mut self, opener: impl FnOnce(&str) -> Result<()> + Send + 'a) -> Self {
         self.opener = Some(Box::new(opener));
+        self
+    }
+
+    /// Called with the authorization URL just before the browser opens: to show it as text
+    /// or a QR code, or to log where the user is sent. Does not replace the opener.
+    pub fn on_url(mut self, hook: impl FnOnce(&str) + Send + 'a) -> Self {
+        self.on_url = Some(Box::new(hook));
         self
     }
 
@@ -148,6 +158,9 @@ impl<'a> LoopbackSignIn<'a> {
             builder = builder.scopes(s);
         }
         let request = builder.build()?;
+        if let Some(hook) = self.on_url {
+            hook(&request.url);
+        }
         match self.opener {
             Some(open) => open(&request.url)?,
             None => open_system_browser(&request.url)?,

@@ -357,9 +357,11 @@ impl TokenManager {
                 if long_enough {
                     Ok(pick(&tokens))
                 } else {
+                    let lifetime = tokens
+                        .expires_in()
+                        .map_or("an unknown time".to_owned(), |s| format!("{s} s"));
                     Err(Error::InvalidArgument(format!(
-                        "the server issues tokens valid for {:?} s, not the {} s asked for",
-                        tokens.expires_in(),
+                        "the server issues tokens valid for {lifetime}, not the {} s asked for",
                         min.as_secs()
                     )))
                 }

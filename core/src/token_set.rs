@@ -103,6 +103,10 @@ impl TokenSet {
             Some(rt) => map.insert("refresh_token".into(), rt.secret().into()),
             None => map.remove("refresh_token"),
         };
+        match &self.id_token {
+            Some(id) => map.insert("id_token".into(), id.secret().into()),
+            None => map.remove("id_token"),
+        };
         if let Some(scope) = &self.scope {
             map.insert("scope".into(), scope.clone().into());
         }

@@ -2,10 +2,9 @@
 //! readable through the operation.
 
 use std::ffi::c_char;
-use std::process::Command;
 use std::time::Duration;
 
-use authgate_core::{CancelToken, Error};
+use authgate_core::CancelToken;
 
 use crate::boundary::*;
 use crate::handles::*;
@@ -13,45 +12,6 @@ use crate::operation::spawn;
 use crate::result::authgate_result;
 
 const LOOPBACK_OPTIONS: &[&str] = &["timeout_ms", "browser_command", "scopes", "port", "path"];
-
-/// How the authorization URL is opened.
-enum Browser {
-    /// The user's default browser.
-    System,
-    /// Nobody: the caller reads `authgate_operation_authorization_url` and shows it.
-    None,
-    /// This program (arguments split on spaces), the URL added as the last argument.
-    Command(String),
-}
-
-fn open(browser: &Browser, url: &str) -> authgate_core::Result<()> {
-    let mut cmd = match browser {
-        Browser::None => return Ok(()),
-        Browser::Command(line) => {
-            let mut parts = line.split_whitespace();
-            let program = parts
-                .next()
-                .ok_or_else(|| Error::InvalidArgument("the browser command is empty".into()))?;
-            let mut c = Command::new(program);
-            c.args(parts);
-            c
-        }
-        // The core opens the system browser itself only when no opener is given; this
-        // one is needed to record the URL, so the same commands are run here (no shell:
-        // a URL's `&` would split a `cmd` command line).
-        Browser::System if cfg!(windows) => {
-            let mut c = Command::new("rundll32");
-            c.arg("url.dll,FileProtocolHandler");
-            c
-        }
-        Browser::System if cfg!(target_os = "macos") => Command::new("open"),
-        Browser::System => Command::new("xdg-open"),
-    };
-    cmd.arg(url)
-        .spawn()
-        .map(drop)
-        .map_err(|e| Error::Config(format!("cannot open the browser: {e}")))
-}
 
 /// Signs the user in through a browser on its own thread (RFC 8252 §7.3): listens on
 /// `127.0.0.1` (a free port unless `port` is given), opens the authorization URL (PKCE,
@@ -88,15 +48,16 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
         let client = handle(client, "client")?.client.clone();
         let o = options_arg(options_json, "options_json", LOOPBACK_OPTIONS)?;
         let timeout = o.u64("timeout_ms")?.map(Duration::from_millis);
-        let browser = match o.str("browser_command")? {
-            None => Browser::System,
-            Some("none") => Browser::None,
+        // None: the system browser; Some(None): open nothing; Some(Some(c)): this program.
+        let browser: Option<Option<String>> = match o.str("browser_command")? {
+            None => None,
+            Some("none") => Some(None),
             Some(c) if c.trim().is_empty() => {
                 return Err(Failure::invalid(
                     "`options_json`: `browser_command` is empty (use \"none\" to open nothing)",
                 ))
             }
-            Some(c) => Browser::Command(c.to_owned()),
+            Some(c) => Some(Some(c.to_owned())),
         };
         let scopes = o.scopes("scopes")?;
         let port = o
@@ -112,14 +73,15 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
         let theirs = cancel.clone();
         let op = spawn(
             Box::new(move |shared| {
-                let mut sign_in =
-                    client
-                        .sign_in_loopback()
-                        .cancel_token(&theirs)
-                        .open_with(move |url| {
-                            shared.set_url(url);
-                            open(&browser, url)
-                        });
+                let mut sign_in = client
+                    .sign_in_loopback()
+                    .cancel_token(&theirs)
+                    .on_url(move |url| shared.set_url(url));
+                match browser {
+                    None => {}
+                    Some(None) => sign_in = sign_in.open_with(|_| Ok(())),
+                    Some(Some(command)) => sign_in = sign_in.browser_command(&command),
+                }
                 if let Some(t) = timeout {
                     sign_in = sign_in.timeout(t);
                 }
