@@ -5,7 +5,6 @@ keeping (one refresh at a time, stores before handing out, retries, SignInRequir
 from __future__ import annotations
 
 import datetime
-import threading
 from typing import Optional, Union
 
 from ._native import Client, TokenManager, TokenSet
@@ -47,9 +46,6 @@ class Bearer:
             )
         self.manager = manager
         self._leeway = leeway
-        # Concurrent requests refused with the same token make one refresh: the first
-        # invalidates and refreshes, the others find its new token.
-        self._after_401 = threading.Lock()
 
     def fresh_header(self) -> Optional[str]:
         """The header if the cached token needs no renewal (never blocks); else None."""
@@ -66,10 +62,9 @@ class Bearer:
         """A new header after a resource server refused ``rejected``, or None if the
         renewal gave the same token. Raises :class:`authgate.SignInRequired` when there
         is nothing to renew with."""
-        with self._after_401:
-            current = self.fresh_header()
-            if current is not None and current != rejected:
-                return current  # another request renewed it meanwhile
-            self.manager.invalidate()
-            new = self.header()
+        # Concurrent requests refused with the same token make one refresh: the manager
+        # invalidates that token only while it is still the current one, and the first
+        # caller's refresh is the one the others wait for and get.
+        self.manager.invalidate_token(rejected.removeprefix("Bearer "))
+        new = self.header()
         return None if new == rejected else new

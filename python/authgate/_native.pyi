@@ -409,6 +409,11 @@ class TokenManager:
         """Hands the manager the tokens of a sign-in; saved to the store at once."""
     def invalidate(self) -> None:
         """After a 401 from a resource server: the next call refreshes."""
+    def invalidate_token(self, rejected: str) -> bool:
+        """After a 401 for the access token ``rejected``: invalidates it only if it is
+        still the current token, so that many requests refused with the same token cause
+        one refresh (the next :meth:`access_token` call; the others get its result).
+        Returns whether it invalidated. Never blocks."""
     def clear(self) -> None:
         """Forgets the tokens, here and in the store (sign-out)."""
     def _peek(self, min: Optional[_Seconds] = None) -> Optional[str]: ...

@@ -1,7 +1,7 @@
 //! The token manager and the token stores.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -146,32 +146,6 @@ impl FileStore {
 // ---------------------------------------------------------------------------------------
 // TokenManager
 
-/// The binding's copy of the manager's current token set with its deadline on the
-/// monotonic clock, as the core computes it. It lets a cached `access_token()` return
-/// without a round trip through a helper thread (which the main thread needs for every
-/// call into the core that may block, to stay interruptible).
-// TODO(core): a non-blocking `TokenManager::cached_token_set(min)` would make this copy
-// unnecessary.
-#[derive(Default)]
-struct Fast {
-    /// Bumped by `invalidate`, `set_tokens` and `clear`: an answer obtained before the
-    /// bump must not overwrite what they did.
-    epoch: u64,
-    current: Option<(authgate::TokenSet, Option<Instant>)>,
-}
-
-fn deadline(tokens: &authgate::TokenSet) -> Option<Instant> {
-    tokens.expires_at().map(|at| {
-        Instant::now()
-            + at.duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO)
-    })
-}
-
-fn valid_for(until: Option<Instant>, min: Duration) -> bool {
-    until.is_none_or(|u| Instant::now() + min < u)
-}
-
 /// Keeps an access token fresh for the whole process: :meth:`access_token` returns the
 /// cached token while it stays valid for longer than ``leeway`` and refreshes it
 /// otherwise, with the refresh token when there is one, else by the client credentials
@@ -190,63 +164,19 @@ pub(crate) struct TokenManager {
     client: Py<Client>,
     store: Py<PyAny>,
     leeway: Duration,
-    fast: Mutex<Fast>,
     callback: CallbackSlot,
 }
 
 impl TokenManager {
-    fn fast(&self) -> MutexGuard<'_, Fast> {
-        self.fast.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Calls `f` with the cached token set when it stays valid for `min`.
-    fn peek<R>(&self, min: Duration, f: impl FnOnce(&authgate::TokenSet) -> R) -> Option<R> {
-        let fast = self.fast();
-        match &fast.current {
-            Some((t, until)) if valid_for(*until, min) => Some(f(t)),
-            _ => None,
-        }
-    }
-
-    /// A token set valid for `min`: the cached one, else the core's (refreshing).
-    fn get(&self, py: Python<'_>, min: Duration) -> PyResult<authgate::TokenSet> {
-        if let Some(t) = self.peek(min, authgate::TokenSet::clone) {
-            return Ok(t);
-        }
-        let epoch = self.fast().epoch;
+    /// Runs `f` on the core manager where it may block (a refresh, a wait for another
+    /// thread's, a store read): without the GIL, interruptible on the main thread.
+    fn blocking<T: Send + 'static>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&authgate::TokenManager) -> authgate::Result<T> + Send + 'static,
+    ) -> PyResult<T> {
         let m = self.inner.clone();
-        let leeway = self.leeway;
-        let got = run_blocking(py, move || {
-            if min > leeway {
-                m.access_token_valid_for(min)?;
-            }
-            // Valid for the leeway (so for `min` too when it is shorter): the set just
-            // refreshed, or cached in the core.
-            m.token_set()
-        })?
-        .map_err(|e| self.callback.to_pyerr(py, e))?;
-        let until = deadline(&got);
-        let mut fast = self.fast();
-        // Keep the set that lasts longest: a thread slow to get here must not put back
-        // an older one.
-        let newer = match &fast.current {
-            None => true,
-            Some((_, old)) => match (old, until) {
-                (None, _) => false,
-                (Some(_), None) => true,
-                (Some(o), Some(n)) => n >= *o,
-            },
-        };
-        if fast.epoch == epoch && newer {
-            fast.current = Some((got.clone(), until));
-        }
-        Ok(got)
-    }
-
-    fn forget(&self, tokens: Option<&authgate::TokenSet>) {
-        let mut fast = self.fast();
-        fast.epoch += 1;
-        fast.current = tokens.map(|t| (t.clone(), deadline(t)));
+        run_blocking(py, move || f(&m))?.map_err(|e| self.callback.to_pyerr(py, e))
     }
 }
 
@@ -349,7 +279,6 @@ impl TokenManager {
             client: client.clone().unbind(),
             store: store.unbind(),
             leeway,
-            fast: Mutex::new(Fast::default()),
             callback,
         })
     }
@@ -378,13 +307,12 @@ impl TokenManager {
     /// leeway, else a refreshed one. Raises :class:`SignInRequired` when only the user can
     /// help (no tokens yet, or the refresh token was refused).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        if let Some(s) = self.peek(self.leeway, |t| {
-            PyString::new(py, t.access_token().secret())
-        }) {
-            return Ok(s);
-        }
-        let t = self.get(py, self.leeway)?;
-        Ok(PyString::new(py, t.access_token().secret()))
+        // The cached token costs one mutex: no helper thread, and the GIL stays held.
+        let t = match self.inner.cached_access_token(self.leeway) {
+            Some(t) => t,
+            None => self.blocking(py, |m| m.access_token())?,
+        };
+        Ok(PyString::new(py, t.secret()))
     }
 
     /// An access token that stays valid at least ``min`` (seconds or a ``timedelta``),
@@ -395,42 +323,43 @@ impl TokenManager {
         min: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyString>> {
         let min = duration("min", min)?;
-        let t = self.get(py, min)?;
-        Ok(PyString::new(py, t.access_token().secret()))
+        let t = match self.inner.cached_access_token(min) {
+            Some(t) => t,
+            None => self.blocking(py, move |m| m.access_token_valid_for(min))?,
+        };
+        Ok(PyString::new(py, t.secret()))
     }
 
     /// The whole current token set, valid for longer than the leeway.
     fn token_set(&self, py: Python<'_>) -> PyResult<TokenSet> {
-        self.get(py, self.leeway).map(TokenSet::new)
+        self.blocking(py, |m| m.token_set()).map(TokenSet::new)
     }
 
     /// Hands the manager the tokens of a sign-in; they are saved to the store at once.
     fn set_tokens(&self, py: Python<'_>, tokens: &Bound<'_, PyAny>) -> PyResult<()> {
         let tokens = token_set_arg("tokens", tokens)?.get().inner.clone();
         let m = self.inner.clone();
-        let t = tokens.clone();
-        run_blocking(py, move || m.set_tokens(t))?.map_err(|e| to_pyerr(py, e))?;
-        self.forget(Some(&tokens));
-        Ok(())
+        run_blocking(py, move || m.set_tokens(tokens))?.map_err(|e| to_pyerr(py, e))
     }
 
     /// After a 401 from a resource server: the next call refreshes, whatever the expiry
     /// said.
-    fn invalidate(&self, py: Python<'_>) {
-        // The core first: a call that reads the core after this gets a refreshed token,
-        // and one that read it before cannot write back over `forget` (the epoch moved).
-        let m = self.inner.clone();
-        py.detach(move || m.invalidate());
-        self.forget(None);
+    fn invalidate(&self) {
+        self.inner.invalidate();
+    }
+
+    /// After a 401 for the access token ``rejected``: invalidates only if it is still the
+    /// current token, so that many requests refused with the same token cause one
+    /// refresh. Returns whether it invalidated. Never blocks.
+    fn invalidate_token(&self, rejected: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let rejected = crate::req_str("rejected", rejected)?;
+        Ok(self.inner.invalidate_token(&rejected))
     }
 
     /// Forgets the tokens, here and in the store (sign-out).
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        self.forget(None);
         let m = self.inner.clone();
-        run_blocking(py, move || m.clear())?.map_err(|e| to_pyerr(py, e))?;
-        self.forget(None);
-        Ok(())
+        run_blocking(py, move || m.clear())?.map_err(|e| to_pyerr(py, e))
     }
 
     /// How many token requests this manager has made (for tests and metrics).
@@ -451,7 +380,10 @@ impl TokenManager {
             Some(o) => duration("min", o)?,
             None => self.leeway,
         };
-        Ok(self.peek(min, |t| PyString::new(py, t.access_token().secret())))
+        Ok(self
+            .inner
+            .cached_access_token(min)
+            .map(|t| PyString::new(py, t.secret())))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

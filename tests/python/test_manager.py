@@ -87,6 +87,24 @@ def test_invalidate_refreshes_and_rotation_is_kept(emulator: Emulator, gearcode:
     assert saved.refresh_token != first.refresh_token  # the rotated one was stored
 
 
+def test_invalidate_token_only_the_current_one(emulator: Emulator, gearcode: authgate.Client) -> None:
+    manager = authgate.TokenManager(gearcode)
+    first = signed_in(emulator, gearcode)
+    manager.set_tokens(first)
+    assert manager._peek() == first.access_token
+    assert manager.invalidate_token("some-other-token") is False
+    assert manager._peek() == first.access_token and manager.refresh_count == 0
+    assert manager.invalidate_token(first.access_token) is True
+    assert manager._peek() is None
+    second = manager.access_token()
+    assert second != first.access_token and manager.refresh_count == 1
+    # A late 401 for the old token changes nothing: no second refresh.
+    assert manager.invalidate_token(first.access_token) is False
+    assert manager.access_token() == second and manager.refresh_count == 1
+    with pytest.raises(TypeError, match="rejected"):
+        manager.invalidate_token(None)  # type: ignore[arg-type]
+
+
 def test_invalid_grant_is_sign_in_required(emulator: Emulator, gearcode: authgate.Client) -> None:
     manager = authgate.TokenManager(gearcode)
     with pytest.raises(authgate.SignInRequired, match="sign in first") as info:
