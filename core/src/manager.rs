@@ -14,8 +14,9 @@ use crate::secret::{AccessToken, Password};
 use crate::store::{MemoryStore, TokenStore};
 use crate::token_set::TokenSet;
 
-/// Supplies the username and password when the manager has to run the password grant again.
-pub type CredentialsCallback = dyn Fn() -> Result<(String, Password)> + Send + Sync;
+/// Supplies the username and password when the manager has to run the password grant
+/// again; `Ok(None)` when it has none (the manager then reports why a sign-in is needed).
+pub type CredentialsCallback = dyn Fn() -> Result<Option<(String, Password)>> + Send + Sync;
 
 /// Keeps an access token fresh for the whole process.
 ///
@@ -156,10 +157,10 @@ impl TokenManagerBuilder {
     }
 
     /// Without a usable refresh token, run the password grant with the credentials this
-    /// callback returns. Defaults to none.
+    /// callback returns (`Ok(None)`: it has none, and a sign-in is needed). Defaults to none.
     pub fn password_credentials(
         mut self,
-        callback: impl Fn() -> Result<(String, Password)> + Send + Sync + 'static,
+        callback: impl Fn() -> Result<Option<(String, Password)>> + Send + Sync + 'static,
     ) -> Self {
         self.credentials = Some(Box::new(callback));
         self
@@ -427,8 +428,11 @@ impl TokenManager {
                 Err(e) => Err((e, requests)),
             };
         }
-        if let Some(callback) = &inner.credentials {
-            let (user, password) = callback().map_err(|e| (e, requests))?;
+        let asked = match &inner.credentials {
+            Some(callback) => callback().map_err(|e| (e, requests))?,
+            None => None,
+        };
+        if let Some((user, password)) = asked {
             let r = self.with_retries(&mut requests, || {
                 inner.client.password(user.as_str(), &password).send()
             });

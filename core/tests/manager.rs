@@ -201,10 +201,10 @@ fn client_credentials_and_password_grants_run_again_where_allowed() {
     let manager = TokenManager::builder(cuba)
         .password_credentials(move || {
             *asked2.lock().unwrap() += 1;
-            Ok((
+            Ok(Some((
                 fx::CUBA_CYRILLIC_USERNAME.to_owned(),
                 fx::CUBA_CYRILLIC_PASSWORD.into(),
-            ))
+            )))
         })
         .build();
     manager.access_token().unwrap();

@@ -75,13 +75,12 @@ fn read_buffer(buf: &[u8], what: &str) -> authgate_core::Result<String> {
 }
 
 /// What the core's password-credentials callback does: call the C callback, if set.
-fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<(String, Password)> {
+fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<Option<(String, Password)>> {
     // Copied out: the lock is not held while C runs (it may set another callback).
     let credentials = *slot.lock().unwrap_or_else(|p| p.into_inner());
+    // No callback: the core then says why a sign-in is needed (e.g. the refused token).
     let Some(c) = credentials else {
-        return Err(Error::SignInRequired(
-            "no usable tokens and no password credentials callback: sign in again".into(),
-        ));
+        return Ok(None);
     };
     let mut user = vec![0u8; AUTHGATE_CREDENTIALS_CAPACITY];
     let mut pass = vec![0u8; AUTHGATE_CREDENTIALS_CAPACITY];
@@ -106,7 +105,7 @@ fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<(String, Pass
             let mut p = read_buffer(&pass, "password")?;
             let password = Password::new(p.as_str());
             p.zeroize();
-            Ok((u, password))
+            Ok(Some((u, password)))
         }),
         AUTHGATE_CANCELLED => Err(Error::Cancelled),
         rc => Err(Error::SignInRequired(format!(

@@ -373,7 +373,8 @@ class TokenManager:
     however many threads ask; every new set saved to ``store`` before anyone gets it.
     Without a refresh token it runs the client credentials grant
     (``allow_client_credentials``) or the password grant (``password_credentials()``
-    returns ``(username, password)``); else it raises :class:`authgate.SignInRequired`."""
+    returns ``(username, password)``, or None when it has none); else it raises
+    :class:`authgate.SignInRequired`."""
 
     def __new__(
         cls,
@@ -382,7 +383,7 @@ class TokenManager:
         store: Optional[_Store] = None,
         leeway: Optional[_Seconds] = 60,
         allow_client_credentials: Optional[bool] = False,
-        password_credentials: Optional[Callable[[], Tuple[str, str]]] = None,
+        password_credentials: Optional[Callable[[], Optional[Tuple[str, str]]]] = None,
         max_attempts: Optional[int] = 3,
         wait_timeout: Optional[_Seconds] = None,
     ) -> TokenManager: ...

@@ -259,16 +259,23 @@ impl TokenManager {
             // Called by the core on the refreshing thread, which does not hold the GIL.
             b = b.password_credentials(move || {
                 Python::attach(|py| {
+                    // None: no credentials to offer; the core then says why a sign-in is needed.
                     let got = cb.bind(py).call0().and_then(|v| {
-                        v.extract::<(String, String)>().map_err(|_| {
+                        if v.is_none() {
+                            return Ok(None);
+                        }
+                        v.extract::<(String, String)>().map(Some).map_err(|_| {
                             PyTypeError::new_err(format!(
-                                "password_credentials must return a (username, password) tuple of str, not {}",
+                                "password_credentials must return a (username, password) tuple of str or None, not {}",
                                 crate::type_name(&v)
                             ))
                         })
                     });
                     match got {
-                        Ok((user, password)) => Ok((user, authgate::Password::new(password))),
+                        Ok(Some((user, password))) => {
+                            Ok(Some((user, authgate::Password::new(password))))
+                        }
+                        Ok(None) => Ok(None),
                         Err(e) => Err(slot.fail(e)),
                     }
                 })

@@ -162,8 +162,11 @@ def test_password_callback_errors_are_raised_as_they_are(cuba: authgate.Client) 
 
     with pytest.raises(Locked, match="keychain"):
         authgate.TokenManager(cuba, password_credentials=locked).access_token()
-    with pytest.raises(TypeError, match=r"must return a \(username, password\) tuple of str, not list"):
+    with pytest.raises(TypeError, match=r"must return a \(username, password\) tuple of str or None, not list"):
         authgate.TokenManager(cuba, password_credentials=lambda: ["a", "b", "c"]).access_token()  # type: ignore[arg-type, return-value]
+    # None: no credentials to offer, so a sign-in is needed.
+    with pytest.raises(authgate.SignInRequired, match="sign in first"):
+        authgate.TokenManager(cuba, password_credentials=lambda: None).access_token()
 
 
 def test_file_store_round_trip_and_mode(tmp_path: pathlib.Path, cuba: authgate.Client) -> None:
