@@ -72,16 +72,9 @@ case "$needed" in
   *) pass "the add-in needs only system libraries ($needed)" ;;
 esac
 
-echo "== starting the emulator" >&2
-mkfifo "$work/emu.out"
-target/debug/authgate-emulator >"$work/emu.out" 2>"$work/emu.err" &
-emulator_pid=$!
-exec 3<"$work/emu.out"
-if ! IFS= read -r -t 30 first <&3; then
-  echo "the emulator did not start:" >&2; cat "$work/emu.err" >&2; exit 1
-fi
-export AUTHGATE_EMULATOR_URL="${first##* }"
-echo "emulator at $AUTHGATE_EMULATOR_URL" >&2
+# shellcheck source=tests/emulator/start.sh
+. tests/emulator/start.sh
+start_emulator "$work" || exit 1
 
 # Runs the host; adds its "N passed, M failed" to the totals.
 run_host() {
