@@ -51,6 +51,22 @@ fn start_tls_server(connections: usize) -> String {
             if head.is_empty() {
                 continue;
             }
+            // Read the form body too: closing with unread data would reset the connection
+            // before the client reads the answer.
+            let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let header_end = text.find("\r\n\r\n").map_or(text.len(), |i| i + 4);
+            let length: usize = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            let mut have = head.len() - header_end;
+            while have < length {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => have += n,
+                }
+            }
             let body = r#"{"access_token":"tls-token","token_type":"bearer","expires_in":60}"#;
             let _ = write!(
                 tls,
