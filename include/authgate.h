@@ -31,7 +31,8 @@
  * Threads. Every handle may be used from several threads at once, except that a handle
  *   must not be freed while another thread uses it. The library starts threads only for
  *   authgate_operation (one per operation). It calls back into the caller only through
- *   authgate_credentials_callback, on the thread whose call needs it.
+ *   authgate_credentials_callback, on the thread whose call needs it, and through
+ *   authgate_log_callback, on any thread (operation threads included), several at once.
  * Deadlines. Every blocking call is bounded by the client's connect timeout and overall
  *   timeout (10 s and 30 s by default). For a UI thread, the *_start functions run a
  *   token request on its own thread: see authgate_operation. A token manager's call may
@@ -53,6 +54,32 @@
 #define AUTHGATE_VERSION_PATCH 0
 #define AUTHGATE_VERSION_STRING "0.1.0"
 
+
+/**
+ * Log level: an error.
+ */
+#define AUTHGATE_LOG_ERROR 1
+
+/**
+ * Log level: a warning, e.g. a provider answer that needed leniency (a JSON token
+ * answer with the wrong content type, a string `expires_in`).
+ */
+#define AUTHGATE_LOG_WARN 2
+
+/**
+ * Log level: information, e.g. a token manager retrying a refresh.
+ */
+#define AUTHGATE_LOG_INFO 3
+
+/**
+ * Log level: debugging, e.g. one record per token request (endpoint and grant type).
+ */
+#define AUTHGATE_LOG_DEBUG 4
+
+/**
+ * Log level: the finest detail.
+ */
+#define AUTHGATE_LOG_TRACE 5
 
 /**
  * The size in bytes of each buffer a credentials callback writes into (the username
@@ -433,6 +460,29 @@ typedef struct authgate_token_set authgate_token_set;
  * 9xx exist only in the C ABI.
  */
 typedef uint32_t authgate_result;
+
+/**
+ * Receives authgate's log records: see `authgate_set_log_callback`.
+ *
+ * `level` is one of `AUTHGATE_LOG_ERROR` (1) .. `AUTHGATE_LOG_TRACE` (5); `target` is
+ * the record's origin (`"authgate"`); `message` is the text, one line without a trailing
+ * newline. Both are NUL-terminated UTF-8 owned by the library and valid during the call
+ * only: copy them to keep them. Records never contain tokens, secrets, passwords or
+ * authorization codes.
+ *
+ * It may run on any thread, several threads at once (the thread making an authgate
+ * call, or an `authgate_operation`'s own thread), so it must be thread-safe. It must
+ * return promptly (it runs inside the call that logged), and must not unwind (no C++
+ * exception, no longjmp) out of itself. It may call authgate functions, including
+ * `authgate_set_log_callback`; records those calls log on the same thread while the
+ * callback runs are dropped rather than delivered recursively. In Delphi:
+ * `procedure(user_data: Pointer; level: UInt32; target: PAnsiChar; message: PAnsiChar);
+ * cdecl;`.
+ */
+typedef void (*authgate_log_callback)(void *user_data,
+                                      uint32_t level,
+                                      const char *target,
+                                      const char *message);
 
 /**
  * Supplies the username and password when a token manager has to run the password grant
@@ -1101,6 +1151,38 @@ int64_t authgate_last_error_retry_after(void);
  * Ownership as `authgate_last_error_message`.
  */
 const char *authgate_last_error_json(void);
+
+/**
+ * Sets (or, with `callback` NULL, removes) the function that receives authgate's log
+ * records, for the whole process. `max_level` is the most detailed level delivered:
+ * `AUTHGATE_LOG_ERROR` (1) .. `AUTHGATE_LOG_TRACE` (5), or 0 for none; records above it
+ * cost almost nothing. Without a callback (the default) nothing is logged.
+ *
+ * Only authgate's own records are delivered (target `"authgate"`): warnings when a
+ * provider's answer needed leniency (`AUTHGATE_LOG_WARN`), token manager retries
+ * (`AUTHGATE_LOG_INFO`), one record per token request (`AUTHGATE_LOG_DEBUG`). Records of
+ * the HTTP and TLS libraries inside authgate are dropped: they are noise for an
+ * application, and an HTTP library's debug output may show a header carrying a secret.
+ * authgate's records never contain tokens, secrets, passwords or authorization codes.
+ *
+ * The callback may be called from any thread, several at once: see
+ * `authgate_log_callback`. It may call authgate functions (records those log on its
+ * thread meanwhile are dropped), including this one.
+ *
+ * When this function returns, the previous callback is no longer running on any other
+ * thread and will not be called again, so its `user_data` may be freed (a call made from
+ * inside the previous callback itself returns before that callback does). Therefore do
+ * not call it while holding a lock the previous callback takes.
+ *
+ * Errors: `AUTHGATE_INVALID_ARGUMENT` for a `max_level` above 5 (the previous callback
+ * stays); `AUTHGATE_INTERNAL` if another `log` logger was installed in this copy of the
+ * library (only possible when it is linked statically into a Rust program that installs
+ * its own). `user_data` is passed to the callback unchanged; the library never reads or
+ * frees it. Threads: any; the last call wins.
+ */
+authgate_result authgate_set_log_callback(authgate_log_callback callback,
+                                          uint32_t max_level,
+                                          void *user_data);
 
 /**
  * Signs the user in through a browser on its own thread (RFC 8252 §7.3): listens on

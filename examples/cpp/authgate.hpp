@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -254,5 +255,34 @@ class Manager {
 };
 
 inline std::string version() { return authgate_version(); }
+
+/// Receives authgate's log records: level (AUTHGATE_LOG_ERROR .. AUTHGATE_LOG_TRACE), target
+/// ("authgate") and message, both valid during the call only. Records hold no secrets.
+using LogFunction = std::function<void(uint32_t level, const char *target, const char *message)>;
+
+namespace detail {
+inline void log_trampoline(void *user_data, uint32_t level, const char *target,
+                           const char *message) noexcept {
+  try {
+    (*static_cast<LogFunction *>(user_data))(level, target, message);
+  } catch (...) {
+    // never let an exception cross into the library
+  }
+}
+}  // namespace detail
+
+/// Sends authgate's log records up to `max_level` to `log` (an empty function removes it),
+/// for the whole process. It is called from any thread, several at once (operation threads
+/// included): make it thread-safe. Do not call set_log_function from inside it. When this
+/// returns, the previous function is no longer running anywhere and has been destroyed.
+inline void set_log_function(LogFunction log, uint32_t max_level = AUTHGATE_LOG_WARN) {
+  static std::mutex mutex;
+  static std::unique_ptr<LogFunction> current;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto next = log ? std::make_unique<LogFunction>(std::move(log)) : nullptr;
+  check(authgate_set_log_callback(next ? &detail::log_trampoline : nullptr, max_level,
+                                  next.get()));
+  current = std::move(next);  // the previous one is no longer called: destroy it
+}
 
 }  // namespace authgate

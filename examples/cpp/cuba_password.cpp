@@ -1,6 +1,6 @@
 // The CUBA password flow through the RAII wrapper: sign in with a Cyrillic login and a
 // password full of form-encoding traps, refresh, the token manager with a password
-// callback, and show a failure as an exception.
+// callback, and show a failure as an exception, with authgate's log records on stderr.
 // Runs against the emulator (AUTHGATE_EMULATOR_URL) or any CUBA server given as argv[1].
 #include <cstdlib>
 #include <iostream>
@@ -14,6 +14,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   try {
+    // authgate's own log records (leniencies, retries, one per token request) to stderr.
+    authgate::set_log_function(
+        [](uint32_t level, const char *target, const char *message) {
+          std::cerr << "[" << target << " " << level << "] " << message << "\n";
+        },
+        AUTHGATE_LOG_DEBUG);
     auto client = authgate::Client::from_json(std::string(R"({"provider":"cuba","base_url":")") +
                                               base +
                                               R"(","client_id":"client","client_secret":"secret"})");
@@ -50,6 +56,7 @@ int main(int argc, char **argv) {
                 << ", terminal " << e.is_terminal() << "): " << e.what() << "\n";
       if (e.code() != AUTHGATE_INVALID_GRANT) return 1;
     }
+    authgate::set_log_function(nullptr);
     return 0;
   } catch (const authgate::Error &e) {
     std::cerr << "authgate error " << e.code() << " (" << e.name() << "): " << e.what() << "\n";

@@ -105,6 +105,13 @@ const
   { the size of each buffer a credentials callback writes into }
   AUTHGATE_CREDENTIALS_CAPACITY = 1024;
 
+  { log levels (authgate_set_log_callback) }
+  AUTHGATE_LOG_ERROR = 1;
+  AUTHGATE_LOG_WARN = 2;
+  AUTHGATE_LOG_INFO = 3;
+  AUTHGATE_LOG_DEBUG = 4;
+  AUTHGATE_LOG_TRACE = 5;
+
 type
   TAuthgateResult = UInt32;
 
@@ -134,6 +141,16 @@ type
   TAuthgateCredentialsCallback = function(UserData: Pointer; Username: PAnsiChar;
     UsernameCapacity: NativeUInt; Password: PAnsiChar; PasswordCapacity: NativeUInt): TAuthgateResult; cdecl;
 
+  { Receives authgate's log records (authgate_set_log_callback). Level is
+    AUTHGATE_LOG_ERROR .. AUTHGATE_LOG_TRACE; Target ('authgate') and Message are UTF-8,
+    valid during the call only (copy them with AuthgateStr). Records hold no secrets.
+    Runs on any thread, several at once (operation threads included): make it
+    thread-safe, set IsMultiThread := True before installing it, return promptly, and
+    raise no exception out of it. It may call authgate functions (records those log on
+    its thread meanwhile are dropped). }
+  TAuthgateLogCallback = procedure(UserData: Pointer; Level: UInt32; Target: PAnsiChar;
+    Message: PAnsiChar); cdecl;
+
   { raised by AuthgateCheck with the thread's last error }
   EAuthgate = class(Exception)
   public
@@ -162,6 +179,11 @@ function authgate_last_error_is_terminal: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_is_transient: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_retry_after: Int64; cdecl; external AuthgateLib;
 function authgate_last_error_json: PAnsiChar; cdecl; external AuthgateLib;
+
+{ logging: Callback nil removes it; when this returns the previous callback is no longer
+  running on another thread, so its UserData may be freed }
+function authgate_set_log_callback(callback: TAuthgateLogCallback; max_level: UInt32;
+  user_data: Pointer): TAuthgateResult; cdecl; external AuthgateLib;
 
 { configuration }
 function authgate_config_new(provider: UInt32; out config: PAuthgateConfig): TAuthgateResult; cdecl; external AuthgateLib;

@@ -3,7 +3,7 @@
   refresh, store and restore, the same through an asynchronous operation (as a UI
   thread would poll it), an OAuth error read from the last error, an authorization
   URL with its callback, the token manager with a Delphi password credentials callback,
-  and the device flow (poll, cancelled wait). Prints "N passed, M failed".
+  the device flow (poll, cancelled wait), and a log callback. Prints "N passed, M failed".
 
   fpc -Mdelphi -Fu. authgate_test.dpr   then   AUTHGATE_EMULATOR_URL=http://127.0.0.1:PORT ./authgate_test }
 program authgate_test;
@@ -270,6 +270,47 @@ begin
   end;
 end;
 
+var
+  LogRecords: Integer;
+  LogSawDebug: Boolean;
+
+{ A log callback, as a Delphi program declares it. Records arrive on the calling thread
+  here (synchronous calls); with operations they may arrive on other threads. }
+procedure OnLog(UserData: Pointer; Level: UInt32; Target: PAnsiChar; Message: PAnsiChar); cdecl;
+begin
+  Inc(PInteger(UserData)^);
+  if (Level = AUTHGATE_LOG_DEBUG) and (AuthgateStr(Target) = 'authgate') and
+     (Pos('grant_type=password', string(AuthgateStr(Message))) > 0) then
+    LogSawDebug := True;
+end;
+
+procedure TestLogCallback;
+var
+  Client: PAuthgateClient;
+  Tokens: PAuthgateTokenSet;
+  Seen: Integer;
+begin
+  Client := NewCubaClient;
+  Tokens := nil;
+  LogRecords := 0;
+  LogSawDebug := False;
+  try
+    AuthgateCheck(authgate_set_log_callback(OnLog, AUTHGATE_LOG_DEBUG, @LogRecords));
+    AuthgateCheck(authgate_client_password(Client, 'admin', 'admin', nil, nil, Tokens));
+    Expect(LogSawDebug, 'a DEBUG record for the token request');
+    AuthgateCheck(authgate_set_log_callback(nil, 0, nil));
+    Seen := LogRecords;
+    authgate_token_set_free(Tokens);
+    Tokens := nil;
+    AuthgateCheck(authgate_client_password(Client, 'admin', 'admin', nil, nil, Tokens));
+    Expect(LogRecords = Seen, 'no record once the callback is removed');
+  finally
+    authgate_set_log_callback(nil, 0, nil);
+    authgate_token_set_free(Tokens);
+    authgate_client_free(Client);
+  end;
+end;
+
 procedure TestDeviceFlow;
 var
   Config: PAuthgateConfig;
@@ -328,6 +369,7 @@ begin
     TestAuthorizationUrl;
     TestManager;
     TestDeviceFlow;
+    TestLogCallback;
   except
     on E: Exception do
     begin

@@ -23,6 +23,7 @@ mod config;
 mod device;
 mod handles;
 mod last_error;
+mod logging;
 mod loopback;
 mod manager;
 mod oidc;
@@ -39,6 +40,7 @@ pub use handles::{
     authgate_operation, authgate_store, authgate_token_set,
 };
 pub use last_error::*;
+pub use logging::*;
 pub use loopback::*;
 pub use manager::*;
 pub use oidc::*;
