@@ -34,6 +34,11 @@ Every network call releases the GIL, so threads make calls concurrently. Errors 
 subclasses of :class:`Error`; see :mod:`authgate._errors` for the whole tree. Adapters for
 HTTP libraries live in :mod:`authgate.requests` and :mod:`authgate.httpx` and import
 their library only when used.
+
+The core logs through :mod:`logging`, logger ``authgate``: ``WARNING`` when a provider's
+answer needed leniency (as in :attr:`TokenSet.warnings`), ``INFO`` when a
+:class:`TokenManager` retries, ``DEBUG`` for each token request. Records never hold a
+token, secret or password; ``logging.getLogger("authgate")`` configures them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 //! [`authgate::ClientBuilder::from_json`], so Python and C validate it identically; errors
 //! are raised as the exception classes defined in pure Python (`authgate/_errors.py`),
 //! because those need multiple inheritance (`ConfigError(Error, ValueError)`, …) that
-//! `create_exception!` cannot express. Every network call releases the GIL.
+//! `create_exception!` cannot express. Every network call releases the GIL. The core's log
+//! records go to Python's `logging`, logger `authgate` (see `log_bridge`).
 
 use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, SendError, Sender};
 use std::sync::Mutex;
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 /// How often a call waiting on the main thread looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
+mod log_bridge;
 mod manager;
 mod oidc;
 
@@ -351,6 +353,9 @@ fn dispatch(job: Job) -> PyResult<()> {
 /// handlers, so there the call runs on a helper thread while the main thread waits in
 /// short slices, checking for signals: Ctrl-C interrupts the wait at once (the abandoned
 /// request ends on its own within the client's timeout). Other threads run `f` inline.
+///
+/// The main thread waits with the GIL released: the helper thread needs the GIL for the
+/// core's log records (and for Python callbacks), so waiting with it held would deadlock.
 pub(crate) fn run_blocking<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -1316,6 +1321,7 @@ fn error_codes() -> Vec<(u32, &'static str)> {
 /// The private extension module of the ``authgate`` package; import ``authgate`` instead.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    log_bridge::install(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("core_version", authgate::VERSION)?;
     m.add_class::<Client>()?;

@@ -178,6 +178,19 @@ impl TokenManager {
         let m = self.inner.clone();
         run_blocking(py, move || f(&m))?.map_err(|e| self.callback.to_pyerr(py, e))
     }
+
+    /// Runs `f`, a quick look at the core manager's state (never a request), without the
+    /// GIL. The state's mutex is also held by a thread loading the store, which may log a
+    /// warning (a stored set parsed leniently) and so needs the GIL: waiting for that
+    /// mutex with the GIL held could deadlock. Costs a GIL release, not a thread.
+    fn quick<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&authgate::TokenManager) -> T + Send,
+    ) -> T {
+        let m = &self.inner;
+        py.detach(move || f(m))
+    }
 }
 
 #[pymethods]
@@ -314,8 +327,9 @@ impl TokenManager {
     /// leeway, else a refreshed one. Raises :class:`SignInRequired` when only the user can
     /// help (no tokens yet, or the refresh token was refused).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        // The cached token costs one mutex: no helper thread, and the GIL stays held.
-        let t = match self.inner.cached_access_token(self.leeway) {
+        // The cached token costs one mutex: no helper thread.
+        let leeway = self.leeway;
+        let t = match self.quick(py, move |m| m.cached_access_token(leeway)) {
             Some(t) => t,
             None => self.blocking(py, |m| m.access_token())?,
         };
@@ -330,7 +344,7 @@ impl TokenManager {
         min: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyString>> {
         let min = duration("min", min)?;
-        let t = match self.inner.cached_access_token(min) {
+        let t = match self.quick(py, move |m| m.cached_access_token(min)) {
             Some(t) => t,
             None => self.blocking(py, move |m| m.access_token_valid_for(min))?,
         };
@@ -351,16 +365,16 @@ impl TokenManager {
 
     /// After a 401 from a resource server: the next call refreshes, whatever the expiry
     /// said.
-    fn invalidate(&self) {
-        self.inner.invalidate();
+    fn invalidate(&self, py: Python<'_>) {
+        self.quick(py, |m| m.invalidate());
     }
 
     /// After a 401 for the access token ``rejected``: invalidates only if it is still the
     /// current token, so that many requests refused with the same token cause one
     /// refresh. Returns whether it invalidated. Never blocks.
-    fn invalidate_token(&self, rejected: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn invalidate_token(&self, py: Python<'_>, rejected: &Bound<'_, PyAny>) -> PyResult<bool> {
         let rejected = crate::req_str("rejected", rejected)?;
-        Ok(self.inner.invalidate_token(&rejected))
+        Ok(self.quick(py, move |m| m.invalidate_token(&rejected)))
     }
 
     /// Forgets the tokens, here and in the store (sign-out).
@@ -371,8 +385,8 @@ impl TokenManager {
 
     /// How many token requests this manager has made (for tests and metrics).
     #[getter]
-    fn refresh_count(&self) -> u64 {
-        self.inner.refresh_count()
+    fn refresh_count(&self, py: Python<'_>) -> u64 {
+        self.quick(py, |m| m.refresh_count())
     }
 
     /// The cached access token if it stays valid for ``min`` seconds (default: the
@@ -388,8 +402,7 @@ impl TokenManager {
             None => self.leeway,
         };
         Ok(self
-            .inner
-            .cached_access_token(min)
+            .quick(py, move |m| m.cached_access_token(min))
             .map(|t| PyString::new(py, t.secret())))
     }
 
