@@ -300,8 +300,15 @@ impl TokenManager {
         let deadline = instant_after(self.inner.wait_timeout);
         let mut st = self.state();
         if !st.loaded {
-            st.current = self.inner.store.load()?.map(Cached::new);
-            st.loaded = true;
+            // Read the store without the lock: it is I/O, and reading may log (a lenient
+            // stored set), which must not happen while other threads wait on this lock.
+            drop(st);
+            let stored = self.inner.store.load()?.map(Cached::new);
+            st = self.state();
+            if !st.loaded {
+                st.current = stored;
+                st.loaded = true;
+            }
         }
         loop {
             if let Some(c) = &st.current {
