@@ -43,8 +43,8 @@ trap cleanup EXIT
 
 passed=0
 failed=0
-pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
-fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+# shellcheck source=tests/harness.sh
+. tests/harness.sh
 
 echo "== building libauthgate ($profile) and the emulator" >&2
 cargo build -p authgate-emulator >&2
@@ -87,40 +87,17 @@ for fn in $(grep -oE '\bauthgate_[a-z_0-9]+\(' include/authgate.h | tr -d '(' | 
 done
 if [ -z "$missing" ]; then pass "authgate.pas declares the whole API"; else fail "authgate.pas lacks:$missing"; fi
 
-# shellcheck source=tests/emulator/start.sh
-. tests/emulator/start.sh
 start_emulator "$work" || exit 1
 
-# Runs one test program; adds its "N passed, M failed" to the totals.
-run_program() {
-  local label="$1"; shift
-  local out rc=0
-  out="$("$@" 2>"$work/stderr")" || rc=$?
-  local line
-  line="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)"
-  if [ -z "$line" ]; then
-    cat "$work/stderr" >&2
-    fail "$label (no result line, exit $rc)"
-    return
-  fi
-  local p f
-  p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
-  passed=$((passed + p)); failed=$((failed + f))
-  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
-    cat "$work/stderr" >&2
-    [ "$f" -ne 0 ] || fail "$label (exit $rc)"
-  fi
-  echo "$label: $line" >&2
-}
 
 for t in "${tests[@]}"; do
-  run_program "$t" "$work/bin/$t"
+  run_counted "$t" "$work/bin/$t"
 done
-run_program "static_test_args" "$work/bin/static_test_args"
+run_counted "static_test_args" "$work/bin/static_test_args"
 
 echo "== valgrind memcheck" >&2
 for t in "${tests[@]}"; do
-  run_program "valgrind $t" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  run_counted "valgrind $t" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --error-exitcode=1 "$work/bin/$t"
 done
 
@@ -138,7 +115,7 @@ mkdir -p "$work/pas"
 if fpc -Mdelphi -vew -Fu"examples/pascal" -FE"$work/pas" -Fl"$prefix/lib" \
       -k-rpath -k"$prefix/lib" examples/pascal/authgate_test.dpr >"$work/pas/build.log" 2>&1; then
   pass "Pascal test builds"
-  run_program "pascal" "$work/pas/authgate_test"
+  run_counted "pascal" "$work/pas/authgate_test"
 else
   cat "$work/pas/build.log" >&2
   fail "Pascal test builds"

@@ -40,10 +40,9 @@ trap cleanup EXIT
 
 passed=0
 failed=0
-# Progress lines avoid the words "passed"/"failed" after a number: scripts/test.sh adds
-# up every such figure in a stage's log, and only the last line carries the totals.
-pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
-fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+# Only the last line carries the totals ("N passed, M failed"); scripts/test.sh reads it.
+# shellcheck source=tests/harness.sh
+. tests/harness.sh
 
 echo "== building libauthgate.a and the emulator (debug)" >&2
 cargo build -p authgate-ffi -p authgate-emulator >&2
@@ -72,37 +71,14 @@ case "$needed" in
   *) pass "the add-in needs only system libraries ($needed)" ;;
 esac
 
-# shellcheck source=tests/emulator/start.sh
-. tests/emulator/start.sh
 start_emulator "$work" || exit 1
 
-# Runs the host; adds its "N passed, M failed" to the totals.
-run_host() {
-  local label="$1"; shift
-  local out rc=0
-  out="$("$@" 2>"$work/stderr")" || rc=$?
-  local line
-  line="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)"
-  if [ -z "$line" ]; then
-    cat "$work/stderr" >&2
-    fail "$label (no result line, exit $rc)"
-    return
-  fi
-  local p f
-  p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
-  passed=$((passed + p)); failed=$((failed + f))
-  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
-    cat "$work/stderr" >&2
-    [ "$f" -ne 0 ] || fail "$label (exit $rc)"
-  fi
-  echo "$label: $p of $((p + f)) tests ok, exit $rc" >&2
-}
 
 echo "== the test host, plain" >&2
-run_host "host" "$host" "$so"
+run_counted "host" "$host" "$so"
 
 echo "== the test host under valgrind memcheck" >&2
-run_host "host under valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
+run_counted "host under valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
   --suppressions="$here/valgrind.supp" "$host" "$so"
 
 echo "== the add-in archive" >&2

@@ -1,0 +1,46 @@
+# Shared by the shell test runners (tests/c/run.sh, addin/1c/test/run.sh). Source it after
+# defining $work (a temporary folder) and the counters $passed and $failed.
+
+pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+# start_emulator WORKDIR starts the built emulator (target/debug/authgate-emulator), waits
+# for its first line, and sets emulator_pid and AUTHGATE_EMULATOR_URL. The caller kills
+# $emulator_pid when done.
+start_emulator() {
+  local work="$1" first
+  echo "== starting the emulator" >&2
+  mkfifo "$work/emu.out"
+  target/debug/authgate-emulator >"$work/emu.out" 2>"$work/emu.err" &
+  emulator_pid=$!
+  exec 3<"$work/emu.out"
+  if ! IFS= read -r -t 30 first <&3; then
+    echo "the emulator did not start:" >&2; cat "$work/emu.err" >&2; return 1
+  fi
+  export AUTHGATE_EMULATOR_URL="${first##* }"
+  echo "emulator at $AUTHGATE_EMULATOR_URL" >&2
+}
+
+# run_counted LABEL COMMAND... runs a test program that ends with "N passed, M failed"
+# and adds its counts to the totals; a program without that line, or one that exits
+# non-zero, counts as a failure.
+run_counted() {
+  local label="$1"; shift
+  local out rc=0
+  out="$("$@" 2>"$work/stderr")" || rc=$?
+  local line
+  line="$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)"
+  if [ -z "$line" ]; then
+    cat "$work/stderr" >&2
+    fail "$label (no result line, exit $rc)"
+    return
+  fi
+  local p f
+  p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+    cat "$work/stderr" >&2
+    [ "$f" -ne 0 ] || fail "$label (exit $rc)"
+  fi
+  echo "$label: $p of $((p + f)) tests ok, exit $rc" >&2
+}
