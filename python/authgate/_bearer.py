@@ -5,7 +5,7 @@ keeping (one refresh at a time, stores before handing out, retries, SignInRequir
 from __future__ import annotations
 
 import datetime
-from typing import Optional, Union
+from typing import Optional, Union, overload
 
 from ._native import Client, TokenManager, TokenSet
 
@@ -13,14 +13,23 @@ Leeway = Union[int, float, datetime.timedelta]
 
 
 class Bearer:
-    """The header an adapter sends, from ``manager`` (or, as sugar, from a new in-memory
-    manager of the client ``manager`` that starts with ``tokens``)."""
+    """The base of both adapters: the header they send, from ``manager`` (or, as sugar,
+    from a new in-memory manager of the client ``manager`` that starts with ``tokens``)."""
 
+    manager: TokenManager
+    """The manager that keeps the token (the one built for ``(client, tokens)``)."""
+
+    @overload
+    def __init__(self, manager: TokenManager, /, *, leeway: Optional[Leeway] = None) -> None: ...
+    @overload
+    def __init__(self, client: Client, tokens: TokenSet, /, *, leeway: Optional[Leeway] = None) -> None: ...
     def __init__(
         self,
         manager: Union[TokenManager, Client],
-        tokens: Optional[TokenSet],
-        leeway: Optional[Leeway],
+        tokens: Optional[TokenSet] = None,
+        /,
+        *,
+        leeway: Optional[Leeway] = None,
     ) -> None:
         if leeway is not None:
             if isinstance(leeway, bool) or not isinstance(leeway, (int, float, datetime.timedelta)):

@@ -13,17 +13,16 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator, Optional, Union, overload
+from typing import AsyncGenerator, Generator
 
 import httpx as _httpx
 
-from ._bearer import Bearer, Leeway
-from ._native import Client, TokenManager, TokenSet
+from ._bearer import Bearer
 
 __all__ = ["BearerAuth"]
 
 
-class BearerAuth(_httpx.Auth):
+class BearerAuth(Bearer, _httpx.Auth):
     """An ``httpx.Auth`` that sends ``Authorization: Bearer <access token>``.
 
     ``manager`` keeps the token: the adapter asks it for the access token before each
@@ -43,35 +42,16 @@ class BearerAuth(_httpx.Auth):
 
     requires_request_body = True
 
-    @overload
-    def __init__(self, manager: TokenManager, /, *, leeway: Optional[Leeway] = None) -> None: ...
-    @overload
-    def __init__(self, client: Client, tokens: TokenSet, /, *, leeway: Optional[Leeway] = None) -> None: ...
-    def __init__(
-        self,
-        manager: Union[TokenManager, Client],
-        tokens: Optional[TokenSet] = None,
-        /,
-        *,
-        leeway: Optional[Leeway] = None,
-    ) -> None:
-        self._bearer = Bearer(manager, tokens, leeway)
-
-    @property
-    def manager(self) -> TokenManager:
-        """The manager that keeps the token (the one built for ``(client, tokens)``)."""
-        return self._bearer.manager
-
     def sync_auth_flow(
         self, request: _httpx.Request
     ) -> Generator[_httpx.Request, _httpx.Response, None]:
         """Sets the bearer token (renewed first if expiring); after a 401, renews once
         and sends the request again."""
-        header = self._bearer.header()
+        header = self.header()
         request.headers["Authorization"] = header
         response = yield request
         if response.status_code == 401:
-            new = self._bearer.header_after_401(header)
+            new = self.header_after_401(header)
             if new is not None:
                 request.headers["Authorization"] = new
                 yield request
@@ -82,13 +62,13 @@ class BearerAuth(_httpx.Auth):
         """As :meth:`sync_auth_flow`; token renewals run in a worker thread."""
         import anyio.to_thread
 
-        header = self._bearer.fresh_header()
+        header = self.fresh_header()
         if header is None:
-            header = await anyio.to_thread.run_sync(self._bearer.header)
+            header = await anyio.to_thread.run_sync(self.header)
         request.headers["Authorization"] = header
         response = yield request
         if response.status_code == 401:
-            new = await anyio.to_thread.run_sync(self._bearer.header_after_401, header)
+            new = await anyio.to_thread.run_sync(self.header_after_401, header)
             if new is not None:
                 request.headers["Authorization"] = new
                 yield request

@@ -13,18 +13,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union, overload
+from typing import Any
 
 import requests as _requests
 from requests.auth import AuthBase
 
-from ._bearer import Bearer, Leeway
-from ._native import Client, TokenManager, TokenSet
+from ._bearer import Bearer
 
 __all__ = ["BearerAuth"]
 
 
-class BearerAuth(AuthBase):
+class BearerAuth(Bearer, AuthBase):
     """A ``requests`` auth that sends ``Authorization: Bearer <access token>``.
 
     ``manager`` keeps the token: the adapter asks it for the access token before each
@@ -41,27 +40,8 @@ class BearerAuth(AuthBase):
     Safe to share between threads.
     """
 
-    @overload
-    def __init__(self, manager: TokenManager, /, *, leeway: Optional[Leeway] = None) -> None: ...
-    @overload
-    def __init__(self, client: Client, tokens: TokenSet, /, *, leeway: Optional[Leeway] = None) -> None: ...
-    def __init__(
-        self,
-        manager: Union[TokenManager, Client],
-        tokens: Optional[TokenSet] = None,
-        /,
-        *,
-        leeway: Optional[Leeway] = None,
-    ) -> None:
-        self._bearer = Bearer(manager, tokens, leeway)
-
-    @property
-    def manager(self) -> TokenManager:
-        """The manager that keeps the token (the one built for ``(client, tokens)``)."""
-        return self._bearer.manager
-
     def __call__(self, r: _requests.PreparedRequest) -> _requests.PreparedRequest:
-        header = self._bearer.header()
+        header = self.header()
         r.headers["Authorization"] = header
 
         def retry_on_401(resp: _requests.Response, **kwargs: Any) -> _requests.Response:
@@ -80,7 +60,7 @@ class BearerAuth(AuthBase):
         # A streamed body cannot be sent twice.
         if prep.body is not None and not isinstance(prep.body, (bytes, str)):
             return resp
-        new = self._bearer.header_after_401(used)
+        new = self.header_after_401(used)
         if new is None:
             return resp
         resp.content  # read the body so that the connection can be reused
