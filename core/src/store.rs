@@ -5,6 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
@@ -31,6 +32,14 @@ pub trait TokenStore: Send + Sync {
     /// is right for a store used by one process only.
     fn lock(&self) -> Result<StoreLock> {
         Ok(StoreLock(None))
+    }
+    /// Takes the lock like [`lock`](Self::lock), but gives up after `timeout` with a
+    /// transient error ([`Error::Timeout`]) instead of waiting for ever. The token manager
+    /// calls this one, with what is left of its wait timeout. Defaults to `lock()`, which
+    /// is right for a store whose lock never blocks for long.
+    fn lock_within(&self, timeout: Duration) -> Result<StoreLock> {
+        let _ = timeout;
+        self.lock()
     }
 }
 
