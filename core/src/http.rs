@@ -5,7 +5,10 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ureq::unversioned::transport::{Connector, DefaultConnector};
+
 use crate::error::{Error, TransportKind};
+use crate::transport::{FastResolver, OneWrite};
 
 /// Where the proxy for outgoing requests comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,8 +106,11 @@ impl Http {
             .proxy(proxy)
             .tls_config(tls)
             .build();
+        // The default connector chain (proxy, TCP, TLS) with one link added at the end, and a
+        // resolver that skips the per-request lookup thread (see `transport`).
+        let connector = DefaultConnector::new().chain(OneWrite);
         Ok(Http {
-            agent: config.into(),
+            agent: ureq::Agent::with_parts(config, connector, FastResolver::default()),
             max_response_bytes: s.max_response_bytes,
         })
     }

@@ -86,6 +86,7 @@ mod secret;
 mod store;
 mod token;
 mod token_set;
+mod transport;
 
 pub use authorize::{parse_callback, AuthorizationRequest, AuthorizationUrlBuilder};
 pub use cancel::CancelToken;

@@ -50,6 +50,7 @@ mod http;
 mod providers;
 mod server;
 mod state;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::fmt;

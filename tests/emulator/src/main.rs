@@ -1,4 +1,5 @@
 //! `authgate-emulator [--port N]`: runs the provider emulator until killed.
+//! `authgate-emulator --wire`: runs the benchmarks' floor server instead ([`authgate_emulator::wire`]).
 //!
 //! The first line on stdout is exactly `authgate-emulator listening on http://127.0.0.1:PORT`
 //! (tests that spawn the binary read it to learn the port); a summary of the registered
@@ -12,6 +13,7 @@ use authgate_emulator::Emulator;
 
 fn usage() -> ExitCode {
     eprintln!("usage: authgate-emulator [--port N]   (default: an ephemeral port on 127.0.0.1)");
+    eprintln!("       authgate-emulator --wire       (the benchmarks' minimal token server)");
     ExitCode::from(2)
 }
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         let value = match arg.as_str() {
             "--port" => args.next(),
             "-h" | "--help" => return usage(),
+            "--wire" => return serve_wire(),
             other => match other.strip_prefix("--port=") {
                 Some(value) => Some(value.to_string()),
                 None => {
@@ -62,6 +65,21 @@ fn main() -> ExitCode {
     eprint!("{}", summary(&emulator.base_url()));
 
     // Serve until killed: all the work happens on the emulator's own threads.
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Serves the benchmarks' floor until killed; prints the same first line as the emulator.
+fn serve_wire() -> ExitCode {
+    let server = match authgate_emulator::wire::WireServer::start() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("authgate-emulator: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("authgate-emulator listening on {}", server.url(""));
     loop {
         std::thread::park();
     }
