@@ -16,6 +16,11 @@ Measured:
 - authorization URL: state + PKCE S256 verifier and challenge + the URL, no network;
 - TokenManager.access_token() with the token cached (authgate only; no network): the
   call a program makes before every API request.
+
+Then the ratios to floors of the same run: a refresh against the minimal token server
+(``authgate-emulator --wire``) next to a raw socket that writes a prebuilt request and reads
+the answer; the cached access token next to a pure-Python dict-and-time check. Each ratio is
+the median of 7 rounds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import argparse
 import os
 import pathlib
 import platform
+import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -37,9 +44,9 @@ CUBA_TOKEN = "/app/rest/v2/oauth/token"
 REDIRECT_URI = "http://127.0.0.1/callback"
 
 
-def start_emulator() -> Tuple[subprocess.Popen, str]:
+def start_emulator(*flags: str) -> Tuple[subprocess.Popen, str]:
     binary = os.environ.get("AUTHGATE_EMULATOR") or str(ROOT / "target" / "debug" / "authgate-emulator")
-    proc = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen([binary, *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     return proc, line.rsplit(" ", 1)[-1]
@@ -185,6 +192,73 @@ def manager_ns_per_call(base: str, seconds: float) -> float:
             return (now - start) / n * 1e9
 
 
+def median_ns(fn: Callable[[], object], n: int) -> float:
+    """The median over 7 rounds of ``n`` calls, in nanoseconds per call."""
+    rounds = []
+    for _ in range(7):
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        rounds.append((time.perf_counter_ns() - start) / n)
+    return statistics.median(rounds)
+
+
+def wire_ratios(n: int) -> List[Tuple[str, float, float]]:
+    """Rows (name, ns per call, ratio to its floor) against the minimal token server."""
+    proc, base = start_emulator("--wire")
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        rt = "rt-0123456789abcdef0123456789abcdef"
+        body = f"grant_type=refresh_token&refresh_token={rt}"
+        request = (
+            f"POST /token HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic Y2xpZW50OnNlY3JldA==\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}"
+        ).encode()
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def raw() -> object:
+            sock.sendall(request)
+            data = b""
+            while True:
+                data += sock.recv(4096)
+                end = data.find(b"\r\n\r\n")
+                if end >= 0:
+                    length = int(data[data.lower().find(b"content-length:") + 15:].split(b"\r\n", 1)[0])
+                    if len(data) >= end + 4 + length:
+                        return data
+
+        client = authgate.Client("generic", token_endpoint=base + "/token", client_id="client",
+                                 client_secret="secret", proxy=False)
+        refresh = lambda: client.refresh(rt)  # noqa: E731
+        for _ in range(200):
+            raw()
+            refresh()
+        raw_ns = median_ns(raw, n)
+        refresh_ns = median_ns(refresh, n)
+
+        manager = authgate.TokenManager(client)
+        manager.set_tokens(client.refresh(rt))
+        cache = {"token": "wire-access-token-0123456789abcdef", "until": time.monotonic() + 3600}
+
+        def floor() -> object:
+            return cache["token"] if time.monotonic() + 60 < cache["until"] else None
+
+        floor_ns = median_ns(floor, n * 50)
+        cached_ns = median_ns(manager.access_token, n * 50)
+        sock.close()
+    finally:
+        proc.kill()
+        proc.wait()
+    return [
+        ("refresh: raw socket (floor)", raw_ns, 1.0),
+        ("refresh: authgate Client.refresh", refresh_ns, refresh_ns / raw_ns),
+        ("cached: dict + time.monotonic (floor)", floor_ns, 1.0),
+        ("cached: TokenManager.access_token", cached_ns, cached_ns / floor_ns),
+    ]
+
+
 def version(dist: str) -> str:
     from importlib.metadata import PackageNotFoundError, version as v
 
@@ -200,7 +274,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement (default 2)")
     ap.add_argument("--threads", type=int, default=4, help="threads for the threaded refresh (default 4)")
+    ap.add_argument("--wire-only", action="store_true", help="only the ratios to the floors")
+    ap.add_argument("--calls", type=int, default=2000, help="calls per round of the ratio rows (default 2000)")
     args = ap.parse_args()
+
+    print("ratios to floors of this run (median of 7 rounds):")
+    for name, ns, ratio in wire_ratios(args.calls):
+        print(f"  {name:<40} {ns / 1e3:9.2f} µs  {ratio:6.2f}×")
+    if args.wire_only:
+        return 0
 
     proc, base = start_emulator()
     try:

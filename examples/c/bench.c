@@ -1,15 +1,26 @@
 /* The C ABI's cost per call, next to the same calls in Rust (ffi/examples/bench_rust.rs).
- * No network: building an authorization URL (state, PKCE verifier and challenge from the
- * OS random source), reading a token set's fields, and a token manager's cached access
- * token (the call an application makes before every API request).
+ * Building an authorization URL (state, PKCE verifier and challenge from the OS random
+ * source), reading a token set's fields, and a token manager's cached access token (the
+ * call an application makes before every API request), next to a floor (a mutex, a clock
+ * read and a string copy). Given the URL of the minimal token server
+ * (`authgate-emulator --wire`), also a refresh over keep-alive next to a raw socket that
+ * writes a prebuilt request and reads the answer. Each row is the median of 7 rounds.
  *
- *   cc -O2 examples/c/bench.c $(pkg-config --cflags --libs authgate) -o bench && ./bench
+ *   cc -O2 examples/c/bench.c $(pkg-config --cflags --libs authgate) -lpthread -o bench
+ *   ./bench [http://127.0.0.1:PORT]
  *   cargo run -p authgate-ffi --release --example bench_rust
  */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <authgate.h>
 
@@ -24,7 +35,135 @@ static void die(const char *what) {
   exit(1);
 }
 
-int main(void) {
+#define ROUNDS 7
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median over ROUNDS rounds of n calls of f(arg), in nanoseconds per call. */
+static double median_ns(int n, void (*f)(void *), void *arg) {
+  double r[ROUNDS];
+  for (int k = 0; k < ROUNDS; k++) {
+    double t0 = now_ns();
+    for (int i = 0; i < n; i++) f(arg);
+    r[k] = (now_ns() - t0) / n;
+  }
+  qsort(r, ROUNDS, sizeof r[0], cmp_double);
+  return r[ROUNDS / 2];
+}
+
+/* The raw-socket floor: one kept-alive connection, a prebuilt request in one write, read
+ * until the whole answer (head and Content-Length bytes) is in. */
+typedef struct {
+  int fd;
+  char request[512];
+  size_t request_len;
+} raw_client;
+
+static void raw_call(void *arg) {
+  raw_client *c = arg;
+  char buf[4096];
+  size_t filled = 0;
+  if (write(c->fd, c->request, c->request_len) != (ssize_t)c->request_len) exit(2);
+  for (;;) {
+    ssize_t n = read(c->fd, buf + filled, sizeof buf - 1 - filled);
+    if (n <= 0) exit(3);
+    filled += (size_t)n;
+    buf[filled] = 0;
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end) {
+      const char *cl = strstr(buf, "Content-Length: ");
+      size_t want = (size_t)(end + 4 - buf) + (cl ? (size_t)atoi(cl + 16) : 0);
+      if (filled >= want) return;
+    }
+  }
+}
+
+typedef struct {
+  authgate_client *client;
+  const char *refresh_token;
+} refresh_args;
+
+static void refresh_call(void *arg) {
+  refresh_args *a = arg;
+  authgate_token_set *ts = NULL;
+  if (authgate_client_refresh(a->client, a->refresh_token, NULL, NULL, &ts) != AUTHGATE_OK)
+    die("refresh");
+  authgate_token_set_free(ts);
+}
+
+typedef struct {
+  pthread_mutex_t lock;
+  double valid_until_ns;
+  char token[64];
+} floor_cache;
+
+static void floor_call(void *arg) {
+  floor_cache *c = arg;
+  pthread_mutex_lock(&c->lock);
+  char *copy = NULL;
+  if (now_ns() + 60e9 < c->valid_until_ns) copy = strdup(c->token);
+  pthread_mutex_unlock(&c->lock);
+  if (!copy || copy[0] == 0) exit(4);
+  free(copy);
+}
+
+static void manager_call(void *arg) {
+  char *token = NULL;
+  if (authgate_manager_access_token(arg, &token) != AUTHGATE_OK) die("access_token");
+  authgate_string_free(token);
+}
+
+/* Refresh over keep-alive against the wire server at `url` (http://127.0.0.1:PORT). */
+static void bench_refresh(const char *url) {
+  int port = 0;
+  if (sscanf(url, "http://127.0.0.1:%d", &port) != 1) {
+    fprintf(stderr, "expected http://127.0.0.1:PORT, got %s\n", url);
+    exit(2);
+  }
+  const char *rt = "rt-0123456789abcdef0123456789abcdef";
+  raw_client raw = {0};
+  raw.fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {0};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1;
+  setsockopt(raw.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(raw.fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    perror("connect");
+    exit(2);
+  }
+  char body[128];
+  int body_len = snprintf(body, sizeof body, "grant_type=refresh_token&refresh_token=%s", rt);
+  raw.request_len = (size_t)snprintf(
+      raw.request, sizeof raw.request,
+      "POST /token HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Basic Y2xpZW50OnNlY3JldA==\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
+      "Content-Length: %d\r\n\r\n%s",
+      port, body_len, body);
+
+  char config[256];
+  snprintf(config, sizeof config,
+           "{\"provider\":\"generic\",\"token_endpoint\":\"%s/token\",\"client_id\":\"client\","
+           "\"client_secret\":\"secret\",\"proxy\":\"none\"}",
+           url);
+  refresh_args args = {NULL, rt};
+  if (authgate_client_new_from_json(config, &args.client) != AUTHGATE_OK) die("wire client");
+  const int n = 2000;
+  for (int i = 0; i < 200; i++) raw_call(&raw), refresh_call(&args);
+  double raw_ns = median_ns(n, raw_call, &raw);
+  double refresh_ns = median_ns(n, refresh_call, &args);
+  printf("refresh: raw socket (floor)             %8.2f us  %6.2fx\n", raw_ns / 1e3, 1.0);
+  printf("refresh: C ABI authgate_client_refresh  %8.2f us  %6.2fx\n", refresh_ns / 1e3,
+         refresh_ns / raw_ns);
+  authgate_client_free(args.client);
+  close(raw.fd);
+}
+
+int main(int argc, char **argv) {
   authgate_client *client = NULL;
   authgate_token_set *ts = NULL;
   if (authgate_client_new_from_json(
@@ -73,20 +212,21 @@ int main(void) {
   if (authgate_manager_new(client, NULL, NULL, &manager) != AUTHGATE_OK ||
       authgate_manager_set_tokens(manager, ts) != AUTHGATE_OK)
     die("manager");
-  const int mgr_n = 1000000;
-  t0 = now_ns();
-  for (int i = 0; i < mgr_n; i++) {
-    char *token = NULL;
-    if (authgate_manager_access_token(manager, &token) != AUTHGATE_OK) die("access_token");
-    sink += (size_t)token[0];
-    authgate_string_free(token);
-  }
-  double mgr_ns = (now_ns() - t0) / mgr_n;
+  const int mgr_n = 200000;
+  floor_cache fc;
+  pthread_mutex_init(&fc.lock, NULL);
+  fc.valid_until_ns = now_ns() + 3600e9;
+  strcpy(fc.token, "wire-access-token-0123456789abcdef");
+  double floor_ns = median_ns(mgr_n, floor_call, &fc);
+  double mgr_ns = median_ns(mgr_n, manager_call, manager);
 
   printf("C ABI  authorization_url (build + url + free): %8.0f ns/call\n", url_ns);
   printf("C ABI  token set access_token + expires_at:    %8.1f ns/pair\n", get_ns);
   printf("C ABI  failing call (wrong handle, last error): %8.1f ns/call\n", err_ns);
-  printf("C ABI  manager access_token, cached (+ free):   %8.1f ns/call\n", mgr_ns);
+  printf("C ABI  manager access_token, cached (+ free):   %8.1f ns/call  %6.2fx\n", mgr_ns,
+         mgr_ns / floor_ns);
+  printf("C      floor: mutex + clock + strdup/free:      %8.1f ns/call\n", floor_ns);
+  if (argc > 1) bench_refresh(argv[1]);
   authgate_manager_free(manager);
   authgate_token_set_free(ts);
   authgate_client_free(client);
