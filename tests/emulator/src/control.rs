@@ -19,7 +19,10 @@
 //! `ok_with_error`, `wrong_content_type`, `revoked_refresh_token`, and the id_token
 //! faults `id_token_wrong_nonce`, `id_token_wrong_audience`, `id_token_wrong_issuer`,
 //! `id_token_expired`, `id_token_bad_signature`, `id_token_alg_none`,
-//! `id_token_hmac_confusion`, `id_token_unknown_kid`.
+//! `id_token_hmac_confusion`, `id_token_unknown_kid`; `callback` (`name`, `value`: the
+//! raw percent-encoded value of a redirect parameter, absent to remove it) and
+//! `answer_field` (`name`, and `raw` (JSON text) or `raw_hex` (bytes), absent to remove
+//! the field).
 //!
 //! Control requests are neither counted nor faulted. Successful commands answer
 //! `200 {"ok":true}`; bad ones `400 {"error":"…"}`.
@@ -254,9 +257,45 @@ pub(crate) fn parse_fault(value: &Value) -> Result<Fault, String> {
         "id_token_alg_none" => FaultKind::IdTokenAlgNone,
         "id_token_hmac_confusion" => FaultKind::IdTokenHmacConfusion,
         "id_token_unknown_kid" => FaultKind::IdTokenUnknownKid,
+        "callback" => {
+            let raw = value.get("value").and_then(Value::as_str);
+            // The value goes into the Location header line.
+            if raw.is_some_and(|v| v.chars().any(|c| c.is_control())) {
+                return Err("value must not contain control characters".into());
+            }
+            FaultKind::Callback {
+                name: required_str(value, "name")?,
+                value: raw.map(str::to_owned),
+            }
+        }
+        "answer_field" => FaultKind::AnswerField {
+            name: required_str(value, "name")?,
+            raw: match (value.get("raw"), value.get("raw_hex")) {
+                (Some(Value::String(raw)), _) => Some(raw.clone().into_bytes()),
+                (_, Some(Value::String(hex))) => Some(unhex(hex)?),
+                _ => None,
+            },
+        },
         other => return Err(format!("unknown fault kind {other:?}")),
     };
     Ok(Fault { path, kind, count })
+}
+
+fn required_str(value: &Value, field: &str) -> Result<String, String> {
+    match value.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(format!("{field} is required")),
+    }
+}
+
+fn unhex(hex: &str) -> Result<Vec<u8>, String> {
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("raw_hex must be pairs of hex digits".into());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
 }
 
 fn parse_expires_in(value: &Value) -> Result<(Dialect, u64), String> {
@@ -303,6 +342,26 @@ mod tests {
             parse_fault(&json!({"kind": "redirect", "location": "/x\r\nSet-Cookie: a"})).is_err()
         );
         assert!(parse_fault(&json!({"kind": "drop", "count": -1})).is_err());
+        assert!(parse_fault(&json!({"kind": "callback"})).is_err());
+        assert!(parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "f"})).is_err());
+    }
+
+    #[test]
+    fn parses_callback_and_answer_field_faults() {
+        assert_eq!(
+            parse_fault(&json!({"kind": "callback", "name": "iss"})),
+            Ok(Fault::any(FaultKind::Callback {
+                name: "iss".into(),
+                value: None
+            }))
+        );
+        assert_eq!(
+            parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "22ff22"})),
+            Ok(Fault::any(FaultKind::AnswerField {
+                name: "x".into(),
+                raw: Some(vec![0x22, 0xff, 0x22])
+            }))
+        );
     }
 
     #[test]

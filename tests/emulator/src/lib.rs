@@ -19,6 +19,8 @@
 //!   id_tokens are signed RS256 by default, ES256 on request
 //!   ([`Emulator::set_id_token_alg`]), and the EC key can be rotated
 //!   ([`Emulator::rotate_keys`]);
+//! - authorization responses carry `iss` (RFC 9207), and the discovery document says so
+//!   (`authorization_response_iss_parameter_supported`);
 //! - UserInfo, token revocation (RFC 7009) and introspection (RFC 7662);
 //! - the refresh grant when `offline_access` was granted;
 //! - the device authorization grant (RFC 8628), approved on the `/device` page or with
@@ -426,6 +428,29 @@ pub enum FaultKind {
     /// The next id_token is signed ES256 by a throwaway key whose kid
     /// ([`fixtures::ID_TOKEN_FAULT_KEY_ID`]) is not in the JWKS, even after a refetch.
     IdTokenUnknownKid,
+    /// The next redirect from the authorize endpoint (a code or an error) carries the
+    /// query parameter `name` with `value` in place of what the dialect would send, or
+    /// without it when `value` is `None`. `value` goes into the query as it is (already
+    /// percent-encoded), so `%FF%FE` sends bytes that are not UTF-8. With `name` `iss`
+    /// this plays the mix-up attack of RFC 9207 (a wrong issuer) or a provider that
+    /// forgot its promise (no issuer).
+    Callback {
+        /// The parameter, e.g. `"iss"` or `"code"`.
+        name: String,
+        /// The raw, percent-encoded value; `None` removes the parameter.
+        value: Option<String>,
+    },
+    /// The next successful JSON answer on the path (a token answer, say) is the normal
+    /// one with its top-level field `name` replaced by the raw JSON bytes `raw`, or
+    /// removed when `raw` is `None`. The bytes are spliced in as they are: they may hold
+    /// invalid UTF-8, control characters, or a number no parser can hold (`1e400`). The
+    /// server's state (a rotated refresh token) changes as usual.
+    AnswerField {
+        /// The field, e.g. `"token_type"`.
+        name: String,
+        /// The raw JSON value; `None` removes the field.
+        raw: Option<Vec<u8>>,
+    },
 }
 
 impl FaultKind {

@@ -167,6 +167,16 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
                 token,
             ))
         }
+        FaultKind::Callback { name, value } => {
+            let mut response = providers::route(shared, request);
+            rewrite_location(&mut response, &name, value.as_deref());
+            Action::Respond(response)
+        }
+        FaultKind::AnswerField { name, raw } => {
+            let mut response = providers::route(shared, request);
+            splice_field(&mut response, &name, raw.as_deref());
+            Action::Respond(response)
+        }
         // Never taken here (see `State::take_fault`): the handler that issues the
         // id_token takes them. Answer normally should one ever get this far.
         FaultKind::IdTokenWrongNonce
@@ -178,6 +188,52 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
         | FaultKind::IdTokenHmacConfusion
         | FaultKind::IdTokenUnknownKid => Action::Respond(providers::route(shared, request)),
     }
+}
+
+/// Sets (or removes) one query parameter of a redirect's `Location`, keeping the others
+/// byte for byte.
+fn rewrite_location(response: &mut Response, name: &str, value: Option<&str>) {
+    let Some((_, location)) = response
+        .headers
+        .iter_mut()
+        .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+    else {
+        return;
+    };
+    let (base, query) = location.split_once('?').unwrap_or((location.as_str(), ""));
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(name))
+        .map(str::to_owned)
+        .collect();
+    if let Some(v) = value {
+        pairs.push(format!("{name}={v}"));
+    }
+    *location = format!("{base}?{}", pairs.join("&"));
+}
+
+/// Replaces (or removes) one top-level field of a 2xx JSON object answer with raw bytes.
+fn splice_field(response: &mut Response, name: &str, raw: Option<&[u8]>) {
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&response.body)
+    else {
+        return;
+    };
+    if !(200..300).contains(&response.status) {
+        return;
+    }
+    object.remove(name);
+    let mut body = serde_json::Value::Object(object).to_string().into_bytes();
+    if let Some(raw) = raw {
+        body.pop(); // the closing brace
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(serde_json::Value::from(name).to_string().as_bytes());
+        body.push(b':');
+        body.extend_from_slice(raw);
+        body.push(b'}');
+    }
+    response.body = body;
 }
 
 /// Whether the request is a form POST with `grant_type=refresh_token`.

@@ -25,6 +25,7 @@ pub(super) fn authorize(shared: &Shared, query: &str, params: &Params, login: Lo
                 "Invalid redirect: does not match one of the registered values",
             )
         },
+        sends_iss: false,
     };
     authorize_with(shared, query, params, login, &spec, |_| {
         Ok(Granted {

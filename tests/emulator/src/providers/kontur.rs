@@ -59,6 +59,7 @@ pub(super) fn authorize(shared: &Shared, query: &str, params: &Params, login: Lo
         client_id: KONTUR_CLIENT_ID,
         redirect_params: &["redirect_uri"],
         redirect_mismatch: || OAuthError::new("invalid_request", "Invalid redirect_uri"),
+        sends_iss: true,
     };
     authorize_with(shared, query, params, login, &spec, |params| {
         let scopes = scopes(params.get("scope"));
@@ -393,6 +394,7 @@ pub(super) fn discovery(shared: &Shared, request: &Request) -> Response {
             ],
             "subject_types_supported": ["public"],
             "code_challenge_methods_supported": ["S256", "plain"],
+            "authorization_response_iss_parameter_supported": true,
             "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "introspection_endpoint_auth_methods_supported": auth_methods,

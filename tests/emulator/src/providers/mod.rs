@@ -323,6 +323,8 @@ pub(crate) struct AuthorizeSpec {
     pub redirect_params: &'static [&'static str],
     /// The error for an unregistered redirect address (never redirected to).
     pub redirect_mismatch: fn() -> OAuthError,
+    /// Whether redirects carry `iss` (RFC 9207), the emulator's base URL.
+    pub sends_iss: bool,
 }
 
 /// What the dialect-specific checks grant.
@@ -374,11 +376,12 @@ pub(crate) fn authorize(
     }
 
     let state = params.get("state");
+    // RFC 9207 §2: the issuer goes with every authorization response, errors included.
+    let iss = spec.sends_iss.then_some(shared.base_url.as_str());
     let back_with_error = |error: &str, description: &str| {
         let mut pairs = vec![("error", error), ("error_description", description)];
-        if let Some(state) = state {
-            pairs.push(("state", state));
-        }
+        pairs.extend(state.map(|s| ("state", s)));
+        pairs.extend(iss.map(|i| ("iss", i)));
         redirect_to(redirect_uri, &pairs)
     };
 
@@ -441,9 +444,8 @@ pub(crate) fn authorize(
         },
     );
     let mut pairs = vec![("code", code.as_str())];
-    if let Some(state) = state {
-        pairs.push(("state", state));
-    }
+    pairs.extend(state.map(|s| ("state", s)));
+    pairs.extend(iss.map(|i| ("iss", i)));
     redirect_to(redirect_uri, &pairs)
 }
 

@@ -21,6 +21,7 @@ pub(super) fn authorize(shared: &Shared, query: &str, params: &Params, login: Lo
         client_id: TAXCOM_CLIENT_ID,
         redirect_params: &["redirect_uri", "redirect_url"],
         redirect_mismatch: || OAuthError::new("invalid_request", "Invalid redirect_uri"),
+        sends_iss: false,
     };
     authorize_with(shared, query, params, login, &spec, |params| {
         let scopes: Vec<&str> = params
