@@ -8,7 +8,7 @@
 //! | `POST /_emulator/expires_in`         | `{"dialect":"gearcode","seconds":2}`           |
 //! | `POST /_emulator/reset`              | counts, faults, settings back to defaults      |
 //! | `GET  /_emulator/last_request?path=` | → the last request on that path, or 404        |
-//! | `POST /_emulator/oidc`               | `{"alg":"ES256"}` (or `"RS256"`): id_token signing |
+//! | `POST /_emulator/oidc`               | `{"alg":"ES256"}` (or `"RS256"`): id_token signing; `{"kids":false}`: a JWKS without kids |
 //! | `POST /_emulator/rotate_keys`        | new EC key, signs ES256 → `{"ok":true,"kid":"emulator-2"}` |
 //! | `POST /_emulator/device`             | `{"expires_in":300,"interval":1}` (either or both) |
 //! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
@@ -22,7 +22,7 @@
 //! `id_token_hmac_confusion`, `id_token_unknown_kid`; `callback` (`name`, `value`: the
 //! raw percent-encoded value of a redirect parameter, absent to remove it) and
 //! `answer_field` (`name`, and `raw` (JSON text) or `raw_hex` (bytes), absent to remove
-//! the field).
+//! the field; or `fields`, a list of such objects).
 //!
 //! Control requests are neither counted nor faulted. Successful commands answer
 //! `200 {"ok":true}`; bad ones `400 {"error":"…"}`.
@@ -80,12 +80,17 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
         }
         "last_request" => last_request(shared, request),
         "oidc" => body_json(request).and_then(|v| {
-            let alg: IdTokenAlg = v
-                .get("alg")
-                .and_then(Value::as_str)
-                .ok_or("alg is required")?
-                .parse()?;
-            shared.signer.set_alg(alg);
+            let alg = v.get("alg").and_then(Value::as_str);
+            let kids = boolean(&v, "kids")?;
+            if alg.is_none() && kids.is_none() {
+                return Err("alg or kids is required".into());
+            }
+            if let Some(alg) = alg {
+                shared.signer.set_alg(alg.parse::<IdTokenAlg>()?);
+            }
+            if let Some(kids) = kids {
+                shared.signer.set_kidless(!kids);
+            }
             Ok(ok())
         }),
         "rotate_keys" => match shared.signer.rotate() {
@@ -268,14 +273,21 @@ pub(crate) fn parse_fault(value: &Value) -> Result<Fault, String> {
                 value: raw.map(str::to_owned),
             }
         }
-        "answer_field" => FaultKind::AnswerField {
-            name: required_str(value, "name")?,
-            raw: match (value.get("raw"), value.get("raw_hex")) {
-                (Some(Value::String(raw)), _) => Some(raw.clone().into_bytes()),
-                (_, Some(Value::String(hex))) => Some(unhex(hex)?),
-                _ => None,
-            },
-        },
+        "answer_field" => {
+            let edit = |v: &Value| -> Result<(String, Option<Vec<u8>>), String> {
+                let raw = match (v.get("raw"), v.get("raw_hex")) {
+                    (Some(Value::String(raw)), _) => Some(raw.clone().into_bytes()),
+                    (_, Some(Value::String(hex))) => Some(unhex(hex)?),
+                    _ => None,
+                };
+                Ok((required_str(v, "name")?, raw))
+            };
+            let fields = match value.get("fields") {
+                Some(Value::Array(items)) => items.iter().map(edit).collect::<Result<_, _>>()?,
+                _ => vec![edit(value)?],
+            };
+            FaultKind::AnswerFields { fields }
+        }
         other => return Err(format!("unknown fault kind {other:?}")),
     };
     Ok(Fault { path, kind, count })
@@ -357,10 +369,7 @@ mod tests {
         );
         assert_eq!(
             parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "22ff22"})),
-            Ok(Fault::any(FaultKind::AnswerField {
-                name: "x".into(),
-                raw: Some(vec![0x22, 0xff, 0x22])
-            }))
+            Ok(Fault::any(FaultKind::answer_field("x", Some(b"\"\xff\""))))
         );
     }
 

@@ -149,6 +149,8 @@ struct Current {
     /// The number in the last EC kid (`emulator-N`).
     serial: u32,
     alg: IdTokenAlg,
+    /// Publish keys and sign id_tokens without `kid` (see `Emulator::set_kidless_jwks`).
+    kidless: bool,
 }
 
 /// Kontur's signing keys: the fixed RSA key and the current EC key. Published as a JWKS.
@@ -170,6 +172,7 @@ impl Signer {
                 ec: Arc::new(ec),
                 serial: 1,
                 alg: IdTokenAlg::default(),
+                kidless: false,
             }),
             rng,
         })
@@ -186,6 +189,10 @@ impl Signer {
 
     pub fn set_alg(&self, alg: IdTokenAlg) {
         self.current().alg = alg;
+    }
+
+    pub fn set_kidless(&self, kidless: bool) {
+        self.current().kidless = kidless;
     }
 
     /// The kid id_tokens are signed with now.
@@ -213,9 +220,9 @@ impl Signer {
     /// A compact JWS over these claims, signed with the current key and alg, or forged
     /// as `forgery` says.
     pub fn sign_id_token(&self, claims: &Value, forgery: Forgery) -> Option<String> {
-        let (alg, ec) = {
+        let (alg, ec, kidless) = {
             let current = self.current();
-            (current.alg, Arc::clone(&current.ec))
+            (current.alg, Arc::clone(&current.ec), current.kidless)
         };
         match forgery {
             Forgery::AlgNone => jws(&json!({"alg": "none", "typ": "JWT"}), claims, |_| {
@@ -236,14 +243,22 @@ impl Signer {
             Forgery::None | Forgery::BadSignature => {
                 let token = match alg {
                     IdTokenAlg::Rs256 => {
-                        let header =
+                        let mut header =
                             json!({"alg": "RS256", "typ": "JWT", "kid": KONTUR_RSA_KEY_ID});
+                        if kidless {
+                            header.as_object_mut()?.remove("kid");
+                        }
                         jws(&header, claims, |input| {
                             let mut signature = vec![0; self.rsa.public().modulus_len()];
                             self.rsa
                                 .sign(&RSA_PKCS1_SHA256, &self.rng, input, &mut signature)
                                 .ok()?;
                             Some(signature)
+                        })
+                    }
+                    IdTokenAlg::Es256 if kidless => {
+                        jws(&json!({"alg": "ES256", "typ": "JWT"}), claims, |input| {
+                            ec.sign(&self.rng, input)
                         })
                     }
                     IdTokenAlg::Es256 => self.sign_es256(&ec, claims),
@@ -262,7 +277,9 @@ impl Signer {
         jws(&header, claims, |input| key.sign(&self.rng, input))
     }
 
-    /// The public keys as a JWK Set: the RSA key, then the current EC key.
+    /// The public keys as a JWK Set: the RSA key, then the current EC key. Kidless, the
+    /// set has no kids and starts with the RSA key published a second time for RS512,
+    /// so that a client must pick among several keys by `alg`.
     pub fn jwks(&self) -> Value {
         let components: RsaPublicKeyComponents<Vec<u8>> = self.rsa.public().into();
         let rsa = json!({
@@ -273,8 +290,19 @@ impl Signer {
             "n": b64url(&components.n),
             "e": b64url(&components.e),
         });
-        let ec = Arc::clone(&self.current().ec);
-        json!({"keys": [rsa, ec.jwk()]})
+        let (ec, kidless) = {
+            let current = self.current();
+            (Arc::clone(&current.ec), current.kidless)
+        };
+        if !kidless {
+            return json!({"keys": [rsa, ec.jwk()]});
+        }
+        let mut keys = vec![rsa.clone(), rsa, ec.jwk()];
+        keys[0]["alg"] = "RS512".into();
+        for key in keys.iter_mut().filter_map(Value::as_object_mut) {
+            key.remove("kid");
+        }
+        json!({ "keys": keys })
     }
 }
 

@@ -152,7 +152,7 @@ impl Emulator {
     }
 
     /// Clears counts, recorded requests and queued faults, and restores the default
-    /// settings: token lifetimes, the id_token algorithm (RS256), the device flow timing,
+    /// settings: token lifetimes, the id_token algorithm (RS256) and kids, the device flow timing,
     /// and auto-approval (not interactive). Issued codes, tokens, device codes and the
     /// signing keys (rotated or not) are kept.
     pub fn reset(&self) {
@@ -163,6 +163,13 @@ impl Emulator {
     /// kid [`fixtures::KONTUR_RSA_KEY_ID`]) or ES256 (the current EC key).
     pub fn set_id_token_alg(&self, alg: IdTokenAlg) {
         self.shared.signer.set_alg(alg);
+    }
+
+    /// With `true`, Kontur publishes its JWKS without `kid`s, led by its RSA key a second
+    /// time for RS512, and signs id_tokens without a `kid` header: a client must try
+    /// every key that fits the token's `alg`. `false` (the default) restores the kids.
+    pub fn set_kidless_jwks(&self, kidless: bool) {
+        self.shared.signer.set_kidless(kidless);
     }
 
     /// The algorithm Kontur currently signs id_tokens with.
@@ -441,19 +448,25 @@ pub enum FaultKind {
         value: Option<String>,
     },
     /// The next successful JSON answer on the path (a token answer, say) is the normal
-    /// one with its top-level field `name` replaced by the raw JSON bytes `raw`, or
-    /// removed when `raw` is `None`. The bytes are spliced in as they are: they may hold
+    /// one with each top-level field named in `fields` replaced by the raw JSON bytes
+    /// given, or removed for `None`. The bytes are spliced in as they are: they may hold
     /// invalid UTF-8, control characters, or a number no parser can hold (`1e400`). The
     /// server's state (a rotated refresh token) changes as usual.
-    AnswerField {
-        /// The field, e.g. `"token_type"`.
-        name: String,
-        /// The raw JSON value; `None` removes the field.
-        raw: Option<Vec<u8>>,
+    AnswerFields {
+        /// `(field, raw JSON value or None to remove it)`, applied in order.
+        fields: Vec<(String, Option<Vec<u8>>)>,
     },
 }
 
 impl FaultKind {
+    /// [`FaultKind::AnswerFields`] changing one field: `raw` is its new raw JSON value,
+    /// `None` removes it.
+    pub fn answer_field(name: &str, raw: Option<&[u8]>) -> FaultKind {
+        FaultKind::AnswerFields {
+            fields: vec![(name.to_owned(), raw.map(<[u8]>::to_vec))],
+        }
+    }
+
     /// Whether the fault changes an id_token (and so waits for a request issuing one).
     pub(crate) fn is_id_token_fault(&self) -> bool {
         matches!(

@@ -172,9 +172,9 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
             rewrite_location(&mut response, &name, value.as_deref());
             Action::Respond(response)
         }
-        FaultKind::AnswerField { name, raw } => {
+        FaultKind::AnswerFields { fields } => {
             let mut response = providers::route(shared, request);
-            splice_field(&mut response, &name, raw.as_deref());
+            splice_fields(&mut response, &fields);
             Action::Respond(response)
         }
         // Never taken here (see `State::take_fault`): the handler that issues the
@@ -212,27 +212,30 @@ fn rewrite_location(response: &mut Response, name: &str, value: Option<&str>) {
     *location = format!("{base}?{}", pairs.join("&"));
 }
 
-/// Replaces (or removes) one top-level field of a 2xx JSON object answer with raw bytes.
-fn splice_field(response: &mut Response, name: &str, raw: Option<&[u8]>) {
+/// Replaces (or removes) top-level fields of a 2xx JSON object answer with raw bytes.
+fn splice_fields(response: &mut Response, fields: &[(String, Option<Vec<u8>>)]) {
+    if !(200..300).contains(&response.status) {
+        return;
+    }
     let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&response.body)
     else {
         return;
     };
-    if !(200..300).contains(&response.status) {
-        return;
+    for (name, _) in fields {
+        object.remove(name);
     }
-    object.remove(name);
     let mut body = serde_json::Value::Object(object).to_string().into_bytes();
-    if let Some(raw) = raw {
-        body.pop(); // the closing brace
+    body.pop(); // the closing brace
+    for (name, raw) in fields {
+        let Some(raw) = raw else { continue };
         if body.len() > 1 {
             body.push(b',');
         }
-        body.extend_from_slice(serde_json::Value::from(name).to_string().as_bytes());
+        body.extend_from_slice(serde_json::Value::from(name.as_str()).to_string().as_bytes());
         body.push(b':');
         body.extend_from_slice(raw);
-        body.push(b'}');
     }
+    body.push(b'}');
     response.body = body;
 }
 

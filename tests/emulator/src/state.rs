@@ -47,6 +47,7 @@ impl Shared {
     pub fn reset(&self) {
         self.lock().reset();
         self.signer.set_alg(IdTokenAlg::default());
+        self.signer.set_kidless(false);
     }
 }
 
