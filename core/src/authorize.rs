@@ -26,12 +26,26 @@ pub struct AuthorizationRequest {
     pub pkce_verifier: Option<PkceVerifier>,
     /// The redirect URI sent, if any; the code exchange must send the same one.
     pub redirect_uri: Option<String>,
+    /// The issuer the redirect's `iss` must name (RFC 9207), when the client knows it
+    /// (configured with [`ClientBuilder::issuer`](crate::ClientBuilder::issuer) or
+    /// discovered).
+    pub issuer: Option<String>,
+    /// Whether the redirect must carry `iss`: the provider's metadata says
+    /// `authorization_response_iss_parameter_supported`.
+    pub issuer_required: bool,
 }
 
 impl AuthorizationRequest {
-    /// Reads the redirect back: the same as [`parse_callback`] with this request's state.
+    /// Reads the redirect back: [`parse_callback_with_issuer`] with this request's state
+    /// and issuer. A redirect whose `iss` names another issuer, or that has none although
+    /// the provider promises one, is refused with [`Error::IssuerMismatch`].
     pub fn parse_callback(&self, callback: &str) -> Result<AuthorizationCode> {
-        parse_callback(callback, &self.state)
+        parse_callback_with_issuer(
+            callback,
+            &self.state,
+            self.issuer.as_deref(),
+            self.issuer_required,
+        )
     }
 }
 
@@ -190,6 +204,8 @@ impl<'a> AuthorizationUrlBuilder<'a> {
             nonce,
             pkce_verifier,
             redirect_uri,
+            issuer: inner.oidc.issuer.clone(),
+            issuer_required: inner.oidc.issuer_required,
         })
     }
 }
@@ -226,7 +242,13 @@ fn check_verifier(v: &str) -> Result<()> {
 ///
 /// The `state` is compared with `expected_state` in constant time. On success the one-time
 /// code is returned; when the server sent `error` (the user declined, say), that comes
-/// back as [`Error::OAuth`] with `status` `None`.
+/// back as [`Error::OAuth`] with `status` `None`. `iss` is not checked: prefer
+/// [`AuthorizationRequest::parse_callback`], which knows the issuer, or
+/// [`parse_callback_with_issuer`].
+///
+/// Values are percent-decoded to bytes and never patched: a `code` that is not UTF-8 is
+/// refused with [`Error::InvalidArgument`] naming it (it could not be sent back as the
+/// server issued it), and a `state` that is not UTF-8 cannot match.
 ///
 /// ```
 /// let code = authgate::parse_callback("http://127.0.0.1/callback?code=abc&state=xyz", "xyz")?;
@@ -238,8 +260,44 @@ fn check_verifier(v: &str) -> Result<()> {
 /// # Ok::<(), authgate::Error>(())
 /// ```
 pub fn parse_callback(callback: &str, expected_state: &str) -> Result<AuthorizationCode> {
+    parse_callback_with_issuer(callback, expected_state, None, false)
+}
+
+/// [`parse_callback`] that also checks the authorization server's issuer identifier
+/// (RFC 9207), the defence against mix-up attacks when a client talks to several
+/// providers.
+///
+/// When `expected_issuer` is set and the redirect carries `iss`, the two must be equal
+/// (exact string comparison, RFC 9207 §2.4); when `issuer_required` is true (the
+/// provider's metadata says `authorization_response_iss_parameter_supported`), a redirect
+/// without `iss` is refused too. Both failures are [`Error::IssuerMismatch`], checked
+/// before anything else, an error redirect included. Providers that send no `iss` and
+/// do not promise it keep working.
+///
+/// ```
+/// use authgate::{parse_callback_with_issuer, Error};
+/// let issuer = Some("https://id.example");
+/// let ok = parse_callback_with_issuer("?code=c&state=s&iss=https%3A%2F%2Fid.example", "s", issuer, true)?;
+/// assert_eq!(ok.secret(), "c");
+/// let err = parse_callback_with_issuer("?code=c&state=s&iss=https%3A%2F%2Fevil.example", "s", issuer, false);
+/// assert!(matches!(err, Err(Error::IssuerMismatch { .. })));
+/// let err = parse_callback_with_issuer("?code=c&state=s", "s", issuer, true);
+/// assert!(matches!(err, Err(Error::IssuerMismatch { received: None, .. })));
+/// # Ok::<(), authgate::Error>(())
+/// ```
+pub fn parse_callback_with_issuer(
+    callback: &str,
+    expected_state: &str,
+    expected_issuer: Option<&str>,
+    issuer_required: bool,
+) -> Result<AuthorizationCode> {
     if expected_state.is_empty() {
         return Err(Error::InvalidArgument("expected_state is empty".into()));
+    }
+    if issuer_required && expected_issuer.is_none() {
+        return Err(Error::InvalidArgument(
+            "issuer_required needs the expected issuer".into(),
+        ));
     }
     let callback = callback.trim();
     if callback.is_empty() {
@@ -258,38 +316,52 @@ pub fn parse_callback(callback: &str, expected_state: &str) -> Result<Authorizat
 
     let mut code = None;
     let mut state = None;
+    let mut iss = None;
     let mut error = None;
     let mut description = None;
     let mut uri = None;
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let slot = match k.as_ref() {
-            "code" => &mut code,
-            "state" => &mut state,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            "error_uri" => &mut uri,
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match form_decode(k).as_slice() {
+            b"code" => &mut code,
+            b"state" => &mut state,
+            b"iss" => &mut iss,
+            b"error" => &mut error,
+            b"error_description" => &mut description,
+            b"error_uri" => &mut uri,
             _ => continue,
         };
         // RFC 6749 §3.1: parameters must not appear more than once.
-        if slot.replace(v.into_owned()).is_some() {
+        if slot.replace(form_decode(v)).is_some() {
             return Err(Error::InvalidArgument(format!(
-                "the callback carries `{k}` more than once"
+                "the callback carries `{}` more than once",
+                String::from_utf8_lossy(&form_decode(k))
             )));
         }
     }
 
+    if let Some(expected) = expected_issuer {
+        let matches = iss.as_deref().map(|i| i == expected.as_bytes());
+        if matches == Some(false) || (matches.is_none() && issuer_required) {
+            return Err(Error::IssuerMismatch {
+                expected: expected.to_owned(),
+                received: iss.map(|i| String::from_utf8_lossy(&i).into_owned()),
+            });
+        }
+    }
     let state_ok = state
         .as_deref()
-        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(expected_state.as_bytes())));
-    if let Some(error) = error {
+        .is_some_and(|s| bool::from(s.ct_eq(expected_state.as_bytes())));
+    let text = |v: Option<Vec<u8>>| v.map(|v| String::from_utf8_lossy(&v).into_owned());
+    if let Some(error) = text(error) {
         // An error without state is still reported: it can only deny, never sign in.
         if state.is_some() && !state_ok {
             return Err(Error::StateMismatch);
         }
         return Err(Error::OAuth(Box::new(OAuthError {
             error,
-            description,
-            uri,
+            description: text(description),
+            uri: text(uri),
             status: None,
             www_authenticate: None,
             retry_after: None,
@@ -298,12 +370,41 @@ pub fn parse_callback(callback: &str, expected_state: &str) -> Result<Authorizat
     if !state_ok {
         return Err(Error::StateMismatch);
     }
-    match code {
-        Some(c) if !c.is_empty() => Ok(AuthorizationCode::new(c)),
+    match code.map(String::from_utf8) {
+        Some(Ok(c)) if !c.is_empty() => Ok(AuthorizationCode::new(c)),
+        Some(Err(_)) => Err(Error::InvalidArgument(
+            "the callback's `code` is not UTF-8 once percent-decoded; authgate does not alter \
+             codes, so it cannot be exchanged (a provider or proxy mangled the redirect)"
+                .into(),
+        )),
         _ => Err(Error::InvalidArgument(
             "the callback carries neither `code` nor `error`".into(),
         )),
     }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component to its bytes: `+` is a
+/// space, `%XX` a byte (a `%` without two hex digits stays as it is).
+fn form_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -389,6 +490,14 @@ mod tests {
             parse_callback("state=s", "s"),
             Err(Error::InvalidArgument(_))
         ));
+    }
+
+    #[test]
+    fn form_decoding_keeps_bytes() {
+        assert_eq!(form_decode("a+b%2B%ff%F"), b"a b+\xff%F");
+        assert_eq!(form_decode("%"), b"%");
+        assert_eq!(form_decode("%4"), b"%4");
+        assert_eq!(form_decode("%41"), b"A");
     }
 
     #[test]

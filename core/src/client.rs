@@ -67,6 +67,7 @@ pub(crate) struct Inner {
     pub pkce: bool,
     pub http: Http,
     pub timeout: Duration,
+    pub accept_unknown_token_type: bool,
     pub oidc: Oidc,
 }
 
@@ -74,6 +75,8 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub(crate) struct Oidc {
     pub issuer: Option<String>,
+    /// Redirects must carry `iss` (RFC 9207): the metadata promises it.
+    pub issuer_required: bool,
     pub jwks_uri: Option<Url>,
     pub userinfo_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
@@ -161,7 +164,7 @@ pub struct ClientBuilder {
     token_endpoint: Option<String>,
     client_id: Option<String>,
     client_secret: Option<ClientSecret>,
-    auth_method: AuthMethod,
+    pub(crate) auth_method: AuthMethod,
     basic_encoding: BasicEncoding,
     scopes: Vec<String>,
     authorization_params: Vec<(String, String)>,
@@ -170,8 +173,13 @@ pub struct ClientBuilder {
     redirect_param: String,
     pkce: bool,
     allow_insecure_http: bool,
+    accept_unknown_token_type: bool,
     http: HttpSettings,
     pub(crate) auth_method_set: bool,
+    /// `token_endpoint_auth_methods_supported` of discovered metadata, resolved at
+    /// `build()` (the secret may be set after `discover`).
+    pub(crate) discovered_auth_methods: Option<Vec<String>>,
+    pub(crate) issuer_required: bool,
     pub(crate) issuer: Option<String>,
     pub(crate) jwks_uri: Option<String>,
     pub(crate) userinfo_endpoint: Option<String>,
@@ -211,8 +219,11 @@ impl ClientBuilder {
             redirect_param: "redirect_uri".to_owned(),
             pkce: true,
             allow_insecure_http: false,
+            accept_unknown_token_type: false,
             http: HttpSettings::default(),
             auth_method_set: false,
+            discovered_auth_methods: None,
+            issuer_required: false,
             issuer: None,
             jwks_uri: None,
             userinfo_endpoint: None,
@@ -283,8 +294,8 @@ impl ClientBuilder {
         self.allow_insecure_http
     }
 
-    pub(crate) fn current_auth_method(&self) -> AuthMethod {
-        self.auth_method
+    pub(crate) fn has_client_secret(&self) -> bool {
+        self.client_secret.is_some()
     }
 
     /// The server's base URL; the preset's paths are appended to it for the endpoints not
@@ -385,6 +396,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Accepts token answers whose `token_type` is not `Bearer` (e.g. `mac`), which RFC
+    /// 6749 §7.1 says a client must refuse when it does not understand the type; the
+    /// type is then used as it is in [`crate::TokenSet::authorization_header`].
+    /// Defaults to false.
+    pub fn accept_unknown_token_type(mut self, accept: bool) -> Self {
+        self.accept_unknown_token_type = accept;
+        self
+    }
+
     /// The time allowed to open a connection. Defaults to 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.http.connect_timeout = timeout;
@@ -428,7 +448,8 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client> {
+    pub fn build(mut self) -> Result<Client> {
+        self.resolve_discovered_auth_method()?;
         let p = self.provider;
         let client_id = match self.client_id {
             Some(id) if !id.trim().is_empty() => id,
@@ -519,6 +540,7 @@ impl ClientBuilder {
         }
         let oidc = Oidc {
             issuer: self.issuer.clone(),
+            issuer_required: self.issuer_required && self.issuer.is_some(),
             jwks_uri: optional("jwks_uri", &self.jwks_uri)?,
             userinfo_endpoint: optional("userinfo_endpoint", &self.userinfo_endpoint)?,
             revocation_endpoint: optional("revocation_endpoint", &self.revocation_endpoint)?,
@@ -550,6 +572,7 @@ impl ClientBuilder {
                 pkce: self.pkce,
                 http,
                 timeout,
+                accept_unknown_token_type: self.accept_unknown_token_type,
                 oidc,
             }),
         })

@@ -18,7 +18,8 @@ impl ClientBuilder {
     /// `auth_method` (`client_secret_basic`, `client_secret_post`, `none`),
     /// `basic_encoding` (`form` or `raw`), `scopes` (an array or a space-separated string),
     /// `authorization_params` and `token_params` (objects of strings), `redirect_uri`,
-    /// `redirect_param`, `pkce` (bool), `allow_insecure_http` (bool), `connect_timeout_ms`,
+    /// `redirect_param`, `pkce` (bool), `allow_insecure_http` (bool),
+    /// `accept_unknown_token_type` (bool), `connect_timeout_ms`,
     /// `timeout_ms`, `max_response_bytes`, `proxy` (`env`, `none` or a proxy URL),
     /// `trust_roots` (`bundled` or `system`), `ca_file` (a PEM path), `user_agent`, and for
     /// OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`, `revocation_endpoint`,
@@ -113,6 +114,7 @@ impl ClientBuilder {
                 "redirect_param" => b.redirect_param(as_str(key, v)?),
                 "pkce" => b.pkce(as_bool(key, v)?),
                 "allow_insecure_http" => b.allow_insecure_http(as_bool(key, v)?),
+                "accept_unknown_token_type" => b.accept_unknown_token_type(as_bool(key, v)?),
                 "connect_timeout_ms" => b.connect_timeout(Duration::from_millis(as_u64(key, v)?)),
                 "timeout_ms" => b.timeout(Duration::from_millis(as_u64(key, v)?)),
                 "max_response_bytes" => b.max_response_bytes(as_u64(key, v)?),

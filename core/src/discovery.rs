@@ -43,6 +43,9 @@ pub struct ProviderMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     /// `id_token_signing_alg_values_supported`.
     pub id_token_signing_alg_values_supported: Vec<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207): the provider puts
+    /// `iss` in every redirect, so a redirect without it is refused.
+    pub authorization_response_iss_parameter_supported: bool,
     /// The whole document.
     pub raw: Map<String, Value>,
 }
@@ -100,6 +103,10 @@ impl ProviderMetadata {
             token_endpoint_auth_methods_supported: auth_methods,
             code_challenge_methods_supported: list("code_challenge_methods_supported"),
             id_token_signing_alg_values_supported: list("id_token_signing_alg_values_supported"),
+            authorization_response_iss_parameter_supported: raw
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             raw,
         })
     }
@@ -107,9 +114,19 @@ impl ProviderMetadata {
 
 impl ClientBuilder {
     /// Reads `<issuer>/.well-known/openid-configuration` (cached for an hour in the
-    /// process) and fills every endpoint not set explicitly, the issuer, and the client
-    /// authentication method when none was chosen and the preset's is not supported. PKCE
-    /// stays on unless the provider lists methods without `S256`.
+    /// process) and fills every endpoint not set explicitly and the issuer (then checked
+    /// against the `iss` of redirects, RFC 9207, and required there when the provider
+    /// says `authorization_response_iss_parameter_supported`).
+    ///
+    /// Discovery never weakens the client. An explicit
+    /// [`auth_method`](Self::auth_method) always wins. Otherwise, at `build()`, a client
+    /// with a secret keeps the preset's method if the provider lists it, else takes
+    /// `client_secret_basic`, else `client_secret_post` (an absent list means
+    /// `client_secret_basic`, RFC 8414); if the provider lists neither, `build()` fails
+    /// with [`Error::Config`] naming what it supports, rather than silently sending no
+    /// credentials. A client without a secret takes `none` when listed. PKCE stays on
+    /// even when `S256` is not listed (servers ignore parameters they do not know);
+    /// turn it off with [`pkce(false)`](Self::pkce) if the provider refuses it.
     ///
     /// ```no_run
     /// use authgate::{Client, Provider};
@@ -175,33 +192,70 @@ impl ClientBuilder {
             &mut self.device_authorization_endpoint,
             &m.device_authorization_endpoint,
         );
-        let supported = &m.token_endpoint_auth_methods_supported;
-        if !self.auth_method_set
-            && !supported
-                .iter()
-                .any(|s| s == self.current_auth_method().name())
-        {
-            let pick = [
-                AuthMethod::ClientSecretBasic,
-                AuthMethod::ClientSecretPost,
-                AuthMethod::None,
-            ]
-            .into_iter()
-            .find(|a| supported.iter().any(|s| s == a.name()));
-            if let Some(a) = pick {
-                self = self.auth_method(a);
-                self.auth_method_set = false;
-            }
-        }
+        self.discovered_auth_methods = Some(m.token_endpoint_auth_methods_supported.clone());
+        self.issuer_required |= m.authorization_response_iss_parameter_supported;
         if !m.code_challenge_methods_supported.is_empty()
             && !m
                 .code_challenge_methods_supported
                 .iter()
                 .any(|c| c == "S256")
         {
-            self = self.pkce(false);
+            log::info!(
+                target: "authgate",
+                "discovery: {} does not list S256 in code_challenge_methods_supported; PKCE (S256) stays on, since servers ignore parameters they do not know (turn it off with pkce(false) if the provider refuses it)",
+                m.issuer
+            );
         }
         self
+    }
+
+    /// Chooses the client authentication method among those discovery listed (see
+    /// [`discover`](Self::discover)); called by `build()`.
+    pub(crate) fn resolve_discovered_auth_method(&mut self) -> Result<()> {
+        let Some(supported) = self.discovered_auth_methods.take() else {
+            return Ok(());
+        };
+        if self.auth_method_set {
+            return Ok(());
+        }
+        let preset = self.auth_method;
+        let listed = |a: &AuthMethod| supported.iter().any(|s| s == a.name());
+        let chosen = if self.has_client_secret() {
+            // Never `none` while holding a secret: that would silently drop the credentials.
+            [
+                preset,
+                AuthMethod::ClientSecretBasic,
+                AuthMethod::ClientSecretPost,
+            ]
+            .into_iter()
+            .filter(|a| *a != AuthMethod::None)
+            .find(listed)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "the provider's token endpoint supports only {} \
+                     (token_endpoint_auth_methods_supported), none of which sends the client \
+                     secret (client_secret_basic, client_secret_post); authgate will not drop the \
+                     secret silently: remove the client secret to use none, or set auth_method \
+                     explicitly",
+                    supported.join(", ")
+                ))
+            })?
+        } else {
+            [AuthMethod::None, preset]
+                .into_iter()
+                .find(listed)
+                .unwrap_or(preset)
+        };
+        if chosen != preset {
+            log::info!(
+                target: "authgate",
+                "discovery: the provider does not list {}; using {}",
+                preset.name(),
+                chosen.name()
+            );
+        }
+        self.auth_method = chosen;
+        Ok(())
     }
 }
 
@@ -238,11 +292,12 @@ mod tests {
         assert_eq!(c.token_endpoint(), "https://override.example/t");
         assert_eq!(c.authorization_endpoint(), Some("https://id.example/a"));
         assert_eq!(c.auth_method(), AuthMethod::ClientSecretPost);
+        // PKCE stays on although only plain is listed.
         assert!(c
             .authorization_url()
             .build()
             .unwrap()
             .pkce_verifier
-            .is_none());
+            .is_some());
     }
 }

@@ -28,6 +28,15 @@ pub enum Error {
     OAuth(Box<OAuthError>),
     /// The `state` in the redirect is missing or differs from the one sent: a possible CSRF.
     StateMismatch,
+    /// The `iss` in the redirect (RFC 9207) names another issuer than the one the
+    /// sign-in was sent to, or is missing although the provider promises it: possibly a
+    /// mix-up attack. Do not use the code; start the sign-in again.
+    IssuerMismatch {
+        /// The issuer the sign-in was sent to.
+        expected: String,
+        /// The `iss` the redirect carried (not UTF-8 bytes replaced), or `None`.
+        received: Option<String>,
+    },
     /// The server answered with something that is not a usable OAuth answer: an HTML proxy
     /// page, invalid JSON, an unexpected status or content type, a redirect.
     UnexpectedResponse(Box<UnexpectedResponse>),
@@ -201,6 +210,8 @@ pub enum ErrorCode {
     AccessDenied = 307,
     /// The `state` check failed.
     StateMismatch = 320,
+    /// The `iss` check of RFC 9207 failed: a possible mix-up attack.
+    IssuerMismatch = 321,
     /// An answer that is not a usable OAuth answer.
     UnexpectedResponse = 400,
     /// The token manager needs the user to sign in again.
@@ -231,7 +242,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order: the table the C and Python layers mirror.
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::InvalidArgument,
         ErrorCode::Config,
         ErrorCode::Transport,
@@ -251,6 +262,7 @@ impl ErrorCode {
         ErrorCode::InvalidScope,
         ErrorCode::AccessDenied,
         ErrorCode::StateMismatch,
+        ErrorCode::IssuerMismatch,
         ErrorCode::SignInRequired,
         ErrorCode::Store,
         ErrorCode::Cancelled,
@@ -298,6 +310,7 @@ impl ErrorCode {
             ErrorCode::InvalidScope => "invalid_scope",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::StateMismatch => "state_mismatch",
+            ErrorCode::IssuerMismatch => "issuer_mismatch",
             ErrorCode::UnexpectedResponse => "unexpected_response",
             ErrorCode::SignInRequired => "sign_in_required",
             ErrorCode::Store => "store",
@@ -332,6 +345,7 @@ impl Error {
                 _ => ErrorCode::OAuth,
             },
             Error::StateMismatch => ErrorCode::StateMismatch,
+            Error::IssuerMismatch { .. } => ErrorCode::IssuerMismatch,
             Error::UnexpectedResponse(_) => ErrorCode::UnexpectedResponse,
             Error::Transport { kind, .. } => match kind {
                 TransportKind::Dns => ErrorCode::Dns,
@@ -443,6 +457,22 @@ impl fmt::Display for Error {
             Error::StateMismatch => f.write_str(
                 "the state in the redirect is missing or does not match the one sent (possible CSRF)",
             ),
+            Error::IssuerMismatch { expected, received } => {
+                match received {
+                    Some(iss) => write!(
+                        f,
+                        "the redirect's iss {:?} is not the issuer {expected:?} this sign-in was sent to",
+                        shorten(iss)
+                    )?,
+                    None => write!(
+                        f,
+                        "the redirect carries no iss although the issuer {expected:?} promises one"
+                    )?,
+                }
+                f.write_str(
+                    " (RFC 9207): possibly a mix-up attack; the code was not used, sign in again",
+                )
+            }
             Error::UnexpectedResponse(r) => {
                 write!(f, "unexpected answer (HTTP {}", r.status)?;
                 if let Some(ct) = &r.content_type {
@@ -477,6 +507,11 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// At most 100 characters of a value an attacker may have chosen.
+fn shorten(s: &str) -> &str {
+    s.char_indices().nth(100).map_or(s, |(i, _)| &s[..i])
+}
 
 /// Shorthand for `Result<T, authgate::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

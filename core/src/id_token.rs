@@ -225,7 +225,7 @@ impl Client {
         let mut refetched = false;
         loop {
             let jwks = self.jwks(refetched)?;
-            let candidates: Vec<&Jwk> = jwks
+            let fitting: Vec<&Jwk> = jwks
                 .keys
                 .iter()
                 .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
@@ -235,6 +235,22 @@ impl Client {
                     _ => false,
                 })
                 .collect();
+            // A key that names another alg is not a candidate; without a kid, another key
+            // of the set may be the one (RFC 7517 §4.4).
+            let candidates: Vec<&Jwk> = fitting
+                .iter()
+                .copied()
+                .filter(|k| k.alg.as_deref().is_none_or(|a| a == alg))
+                .collect();
+            if candidates.is_empty() && !fitting.is_empty() {
+                return Err(fail(
+                    IdTokenError::Algorithm,
+                    format!(
+                        "the provider's key for this token is for {}, not {alg}",
+                        fitting[0].alg.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
             if candidates.is_empty() {
                 if !refetched && kid.is_some() {
                     // The provider may have rotated its keys: fetch them once more.
@@ -251,15 +267,6 @@ impl Client {
             }
             let mut ok = false;
             for k in candidates {
-                if k.alg.as_deref().is_some_and(|a| a != alg) {
-                    return Err(fail(
-                        IdTokenError::Algorithm,
-                        format!(
-                            "the key is for {}, not {alg}",
-                            k.alg.as_deref().unwrap_or("")
-                        ),
-                    ));
-                }
                 ok |= match (&k.key, &verifier) {
                     (PublicKey::Rsa { n, e }, Verifier::Rsa(params)) => {
                         RsaPublicKeyComponents { n, e }

@@ -88,7 +88,9 @@ mod token;
 mod token_set;
 mod transport;
 
-pub use authorize::{parse_callback, AuthorizationRequest, AuthorizationUrlBuilder};
+pub use authorize::{
+    parse_callback, parse_callback_with_issuer, AuthorizationRequest, AuthorizationUrlBuilder,
+};
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
 pub use device::{DeviceAuthorization, DevicePoll};

@@ -13,7 +13,7 @@ use crate::http::HttpResponse;
 use crate::provider::{AuthMethod, BasicEncoding};
 use crate::redact::{excerpt, Scrubber};
 use crate::secret::{AuthorizationCode, DeviceCode, Password, PkceVerifier, RefreshToken};
-use crate::token_set::TokenSet;
+use crate::token_set::{repair_json, Repair, TokenSet};
 
 enum Grant {
     AuthorizationCode(AuthorizationCode),
@@ -297,7 +297,13 @@ impl TokenRequest<'_> {
                 None
             }
         };
-        token_response(resp, &scrubber, scope.as_deref(), previous_refresh)
+        token_response(
+            resp,
+            &scrubber,
+            scope.as_deref(),
+            previous_refresh,
+            inner.accept_unknown_token_type,
+        )
     }
 }
 
@@ -378,11 +384,29 @@ impl Client {
 
 /// Classifies an answer that should be a JSON object: returns it (and whether the content
 /// type said JSON) for a 2xx answer, else the OAuth error it carries, else an
-/// [`Error::UnexpectedResponse`] describing what came instead.
+/// [`Error::UnexpectedResponse`] describing what came instead. Values a strict parser
+/// refuses (bytes that are not UTF-8, numbers out of range) are patched and logged.
 pub(crate) fn json_answer(
     resp: &HttpResponse,
     scrubber: &Scrubber<'_>,
 ) -> Result<(serde_json::Map<String, Value>, bool)> {
+    let (object, json_type, repairs) = json_answer_repaired(resp, scrubber)?;
+    for r in &repairs {
+        log::warn!(
+            target: "authgate",
+            "lenient answer: {} holds {}; patched",
+            r.field,
+            if r.invalid_utf8 { "bytes that are not UTF-8" } else { "a number out of range" }
+        );
+    }
+    Ok((object, json_type))
+}
+
+/// [`json_answer`], returning what was patched instead of logging it.
+fn json_answer_repaired(
+    resp: &HttpResponse,
+    scrubber: &Scrubber<'_>,
+) -> Result<(serde_json::Map<String, Value>, bool, Vec<Repair>)> {
     let status = resp.status;
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(Box::new(UnexpectedResponse {
@@ -412,9 +436,10 @@ pub(crate) fn json_answer(
         .map(|c| c.trim().to_ascii_lowercase())
         .unwrap_or_default();
     let json_type = mime.ends_with("/json") || mime.ends_with("+json");
-    let object = match serde_json::from_slice::<Value>(&resp.body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
+    let (object, repairs) = match serde_json::from_slice::<Value>(&resp.body) {
+        Ok(Value::Object(map)) => (Some(map), Vec::new()),
+        Ok(_) => (None, Vec::new()),
+        Err(_) => repair_json(&resp.body).map_or((None, Vec::new()), |(m, r)| (Some(m), r)),
     };
 
     let Some(object) = object else {
@@ -438,7 +463,12 @@ pub(crate) fn json_answer(
         return Err(unexpected(reason.to_owned()));
     };
 
-    if let Some(error) = object.get("error") {
+    // `"error": null` or `""` next to tokens is what some .NET and Java serialisers write
+    // for "no error".
+    let error = object
+        .get("error")
+        .filter(|e| !e.is_null() && e.as_str() != Some(""));
+    if let Some(error) = error {
         let error = match error {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -466,7 +496,7 @@ pub(crate) fn json_answer(
             "an HTTP error without an OAuth error field".into(),
         ));
     }
-    Ok((object, json_type))
+    Ok((object, json_type, repairs))
 }
 
 /// The error of a 401 from a resource server (RFC 6750 §3): `WWW-Authenticate: Bearer error="…"`.
@@ -493,10 +523,23 @@ fn token_response(
     scrubber: &Scrubber<'_>,
     requested_scope: Option<&str>,
     previous_refresh: Option<&RefreshToken>,
+    accept_unknown_token_type: bool,
 ) -> Result<TokenSet> {
-    let (object, json_type) = json_answer(&resp, scrubber)?;
-    let mut tokens =
-        TokenSet::from_object(object, requested_scope, previous_refresh, SystemTime::now())?;
+    let (object, json_type, repairs) = json_answer_repaired(&resp, scrubber)?;
+    let patched = repairs
+        .iter()
+        .map(|r| r.check(&object))
+        .collect::<Result<Vec<_>>>()?;
+    let mut tokens = TokenSet::from_object(
+        object,
+        requested_scope,
+        previous_refresh,
+        SystemTime::now(),
+        accept_unknown_token_type,
+    )?;
+    for warning in patched {
+        tokens.add_warning(warning);
+    }
     if !json_type {
         let mime = resp.content_type.as_deref().unwrap_or("no content type");
         tokens.add_warning(format!("the token answer is JSON but came with {mime}"));

@@ -50,7 +50,9 @@ pub struct TokenSet {
 
 impl TokenSet {
     /// Parses a token response body received now. No scope comparison is made and no
-    /// previous refresh token is kept; the grants do that themselves.
+    /// previous refresh token is kept; the grants do that themselves. A `token_type`
+    /// other than `Bearer` is refused (RFC 6749 §7.1), as are tokens holding control
+    /// characters.
     pub fn parse(json: &str) -> Result<TokenSet> {
         let obj = match serde_json::from_str::<Value>(json) {
             Ok(Value::Object(obj)) => obj,
@@ -60,12 +62,14 @@ impl TokenSet {
                 ))
             }
         };
-        TokenSet::from_object(obj, None, None, SystemTime::now())
+        TokenSet::from_object(obj, None, None, SystemTime::now(), false)
     }
 
     /// Reads a stored token set, as written by [`to_json`](Self::to_json). A numeric
-    /// `expires_at` (Unix seconds) is the absolute expiry; without one, `expires_in` counts
-    /// from now, as for a fresh answer.
+    /// `expires_at` (Unix seconds; a value that can only be milliseconds, as some servers
+    /// send and older stores kept, is read as such) is the absolute expiry; without one,
+    /// `expires_in` counts from now, as for a fresh answer. The stored `token_type` is
+    /// kept whatever it is (it was accepted when stored).
     ///
     /// ```
     /// let t = authgate::TokenSet::parse(r#"{"access_token":"a","refresh_token":"r","expires_in":60}"#)?;
@@ -83,11 +87,14 @@ impl TokenSet {
                 ))
             }
         };
-        let expires_at = obj.get("expires_at").and_then(Value::as_u64);
-        let mut tokens = TokenSet::from_object(obj, None, None, SystemTime::now())?;
-        if let Some(at) = expires_at {
-            tokens.expires_at =
-                UNIX_EPOCH.checked_add(Duration::from_secs(at.min(i64::MAX as u64 / 2)));
+        let mut obj = obj;
+        let stored_at = obj.remove("expires_at");
+        let mut tokens = TokenSet::from_object(obj, None, None, SystemTime::now(), true)?;
+        if let Some(v) = stored_at {
+            if let Some(at) = unix_seconds(&v) {
+                tokens.expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(at));
+            }
+            tokens.raw.insert("expires_at".into(), v);
         }
         Ok(tokens)
     }
@@ -118,12 +125,14 @@ impl TokenSet {
 
     /// Builds a token set from a parsed response object. `requested_scope` is the scope
     /// asked for (compared, and used when the answer has none); `previous_refresh` is kept
-    /// when the answer carries no refresh token.
+    /// when the answer carries no refresh token; `accept_unknown_token_type` lets a
+    /// `token_type` other than `Bearer` through.
     pub(crate) fn from_object(
         raw: Map<String, Value>,
         requested_scope: Option<&str>,
         previous_refresh: Option<&RefreshToken>,
         received_at: SystemTime,
+        accept_unknown_token_type: bool,
     ) -> Result<TokenSet> {
         let mut warnings = Vec::new();
         let mut lenient = |msg: String| {
@@ -131,6 +140,21 @@ impl TokenSet {
             warnings.push(msg);
         };
 
+        // These go into `Authorization` headers (C, Delphi and 1C callers build them from
+        // `authorization_header()`): a CR or LF there is header injection.
+        for field in ["access_token", "token_type", "refresh_token"] {
+            if let Some(Value::String(s)) = raw.get(field) {
+                if s.chars().any(char::is_control) {
+                    return Err(bad_answer(
+                        &format!(
+                            "{field} contains control characters (CR, LF, NUL, …) that would \
+                             corrupt an HTTP header; the answer is refused"
+                        ),
+                        &raw,
+                    ));
+                }
+            }
+        }
         let access_token = match raw.get("access_token") {
             Some(Value::String(s)) if !s.is_empty() => AccessToken::new(s.as_str()),
             Some(Value::String(_)) => return Err(bad_answer("access_token is empty", &raw)),
@@ -140,7 +164,18 @@ impl TokenSet {
 
         let token_type = match raw.get("token_type") {
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
-            Some(Value::String(t)) if !t.is_empty() => t.clone(),
+            Some(Value::String(t)) if !t.is_empty() && accept_unknown_token_type => t.clone(),
+            Some(Value::String(t)) if !t.is_empty() => {
+                let shown: String = t.chars().take(40).collect();
+                return Err(bad_answer(
+                    &format!(
+                        "token_type `{shown}` is not Bearer, and a client must not use a token \
+                         whose type it does not understand (RFC 6749 §7.1); opt in with \
+                         accept_unknown_token_type if the API takes it"
+                    ),
+                    &raw,
+                ));
+            }
             Some(_) => {
                 lenient("token_type is not a non-empty string; assuming Bearer".into());
                 "Bearer".to_owned()
@@ -185,14 +220,30 @@ impl TokenSet {
                 None
             }
         };
-        let expires_at = expires_in.map(|secs| {
-            if secs > MAX_LIFETIME_SECS {
-                lenient(format!(
-                    "expires_in {secs} is over ten years; the expiry is capped at ten years"
-                ));
+        let cap = received_at + Duration::from_secs(MAX_LIFETIME_SECS);
+        let expires_at = match (expires_in, raw.get("expires_at")) {
+            (Some(secs), _) => {
+                if secs > MAX_LIFETIME_SECS {
+                    lenient(format!(
+                        "expires_in {secs} is over ten years; the expiry is capped at ten years"
+                    ));
+                }
+                Some(received_at + Duration::from_secs(secs.min(MAX_LIFETIME_SECS)))
             }
-            received_at + Duration::from_secs(secs.min(MAX_LIFETIME_SECS))
-        });
+            (None, Some(v)) if !v.is_null() => match unix_seconds(v) {
+                Some(at) => {
+                    lenient("the answer gives an absolute expires_at instead of expires_in".into());
+                    UNIX_EPOCH
+                        .checked_add(Duration::from_secs(at))
+                        .map(|at| at.min(cap))
+                }
+                None => {
+                    lenient("expires_at is not a usable time; ignoring it".into());
+                    None
+                }
+            },
+            (None, _) => None,
+        };
 
         let refresh_token = match raw.get("refresh_token") {
             Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(s.as_str())),
@@ -364,6 +415,136 @@ fn same_scopes(a: &str, b: &str) -> bool {
     a == b
 }
 
+/// An absolute time as Unix seconds, from a number or a numeric string. Values past the
+/// year 5000 in seconds can only be milliseconds (what Java and .NET servers send), and
+/// are read as such.
+fn unix_seconds(v: &Value) -> Option<u64> {
+    const MILLIS_FROM: u64 = 100_000_000_000;
+    let n = match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }?;
+    let secs = if n >= MILLIS_FROM { n / 1000 } else { n };
+    Some(secs.min(i64::MAX as u64 / 2))
+}
+
+/// The fields whose value is a credential or goes into a header: a byte there that is not
+/// UTF-8 cannot be kept faithfully, so the answer is refused rather than patched.
+const EXACT_FIELDS: &[&str] = &["access_token", "refresh_token", "id_token", "token_type"];
+
+/// What [`repair_json`] changed in one top-level field to make a body parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Repair {
+    /// The top-level field (its name made UTF-8 if it was not).
+    pub field: String,
+    /// True for bytes that are not UTF-8, false for a number out of range.
+    pub invalid_utf8: bool,
+}
+
+impl Repair {
+    /// The warning for a field that was patched, or the error for one that cannot be.
+    pub(crate) fn check(&self, raw: &Map<String, Value>) -> Result<String> {
+        let field = &self.field;
+        if !self.invalid_utf8 {
+            return Ok(format!(
+                "{field} holds a number out of range; it was replaced by null"
+            ));
+        }
+        if EXACT_FIELDS.contains(&field.as_str()) {
+            return Err(bad_answer(
+                &format!("{field} is not valid UTF-8 and cannot be kept as the server sent it"),
+                raw,
+            ));
+        }
+        Ok(format!(
+            "{field} holds bytes that are not UTF-8; they were replaced by U+FFFD"
+        ))
+    }
+}
+
+/// Makes a JSON body that a strict parser refuses usable when only values are at fault:
+/// bytes that are not UTF-8 inside strings become U+FFFD, numbers out of range (`1e400`)
+/// become `null`. Returns the object and what was changed in which top-level field, or
+/// `None` if it still is not a JSON object. A token answer is where this matters: one bad
+/// byte in an unrelated field must not throw away a freshly rotated refresh token.
+pub(crate) fn repair_json(body: &[u8]) -> Option<(Map<String, Value>, Vec<Repair>)> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let mut repairs: Vec<Repair> = Vec::new();
+    let mut note = |field: &str, invalid_utf8: bool| {
+        let r = Repair {
+            field: field.to_owned(),
+            invalid_utf8,
+        };
+        if !repairs.contains(&r) {
+            repairs.push(r);
+        }
+    };
+    let mut depth = 0usize;
+    let mut field = String::new();
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let mut end = i + 1;
+                while end < body.len() && body[end] != b'"' {
+                    end += if body[end] == b'\\' { 2 } else { 1 };
+                }
+                let end = end.min(body.len());
+                let text = String::from_utf8_lossy(&body[i + 1..end]);
+                let next = body
+                    .get(end + 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace());
+                if depth == 1 && next == Some(&b':') {
+                    field = text.clone().into_owned();
+                }
+                if matches!(text, std::borrow::Cow::Owned(_)) {
+                    note(&field, true);
+                }
+                out.push(b'"');
+                out.extend_from_slice(text.as_bytes());
+                out.push(b'"');
+                i = end + 1;
+                continue;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = body[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .map_or(body.len(), |p| i + p);
+                let token = &body[i..end];
+                let infinite = std::str::from_utf8(token)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_some_and(f64::is_infinite);
+                if infinite {
+                    note(&field, false);
+                    out.extend_from_slice(b"null");
+                } else {
+                    out.extend_from_slice(token);
+                }
+                i = end;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        out.push(body[i]);
+        i += 1;
+    }
+    match serde_json::from_slice(&out) {
+        Ok(Value::Object(map)) => Some((map, repairs)),
+        _ => None,
+    }
+}
+
 fn bad_answer(reason: &str, raw: &Map<String, Value>) -> Error {
     let keys: Vec<&str> = raw.keys().map(String::as_str).collect();
     Error::UnexpectedResponse(Box::new(UnexpectedResponse {
@@ -412,7 +593,10 @@ mod tests {
         let t = parse(r#"{"access_token":"a","token_type":"BEARER","expires_in":-5}"#);
         assert_eq!(t.token_type(), "Bearer");
         assert!(t.is_expired(Duration::ZERO));
-        let t = parse(r#"{"access_token":"a","token_type":"mac","expires_in":"soon","user_id":7}"#);
+        let t = TokenSet::from_json(
+            r#"{"access_token":"a","token_type":"mac","expires_in":"soon","user_id":7}"#,
+        )
+        .unwrap();
         assert_eq!(t.token_type(), "mac");
         assert_eq!(t.expires_in(), None);
         assert!(!t.is_expired(Duration::from_secs(1_000_000)));
@@ -449,8 +633,14 @@ mod tests {
         obj.insert("token_type".into(), "bearer".into());
         obj.insert("scope".into(), "read".into());
         let old = RefreshToken::new("old-rt");
-        let t =
-            TokenSet::from_object(obj, Some("read write"), Some(&old), SystemTime::now()).unwrap();
+        let t = TokenSet::from_object(
+            obj,
+            Some("read write"),
+            Some(&old),
+            SystemTime::now(),
+            false,
+        )
+        .unwrap();
         assert_eq!(t.refresh_token().unwrap().secret(), "old-rt");
         assert_eq!(t.scope(), Some("read"));
         assert_eq!(t.warnings().len(), 1);
@@ -458,8 +648,43 @@ mod tests {
         let mut obj = Map::new();
         obj.insert("access_token".into(), "new".into());
         obj.insert("token_type".into(), "bearer".into());
-        let t = TokenSet::from_object(obj, Some("b a"), None, SystemTime::now()).unwrap();
+        let t = TokenSet::from_object(obj, Some("b a"), None, SystemTime::now(), false).unwrap();
         assert_eq!(t.scope(), Some("b a"));
         assert!(same_scopes("a b", "b  a"));
+    }
+
+    #[test]
+    fn repair_patches_values_and_names_their_fields() {
+        let (obj, repairs) =
+            repair_json(b"{\"a\":\"x\xff\",\"b\":{\"c\":[1e400, 2]},\"d\":-1e999,\"e\":\"\\\"q\"}")
+                .unwrap();
+        assert_eq!(obj["a"], "x\u{fffd}");
+        assert_eq!(obj["b"]["c"][0], Value::Null);
+        assert_eq!(obj["b"]["c"][1], 2);
+        assert_eq!(obj["e"], "\"q");
+        let fields: Vec<(&str, bool)> = repairs
+            .iter()
+            .map(|r| (r.field.as_str(), r.invalid_utf8))
+            .collect();
+        assert_eq!(fields, [("a", true), ("b", false), ("d", false)]);
+        assert!(repair_json(b"{\"a\":").is_none());
+        assert!(repair_json(b"[1]").is_none());
+    }
+
+    #[test]
+    fn unix_seconds_reads_milliseconds_and_strings() {
+        assert_eq!(
+            unix_seconds(&Value::from(1_700_000_000u64)),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            unix_seconds(&Value::from(1_700_000_000_123u64)),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            unix_seconds(&Value::from("1700000000")),
+            Some(1_700_000_000)
+        );
+        assert_eq!(unix_seconds(&Value::from(-1)), None);
     }
 }

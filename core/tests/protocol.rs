@@ -195,11 +195,20 @@ fn discovery_keeps_pkce_on_when_s256_is_not_listed() {
     let client = kontur_builder(&emu).build().unwrap();
     let req = client.authorization_url().build().unwrap();
     assert!(req.pkce_verifier.is_some());
-    assert!(req.url.contains("code_challenge_method=S256"), "{}", req.url);
+    assert!(
+        req.url.contains("code_challenge_method=S256"),
+        "{}",
+        req.url
+    );
     sign_in(&client);
     // The caller may still turn it off.
     let off = kontur_builder(&emu).pkce(false).build().unwrap();
-    assert!(off.authorization_url().build().unwrap().pkce_verifier.is_none());
+    assert!(off
+        .authorization_url()
+        .build()
+        .unwrap()
+        .pkce_verifier
+        .is_none());
 }
 
 // --- 6. The token answer: lenient where harmless, strict where it matters -------------
@@ -209,7 +218,10 @@ fn a_null_or_empty_error_next_to_tokens_is_not_an_error() {
     let emu = emulator();
     let client = client(&emu, Provider::GearCode);
     for raw in [&b"null"[..], b"\"\""] {
-        emu.inject(answer_fault(fx::GEARCODE_TOKEN_PATH, &[("error", Some(raw))]));
+        emu.inject(answer_fault(
+            fx::GEARCODE_TOKEN_PATH,
+            &[("error", Some(raw))],
+        ));
         let tokens = client.client_credentials().send().unwrap();
         assert!(!tokens.access_token().secret().is_empty());
     }
@@ -293,7 +305,10 @@ fn a_bad_unrelated_field_never_loses_the_rotated_refresh_token() {
     ] {
         emu.inject(answer_fault(fx::GEARCODE_TOKEN_PATH, &[(field, Some(raw))]));
         let old = tokens.refresh_token().unwrap().secret().to_owned();
-        let fresh = client.refresh(tokens.refresh_token().unwrap()).send().unwrap();
+        let fresh = client
+            .refresh(tokens.refresh_token().unwrap())
+            .send()
+            .unwrap();
         let new = fresh.refresh_token().unwrap().secret().to_owned();
         assert_ne!(new, old, "{field}: the server rotated");
         assert!(
@@ -330,7 +345,11 @@ fn a_server_expires_at_survives_the_store_round_trip() {
         .unwrap()
         .as_secs();
     let at = now + 3600;
-    for raw in [at.to_string(), (at * 1000 + 250).to_string(), format!("\"{at}\"")] {
+    for raw in [
+        at.to_string(),
+        (at * 1000 + 250).to_string(),
+        format!("\"{at}\""),
+    ] {
         emu.inject(answer_fault(
             fx::CUBA_TOKEN_PATH,
             &[("expires_in", None), ("expires_at", Some(raw.as_bytes()))],
@@ -347,7 +366,10 @@ fn a_server_expires_at_survives_the_store_round_trip() {
     }
     // A store written before this fix holds the server's milliseconds.
     let legacy = format!(r#"{{"access_token":"a","expires_at":{}}}"#, at * 1000);
-    assert_eq!(TokenSet::from_json(&legacy).unwrap().expires_at_unix(), Some(at));
+    assert_eq!(
+        TokenSet::from_json(&legacy).unwrap().expires_at_unix(),
+        Some(at)
+    );
 }
 
 #[test]

@@ -355,7 +355,9 @@ mod tests {
         );
         assert!(parse_fault(&json!({"kind": "drop", "count": -1})).is_err());
         assert!(parse_fault(&json!({"kind": "callback"})).is_err());
-        assert!(parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "f"})).is_err());
+        assert!(
+            parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "f"})).is_err()
+        );
     }
 
     #[test]

@@ -217,8 +217,7 @@ fn splice_fields(response: &mut Response, fields: &[(String, Option<Vec<u8>>)]) 
     if !(200..300).contains(&response.status) {
         return;
     }
-    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&response.body)
-    else {
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&response.body) else {
         return;
     };
     for (name, _) in fields {
@@ -231,7 +230,11 @@ fn splice_fields(response: &mut Response, fields: &[(String, Option<Vec<u8>>)]) 
         if body.len() > 1 {
             body.push(b',');
         }
-        body.extend_from_slice(serde_json::Value::from(name.as_str()).to_string().as_bytes());
+        body.extend_from_slice(
+            serde_json::Value::from(name.as_str())
+                .to_string()
+                .as_bytes(),
+        );
         body.push(b':');
         body.extend_from_slice(raw);
     }
