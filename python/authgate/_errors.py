@@ -22,6 +22,7 @@ __all__ = [
     "InvalidGrant",
     "InvalidClient",
     "StateMismatch",
+    "IssuerMismatch",
     "UnexpectedResponse",
     "TransportError",
     "TimeoutError",
@@ -56,6 +57,7 @@ class ErrorCode(enum.IntEnum):
     INVALID_SCOPE = 306
     ACCESS_DENIED = 307
     STATE_MISMATCH = 320
+    ISSUER_MISMATCH = 321
     SIGN_IN_REQUIRED = 330
     STORE = 340
     CANCELLED = 350
@@ -200,6 +202,26 @@ class StateMismatch(Error):
     _default_code = ErrorCode.STATE_MISMATCH
 
 
+class IssuerMismatch(Error):
+    """The ``iss`` in the redirect names another issuer than the one the sign-in was
+    sent to, or is missing although the provider promises it (RFC 9207): possibly a
+    mix-up attack. The code was not used; start the sign-in again.
+
+    Attributes:
+        expected: the issuer the sign-in was sent to.
+        received: the ``iss`` the redirect carried, or None.
+    """
+
+    _default_code = ErrorCode.ISSUER_MISMATCH
+
+    def __init__(
+        self, message: str, *, expected: str = "", received: Optional[str] = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.expected = expected
+        self.received = received
+
+
 class UnexpectedResponse(Error):
     """The server answered with something that is not a usable OAuth answer: an HTML
     page from a proxy, invalid JSON, an unexpected status, a redirect.
@@ -342,6 +364,7 @@ _CLASSES: Dict[str, type] = {
         "InvalidGrant",
         "InvalidClient",
         "StateMismatch",
+        "IssuerMismatch",
         "UnexpectedResponse",
         "TransportError",
         "TimeoutError",

@@ -58,6 +58,7 @@ class Client:
         redirect_param: Optional[str] = None,
         pkce: Optional[bool] = None,
         allow_insecure_http: Optional[bool] = None,
+        accept_unknown_token_type: Optional[bool] = None,
         timeout: Optional[_Seconds] = None,
         connect_timeout: Optional[_Seconds] = None,
         max_response_bytes: Optional[int] = None,
@@ -94,6 +95,8 @@ class Client:
             redirect_param: the name of the redirect parameter in the authorization URL.
             pkce: whether authorization URLs carry a PKCE challenge. Defaults to True.
             allow_insecure_http: allow ``http://`` on hosts other than loopback.
+            accept_unknown_token_type: accept token answers whose ``token_type`` is not
+                ``Bearer`` (refused by default, RFC 6749 §7.1).
             timeout: the time allowed for a whole request (seconds or timedelta; 30 s).
             connect_timeout: the time allowed to connect (10 s).
             max_response_bytes: the largest response body accepted (256 KiB).
@@ -131,6 +134,7 @@ class Client:
         redirect_param: Optional[str] = None,
         pkce: Optional[bool] = None,
         allow_insecure_http: Optional[bool] = None,
+        accept_unknown_token_type: Optional[bool] = None,
         timeout: Optional[_Seconds] = None,
         connect_timeout: Optional[_Seconds] = None,
         max_response_bytes: Optional[int] = None,
@@ -283,8 +287,16 @@ class AuthorizationRequest:
     @property
     def redirect_uri(self) -> Optional[str]:
         """The redirect URI sent, or None."""
+    @property
+    def issuer(self) -> Optional[str]:
+        """The issuer the redirect's ``iss`` must name (RFC 9207), or None if unknown."""
+    @property
+    def issuer_required(self) -> bool:
+        """Whether the redirect must carry ``iss`` (the provider's metadata promises it)."""
     def parse_callback(self, callback: str) -> str:
-        """Reads the redirect back with this request's ``state``; returns the code."""
+        """Reads the redirect back with this request's ``state`` and issuer; returns the
+        code. Raises :class:`authgate.IssuerMismatch` on a wrong or (when promised)
+        missing ``iss``."""
 
 @final
 class TokenSet:
@@ -332,9 +344,13 @@ class TokenSet:
         """Whether the access token expires within ``leeway`` from now; a token
         without a known expiry never does."""
 
-def parse_callback(callback: str, expected_state: str) -> str:
+def parse_callback(
+    callback: str, expected_state: str, *, issuer: Optional[str] = None, issuer_required: bool = False
+) -> str:
     """Reads the redirect back and returns the one-time code. Raises
-    :class:`authgate.StateMismatch` or :class:`authgate.OAuthError`."""
+    :class:`authgate.StateMismatch` or :class:`authgate.OAuthError`; with ``issuer``,
+    :class:`authgate.IssuerMismatch` when ``iss`` names another issuer (or is missing
+    and ``issuer_required``), RFC 9207."""
 
 _Store = Union["MemoryStore", "FileStore"]
 

@@ -94,6 +94,11 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
         authgate::Error::Config(_) => "ConfigError",
         authgate::Error::InvalidArgument(_) => "InvalidArgument",
         authgate::Error::StateMismatch => "StateMismatch",
+        authgate::Error::IssuerMismatch { expected, received } => {
+            fields.set_item("expected", expected)?;
+            fields.set_item("received", received)?;
+            "IssuerMismatch"
+        }
         authgate::Error::OAuth(o) => {
             fields.set_item("error", &o.error)?;
             fields.set_item("description", &o.description)?;
@@ -548,7 +553,7 @@ fn client_config(
                         .collect(),
                 ),
             ),
-            k @ ("pkce" | "allow_insecure_http") => {
+            k @ ("pkce" | "allow_insecure_http" | "accept_unknown_token_type") => {
                 (k, Value::Bool(opt_bool(k, o)?.unwrap_or_default()))
             }
             "timeout" => ("timeout_ms", Value::from(timeout_ms("timeout", o)?)),
@@ -738,6 +743,8 @@ impl Client {
             state: req.state,
             nonce: req.nonce,
             redirect_uri: req.redirect_uri,
+            issuer: req.issuer,
+            issuer_required: req.issuer_required,
         })
     }
 
@@ -1133,21 +1140,34 @@ struct AuthorizationRequest {
     /// The redirect URI sent, or None.
     #[pyo3(get)]
     redirect_uri: Option<String>,
+    /// The issuer the redirect's ``iss`` must name (RFC 9207), or None if unknown.
+    #[pyo3(get)]
+    issuer: Option<String>,
+    /// Whether the redirect must carry ``iss`` (the provider's metadata promises it).
+    #[pyo3(get)]
+    issuer_required: bool,
 }
 
 #[pymethods]
 impl AuthorizationRequest {
-    /// Reads the redirect back with this request's ``state``; returns the one-time code.
+    /// Reads the redirect back with this request's ``state`` and issuer; returns the
+    /// one-time code. Raises :class:`IssuerMismatch` when ``iss`` names another issuer,
+    /// or is missing although the provider promises it (RFC 9207).
     fn parse_callback(&self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<String> {
         let callback = req_str("callback", callback)?;
-        authgate::parse_callback(&callback, &self.state)
-            .map(|c| c.secret().to_owned())
-            .map_err(|e| to_pyerr(py, e))
+        authgate::parse_callback_with_issuer(
+            &callback,
+            &self.state,
+            self.issuer.as_deref(),
+            self.issuer_required,
+        )
+        .map(|c| c.secret().to_owned())
+        .map_err(|e| to_pyerr(py, e))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "AuthorizationRequest(url={}, state={}, nonce={}, code_verifier={}, redirect_uri={})",
+            "AuthorizationRequest(url={}, state={}, nonce={}, code_verifier={}, redirect_uri={}, issuer={})",
             repr(Some(&self.url)),
             repr(Some(&self.state)),
             repr(self.nonce.as_deref()),
@@ -1156,7 +1176,8 @@ impl AuthorizationRequest {
             } else {
                 "None"
             },
-            repr(self.redirect_uri.as_deref())
+            repr(self.redirect_uri.as_deref()),
+            repr(self.issuer.as_deref())
         )
     }
 }
@@ -1164,15 +1185,21 @@ impl AuthorizationRequest {
 /// Reads the redirect back: ``callback`` is the full redirect URL or its query string.
 /// Returns the one-time code; raises :class:`StateMismatch` when ``state`` differs
 /// (compared in constant time) and :class:`OAuthError` when the server sent ``error``.
+/// With ``issuer``, an ``iss`` naming another issuer raises :class:`IssuerMismatch`, as
+/// does a missing one when ``issuer_required`` (RFC 9207).
 #[pyfunction(name = "parse_callback")]
+#[pyo3(signature = (callback, expected_state, *, issuer = None, issuer_required = false))]
 fn parse_callback_py(
     py: Python<'_>,
     callback: &Bound<'_, PyAny>,
     expected_state: &Bound<'_, PyAny>,
+    issuer: Option<&Bound<'_, PyAny>>,
+    issuer_required: bool,
 ) -> PyResult<String> {
     let callback = req_str("callback", callback)?;
     let expected = req_str("expected_state", expected_state)?;
-    authgate::parse_callback(&callback, &expected)
+    let issuer = opt_str("issuer", issuer)?;
+    authgate::parse_callback_with_issuer(&callback, &expected, issuer.as_deref(), issuer_required)
         .map(|c| c.secret().to_owned())
         .map_err(|e| to_pyerr(py, e))
 }
