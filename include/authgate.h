@@ -210,6 +210,13 @@
 #define AUTHGATE_STATE_MISMATCH 320
 
 /**
+ * The `iss` in the redirect names another issuer than the one the sign-in was sent to,
+ * or is missing although the provider promises it (RFC 9207): possibly a mix-up attack.
+ * The code was not used; start the sign-in again.
+ */
+#define AUTHGATE_ISSUER_MISMATCH 321
+
+/**
  * The token manager needs the user to sign in again: no tokens yet, the refresh token
  * was refused (`invalid_grant`), or there is none and no other way to get tokens.
  */
@@ -645,12 +652,16 @@ authgate_result authgate_authorization_redirect_uri(const struct authgate_author
 
 /**
  * Reads the redirect back: `callback` is the whole redirect URL or its query string.
- * The `state` in it is compared (in constant time) with this authorization's.
+ * The `state` in it is compared (in constant time) with this authorization's, and its
+ * `iss` with the client's issuer when known (RFC 9207; configured or discovered).
  *
  * On success `*code_out` receives the one-time code, a new string owned by the caller:
  * free it with `authgate_string_free` (which wipes it). Errors: `AUTHGATE_STATE_MISMATCH`,
- * an OAuth code such as `AUTHGATE_ACCESS_DENIED` when the redirect carries `error`
- * (read `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT`.
+ * `AUTHGATE_ISSUER_MISMATCH` (`iss` names another issuer, or is missing although the
+ * provider's metadata promises it: a possible mix-up attack), an OAuth code such as
+ * `AUTHGATE_ACCESS_DENIED` when the redirect carries `error` (read
+ * `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT` (also
+ * for a `code` that is not UTF-8 once percent-decoded: it is never altered).
  */
 authgate_result authgate_authorization_parse_callback(const struct authgate_authorization *authorization,
                                                       const char *callback,
@@ -658,11 +669,26 @@ authgate_result authgate_authorization_parse_callback(const struct authgate_auth
 
 /**
  * `authgate_authorization_parse_callback` with an explicit expected state, for a program
- * that kept only the state string. Ownership and errors the same.
+ * that kept only the state string. Ownership and errors the same; `iss` is not checked
+ * (see `authgate_parse_callback_with_issuer`).
  */
 authgate_result authgate_parse_callback(const char *callback,
                                         const char *expected_state,
                                         char **code_out);
+
+/**
+ * `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:
+ * not checked) must equal the redirect's `iss` exactly when there is one, and with
+ * `issuer_required` non-zero (the provider's metadata says
+ * `authorization_response_iss_parameter_supported`) a redirect without `iss` is refused.
+ * Errors as `authgate_authorization_parse_callback`, `AUTHGATE_ISSUER_MISMATCH` included.
+ * Ownership the same. Threads: any.
+ */
+authgate_result authgate_parse_callback_with_issuer(const char *callback,
+                                                    const char *expected_state,
+                                                    const char *expected_issuer,
+                                                    int32_t issuer_required,
+                                                    char **code_out);
 
 /**
  * Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Blocks until the answer
@@ -860,6 +886,14 @@ authgate_result authgate_config_set_redirect_param(struct authgate_config *confi
  */
 authgate_result authgate_config_set_pkce(struct authgate_config *config,
                                          int32_t enabled);
+
+/**
+ * Accepts (non-zero) token answers whose `token_type` is not `Bearer` (e.g. `mac`),
+ * which are refused by default (RFC 6749 §7.1: a client must not use a token whose type
+ * it does not understand): `AUTHGATE_UNEXPECTED_RESPONSE`. Default: 0.
+ */
+authgate_result authgate_config_set_accept_unknown_token_type(struct authgate_config *config,
+                                                              int32_t accept);
 
 /**
  * Allows (non-zero) plain `http://` endpoints on hosts other than loopback, e.g. a CUBA

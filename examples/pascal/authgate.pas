@@ -62,6 +62,7 @@ const
   AUTHGATE_INVALID_SCOPE = 306;
   AUTHGATE_ACCESS_DENIED = 307;
   AUTHGATE_STATE_MISMATCH = 320;
+  AUTHGATE_ISSUER_MISMATCH = 321;
   AUTHGATE_SIGN_IN_REQUIRED = 330;
   AUTHGATE_STORE = 340;
   AUTHGATE_CANCELLED = 350;
@@ -203,6 +204,7 @@ function authgate_config_add_token_param(config: PAuthgateConfig; name, value: P
 function authgate_config_set_redirect_uri(config: PAuthgateConfig; uri: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_redirect_param(config: PAuthgateConfig; name: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_pkce(config: PAuthgateConfig; enabled: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_accept_unknown_token_type(config: PAuthgateConfig; accept: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_allow_insecure_http(config: PAuthgateConfig; allow: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_connect_timeout_ms(config: PAuthgateConfig; timeout_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_timeout_ms(config: PAuthgateConfig; timeout_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
@@ -243,6 +245,7 @@ function authgate_authorization_redirect_uri(authorization: PAuthgateAuthorizati
 function authgate_authorization_parse_callback(authorization: PAuthgateAuthorization; callback: PAnsiChar;
   out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_parse_callback(callback, expected_state: PAnsiChar; out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_parse_callback_with_issuer(callback, expected_state, expected_issuer: PAnsiChar; issuer_required: Int32; out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 
 { token requests, blocking (bounded by the client's timeouts) }
 function authgate_client_exchange_code(client: PAuthgateClient; code, code_verifier, redirect_uri,

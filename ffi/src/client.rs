@@ -276,12 +276,16 @@ fn write_code(code: AuthorizationCode, out: Out<*mut c_char>) -> FfiResult {
 }
 
 /// Reads the redirect back: `callback` is the whole redirect URL or its query string.
-/// The `state` in it is compared (in constant time) with this authorization's.
+/// The `state` in it is compared (in constant time) with this authorization's, and its
+/// `iss` with the client's issuer when known (RFC 9207; configured or discovered).
 ///
 /// On success `*code_out` receives the one-time code, a new string owned by the caller:
 /// free it with `authgate_string_free` (which wipes it). Errors: `AUTHGATE_STATE_MISMATCH`,
-/// an OAuth code such as `AUTHGATE_ACCESS_DENIED` when the redirect carries `error`
-/// (read `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT`.
+/// `AUTHGATE_ISSUER_MISMATCH` (`iss` names another issuer, or is missing although the
+/// provider's metadata promises it: a possible mix-up attack), an OAuth code such as
+/// `AUTHGATE_ACCESS_DENIED` when the redirect carries `error` (read
+/// `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT` (also
+/// for a `code` that is not UTF-8 once percent-decoded: it is never altered).
 #[no_mangle]
 pub extern "C" fn authgate_authorization_parse_callback(
     authorization: *const authgate_authorization,
@@ -297,7 +301,8 @@ pub extern "C" fn authgate_authorization_parse_callback(
 }
 
 /// `authgate_authorization_parse_callback` with an explicit expected state, for a program
-/// that kept only the state string. Ownership and errors the same.
+/// that kept only the state string. Ownership and errors the same; `iss` is not checked
+/// (see `authgate_parse_callback_with_issuer`).
 #[no_mangle]
 pub extern "C" fn authgate_parse_callback(
     callback: *const c_char,
@@ -309,6 +314,30 @@ pub extern "C" fn authgate_parse_callback(
         let cb = required_str(callback, "callback")?;
         let st = required_str(expected_state, "expected_state")?;
         write_code(authgate_core::parse_callback(cb, st)?, out)
+    })
+}
+
+/// `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:
+/// not checked) must equal the redirect's `iss` exactly when there is one, and with
+/// `issuer_required` non-zero (the provider's metadata says
+/// `authorization_response_iss_parameter_supported`) a redirect without `iss` is refused.
+/// Errors as `authgate_authorization_parse_callback`, `AUTHGATE_ISSUER_MISMATCH` included.
+/// Ownership the same. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_parse_callback_with_issuer(
+    callback: *const c_char,
+    expected_state: *const c_char,
+    expected_issuer: *const c_char,
+    issuer_required: i32,
+    code_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(code_out, "code_out")?;
+        let cb = required_str(callback, "callback")?;
+        let st = required_str(expected_state, "expected_state")?;
+        let iss = opt_str_arg(expected_issuer, "expected_issuer")?;
+        let code = authgate_core::parse_callback_with_issuer(cb, st, iss, flag(issuer_required))?;
+        write_code(code, out)
     })
 }
 

@@ -265,6 +265,17 @@ pub extern "C" fn authgate_config_set_pkce(
     boundary(|| update(config, |b| b.pkce(flag(enabled))))
 }
 
+/// Accepts (non-zero) token answers whose `token_type` is not `Bearer` (e.g. `mac`),
+/// which are refused by default (RFC 6749 §7.1: a client must not use a token whose type
+/// it does not understand): `AUTHGATE_UNEXPECTED_RESPONSE`. Default: 0.
+#[no_mangle]
+pub extern "C" fn authgate_config_set_accept_unknown_token_type(
+    config: *mut authgate_config,
+    accept: i32,
+) -> authgate_result {
+    boundary(|| update(config, |b| b.accept_unknown_token_type(flag(accept))))
+}
+
 /// Allows (non-zero) plain `http://` endpoints on hosts other than loopback, e.g. a CUBA
 /// server in a LAN: credentials then cross the network in clear text. Default: 0.
 #[no_mangle]

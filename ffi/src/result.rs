@@ -67,6 +67,10 @@ pub const AUTHGATE_INVALID_SCOPE: u32 = 306;
 pub const AUTHGATE_ACCESS_DENIED: u32 = 307;
 /// The `state` in the redirect is missing or differs from the one sent (possible CSRF).
 pub const AUTHGATE_STATE_MISMATCH: u32 = 320;
+/// The `iss` in the redirect names another issuer than the one the sign-in was sent to,
+/// or is missing although the provider promises it (RFC 9207): possibly a mix-up attack.
+/// The code was not used; start the sign-in again.
+pub const AUTHGATE_ISSUER_MISMATCH: u32 = 321;
 
 /// The token manager needs the user to sign in again: no tokens yet, the refresh token
 /// was refused (`invalid_grant`), or there is none and no other way to get tokens.
@@ -192,6 +196,7 @@ pub(crate) fn name(code: u32) -> &'static CStr {
         AUTHGATE_INVALID_SCOPE => c"invalid_scope",
         AUTHGATE_ACCESS_DENIED => c"access_denied",
         AUTHGATE_STATE_MISMATCH => c"state_mismatch",
+        AUTHGATE_ISSUER_MISMATCH => c"issuer_mismatch",
         AUTHGATE_SIGN_IN_REQUIRED => c"sign_in_required",
         AUTHGATE_STORE => c"store",
         AUTHGATE_CANCELLED => c"cancelled",
@@ -250,6 +255,7 @@ mod tests {
             (E::InvalidScope, AUTHGATE_INVALID_SCOPE),
             (E::AccessDenied, AUTHGATE_ACCESS_DENIED),
             (E::StateMismatch, AUTHGATE_STATE_MISMATCH),
+            (E::IssuerMismatch, AUTHGATE_ISSUER_MISMATCH),
             (E::UnexpectedResponse, AUTHGATE_UNEXPECTED_RESPONSE),
             (E::Cancelled, AUTHGATE_CANCELLED),
             (E::SignInRequired, AUTHGATE_SIGN_IN_REQUIRED),
