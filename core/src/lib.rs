@@ -8,7 +8,8 @@
 //! - [`Client`] and [`ClientBuilder`]: one immutable configuration per authorization server,
 //!   started from a [`Provider`] preset (Taxcom, Kontur.Extern, GearCode, CUBA or generic).
 //! - [`Client::authorization_url`] → [`AuthorizationRequest`] (URL, `state`, `nonce`, PKCE
-//!   verifier), and [`parse_callback`] to read the redirect back (RFC 6749 §4.1, RFC 7636).
+//!   verifier), and [`parse_callback`] / [`parse_callback_with_issuer`] to read the
+//!   redirect back (RFC 6749 §4.1, RFC 7636, RFC 9207).
 //! - The grants: [`Client::exchange_code`], [`Client::refresh`], [`Client::password`],
 //!   [`Client::client_credentials`], each a [`TokenRequest`] finished by `.send()`.
 //! - [`TokenSet`]: the answer, parsed leniently where servers are sloppy (string
@@ -59,7 +60,12 @@
 //!   and are read only through `.secret()`. Error messages never carry them: server text is
 //!   scrubbed of every secret the request sent, and bodies appear only as short excerpts
 //!   without JSON values.
-//! - `state` is compared in constant time; PKCE (S256) is on by default.
+//! - `state` is compared in constant time; `iss` in the redirect (RFC 9207) is compared
+//!   with the issuer when the client knows it, against mix-up attacks
+//!   ([`Error::IssuerMismatch`]); PKCE (S256) is on by default, and discovery never
+//!   turns it off or drops the client secret ([`ClientBuilder::discover`]).
+//! - Tokens holding control characters (header injection) and unknown token types
+//!   (RFC 6749 §7.1, unless [`ClientBuilder::accept_unknown_token_type`]) are refused.
 //! - Plain `http://` is refused except on loopback, unless
 //!   [`ClientBuilder::allow_insecure_http`] opts in.
 //! - Token requests never follow redirects, and the client authentication style is never

@@ -301,7 +301,7 @@ fn required_str(value: &Value, field: &str) -> Result<String, String> {
 }
 
 fn unhex(hex: &str) -> Result<Vec<u8>, String> {
-    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("raw_hex must be pairs of hex digits".into());
     }
     (0..hex.len())
