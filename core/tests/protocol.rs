@@ -5,7 +5,10 @@
 
 mod common;
 
-use authgate::{AuthMethod, Client, ClientBuilder, ErrorCode, Provider, ProxyConfig, TokenSet};
+use authgate::{
+    AuthMethod, AuthorizationCode, Client, ClientBuilder, ErrorCode, Provider, ProxyConfig,
+    TokenSet,
+};
 use authgate_emulator::IdTokenAlg;
 use common::*;
 
@@ -29,6 +32,20 @@ fn callback_fault(path: &str, name: &str, value: Option<&str>) -> Fault {
     )
 }
 
+/// Starts a sign-in, plays the browser with the redirect parameter `name` set to the raw
+/// `value` (removed for `None`) by the authorize endpoint at `path`, and reads it back.
+fn sign_in_callback(
+    emu: &Emulator,
+    client: &Client,
+    path: &str,
+    name: &str,
+    value: Option<&str>,
+) -> authgate::Result<AuthorizationCode> {
+    emu.inject(callback_fault(path, name, value));
+    let req = client.authorization_url().build().unwrap();
+    req.parse_callback(&browse(&req.url))
+}
+
 /// Changes fields of the next answer on `path`: `(name, raw JSON or None to remove)`.
 fn answer_fault(path: &str, fields: &[(&str, Option<&[u8]>)]) -> Fault {
     Fault::new(
@@ -42,7 +59,28 @@ fn answer_fault(path: &str, fields: &[(&str, Option<&[u8]>)]) -> Fault {
     )
 }
 
+/// Changes fields of the next CUBA token answer, then runs the password grant.
+fn cuba_answer(
+    emu: &Emulator,
+    client: &Client,
+    fields: &[(&str, Option<&[u8]>)],
+) -> authgate::Result<TokenSet> {
+    emu.inject(answer_fault(fx::CUBA_TOKEN_PATH, fields));
+    client
+        .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
+        .send()
+}
+
 const WRONG_ISS: &str = "https%3A%2F%2Fissuer.invalid";
+
+/// A Kontur sign-in whose redirect names another issuer: the error, checked to be the
+/// issuer mismatch.
+fn kontur_callback_with_wrong_iss(emu: &Emulator, client: &Client) -> authgate::Error {
+    let path = fx::KONTUR_AUTHORIZE_PATH;
+    let err = sign_in_callback(emu, client, path, "iss", Some(WRONG_ISS)).unwrap_err();
+    assert_eq!(err.code().name(), "issuer_mismatch", "{err}");
+    err
+}
 
 // --- 1. RFC 9207: the issuer in the authorization response ----------------------------
 
@@ -60,14 +98,7 @@ fn the_right_iss_is_accepted() {
 fn a_wrong_iss_is_refused_as_a_possible_mix_up() {
     let emu = emulator();
     let client = kontur_builder(&emu).build().unwrap();
-    emu.inject(callback_fault(
-        fx::KONTUR_AUTHORIZE_PATH,
-        "iss",
-        Some(WRONG_ISS),
-    ));
-    let req = client.authorization_url().build().unwrap();
-    let err = req.parse_callback(&browse(&req.url)).unwrap_err();
-    assert_eq!(err.code().name(), "issuer_mismatch", "{err}");
+    let err = kontur_callback_with_wrong_iss(&emu, &client);
     assert!(err.to_string().contains("mix-up"), "{err}");
     assert!(err.to_string().contains("https://issuer.invalid"), "{err}");
 
@@ -90,12 +121,9 @@ fn a_wrong_iss_is_refused_as_a_possible_mix_up() {
 fn a_missing_iss_is_refused_when_the_provider_promises_it() {
     let emu = emulator();
     let client = kontur_builder(&emu).build().unwrap();
-    emu.inject(callback_fault(fx::KONTUR_AUTHORIZE_PATH, "iss", None));
-    let req = client.authorization_url().build().unwrap();
-    let callback = browse(&req.url);
-    assert!(!callback.contains("iss="), "{callback}");
-    let err = req.parse_callback(&callback).unwrap_err();
+    let err = sign_in_callback(&emu, &client, fx::KONTUR_AUTHORIZE_PATH, "iss", None).unwrap_err();
     assert_eq!(err.code().name(), "issuer_mismatch", "{err}");
+    assert!(err.to_string().contains("no iss"), "{err}");
 }
 
 #[test]
@@ -105,18 +133,9 @@ fn a_configured_issuer_is_checked_without_discovery() {
         .issuer(emu.base_url())
         .build()
         .unwrap();
-    emu.inject(callback_fault(
-        fx::KONTUR_AUTHORIZE_PATH,
-        "iss",
-        Some(WRONG_ISS),
-    ));
-    let req = client.authorization_url().build().unwrap();
-    let err = req.parse_callback(&browse(&req.url)).unwrap_err();
-    assert_eq!(err.code().name(), "issuer_mismatch", "{err}");
+    kontur_callback_with_wrong_iss(&emu, &client);
     // Without the metadata's promise a missing iss is fine; the right one too.
-    emu.inject(callback_fault(fx::KONTUR_AUTHORIZE_PATH, "iss", None));
-    let req = client.authorization_url().build().unwrap();
-    req.parse_callback(&browse(&req.url)).unwrap();
+    sign_in_callback(&emu, &client, fx::KONTUR_AUTHORIZE_PATH, "iss", None).unwrap();
     sign_in(&client);
 }
 
@@ -237,11 +256,7 @@ fn control_characters_in_tokens_are_refused() {
         ("refresh_token", br#""r\u0000t""#),
         ("access_token", br#""tab\there""#),
     ] {
-        emu.inject(answer_fault(fx::CUBA_TOKEN_PATH, &[(field, Some(raw))]));
-        let err = client
-            .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
-            .send()
-            .unwrap_err();
+        let err = cuba_answer(&emu, &client, &[(field, Some(raw))]).unwrap_err();
         assert_eq!(err.code(), ErrorCode::UnexpectedResponse, "{field}: {err}");
         assert!(err.to_string().contains(field), "{err}");
         assert!(!err.to_string().contains("X-Injected"), "{err}");
@@ -252,14 +267,8 @@ fn control_characters_in_tokens_are_refused() {
 fn an_unknown_token_type_is_refused_unless_the_client_accepts_it() {
     let emu = emulator();
     let client = client(&emu, Provider::Cuba);
-    emu.inject(answer_fault(
-        fx::CUBA_TOKEN_PATH,
-        &[("token_type", Some(br#""mac""#))],
-    ));
-    let err = client
-        .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
-        .send()
-        .unwrap_err();
+    let mac: &[(&str, Option<&[u8]>)] = &[("token_type", Some(br#""mac""#))];
+    let err = cuba_answer(&emu, &client, mac).unwrap_err();
     assert_eq!(err.code(), ErrorCode::UnexpectedResponse, "{err}");
     assert!(err.to_string().contains("mac"), "{err}");
 
@@ -272,24 +281,11 @@ fn an_unknown_token_type_is_refused_unless_the_client_accepts_it() {
         .unwrap()
         .build()
         .unwrap();
-    emu.inject(answer_fault(
-        fx::CUBA_TOKEN_PATH,
-        &[("token_type", Some(br#""mac""#))],
-    ));
-    let tokens = lenient
-        .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
-        .send()
-        .unwrap();
+    let tokens = cuba_answer(&emu, &lenient, mac).unwrap();
     assert_eq!(tokens.token_type(), "mac");
     // Bearer in any case is always fine.
-    emu.inject(answer_fault(
-        fx::CUBA_TOKEN_PATH,
-        &[("token_type", Some(br#""BEARER""#))],
-    ));
-    let tokens = client
-        .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
-        .send()
-        .unwrap();
+    let bearer: &[(&str, Option<&[u8]>)] = &[("token_type", Some(br#""BEARER""#))];
+    let tokens = cuba_answer(&emu, &client, bearer).unwrap();
     assert_eq!(tokens.token_type(), "Bearer");
 }
 
@@ -350,14 +346,8 @@ fn a_server_expires_at_survives_the_store_round_trip() {
         (at * 1000 + 250).to_string(),
         format!("\"{at}\""),
     ] {
-        emu.inject(answer_fault(
-            fx::CUBA_TOKEN_PATH,
-            &[("expires_in", None), ("expires_at", Some(raw.as_bytes()))],
-        ));
-        let tokens = client
-            .password(fx::CUBA_ADMIN_USERNAME, fx::CUBA_ADMIN_PASSWORD)
-            .send()
-            .unwrap();
+        let fields = [("expires_in", None), ("expires_at", Some(raw.as_bytes()))];
+        let tokens = cuba_answer(&emu, &client, &fields).unwrap();
         assert_eq!(tokens.expires_at_unix(), Some(at), "{raw}");
         let stored = tokens.to_json();
         let back = TokenSet::from_json(&stored).unwrap();
@@ -379,15 +369,9 @@ fn a_jwks_without_kids_is_searched_by_alg() {
     let client = kontur_builder(&emu).build().unwrap();
     for alg in [IdTokenAlg::Rs256, IdTokenAlg::Es256] {
         emu.set_id_token_alg(alg);
-        let req = client.authorization_url().build().unwrap();
-        let code = req.parse_callback(&browse(&req.url)).unwrap();
-        let tokens = client
-            .exchange_code(code)
-            .pkce_verifier(req.pkce_verifier.clone().unwrap())
-            .send()
-            .unwrap();
+        let tokens = sign_in(&client);
         let claims = client
-            .validate_id_token(tokens.id_token().unwrap(), req.nonce.as_deref())
+            .validate_id_token(tokens.id_token().unwrap(), None)
             .unwrap_or_else(|e| panic!("{alg}: {e}"));
         assert_eq!(claims.subject(), fx::TEST_USER_SUBJECT);
     }
@@ -399,13 +383,14 @@ fn a_jwks_without_kids_is_searched_by_alg() {
 fn a_code_that_is_not_utf8_is_refused_not_mangled() {
     let emu = emulator();
     let client = client(&emu, Provider::GearCode);
-    emu.inject(callback_fault(
+    let err = sign_in_callback(
+        &emu,
+        &client,
         fx::GEARCODE_AUTHORIZE_PATH,
         "code",
         Some("%FF%FE"),
-    ));
-    let req = client.authorization_url().build().unwrap();
-    let err = req.parse_callback(&browse(&req.url)).unwrap_err();
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err}");
     assert!(err.to_string().contains("`code`"), "{err}");
     // A state that is not UTF-8 cannot be the one sent.

@@ -309,12 +309,7 @@ pub extern "C" fn authgate_parse_callback(
     expected_state: *const c_char,
     code_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(code_out, "code_out")?;
-        let cb = required_str(callback, "callback")?;
-        let st = required_str(expected_state, "expected_state")?;
-        write_code(authgate_core::parse_callback(cb, st)?, out)
-    })
+    authgate_parse_callback_with_issuer(callback, expected_state, std::ptr::null(), 0, code_out)
 }
 
 /// `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:

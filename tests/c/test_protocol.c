@@ -22,23 +22,36 @@ static authgate_client *kontur(void) {
   return client;
 }
 
+/* Queues `fault` (a control API fault, or NULL), starts a sign-in, plays the browser into
+ * `location` and reads the redirect back: parse_callback's result, or AUTHGATE_INTERNAL
+ * when the sign-in could not get that far. *auth_out must be freed by the caller. */
+static authgate_result sign_in_callback(authgate_client *client, const char *fault,
+                                        authgate_authorization **auth_out, char *location,
+                                        size_t cap, char **code_out) {
+  const char *url = NULL;
+  if ((fault != NULL && emulator_control("fault", fault) != 0) ||
+      authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, auth_out) !=
+          AUTHGATE_OK ||
+      authgate_authorization_url(*auth_out, &url) != AUTHGATE_OK ||
+      follow_authorize(url, location, cap) != 0) {
+    return AUTHGATE_INTERNAL;
+  }
+  return authgate_authorization_parse_callback(*auth_out, location, code_out);
+}
+
 static int test_a_wrong_iss_is_refused(void) {
   int failed = 1;
   authgate_client *client = NULL;
   authgate_authorization *auth = NULL;
-  const char *url = NULL, *state = NULL;
+  const char *state = NULL;
   char location[4096];
   char *code = NULL;
 
   client = kontur();
   CHECK(client != NULL);
-  CHECK(emulator_control("fault", WRONG_ISS_FAULT) == 0);
-  CHECK_OK(authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth));
-  CHECK_OK(authgate_authorization_url(auth, &url));
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK(strstr(location, "iss=https%3A%2F%2Fissuer.invalid") != NULL);
-  CHECK_RC(authgate_authorization_parse_callback(auth, location, &code),
+  CHECK_RC(sign_in_callback(client, WRONG_ISS_FAULT, &auth, location, sizeof location, &code),
            AUTHGATE_ISSUER_MISMATCH);
+  CHECK(strstr(location, "iss=https%3A%2F%2Fissuer.invalid") != NULL);
   CHECK(code == NULL);
   CHECK_STR(authgate_result_str(AUTHGATE_ISSUER_MISMATCH), "issuer_mismatch");
   CHECK(strstr(authgate_last_error_message(), "mix-up") != NULL);
@@ -56,10 +69,7 @@ static int test_a_wrong_iss_is_refused(void) {
   /* The right iss passes. */
   authgate_authorization_free(auth);
   auth = NULL;
-  CHECK_OK(authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth));
-  CHECK_OK(authgate_authorization_url(auth, &url));
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
+  CHECK_OK(sign_in_callback(client, NULL, &auth, location, sizeof location, &code));
   failed = 0;
 cleanup:
   authgate_string_free(code);
@@ -72,21 +82,16 @@ static int test_a_missing_promised_iss_is_refused(void) {
   int failed = 1;
   authgate_client *client = NULL;
   authgate_authorization *auth = NULL;
-  const char *url = NULL;
   char location[4096];
   char *code = NULL;
 
   client = kontur();
   CHECK(client != NULL);
-  CHECK(emulator_control(
-            "fault", "{\"path\":\"/connect/authorize\",\"kind\":\"callback\",\"name\":\"iss\"}") ==
-        0);
-  CHECK_OK(authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth));
-  CHECK_OK(authgate_authorization_url(auth, &url));
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK(strstr(location, "iss=") == NULL);
-  CHECK_RC(authgate_authorization_parse_callback(auth, location, &code),
+  CHECK_RC(sign_in_callback(client,
+                            "{\"path\":\"/connect/authorize\",\"kind\":\"callback\",\"name\":\"iss\"}",
+                            &auth, location, sizeof location, &code),
            AUTHGATE_ISSUER_MISMATCH);
+  CHECK(strstr(location, "iss=") == NULL);
   failed = 0;
 cleanup:
   authgate_string_free(code);
@@ -137,18 +142,15 @@ static int test_a_code_that_is_not_utf8_is_refused(void) {
   int failed = 1;
   authgate_client *client = NULL;
   authgate_authorization *auth = NULL;
-  const char *url = NULL;
   char location[4096];
   char *code = NULL;
 
   client = emulator_client(AUTHGATE_PROVIDER_GEARCODE, "gearcode-client", "gearcode-secret");
   CHECK(client != NULL);
-  CHECK(emulator_control("fault", "{\"path\":\"/oauth/authorize\",\"kind\":\"callback\","
-                                  "\"name\":\"code\",\"value\":\"%FF%FE\"}") == 0);
-  CHECK_OK(authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth));
-  CHECK_OK(authgate_authorization_url(auth, &url));
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK_RC(authgate_authorization_parse_callback(auth, location, &code),
+  CHECK_RC(sign_in_callback(client,
+                            "{\"path\":\"/oauth/authorize\",\"kind\":\"callback\","
+                            "\"name\":\"code\",\"value\":\"%FF%FE\"}",
+                            &auth, location, sizeof location, &code),
            AUTHGATE_INVALID_ARGUMENT);
   CHECK(strstr(authgate_last_error_message(), "`code`") != NULL);
   failed = 0;
