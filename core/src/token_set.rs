@@ -24,6 +24,15 @@ const KNOWN_FIELDS: &[&str] = &[
 
 /// The tokens an authorization server issued.
 ///
+/// Parsed leniently where it is harmless (each leniency is a [warning](Self::warnings)):
+/// `"error": null` or `""` next to tokens, a string `expires_in`, an absolute `expires_at`
+/// (seconds or milliseconds) instead of `expires_in`, and, in an answer to a grant, bytes
+/// that are not UTF-8 (replaced by U+FFFD) or numbers out of range (replaced by `null`) in
+/// other fields, so that a rotated refresh token is never lost to an unrelated field.
+/// Strictly where it matters: `access_token`, `token_type` and `refresh_token` holding
+/// control characters, tokens that are not UTF-8, and a `token_type` other than `Bearer`
+/// (unless the client opts in) are refused.
+///
 /// `Debug` shows which tokens are present, never their values.
 ///
 /// ```
