@@ -44,7 +44,7 @@ pub type CredentialsCallback = dyn Fn() -> Result<Option<(String, Password)>> + 
 ///     .build()?;
 /// let manager = TokenManager::builder(client)
 ///     .store(Arc::new(FileStore::new("/var/lib/pos/tokens.json")))
-///     .build();
+///     .build()?;
 /// // After the first sign-in: manager.set_tokens(tokens)?;
 /// let token = manager.access_token()?;             // hundreds of times a day, any thread
 /// let token = manager.access_token_valid_for(std::time::Duration::from_secs(300))?;
@@ -166,10 +166,10 @@ impl TokenManagerBuilder {
         self
     }
 
-    /// Attempts per refresh for transient failures (connection refused, 503, 429), at
-    /// least 1. Defaults to 3.
+    /// Attempts per token request for transient failures (connection refused, 503, 429),
+    /// at least 1 ([`build`](Self::build) refuses 0). Defaults to 3.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
+        self.max_attempts = attempts;
         self
     }
 
@@ -180,22 +180,38 @@ impl TokenManagerBuilder {
         self
     }
 
-    /// How long a thread waits for another thread's refresh before giving up with
-    /// [`Error::Timeout`]. Defaults to the time the refresh itself may take at most.
+    /// How long a call waits for another thread's refresh, or for the store's lock held by
+    /// another process, before giving up with [`Error::Timeout`]; more than zero
+    /// ([`build`](Self::build) refuses zero). Defaults to the time the refresh itself may
+    /// take at most.
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
         self.wait_timeout = Some(timeout);
         self
     }
 
     /// Builds the manager. Nothing is read or sent until the first call.
-    pub fn build(self) -> TokenManager {
+    ///
+    /// Fails with [`Error::Config`] for settings that cannot work: `max_attempts(0)` or a
+    /// zero `wait_timeout`.
+    pub fn build(self) -> Result<TokenManager> {
+        if self.max_attempts == 0 {
+            return Err(Error::Config(
+                "max_attempts must be at least 1 (one attempt, no retry)".into(),
+            ));
+        }
+        if self.wait_timeout == Some(Duration::ZERO) {
+            return Err(Error::Config(
+                "wait_timeout must be more than zero (a call could never wait for a refresh)"
+                    .into(),
+            ));
+        }
         let per_attempt = self.client.inner.http_timeout() + self.max_backoff;
         let wait_timeout = self.wait_timeout.unwrap_or_else(|| {
             per_attempt
                 .saturating_mul(self.max_attempts)
                 .saturating_add(Duration::from_secs(5))
         });
-        TokenManager {
+        Ok(TokenManager {
             inner: Arc::new(Inner {
                 client: self.client,
                 store: self.store,
@@ -208,7 +224,7 @@ impl TokenManagerBuilder {
                 state: Mutex::new(State::default()),
                 done: Condvar::new(),
             }),
-        }
+        })
     }
 }
 

@@ -19,7 +19,7 @@ fn temp_store(name: &str) -> PathBuf {
 
 fn gearcode_manager(emu: &Emulator, leeway: Duration) -> (Client, TokenManager) {
     let client = client(emu, Provider::GearCode);
-    let manager = TokenManager::builder(client.clone()).leeway(leeway).build();
+    let manager = TokenManager::builder(client.clone()).leeway(leeway).build().unwrap();
     manager.set_tokens(sign_in(&client)).unwrap();
     (client, manager)
 }
@@ -189,7 +189,8 @@ fn client_credentials_and_password_grants_run_again_where_allowed() {
     let gc = client(&emu, Provider::GearCode);
     let manager = TokenManager::builder(gc)
         .allow_client_credentials(true)
-        .build();
+        .build()
+        .unwrap();
     let a = manager.access_token().unwrap();
     manager.invalidate();
     assert_ne!(manager.access_token().unwrap().secret(), a.secret());
@@ -206,14 +207,17 @@ fn client_credentials_and_password_grants_run_again_where_allowed() {
                 fx::CUBA_CYRILLIC_PASSWORD.into(),
             )))
         })
-        .build();
+        .build()
+        .unwrap();
     manager.access_token().unwrap();
     emu.revoke_refresh_tokens();
     manager.invalidate();
     manager.access_token().unwrap(); // refresh refused → password grant again
     assert_eq!(*asked.lock().unwrap(), 2);
 
-    let none = TokenManager::builder(client(&emu, Provider::Cuba)).build();
+    let none = TokenManager::builder(client(&emu, Provider::Cuba))
+        .build()
+        .unwrap();
     assert_eq!(
         none.access_token().unwrap_err().code(),
         ErrorCode::SignInRequired
@@ -228,7 +232,8 @@ fn a_new_token_set_is_stored_before_it_is_handed_out() {
     let client = client(&emu, Provider::GearCode);
     let manager = TokenManager::builder(client.clone())
         .store(store.clone())
-        .build();
+        .build()
+        .unwrap();
     manager.set_tokens(sign_in(&client)).unwrap();
     manager.invalidate();
     let token = manager.access_token().unwrap();
@@ -236,7 +241,10 @@ fn a_new_token_set_is_stored_before_it_is_handed_out() {
     assert_eq!(stored.access_token().secret(), token.secret());
 
     // A restarted process picks the set up from the file and refreshes with it.
-    let restarted = TokenManager::builder(client).store(store).build();
+    let restarted = TokenManager::builder(client)
+        .store(store)
+        .build()
+        .unwrap();
     assert_eq!(restarted.access_token().unwrap().secret(), token.secret());
     restarted.invalidate();
     restarted.access_token().unwrap();
@@ -284,7 +292,8 @@ fn child_token_user() {
     let manager = TokenManager::builder(client)
         .store(store)
         .leeway(Duration::from_secs(1))
-        .build();
+        .build()
+        .unwrap();
     let until = Instant::now() + Duration::from_secs(6);
     let (mut ok, mut failed) = (0u32, 0u32);
     while Instant::now() < until {

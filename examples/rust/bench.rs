@@ -146,7 +146,7 @@ fn main() {
         let valid = Instant::now() + Duration::from_secs(60) < g.0;
         std::hint::black_box(valid.then(|| g.1.clone()));
     });
-    let manager = TokenManager::builder(client.clone()).build();
+    let manager = TokenManager::builder(client.clone()).build().unwrap();
     manager
         .set_tokens(TokenSet::parse(ANSWER).unwrap())
         .unwrap();

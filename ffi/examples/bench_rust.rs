@@ -36,7 +36,7 @@ fn main() -> Result<(), authgate_core::Error> {
     let get_ns = t0.elapsed().as_nanos() as f64 / f64::from(get_n);
     black_box(sink);
 
-    let manager = TokenManager::builder(client.clone()).build();
+    let manager = TokenManager::builder(client.clone()).build()?;
     manager.set_tokens(tokens.clone())?;
     let mgr_n = 1_000_000;
     let t0 = Instant::now();

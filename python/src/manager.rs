@@ -242,21 +242,15 @@ impl TokenManager {
             if n.is_instance_of::<PyBool>() || !n.is_instance_of::<PyInt>() {
                 return Err(type_error("max_attempts", "an int", n));
             }
-            let attempts: u32 = n
-                .extract()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| PyValueError::new_err("max_attempts must be an int from 1"))?;
+            // Out of u32's range cannot be a count of attempts; 0 is refused by the core,
+            // with the same ConfigError as in Rust and C.
+            let attempts: u32 = n.extract().map_err(|_| {
+                PyValueError::new_err("max_attempts must be an int from 1 to 4294967295")
+            })?;
             b = b.max_attempts(attempts);
         }
         if let Some(o) = wait_timeout.filter(|o| !o.is_none()) {
-            let d = duration("wait_timeout", o)?;
-            if d.is_zero() {
-                return Err(PyValueError::new_err(
-                    "wait_timeout must be greater than zero",
-                ));
-            }
-            b = b.wait_timeout(d);
+            b = b.wait_timeout(duration("wait_timeout", o)?);
         }
         let callback = CallbackSlot::default();
         if let Some(cb) = password_credentials.filter(|o| !o.is_none()) {
@@ -295,7 +289,7 @@ impl TokenManager {
             });
         }
         Ok(TokenManager {
-            inner: b.build(),
+            inner: b.build().map_err(|e| to_pyerr(py, e))?,
             client: client.clone().unbind(),
             store: store.unbind(),
             leeway,
