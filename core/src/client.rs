@@ -110,6 +110,14 @@ impl Client {
         &self.inner.client_id
     }
 
+    /// Whom the tokens this client obtains belong to (recorded with stored sets).
+    pub(crate) fn owner(&self) -> crate::token_set::Owner {
+        crate::token_set::Owner {
+            token_endpoint: self.token_endpoint().to_owned(),
+            client_id: self.client_id().to_owned(),
+        }
+    }
+
     /// The token endpoint URL.
     pub fn token_endpoint(&self) -> &str {
         self.inner.token_endpoint.as_str()

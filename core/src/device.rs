@@ -33,6 +33,9 @@ pub struct DeviceAuthorization {
 /// The outcome of one poll of the token endpoint.
 #[derive(Debug)]
 #[non_exhaustive]
+// A poll's result is moved once or twice, never stored in bulk: boxing the tokens would
+// only complicate matching on them.
+#[allow(clippy::large_enum_variant)]
 pub enum DevicePoll {
     /// The user has not finished yet (`authorization_pending`).
     Pending,

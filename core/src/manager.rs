@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::secret::{AccessToken, Password};
 use crate::store::{MemoryStore, TokenStore};
-use crate::token_set::TokenSet;
+use crate::token_set::{Owner, TokenSet};
 
 /// Supplies the username and password when the manager has to run the password grant
 /// again; `Ok(None)` when it has none (the manager then reports why a sign-in is needed).
@@ -25,14 +25,25 @@ pub type CredentialsCallback = dyn Fn() -> Result<Option<(String, Password)>> + 
 ///   one, else by running the client credentials grant (if allowed) or the password grant
 ///   (if a credentials callback was given).
 /// - One refresh at a time: threads asking meanwhile wait (bounded) for its result, and a
-///   failure is reported to every one of them.
+///   failure is reported to every one of them. A panic in a store or a callback frees the
+///   slot: the next call refreshes at once.
 /// - Every new token set is saved to the [`TokenStore`] before anyone gets it. With a
-///   [`crate::FileStore`], processes sharing the file take its lock to refresh, re-read it
-///   first, and use a set another process has just rotated instead of spending a dead
-///   refresh token.
+///   [`crate::FileStore`], processes sharing the file take its lock to refresh (waiting at
+///   most the wait timeout), re-read it first, and use a set another process has just
+///   rotated instead of spending a dead refresh token. The password callback runs without
+///   that lock.
+/// - A failed save is reported ([`Error::Store`]) but loses nothing: the new set stays in
+///   use, wins over the older stored one, and is saved again on every later call until a
+///   save succeeds (a set another process saves meanwhile wins over it).
+/// - The store records whose set it holds (token endpoint and client id): another
+///   client's set is refused with [`Error::Store`].
 /// - Expiry is tracked on the monotonic clock; a wall clock that jumps changes nothing.
-/// - Connection failures before the request was sent, and 503 / 429 answers, are retried
-///   with bounded, jittered backoff; `invalid_grant` becomes [`Error::SignInRequired`].
+///   Tokens that live less than twice the leeway are refreshed at half their lifetime.
+/// - Failures where the request provably never reached the server (connection refused,
+///   DNS, connect timeout) are retried with bounded, jittered backoff, and so are 503 / 429
+///   answers to the grants that spend nothing (not to a refresh, which a proxy may have
+///   passed on). `invalid_grant` becomes [`Error::SignInRequired`], and the refused
+///   refresh token is dropped from the set and the store: it is not sent again.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -57,6 +68,8 @@ pub struct TokenManager {
 
 struct Inner {
     client: Client,
+    /// Whom this manager's token sets belong to: a stored set of another client is refused.
+    owner: Owner,
     store: Arc<dyn TokenStore>,
     leeway: Duration,
     client_credentials: bool,
@@ -72,9 +85,23 @@ struct Inner {
 struct State {
     loaded: bool,
     current: Option<Cached>,
+    /// `current` is newer than the store: saving it failed. Until a save succeeds it wins
+    /// over the stored set (whose refresh token may be rotated away), unless another
+    /// process has saved since; every call tries to save it again.
+    unsaved: bool,
+    /// The access token of the set the store held when this manager last read or wrote
+    /// it: another one there now means that another process saved after us.
+    in_store: Option<AccessToken>,
+    /// Why the refresh token was refused (`invalid_grant`), until new tokens come: it is
+    /// not sent again.
+    refused: Option<String>,
+    /// A new set being saved: if the store panics, the slot's guard makes it `current`
+    /// (unsaved) rather than lose its refresh token.
+    pending: Option<Cached>,
     refreshing: bool,
     /// Bumped when a refresh finishes; waiters compare it to know their refresh is over.
     generation: u64,
+    /// `None` after a refresh that panicked: a waiter then refreshes itself.
     last_outcome: Option<std::result::Result<(), Error>>,
     refreshes: u64,
 }
@@ -105,6 +132,83 @@ impl Cached {
         match self.valid_until {
             Some(until) => instant_after(min) < until,
             None => true,
+        }
+    }
+
+    fn same_access_token(&self, other: Option<&TokenSet>) -> bool {
+        other.is_some_and(|o| o.access_token().secret() == self.tokens.access_token().secret())
+    }
+}
+
+/// How long a token must stay valid for a call.
+#[derive(Clone, Copy)]
+enum Need {
+    /// The leeway, scaled down to half the token's lifetime when the server issues tokens
+    /// that live less than twice the leeway: else every call would refresh, and each
+    /// fresh token would be refused as too short.
+    Leeway,
+    /// What the caller asked for: an error if the server's tokens do not live that long.
+    AtLeast(Duration),
+}
+
+impl Need {
+    fn min(self, leeway: Duration, c: &Cached) -> Duration {
+        match self {
+            Need::AtLeast(min) => min,
+            Need::Leeway => match c.tokens.expires_in() {
+                Some(lifetime) => leeway.min(Duration::from_secs(lifetime) / 2),
+                None => leeway,
+            },
+        }
+    }
+}
+
+/// What a refresh starts from, copied from the state when it takes the single-flight slot.
+struct Job {
+    cached: Option<Cached>,
+    unsaved: bool,
+    in_store: Option<AccessToken>,
+    refused: Option<String>,
+    need: Need,
+    deadline: Instant,
+}
+
+/// The single-flight slot, held by the thread that refreshes. Dropped without
+/// [`finish`](Slot::finish) (a panic in a store or a callback), it still frees the slot and
+/// wakes the waiters, who then refresh themselves.
+struct Slot<'a>(Option<&'a TokenManager>);
+
+impl Slot<'_> {
+    /// Frees the slot with this outcome; the waiters are woken when the guard is dropped.
+    fn finish<'m>(
+        mut self,
+        manager: &'m TokenManager,
+        outcome: &Result<()>,
+        requests: u64,
+    ) -> MutexGuard<'m, State> {
+        self.0 = None;
+        let mut st = manager.state();
+        st.refreshing = false;
+        st.generation += 1;
+        st.refreshes += requests;
+        st.last_outcome = Some(outcome.clone());
+        st
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Some(manager) = self.0 {
+            let mut st = manager.state();
+            if let Some(p) = st.pending.take() {
+                st.current = Some(p);
+                st.unsaved = true;
+            }
+            st.refreshing = false;
+            st.generation += 1;
+            st.last_outcome = None;
+            drop(st);
+            manager.inner.done.notify_all();
         }
     }
 }
@@ -213,6 +317,7 @@ impl TokenManagerBuilder {
         });
         Ok(TokenManager {
             inner: Arc::new(Inner {
+                owner: self.client.owner(),
                 client: self.client,
                 store: self.store,
                 leeway: self.leeway,
@@ -230,30 +335,52 @@ impl TokenManagerBuilder {
 
 impl TokenManager {
     /// A valid access token: the cached one while it stays valid for longer than the
-    /// leeway, else a refreshed one.
+    /// leeway, else a refreshed one. When the server issues tokens that live less than
+    /// twice the leeway, half their lifetime is the leeway.
     pub fn access_token(&self) -> Result<AccessToken> {
-        self.access_token_valid_for(self.inner.leeway)
+        self.valid(Need::Leeway, |t| t.access_token().clone())
     }
 
     /// An access token guaranteed to stay valid at least `min` (refreshing first if
-    /// needed), for an operation that must not fail halfway.
+    /// needed), for an operation that must not fail halfway. Asking for longer than the
+    /// server's tokens live is [`Error::InvalidArgument`].
     pub fn access_token_valid_for(&self, min: Duration) -> Result<AccessToken> {
-        self.valid(min, |t| t.access_token().clone())
+        self.valid(Need::AtLeast(min), |t| t.access_token().clone())
     }
 
     /// The whole current token set, valid for longer than the leeway.
     pub fn token_set(&self) -> Result<TokenSet> {
-        self.valid(self.inner.leeway, TokenSet::clone)
+        self.valid(Need::Leeway, TokenSet::clone)
     }
 
     /// Hands the manager the tokens of a sign-in; they are saved to the store at once.
+    ///
+    /// Tokens issued to another client are [`Error::InvalidArgument`], and a store that
+    /// holds another client's set is not overwritten ([`Error::Store`]). If the save
+    /// fails, the error is returned but the tokens are kept, used and saved on a later call.
     pub fn set_tokens(&self, tokens: TokenSet) -> Result<()> {
-        let _lock = self.inner.store.lock()?;
-        self.inner.store.save(&tokens)?;
+        let own = &self.inner.owner;
+        if let Some(owner) = tokens.owner().filter(|o| *o != own) {
+            return Err(Error::InvalidArgument(format!(
+                "these tokens were issued to {owner}, not to this manager's {own}"
+            )));
+        }
+        let tokens = self.stamped(tokens);
+        let _lock = self.inner.store.lock_within(self.inner.wait_timeout)?;
+        // Unreadable is fine (the new set replaces it); another client's set is not.
+        let stored = self.inner.store.load().ok();
+        if let Some(Some(s)) = &stored {
+            self.check_owner(s)?;
+        }
+        let saved = self.inner.store.save(&tokens);
         let mut st = self.state();
+        if let Some(s) = stored {
+            st.in_store = s.map(|s| s.access_token().clone());
+        }
         st.loaded = true;
+        st.refused = None;
         st.current = Some(Cached::new(tokens));
-        Ok(())
+        self.saved(&mut st, saved)
     }
 
     /// After a 401 from the resource server: the next call refreshes, whatever the
@@ -292,11 +419,14 @@ impl TokenManager {
 
     /// Forgets the tokens, here and in the store (sign-out).
     pub fn clear(&self) -> Result<()> {
-        let _lock = self.inner.store.lock()?;
+        let _lock = self.inner.store.lock_within(self.inner.wait_timeout)?;
         self.inner.store.clear()?;
         let mut st = self.state();
         st.current = None;
         st.loaded = true;
+        st.unsaved = false;
+        st.in_store = None;
+        st.refused = None;
         Ok(())
     }
 
@@ -310,26 +440,32 @@ impl TokenManager {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `pick` applied to a token set valid for `min`: on the hot path only the part the
-    /// caller needs is copied, under the lock.
-    fn valid<T>(&self, min: Duration, pick: impl Fn(&TokenSet) -> T) -> Result<T> {
+    /// `pick` applied to a token set valid for what the call needs: on the hot path only
+    /// the part the caller needs is copied, under the lock.
+    fn valid<T>(&self, need: Need, pick: impl Fn(&TokenSet) -> T) -> Result<T> {
         let deadline = instant_after(self.inner.wait_timeout);
+        let leeway = self.inner.leeway;
         let mut st = self.state();
         if !st.loaded {
             // Read the store without the lock: it is I/O, and reading may log (a lenient
             // stored set), which must not happen while other threads wait on this lock.
             drop(st);
-            let stored = self.inner.store.load()?.map(Cached::new);
+            let stored = self.load_store()?;
             st = self.state();
             if !st.loaded {
-                st.current = stored;
+                st.in_store = stored.as_ref().map(|s| s.access_token().clone());
+                st.current = stored.map(Cached::new);
                 st.loaded = true;
             }
         }
         loop {
             if let Some(c) = &st.current {
-                if c.valid_for(min) {
-                    return Ok(pick(&c.tokens));
+                if c.valid_for(need.min(leeway, c)) {
+                    // An unsaved set: this thread saves it, unless one is at it already.
+                    if !st.unsaved || st.refreshing {
+                        return Ok(pick(&c.tokens));
+                    }
+                    break;
                 }
             }
             if !st.refreshing {
@@ -354,151 +490,256 @@ impl TokenManager {
             if let Some(Err(e)) = &st.last_outcome {
                 return Err(e.clone());
             }
-            // Succeeded: loop to check that the new token is valid for long enough.
-            if st.current.as_ref().is_some_and(|c| c.valid_for(min)) {
-                continue;
-            }
-            // Valid, but not for `min`: refresh again ourselves.
-            if !st.refreshing {
-                break;
-            }
+            // Succeeded (or panicked): look again; refresh ourselves if still not enough.
         }
 
         st.refreshing = true;
-        let cached = st.current.clone();
-        drop(st);
-        let outcome = self.renew(cached, min);
-        let mut st = self.state();
-        st.refreshing = false;
-        st.generation += 1;
-        let result = match outcome {
-            Ok((tokens, requests)) => {
-                st.refreshes += requests;
-                let cached = Cached::new(tokens.clone());
-                let long_enough = cached.valid_for(min);
-                st.current = Some(cached);
-                st.last_outcome = Some(Ok(()));
-                if long_enough {
-                    Ok(pick(&tokens))
-                } else {
-                    let lifetime = tokens
-                        .expires_in()
-                        .map_or("an unknown time".to_owned(), |s| format!("{s} s"));
-                    Err(Error::InvalidArgument(format!(
-                        "the server issues tokens valid for {lifetime}, not the {} s asked for",
-                        min.as_secs()
-                    )))
-                }
-            }
-            Err((e, requests)) => {
-                st.refreshes += requests;
-                st.last_outcome = Some(Err(e.clone()));
-                Err(e)
-            }
+        let job = Job {
+            cached: st.current.clone(),
+            unsaved: st.unsaved,
+            in_store: st.in_store.clone(),
+            refused: st.refused.clone(),
+            need,
+            deadline,
         };
+        drop(st);
+        let slot = Slot(Some(self));
+        let mut requests = 0;
+        let outcome = self.renew(job, &mut requests);
+        let st = slot.finish(self, &outcome, requests);
+        let result = outcome.and_then(|()| match &st.current {
+            Some(c) if c.valid_for(need.min(leeway, c)) => Ok(pick(&c.tokens)),
+            Some(c) => {
+                let lifetime = c
+                    .tokens
+                    .expires_in()
+                    .map_or("an unknown time".to_owned(), |s| format!("{s} s"));
+                Err(Error::InvalidArgument(format!(
+                    "the server issues tokens valid for {lifetime}, not the {} s asked for",
+                    need.min(leeway, c).as_secs()
+                )))
+            }
+            None => Err(Error::SignInRequired("no tokens yet; sign in first".into())),
+        });
         drop(st);
         self.inner.done.notify_all();
         result
     }
 
-    /// Obtains a new token set under the store lock. Returns it (saved) and the number of
-    /// token requests made.
-    fn renew(
-        &self,
-        cached: Option<Cached>,
-        min: Duration,
-    ) -> std::result::Result<(TokenSet, u64), (Error, u64)> {
+    /// Brings `current` up to date under the store lock: adopts a set another process
+    /// saved, saves an unsaved one, or obtains a new one (saved before anyone sees it).
+    /// Counts the token requests made in `requests`.
+    fn renew(&self, job: Job, requests: &mut u64) -> Result<()> {
         let inner = &self.inner;
-        let mut requests = 0;
-        let _lock = inner.store.lock().map_err(|e| (e, 0))?;
+        let lock = inner.store.lock_within(left(job.deadline))?;
         // Another process may have refreshed while we waited for the lock.
-        let stored = inner.store.load().map_err(|e| (e, 0))?;
-        if let Some(s) = &stored {
-            let fresh = Cached::new(s.clone());
-            let newer = cached
-                .as_ref()
-                .is_none_or(|c| c.tokens.access_token().secret() != s.access_token().secret());
-            if newer && fresh.valid_for(min) {
-                return Ok((s.clone(), 0));
-            }
+        let stored = self.load_store()?;
+        let theirs_since = stored.as_ref().map(|s| s.access_token().secret())
+            != job.in_store.as_ref().map(|a| a.secret());
+        let ours = job.cached.filter(|c| {
+            // Ours wins while unsaved (unless they saved since), or while it is the stored
+            // one (then it keeps an invalidation).
+            (job.unsaved && !theirs_since)
+                || stored.is_none()
+                || c.same_access_token(stored.as_ref())
+        });
+        let unsaved = job.unsaved && ours.is_some();
+        let base = ours.or_else(|| stored.clone().map(Cached::new));
+        let refused = job.refused.filter(|_| !theirs_since);
+        {
+            let mut st = self.state();
+            st.in_store = stored.as_ref().map(|s| s.access_token().clone());
+            st.current = base.clone();
+            st.unsaved = unsaved;
+            st.refused = refused.clone();
         }
-        let current = stored.or(cached.map(|c| c.tokens));
 
-        let mut refused = None;
-        if let Some(rt) = current.as_ref().and_then(|t| t.refresh_token()) {
-            match self.with_retries(&mut requests, || inner.client.refresh(rt).send()) {
-                Ok(tokens) => return self.keep(tokens, requests),
-                Err(e) if e.code() == ErrorCode::InvalidGrant => {
-                    // Re-read once more: a store without a lock may have been rotated
-                    // meanwhile by someone else; their set is the one to use.
-                    if let Ok(Some(s)) = inner.store.load() {
-                        if s.refresh_token().map(|r| r.secret()) != Some(rt.secret())
-                            && Cached::new(s.clone()).valid_for(min)
-                        {
-                            return Ok((s, requests));
-                        }
-                    }
-                    refused = Some(e);
+        if let Some(b) = base
+            .as_ref()
+            .filter(|b| b.valid_for(job.need.min(inner.leeway, b)))
+        {
+            if unsaved {
+                // Saved now, or on a later call: either way this set is the one to use.
+                let saved = inner.store.save(&self.stamped(b.tokens.clone()));
+                let saved = self.saved(&mut self.state(), saved);
+                if let Err(e) = saved {
+                    log::warn!(target: "authgate", "{e}");
                 }
-                Err(e) => return Err((e, requests)),
+            }
+            return Ok(());
+        }
+
+        let mut refused = refused;
+        if let Some(b) = &base {
+            if let Some(rt) = b.tokens.refresh_token() {
+                match self.with_retries(requests, true, || inner.client.refresh(rt).send()) {
+                    Ok(tokens) => return self.keep(tokens),
+                    Err(e) if e.code() == ErrorCode::InvalidGrant => {
+                        // Re-read once more: a store without a lock may have been rotated
+                        // meanwhile by someone else; their set is the one to use.
+                        if let Ok(Some(s)) = self.load_store() {
+                            if s.refresh_token().map(|r| r.secret()) != Some(rt.secret())
+                                && Cached::new(s.clone()).valid_for(job.need.min(inner.leeway, b))
+                            {
+                                return self.keep_stored(s);
+                            }
+                        }
+                        refused = Some(format!("the refresh token was refused: {e}"));
+                        self.forget_refresh_token(b, refused.clone());
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
 
         if inner.client_credentials {
-            let r = self.with_retries(&mut requests, || inner.client.client_credentials().send());
-            return match r {
-                Ok(tokens) => self.keep(tokens, requests),
-                Err(e) => Err((e, requests)),
-            };
+            let tokens =
+                self.with_retries(requests, false, || inner.client.client_credentials().send())?;
+            return self.keep(tokens);
         }
-        let asked = match &inner.credentials {
-            Some(callback) => callback().map_err(|e| (e, requests))?,
-            None => None,
+        let why = || {
+            Error::SignInRequired(match (&refused, &base) {
+                (Some(why), _) => why.clone(),
+                (None, None) => "no tokens yet; sign in first".to_owned(),
+                (None, Some(_)) => {
+                    "the access token expired and there is no refresh token".to_owned()
+                }
+            })
         };
-        if let Some((user, password)) = asked {
-            let r = self.with_retries(&mut requests, || {
-                inner.client.password(user.as_str(), &password).send()
-            });
-            return match r {
-                Ok(tokens) => self.keep(tokens, requests),
-                Err(e) if e.code() == ErrorCode::InvalidGrant => Err((
-                    Error::SignInRequired(format!("the password grant was refused: {e}")),
-                    requests,
-                )),
-                Err(e) => Err((e, requests)),
-            };
+        let Some(callback) = &inner.credentials else {
+            return Err(why());
+        };
+        // The user may take their time (a cashier's prompt): other processes must not wait
+        // for the store lock meanwhile.
+        drop(lock);
+        let Some((user, password)) = callback()? else {
+            return Err(why());
+        };
+        let _lock = inner.store.lock_within(left(job.deadline))?;
+        if let Some(s) = self.load_store()? {
+            let fresh = Cached::new(s.clone());
+            let seen = self
+                .state()
+                .in_store
+                .as_ref()
+                .map(|a| a.secret().to_owned());
+            if seen.as_deref() != Some(s.access_token().secret())
+                && fresh.valid_for(job.need.min(inner.leeway, &fresh))
+            {
+                return self.keep_stored(s); // someone signed in meanwhile
+            }
         }
-        let why = match refused {
-            Some(e) => format!("the refresh token was refused: {e}"),
-            None if current.is_none() => "no tokens yet; sign in first".to_owned(),
-            None => "the access token expired and there is no refresh token".to_owned(),
-        };
-        Err((Error::SignInRequired(why), requests))
+        match self.with_retries(requests, false, || {
+            inner.client.password(user.as_str(), &password).send()
+        }) {
+            Ok(tokens) => self.keep(tokens),
+            Err(e) if e.code() == ErrorCode::InvalidGrant => Err(Error::SignInRequired(format!(
+                "the password grant was refused: {e}"
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
-    /// Saves a new token set before anyone sees it.
-    fn keep(
-        &self,
-        tokens: TokenSet,
-        requests: u64,
-    ) -> std::result::Result<(TokenSet, u64), (Error, u64)> {
-        match self.inner.store.save(&tokens) {
-            Ok(()) => Ok((tokens, requests)),
-            // The new refresh token exists only in memory now: keep it there so the session
-            // survives while the process lives, and report the store failure.
+    /// Saves a new token set before anyone sees it. If the save fails, the set is kept
+    /// (its refresh token may be the only live one) and saved on a later call.
+    fn keep(&self, tokens: TokenSet) -> Result<()> {
+        let tokens = self.stamped(tokens);
+        self.state().pending = Some(Cached::new(tokens.clone()));
+        let saved = self.inner.store.save(&tokens);
+        let mut st = self.state();
+        st.current = st.pending.take();
+        st.refused = None;
+        self.saved(&mut st, saved)
+    }
+
+    /// Uses a set found in the store (another process's).
+    fn keep_stored(&self, tokens: TokenSet) -> Result<()> {
+        let mut st = self.state();
+        st.in_store = Some(tokens.access_token().clone());
+        st.current = Some(Cached::new(tokens));
+        st.unsaved = false;
+        st.refused = None;
+        Ok(())
+    }
+
+    /// Records the outcome of saving `current`.
+    fn saved(&self, st: &mut State, saved: Result<()>) -> Result<()> {
+        match saved {
+            Ok(()) => {
+                st.unsaved = false;
+                st.in_store = st.current.as_ref().map(|c| c.tokens.access_token().clone());
+                Ok(())
+            }
+            Err(Error::Store(why)) => {
+                st.unsaved = true;
+                Err(Error::Store(format!(
+                    "{why}; the new tokens are kept in memory and saved on the next call"
+                )))
+            }
             Err(e) => {
-                let mut st = self.state();
-                st.current = Some(Cached::new(tokens));
-                Err((e, requests))
+                st.unsaved = true;
+                Err(e)
             }
         }
     }
 
+    /// After `invalid_grant`: the dead refresh token leaves the current set and the store,
+    /// so that the next call does not send it again.
+    fn forget_refresh_token(&self, base: &Cached, why: Option<String>) {
+        let tokens = self.stamped(base.tokens.without_refresh_token());
+        let saved = self.inner.store.save(&tokens);
+        let mut st = self.state();
+        st.current = Some(Cached {
+            tokens,
+            valid_until: base.valid_until,
+        });
+        st.refused = why;
+        let saved = self.saved(&mut st, saved);
+        drop(st); // logging may need the caller's interpreter lock: not under ours
+        if let Err(e) = saved {
+            log::warn!(target: "authgate", "{e}");
+        }
+    }
+
+    /// The store's set, refused if it belongs to another client.
+    fn load_store(&self) -> Result<Option<TokenSet>> {
+        let stored = self.inner.store.load()?;
+        if let Some(s) = &stored {
+            self.check_owner(s)?;
+        }
+        Ok(stored)
+    }
+
+    /// Refuses a stored set of another client (sets of older versions have no owner).
+    fn check_owner(&self, stored: &TokenSet) -> Result<()> {
+        let own = &self.inner.owner;
+        match stored.owner() {
+            Some(owner) if owner != own => Err(Error::Store(format!(
+                "the stored token set belongs to {owner}, not to this {own}: give each client \
+                 its own store (file), or clear this one and sign in again"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// `tokens`, with this manager's client as their owner if they have none (a set
+    /// stored by an older version, or parsed by the caller).
+    fn stamped(&self, mut tokens: TokenSet) -> TokenSet {
+        if tokens.owner().is_none() {
+            tokens.set_owner(self.inner.owner.clone());
+        }
+        tokens
+    }
+
     /// Runs a token request, retrying the failures where the request provably did not
-    /// take effect: a refused connection, DNS, or a 503 / 429 answer.
+    /// reach the server: a refused connection, DNS, a connect timeout. A request that
+    /// `spends` nothing (client credentials, password) is also retried after a 503 / 429;
+    /// a refresh is not, since a proxy may have passed it on and the server rotated the
+    /// refresh token.
     fn with_retries(
         &self,
         requests: &mut u64,
+        spends: bool,
         mut send: impl FnMut() -> Result<TokenSet>,
     ) -> Result<TokenSet> {
         let mut backoff = Duration::from_millis(200);
@@ -508,9 +749,10 @@ impl TokenManager {
                 Ok(t) => return Ok(t),
                 Err(e) => e,
             };
-            let retryable = matches!(err.code(), ErrorCode::Connect | ErrorCode::Dns)
-                || matches!(err.http_status(), Some(503 | 429));
-            if !retryable || attempt >= self.inner.max_attempts {
+            let unsent = matches!(err.code(), ErrorCode::Connect | ErrorCode::Dns)
+                || matches!(&err, Error::Timeout(m) if m.starts_with("connect") || m.starts_with("resolve"));
+            let refused_for_now = !spends && matches!(err.http_status(), Some(503 | 429));
+            if !(unsent || refused_for_now) || attempt >= self.inner.max_attempts {
                 return Err(err);
             }
             let pause = match err.retry_after() {
@@ -523,6 +765,11 @@ impl TokenManager {
         }
         unreachable!("the loop returns")
     }
+}
+
+/// What is left until `deadline`.
+fn left(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
 }
 
 /// A pause between half and the whole of `d`, so that many clients do not retry in step.

@@ -297,13 +297,15 @@ impl TokenRequest<'_> {
                 None
             }
         };
-        token_response(
+        let mut tokens = token_response(
             resp,
             &scrubber,
             scope.as_deref(),
             previous_refresh,
             inner.accept_unknown_token_type,
-        )
+        )?;
+        tokens.set_owner(self.client.owner());
+        Ok(tokens)
     }
 }
 

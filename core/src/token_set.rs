@@ -13,6 +13,27 @@ use crate::secret::{AccessToken, IdToken, RefreshToken};
 /// values (`u64::MAX`) cannot overflow time arithmetic. Ten years.
 const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
 
+/// The key under which [`TokenSet::to_json`] records whose set it is.
+const OWNER_FIELD: &str = "authgate_owner";
+
+/// Whom a token set was issued to: the token endpoint and the client id. Recorded in the
+/// stored JSON so that a store shared by mistake is not handed to another client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Owner {
+    pub token_endpoint: String,
+    pub client_id: String,
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "client \"{}\" at {}",
+            self.client_id, self.token_endpoint
+        )
+    }
+}
+
 const KNOWN_FIELDS: &[&str] = &[
     "access_token",
     "token_type",
@@ -55,6 +76,8 @@ pub struct TokenSet {
     id_token: Option<IdToken>,
     raw: Map<String, Value>,
     warnings: Vec<String>,
+    /// Boxed: most sets are moved around far more often than their owner is read.
+    owner: Option<Box<Owner>>,
 }
 
 impl TokenSet {
@@ -97,8 +120,16 @@ impl TokenSet {
             }
         };
         let mut obj = obj;
+        // Not a server field: kept apart from `raw`, so it is never an `extra`.
+        let owner = obj.remove(OWNER_FIELD).and_then(|o| {
+            Some(Box::new(Owner {
+                token_endpoint: o.get("token_endpoint")?.as_str()?.to_owned(),
+                client_id: o.get("client_id")?.as_str()?.to_owned(),
+            }))
+        });
         let stored_at = obj.remove("expires_at");
         let mut tokens = TokenSet::from_object(obj, None, None, SystemTime::now(), true)?;
+        tokens.owner = owner;
         if let Some(v) = stored_at {
             if let Some(at) = unix_seconds(&v) {
                 tokens.expires_at = UNIX_EPOCH.checked_add(Duration::from_secs(at));
@@ -109,8 +140,9 @@ impl TokenSet {
     }
 
     /// The token set as one JSON object for storage: the server's answer, with the current
-    /// tokens (a refresh token kept across refreshes included) and the absolute
-    /// `expires_at` in Unix seconds. It holds the tokens: store it with care.
+    /// tokens (a refresh token kept across refreshes included), the absolute
+    /// `expires_at` in Unix seconds, and `authgate_owner` (the token endpoint and client id
+    /// the set was issued to, when known). It holds the tokens: store it with care.
     pub fn to_json(&self) -> String {
         let mut map = self.raw.clone();
         map.insert("access_token".into(), self.access_token.secret().into());
@@ -128,6 +160,13 @@ impl TokenSet {
         }
         if let Some(at) = self.expires_at_unix() {
             map.insert("expires_at".into(), at.into());
+        }
+        if let Some(o) = &self.owner {
+            let owner = serde_json::json!({
+                "token_endpoint": o.token_endpoint,
+                "client_id": o.client_id,
+            });
+            map.insert(OWNER_FIELD.into(), owner);
         }
         Value::Object(map).to_string()
     }
@@ -307,7 +346,24 @@ impl TokenSet {
             id_token,
             raw,
             warnings,
+            owner: None,
         })
+    }
+
+    /// Whom the set was issued to, if known (sets stored by older versions do not say).
+    pub(crate) fn owner(&self) -> Option<&Owner> {
+        self.owner.as_deref()
+    }
+
+    pub(crate) fn set_owner(&mut self, owner: Owner) {
+        self.owner = Some(Box::new(owner));
+    }
+
+    /// The same set without its refresh token (one the server refused).
+    pub(crate) fn without_refresh_token(&self) -> TokenSet {
+        let mut t = self.clone();
+        t.refresh_token = None;
+        t
     }
 
     /// The access token.

@@ -19,7 +19,10 @@ fn temp_store(name: &str) -> PathBuf {
 
 fn gearcode_manager(emu: &Emulator, leeway: Duration) -> (Client, TokenManager) {
     let client = client(emu, Provider::GearCode);
-    let manager = TokenManager::builder(client.clone()).leeway(leeway).build().unwrap();
+    let manager = TokenManager::builder(client.clone())
+        .leeway(leeway)
+        .build()
+        .unwrap();
     manager.set_tokens(sign_in(&client)).unwrap();
     (client, manager)
 }
@@ -156,24 +159,9 @@ fn invalid_grant_means_sign_in_required_for_every_waiter() {
 }
 
 #[test]
-fn transient_failures_are_retried_with_backoff_others_are_not() {
+fn a_refresh_is_retried_only_when_it_never_reached_the_server() {
     let emu = emulator();
     let (_c, manager) = gearcode_manager(&emu, Duration::from_secs(60));
-    emu.reset();
-    emu.inject(
-        Fault::new(
-            fx::GEARCODE_TOKEN_PATH,
-            FaultKind::Status {
-                status: 503,
-                retry_after: Some(0),
-            },
-        )
-        .times(2),
-    );
-    manager.invalidate();
-    manager.access_token().unwrap();
-    assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), 3);
-
     // A dropped connection may have reached the server (and rotated the token): no retry.
     emu.reset();
     emu.inject(Fault::new(fx::GEARCODE_TOKEN_PATH, FaultKind::Drop));
@@ -181,6 +169,25 @@ fn transient_failures_are_retried_with_backoff_others_are_not() {
     let e = manager.access_token().unwrap_err();
     assert!(e.is_transient());
     assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), 1);
+
+    // A refused connection never did: retried, with backoff.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let nowhere = builder(&emu, Provider::GearCode)
+        .base_url(url)
+        .build()
+        .unwrap();
+    let manager = TokenManager::builder(nowhere)
+        .max_backoff(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let tokens =
+        TokenSet::parse(r#"{"access_token":"a","refresh_token":"r","expires_in":0}"#).unwrap();
+    manager.set_tokens(tokens).unwrap();
+    let e = manager.access_token().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Connect, "{e}");
+    assert_eq!(manager.refresh_count(), 3);
 }
 
 #[test]
@@ -241,10 +248,7 @@ fn a_new_token_set_is_stored_before_it_is_handed_out() {
     assert_eq!(stored.access_token().secret(), token.secret());
 
     // A restarted process picks the set up from the file and refreshes with it.
-    let restarted = TokenManager::builder(client)
-        .store(store)
-        .build()
-        .unwrap();
+    let restarted = TokenManager::builder(client).store(store).build().unwrap();
     assert_eq!(restarted.access_token().unwrap().secret(), token.secret());
     restarted.invalidate();
     restarted.access_token().unwrap();
