@@ -176,18 +176,17 @@ struct Job {
 /// The single-flight slot, held by the thread that refreshes. Dropped without
 /// [`finish`](Slot::finish) (a panic in a store or a callback), it still frees the slot and
 /// wakes the waiters, who then refresh themselves.
-struct Slot<'a>(Option<&'a TokenManager>);
+struct Slot<'a> {
+    manager: &'a TokenManager,
+    finished: bool,
+}
 
-impl Slot<'_> {
-    /// Frees the slot with this outcome; the waiters are woken when the guard is dropped.
-    fn finish<'m>(
-        mut self,
-        manager: &'m TokenManager,
-        outcome: &Result<()>,
-        requests: u64,
-    ) -> MutexGuard<'m, State> {
-        self.0 = None;
-        let mut st = manager.state();
+impl<'a> Slot<'a> {
+    /// Frees the slot with this outcome; the caller wakes the waiters after dropping the
+    /// returned guard.
+    fn finish(mut self, outcome: &Result<()>, requests: u64) -> MutexGuard<'a, State> {
+        self.finished = true;
+        let mut st = self.manager.state();
         st.refreshing = false;
         st.generation += 1;
         st.refreshes += requests;
@@ -198,18 +197,19 @@ impl Slot<'_> {
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        if let Some(manager) = self.0 {
-            let mut st = manager.state();
-            if let Some(p) = st.pending.take() {
-                st.current = Some(p);
-                st.unsaved = true;
-            }
-            st.refreshing = false;
-            st.generation += 1;
-            st.last_outcome = None;
-            drop(st);
-            manager.inner.done.notify_all();
+        if self.finished {
+            return;
         }
+        let mut st = self.manager.state();
+        if let Some(p) = st.pending.take() {
+            st.current = Some(p);
+            st.unsaved = true;
+        }
+        st.refreshing = false;
+        st.generation += 1;
+        st.last_outcome = None;
+        drop(st);
+        self.manager.inner.done.notify_all();
     }
 }
 
@@ -417,6 +417,17 @@ impl TokenManager {
             .map(|c| c.tokens.access_token().clone())
     }
 
+    /// What [`access_token`](Self::access_token) returns when it needs no I/O: the cached
+    /// token while it stays valid for longer than the (scaled) leeway and is saved; `None`
+    /// otherwise. Never blocks on a refresh (for a binding's fast path).
+    pub fn access_token_if_cached(&self) -> Option<AccessToken> {
+        let st = self.state();
+        st.current
+            .as_ref()
+            .filter(|c| !st.unsaved && c.valid_for(Need::Leeway.min(self.inner.leeway, c)))
+            .map(|c| c.tokens.access_token().clone())
+    }
+
     /// Forgets the tokens, here and in the store (sign-out).
     pub fn clear(&self) -> Result<()> {
         let _lock = self.inner.store.lock_within(self.inner.wait_timeout)?;
@@ -503,10 +514,13 @@ impl TokenManager {
             deadline,
         };
         drop(st);
-        let slot = Slot(Some(self));
+        let slot = Slot {
+            manager: self,
+            finished: false,
+        };
         let mut requests = 0;
         let outcome = self.renew(job, &mut requests);
-        let st = slot.finish(self, &outcome, requests);
+        let st = slot.finish(&outcome, requests);
         let result = outcome.and_then(|()| match &st.current {
             Some(c) if c.valid_for(need.min(leeway, c)) => Ok(pick(&c.tokens)),
             Some(c) => {
@@ -615,7 +629,8 @@ impl TokenManager {
         let Some((user, password)) = callback()? else {
             return Err(why());
         };
-        let _lock = inner.store.lock_within(left(job.deadline))?;
+        // The time the user took does not count against the wait for the lock.
+        let _lock = inner.store.lock_within(inner.wait_timeout)?;
         if let Some(s) = self.load_store()? {
             let fresh = Cached::new(s.clone());
             let seen = self

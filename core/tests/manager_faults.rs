@@ -126,6 +126,10 @@ fn a_failed_save_is_retried_on_the_next_call_without_a_request() {
     manager.invalidate();
     assert_eq!(manager.access_token().unwrap_err().code(), ErrorCode::Store);
     let kept = manager.cached_access_token(Duration::ZERO).unwrap();
+    assert!(
+        manager.access_token_if_cached().is_none(),
+        "a binding's fast path must not skip the save"
+    );
     // The retry fails too: the token is handed out all the same (and the failure logged).
     assert_eq!(manager.access_token().unwrap().secret(), kept.secret());
     assert_ne!(stored(&store).access_token().secret(), kept.secret());
@@ -133,6 +137,7 @@ fn a_failed_save_is_retried_on_the_next_call_without_a_request() {
     assert_eq!(manager.access_token().unwrap().secret(), kept.secret());
     assert_eq!(stored(&store).access_token().secret(), kept.secret());
     assert_eq!(manager.refresh_count(), 1, "no request to save again");
+    assert!(manager.access_token_if_cached().is_some());
 }
 
 #[test]
@@ -300,6 +305,7 @@ fn a_lifetime_under_the_leeway_scales_the_leeway_down() {
             .expect("a token, not a refresh storm");
     }
     manager.token_set().unwrap();
+    assert!(manager.access_token_if_cached().is_some());
     assert_eq!(manager.refresh_count(), 0);
     // A refresh hands out the fresh token too.
     manager.invalidate();

@@ -390,7 +390,13 @@ class TokenManager:
     Without a refresh token it runs the client credentials grant
     (``allow_client_credentials``) or the password grant (``password_credentials()``
     returns ``(username, password)``, or None when it has none); else it raises
-    :class:`authgate.SignInRequired`."""
+    :class:`authgate.SignInRequired`. A refused refresh token is dropped and not sent
+    again. A failed save raises :class:`authgate.StoreError` but keeps the new tokens in
+    use; later calls save them again. A store holding another client's tokens raises
+    :class:`authgate.StoreError`.
+
+    Raises :class:`authgate.ConfigError` for ``max_attempts=0`` or a zero
+    ``wait_timeout``."""
 
     def __new__(
         cls,

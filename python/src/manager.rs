@@ -155,8 +155,11 @@ impl FileStore {
 /// One refresh at a time, however many threads ask: the others wait for its result (at
 /// most ``wait_timeout``). Every new token set is saved to ``store`` before anyone gets
 /// it; with a :class:`FileStore`, processes sharing the file never spend the same rotating
-/// refresh token. Connection failures and 503 / 429 answers are retried up to
-/// ``max_attempts`` times; a refused refresh token raises :class:`SignInRequired`.
+/// refresh token; a failed save raises :class:`StoreError` but keeps the new tokens in use
+/// (saved again on later calls). Requests that never reached the server (connection
+/// refused) are retried up to ``max_attempts`` times, and so are 503 / 429 answers except
+/// to a refresh; a refused refresh token raises :class:`SignInRequired` and is not sent
+/// again. ``max_attempts=0`` or a zero ``wait_timeout`` raises :class:`ConfigError`.
 /// Waits and refreshes release the GIL; Ctrl-C interrupts them on the main thread.
 #[pyclass(frozen, module = "authgate", name = "TokenManager")]
 pub(crate) struct TokenManager {
@@ -322,8 +325,7 @@ impl TokenManager {
     /// help (no tokens yet, or the refresh token was refused).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         // The cached token costs one mutex: no helper thread.
-        let leeway = self.leeway;
-        let t = match self.quick(py, move |m| m.cached_access_token(leeway)) {
+        let t = match self.quick(py, |m| m.access_token_if_cached()) {
             Some(t) => t,
             None => self.blocking(py, |m| m.access_token())?,
         };

@@ -223,8 +223,10 @@ def test_manager_arguments(cuba: authgate.Client) -> None:
         authgate.TokenManager(cuba, store={})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="leeway must be a number of seconds"):
         authgate.TokenManager(cuba, leeway="60")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="max_attempts must be an int from 1"):
+    with pytest.raises(authgate.ConfigError, match="max_attempts must be at least 1"):
         authgate.TokenManager(cuba, max_attempts=0)
+    with pytest.raises(ValueError, match="max_attempts must be an int from 1"):
+        authgate.TokenManager(cuba, max_attempts=-1)
     with pytest.raises(TypeError, match="password_credentials must be a callable"):
         authgate.TokenManager(cuba, password_credentials=("admin", "admin"))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="tokens must be an authgate.TokenSet"):
