@@ -1286,13 +1286,16 @@ void authgate_store_free(struct authgate_store *store);
  * - `leeway_ms`: a token valid for less than this is refreshed first (default 60000);
  * - `allow_client_credentials`: without a refresh token, run the client credentials
  *   grant again (default false);
- * - `max_attempts`: attempts per refresh for failures where the request provably did not
- *   take effect (connection refused, 503, 429), at least 1 (default 3);
+ * - `max_attempts`: attempts per token request for failures where the request provably
+ *   did not take effect (connection refused; 503 and 429 too for the grants that spend
+ *   nothing), at least 1 (default 3);
  * - `max_backoff_ms`: the longest pause between attempts (default 10000);
- * - `wait_timeout_ms`: how long a thread waits for another thread's refresh before
- *   failing with `AUTHGATE_TIMEOUT` (default: the longest a refresh may take).
+ * - `wait_timeout_ms`: how long a call waits for another thread's refresh, or for the
+ *   store's lock held by another process, before failing with `AUTHGATE_TIMEOUT`, more
+ *   than 0 (default: the longest a refresh may take).
  *
- * An unknown key or a value of the wrong type is `AUTHGATE_INVALID_ARGUMENT`. Nothing is
+ * An unknown key or a value of the wrong type is `AUTHGATE_INVALID_ARGUMENT`; a value
+ * that cannot work (`max_attempts` 0, `wait_timeout_ms` 0) is `AUTHGATE_CONFIG`. Nothing is
  * read or sent until the first call. The manager keeps its own references: `client` and
  * `store` may be freed after this call. On success `*manager_out` receives a new handle
  * owned by the caller: free it with `authgate_manager_free`. Threads: any.
@@ -1334,8 +1337,10 @@ authgate_result authgate_manager_set_tokens(const struct authgate_manager *manag
  *
  * On success `*token_out` receives a new string owned by the caller: free it with
  * `authgate_string_free` (which wipes it). Errors: `AUTHGATE_SIGN_IN_REQUIRED` (no
- * tokens yet, the refresh token was refused: sign in again), `AUTHGATE_STORE`, or the
- * refresh's transport / OAuth error. Threads: any.
+ * tokens yet, or the refresh token was refused, after which it is dropped and not sent
+ * again: sign in again), `AUTHGATE_STORE` (the store is unreadable or holds another
+ * client's tokens; or the new tokens could not be saved, in which case they stay in use
+ * and later calls save them), or the refresh's transport / OAuth error. Threads: any.
  */
 authgate_result authgate_manager_access_token(const struct authgate_manager *manager,
                                               char **token_out);

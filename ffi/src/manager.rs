@@ -300,8 +300,10 @@ pub extern "C" fn authgate_manager_set_tokens(
 ///
 /// On success `*token_out` receives a new string owned by the caller: free it with
 /// `authgate_string_free` (which wipes it). Errors: `AUTHGATE_SIGN_IN_REQUIRED` (no
-/// tokens yet, the refresh token was refused: sign in again), `AUTHGATE_STORE`, or the
-/// refresh's transport / OAuth error. Threads: any.
+/// tokens yet, or the refresh token was refused, after which it is dropped and not sent
+/// again: sign in again), `AUTHGATE_STORE` (the store is unreadable or holds another
+/// client's tokens; or the new tokens could not be saved, in which case they stay in use
+/// and later calls save them), or the refresh's transport / OAuth error. Threads: any.
 #[no_mangle]
 pub extern "C" fn authgate_manager_access_token(
     manager: *const authgate_manager,
