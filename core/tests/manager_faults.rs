@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use authgate::{
-    Client, Error, ErrorCode, FileStore, MemoryStore, Provider, Result, StoreLock, TokenManager,
-    TokenSet, TokenStore,
+    AccessToken, Client, Error, ErrorCode, FileStore, MemoryStore, Provider, Result, StoreLock,
+    TokenManager, TokenSet, TokenStore,
 };
 use common::*;
 
@@ -84,6 +84,22 @@ fn stored(store: &FaultyStore) -> TokenSet {
     store.inner.load().unwrap().expect("a stored set")
 }
 
+/// Refreshes while the next `failures` saves fail: the caller gets the store error, the
+/// manager keeps the new token, which is returned.
+fn refresh_while_saves_fail(
+    store: &FaultyStore,
+    manager: &TokenManager,
+    failures: u32,
+) -> AccessToken {
+    store.fail_saves.store(failures, Ordering::SeqCst);
+    manager.invalidate();
+    let e = manager.access_token().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Store, "the caller learns of it: {e}");
+    manager
+        .cached_access_token(Duration::ZERO)
+        .expect("the new token is kept")
+}
+
 // ---- issue 10.1: a failed save loses nothing -----------------------------------------------
 
 #[test]
@@ -92,17 +108,13 @@ fn a_rotated_refresh_token_survives_a_failed_save() {
     let (client, store, manager) = signed_in(&emu);
     let rt1 = stored(&store).refresh_token().unwrap().secret().to_owned();
 
-    store.fail_saves.store(1, Ordering::SeqCst);
-    manager.invalidate();
-    let e = manager.access_token().unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Store, "the caller learns of it: {e}");
+    let after_failure = refresh_while_saves_fail(&store, &manager, 1);
     // RT1 is dead at the server now; the store still has it, the manager has RT2.
     assert_eq!(
         stored(&store).refresh_token().unwrap().secret(),
         rt1,
         "the save failed"
     );
-    let after_failure = manager.cached_access_token(Duration::ZERO).unwrap();
 
     // The next refresh uses RT2 (the newest set), not the dead RT1 from the store.
     manager.invalidate();
@@ -122,10 +134,7 @@ fn a_rotated_refresh_token_survives_a_failed_save() {
 fn a_failed_save_is_retried_on_the_next_call_without_a_request() {
     let emu = emulator();
     let (_client, store, manager) = signed_in(&emu);
-    store.fail_saves.store(2, Ordering::SeqCst);
-    manager.invalidate();
-    assert_eq!(manager.access_token().unwrap_err().code(), ErrorCode::Store);
-    let kept = manager.cached_access_token(Duration::ZERO).unwrap();
+    let kept = refresh_while_saves_fail(&store, &manager, 2);
     assert!(
         manager.access_token_if_cached().is_none(),
         "a binding's fast path must not skip the save"
@@ -144,9 +153,7 @@ fn a_failed_save_is_retried_on_the_next_call_without_a_request() {
 fn a_set_another_process_saved_after_ours_wins() {
     let emu = emulator();
     let (client, store, manager) = signed_in(&emu);
-    store.fail_saves.store(1, Ordering::SeqCst);
-    manager.invalidate();
-    manager.access_token().unwrap_err();
+    refresh_while_saves_fail(&store, &manager, 1);
     // Another process signs in again and saves its set after our failed save.
     let theirs = sign_in(&client);
     store.inner.save(&theirs).unwrap();

@@ -13,16 +13,7 @@ import pytest
 
 import authgate
 from conftest import Emulator
-
-GC_TOKEN = "/oauth/token"
-CUBA_TOKEN = "/app/rest/v2/oauth/token"
-
-
-def signed_in(emulator: Emulator, client: authgate.Client) -> authgate.TokenSet:
-    """GearCode's code flow: a token set with a (rotating) refresh token."""
-    req = client.authorization_url()
-    code = req.parse_callback(emulator.authorize(req.url))
-    return client.exchange_code(code, code_verifier=req.code_verifier)
+from test_manager import GC_TOKEN, signed_in
 
 
 def count(emulator: Emulator, path: str) -> int:
