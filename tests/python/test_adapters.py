@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
@@ -51,10 +52,12 @@ def test_requests_bearer(emulator: Emulator, cuba: authgate.Client) -> None:
 def test_requests_refreshes_an_expiring_token(emulator: Emulator, cuba: authgate.Client) -> None:
     from authgate.requests import BearerAuth
 
-    emulator.control("expires_in", {"dialect": "cuba", "seconds": 5})
+    # A token living less than twice the leeway is refreshed at half its lifetime.
+    emulator.control("expires_in", {"dialect": "cuba", "seconds": 1})
     first = cuba.password("admin", "admin")
     emulator.control("expires_in", {"dialect": "cuba", "seconds": 3600})
     auth = BearerAuth(cuba, first, leeway=30)
+    time.sleep(0.6)
     with requests.Session() as s:
         r = s.get(emulator.base_url + "/api/me", auth=auth, timeout=10)
     assert r.status_code == 200 and r.history == []
