@@ -385,21 +385,23 @@ impl TokenManager {
         self.quick(py, |m| m.refresh_count())
     }
 
-    /// The cached access token if it stays valid for ``min`` seconds (default: the
-    /// leeway), else None; never blocks. For the HTTP adapters.
+    /// The cached access token if it stays valid for ``min`` seconds (default: what
+    /// :meth:`access_token` would return without a refresh or a save), else None; never
+    /// blocks. For the HTTP adapters.
     #[pyo3(signature = (min = None))]
     fn _peek<'py>(
         &self,
         py: Python<'py>,
         min: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyString>>> {
-        let min = match min.filter(|o| !o.is_none()) {
-            Some(o) => duration("min", o)?,
-            None => self.leeway,
+        let token = match min.filter(|o| !o.is_none()) {
+            Some(o) => {
+                let min = duration("min", o)?;
+                self.quick(py, move |m| m.cached_access_token(min))
+            }
+            None => self.quick(py, |m| m.access_token_if_cached()),
         };
-        Ok(self
-            .quick(py, move |m| m.cached_access_token(min))
-            .map(|t| PyString::new(py, t.secret())))
+        Ok(token.map(|t| PyString::new(py, t.secret())))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

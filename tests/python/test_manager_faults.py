@@ -124,3 +124,15 @@ def test_settings_that_cannot_work_are_a_config_error(cuba: authgate.Client) -> 
     with pytest.raises(authgate.ConfigError, match="wait_timeout must be more than zero"):
         authgate.TokenManager(cuba, wait_timeout=0)
     assert authgate.TokenManager(cuba, max_attempts=1, wait_timeout=0.5)
+
+
+def test_tokens_living_less_than_the_leeway_are_handed_out(emulator: Emulator, gearcode: authgate.Client) -> None:
+    emulator.control("expires_in", {"dialect": "gearcode", "seconds": 60})
+    manager = authgate.TokenManager(gearcode)  # leeway 60 s: half the lifetime is used
+    manager.set_tokens(signed_in(emulator, gearcode))
+    for _ in range(20):
+        assert manager.access_token()
+    assert manager._peek() is not None
+    assert manager.refresh_count == 0
+    with pytest.raises(authgate.InvalidArgument):
+        manager.access_token_valid_for(60)  # more than the server gives
