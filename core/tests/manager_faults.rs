@@ -192,16 +192,20 @@ fn a_panicking_store_releases_the_refresh_slot() {
     let (_client, store, manager) = signed_in(&emu);
     store.panic_saves.store(1, Ordering::SeqCst);
     manager.invalidate();
+    let before = emu.count(fx::GEARCODE_TOKEN_PATH);
     let m = manager.clone();
     let joined = std::thread::spawn(move || m.access_token()).join();
     assert!(joined.is_err(), "the refreshing thread panicked");
     let start = Instant::now();
-    manager.access_token().expect("the next call works");
+    let t = manager.access_token().expect("the next call works");
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "no wait: {:?}",
         start.elapsed()
     );
+    // The set whose save panicked (its refresh token rotated) was kept, and saved now.
+    assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), before + 1);
+    assert_eq!(stored(&store).access_token().secret(), t.secret());
 }
 
 #[test]
