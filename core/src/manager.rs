@@ -92,8 +92,9 @@ struct State {
     /// The access token of the set the store held when this manager last read or wrote
     /// it: another one there now means that another process saved after us.
     in_store: Option<AccessToken>,
-    /// Why the refresh token was refused (`invalid_grant`), until new tokens come: it is
-    /// not sent again.
+    /// Why the refresh token was refused (`invalid_grant`), until new tokens come: the
+    /// reason given by every later [`Error::SignInRequired`] (the token itself was dropped
+    /// from the set, so it is not sent again).
     refused: Option<String>,
     /// A new set being saved: if the store panics, the slot's guard makes it `current`
     /// (unsaved) rather than lose its refresh token.
