@@ -1,11 +1,11 @@
 //! Where token sets live between calls and across restarts: the [`TokenStore`] interface,
 //! an in-memory store and a crash-safe, multi-process file store.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
@@ -88,7 +88,15 @@ impl TokenStore for MemoryStore {
 /// - The file is created readable and writable by its owner only (mode 0600 on Unix; on
 ///   Windows it inherits the folder's ACL, so keep it in the user's profile).
 /// - [`lock`](TokenStore::lock) takes an exclusive OS file lock on `<file>.lock`, which
-///   the token manager holds while it refreshes.
+///   the token manager holds while it refreshes. The wait is bounded: another process that
+///   holds the lock (or is frozen while holding it) makes
+///   [`lock_within`](TokenStore::lock_within) fail with [`Error::Timeout`] when its
+///   timeout runs out, and `lock()` after [`FileStore::DEFAULT_LOCK_WAIT`].
+/// - A writer that crashes mid-save leaves its temporary file
+///   (`<file>.tmp.<pid>.<random>`, which may hold a refresh token). Every save and clear
+///   removes those of dead writers: on Linux, a writer whose process is gone (and which no
+///   longer holds the file's OS lock); elsewhere, one untouched for
+///   [`FileStore::STALE_TEMP_AGE`]. A live writer's file is never touched.
 ///
 /// ```
 /// use authgate::{FileStore, TokenSet, TokenStore};
@@ -105,6 +113,14 @@ pub struct FileStore {
 }
 
 impl FileStore {
+    /// How long [`lock`](TokenStore::lock) waits for another process to release the lock
+    /// before it gives up with [`Error::Timeout`]: 30 s.
+    pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+    /// Where the OS cannot tell whether a writer is alive (no Linux `/proc`), the age after
+    /// which a leftover temporary file is taken for a dead writer's: 10 minutes.
+    pub const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
+
     /// A store at `path` (created on the first save; the folder must exist).
     pub fn new(path: impl Into<PathBuf>) -> FileStore {
         FileStore { path: path.into() }
@@ -124,6 +140,93 @@ impl FileStore {
     fn store_error(&self, what: &str, e: io::Error) -> Error {
         Error::Store(format!("{what} {}: {e}", self.path.display()))
     }
+
+    /// The prefix of this store's temporary files; the writer's pid and a random part follow.
+    fn temp_prefix(&self) -> String {
+        format!(
+            "{}.tmp.",
+            self.path.file_name().unwrap_or_default().to_string_lossy()
+        )
+    }
+
+    /// Removes the temporary files that writers which died mid-save left behind. Best
+    /// effort: a file that cannot be checked or removed stays for the next time.
+    fn remove_dead_writers_files(&self) {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let prefix = self.temp_prefix();
+        let processes = Processes::visible();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(|n| temp_file_pid(n, &prefix)) else {
+                continue;
+            };
+            let dead = match processes {
+                Processes::Visible => !Path::new(&format!("/proc/{pid}")).exists(),
+                Processes::Unknown => entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|age| age >= Self::STALE_TEMP_AGE),
+            };
+            if !dead {
+                continue;
+            }
+            // A writer locks its temporary file while it writes: a file still locked belongs
+            // to a live writer that this process cannot see (another PID namespace).
+            let path = entry.path();
+            if let Ok(f) = File::open(&path) {
+                if f.try_lock().is_ok() {
+                    match fs::remove_file(&path) {
+                        Ok(()) => log::info!(
+                            target: "authgate",
+                            "removed {}, left by a writer that died mid-save",
+                            path.display()
+                        ),
+                        Err(e) => log::debug!(
+                            target: "authgate",
+                            "cannot remove the leftover {}: {e}",
+                            path.display()
+                        ),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether this process can tell which processes are alive.
+#[derive(Clone, Copy)]
+enum Processes {
+    /// Through Linux's `/proc/<pid>`.
+    Visible,
+    /// Not at all (another OS, or no `/proc` mounted).
+    Unknown,
+}
+
+impl Processes {
+    fn visible() -> Processes {
+        if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+            Processes::Visible
+        } else {
+            Processes::Unknown
+        }
+    }
+}
+
+/// The writer's pid in a temporary file name `<prefix><pid>.<random>`, if `name` is one.
+fn temp_file_pid(name: &str, prefix: &str) -> Option<u32> {
+    let (pid, random) = name.strip_prefix(prefix)?.split_once('.')?;
+    if random.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
 }
 
 fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
@@ -151,6 +254,7 @@ impl TokenStore for FileStore {
     }
 
     fn save(&self, tokens: &TokenSet) -> Result<()> {
+        self.remove_dead_writers_files();
         // A per-process, per-call temporary name: concurrent writers never share one.
         let tmp = self.sibling(&format!(
             ".tmp.{}.{}",
@@ -159,6 +263,9 @@ impl TokenStore for FileStore {
         ));
         let write = || -> io::Result<()> {
             let mut f = owner_only(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
+            // Held until the file is closed (or the process dies): tells a cleaner in
+            // another PID namespace that this writer is alive.
+            let _ = f.try_lock();
             f.write_all(tokens.to_json().as_bytes())?;
             f.sync_all()?;
             drop(f);
@@ -172,6 +279,7 @@ impl TokenStore for FileStore {
     }
 
     fn clear(&self) -> Result<()> {
+        self.remove_dead_writers_files();
         match fs::remove_file(&self.path) {
             Ok(()) => sync_dir(&self.path).map_err(|e| self.store_error("cannot clear", e)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -179,7 +287,15 @@ impl TokenStore for FileStore {
         }
     }
 
+    /// Takes the lock, waiting at most [`FileStore::DEFAULT_LOCK_WAIT`].
     fn lock(&self) -> Result<StoreLock> {
+        self.lock_within(Self::DEFAULT_LOCK_WAIT)
+    }
+
+    /// Tries the OS lock again and again (pauses from 1 ms doubling to 50 ms) until it is
+    /// free or `timeout` has passed.
+    fn lock_within(&self, timeout: Duration) -> Result<StoreLock> {
+        const LONGEST_PAUSE: Duration = Duration::from_millis(50);
         let path = self.sibling(".lock");
         let f = owner_only(
             OpenOptions::new()
@@ -190,8 +306,26 @@ impl TokenStore for FileStore {
         )
         .open(&path)
         .map_err(|e| self.store_error("cannot open the lock file of", e))?;
-        f.lock().map_err(|e| self.store_error("cannot lock", e))?;
-        Ok(StoreLock(Some(f)))
+        let deadline = Instant::now().checked_add(timeout);
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(StoreLock(Some(f))),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(self.store_error("cannot lock", e)),
+            }
+            let left = deadline.map_or(pause, |d| d.saturating_duration_since(Instant::now()));
+            if left.is_zero() {
+                return Err(Error::Timeout(format!(
+                    "another process holds the lock {} of the token store; gave up after {} ms \
+                     (try again; if it persists, look for a hung process using the store)",
+                    path.display(),
+                    timeout.as_millis()
+                )));
+            }
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(LONGEST_PAUSE);
+        }
     }
 }
 
@@ -260,6 +394,22 @@ mod tests {
         let e = FileStore::new(&path).load().unwrap_err();
         assert!(matches!(e, Error::Store(_)));
         assert!(!e.to_string().contains("garbage"));
+    }
+
+    #[test]
+    fn temp_file_names_are_recognised_exactly() {
+        let p = "tokens.json.tmp.";
+        assert_eq!(temp_file_pid("tokens.json.tmp.42.AbC-_9", p), Some(42));
+        for other in [
+            "tokens.json",
+            "tokens.json.tmp.42",
+            "tokens.json.tmp.42.",
+            "tokens.json.tmp.+42.x",
+            "tokens.json.tmp.x42.x",
+            "other.json.tmp.42.x",
+        ] {
+            assert_eq!(temp_file_pid(other, p), None, "{other}");
+        }
     }
 
     #[test]
