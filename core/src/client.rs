@@ -491,6 +491,16 @@ impl ClientBuilder {
         {
             return Err(Error::Config("client_secret is empty".into()));
         }
+        // These end up in headers (ureq panics on a line break there) or in URLs and forms,
+        // where a stray line break copied with the value would silently change it.
+        check_no_control("client_id", &client_id)?;
+        if let Some(secret) = &self.client_secret {
+            check_no_control("client_secret", secret.secret())?;
+        }
+        check_no_control("user_agent", &self.http.user_agent)?;
+        if let Some(uri) = &self.redirect_uri {
+            check_no_control("redirect_uri", uri)?;
+        }
         match self.auth_method {
             AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
                 if self.client_secret.is_none() =>
@@ -512,7 +522,11 @@ impl ClientBuilder {
         if self.redirect_param.trim().is_empty() {
             return Err(Error::Config("redirect_param is empty".into()));
         }
-        if self.scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
+        if self
+            .scopes
+            .iter()
+            .any(|s| s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
             return Err(Error::Config(
                 "each scope must be one non-empty word without spaces".into(),
             ));
@@ -615,7 +629,19 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Refuses a value with a line break, NUL or another control character; the message names
+/// the option, never the value (it may be a secret).
+fn check_no_control(what: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::Config(format!(
+            "{what} contains a line break or another control character (copied with the value?)"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_endpoint(what: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
+    check_no_control(what, raw.trim())?;
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::Config(format!("{what} is not a valid URL: {e}")))?;
     match url.scheme() {
@@ -717,5 +743,32 @@ mod tests {
         assert!(b().auth_method(AuthMethod::None).build().is_ok());
         let debug = format!("{:?}", b().client_secret("hunter22").build().unwrap());
         assert!(!debug.contains("hunter22"), "{debug}");
+    }
+
+    #[test]
+    fn values_that_would_break_a_header_or_url_are_refused_at_build() {
+        let b = || {
+            Client::builder(Provider::Generic)
+                .client_id("x")
+                .client_secret("s")
+                .base_url("https://a.example")
+        };
+        for bad in ["pos\r\nX-Evil: 1", "pos\n", "a\0b", "a\x7fb"] {
+            let e = b().user_agent(bad).build().unwrap_err();
+            assert!(matches!(e, Error::Config(_)), "{e:?}");
+            assert!(e.to_string().contains("user_agent"), "{e}");
+        }
+        assert!(b().user_agent("POS/1.0 (кассa; ok)").build().is_ok());
+        let e = b().client_secret("hunter22\n").build().unwrap_err();
+        assert!(e.to_string().contains("client_secret"), "{e}");
+        assert!(!e.to_string().contains("hunter22"), "{e}");
+        assert!(msg(b().client_id("id\r\n").build()).contains("client_id"));
+        assert!(
+            msg(b().token_endpoint("https://a.example/to\nken").build()).contains("token_endpoint")
+        );
+        assert!(
+            msg(b().redirect_uri("https://pos.example/cb\r\n").build()).contains("redirect_uri")
+        );
+        assert!(msg(b().scopes(["api\n"]).build()).contains("scope"));
     }
 }

@@ -122,6 +122,7 @@ impl Http {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<HttpResponse, Error> {
+        check_headers(headers)?;
         let mut req = self
             .agent
             .post(url)
@@ -134,6 +135,7 @@ impl Http {
 
     /// GETs a URL (discovery, JWKS, UserInfo).
     pub(crate) fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
+        check_headers(headers)?;
         let mut req = self.agent.get(url);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -172,6 +174,20 @@ impl Http {
             body,
         })
     }
+}
+
+/// Refuses a header value that HTTP cannot carry (a line break, NUL…), such as an access
+/// token with a stray line break: the request could not be sent, and retrying cannot help.
+/// The message names the header, never its value.
+fn check_headers(headers: &[(&str, &str)]) -> Result<(), Error> {
+    for (name, value) in headers {
+        if ureq::http::HeaderValue::from_str(value).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "the {name} header would hold a line break or another control character"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn load_ca_file(path: &PathBuf) -> Result<ureq::tls::RootCerts, Error> {
