@@ -1,17 +1,23 @@
 //! The HTTP layer: one ureq agent per client, reused across calls (keep-alive), with
 //! finite timeouts, a body cap and no redirects.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ureq::unversioned::transport::{Connector, DefaultConnector};
 
+use crate::client::is_loopback;
 use crate::error::{Error, TransportKind};
 use crate::transport::{FastResolver, OneWrite};
 
-/// Where the proxy for outgoing requests comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Where the proxy for outgoing requests comes from. Whichever it is, requests to a
+/// loopback host (`127.0.0.0/8`, `::1`, `localhost`) never go through a proxy.
+///
+/// Debug output hides the credentials of a proxy URL.
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProxyConfig {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` from the environment.
@@ -21,6 +27,28 @@ pub enum ProxyConfig {
     Disabled,
     /// This proxy, e.g. `http://user:pass@proxy.lan:3128` or `socks5://…`.
     Url(String),
+}
+
+impl fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyConfig::FromEnv => f.write_str("FromEnv"),
+            ProxyConfig::Disabled => f.write_str("Disabled"),
+            ProxyConfig::Url(u) => f.debug_tuple("Url").field(&without_userinfo(u)).finish(),
+        }
+    }
+}
+
+/// A proxy URL with its `user:password@` part replaced by `[redacted]@`.
+fn without_userinfo(url: &str) -> Cow<'_, str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{}[redacted]{}", &url[..start], &url[start + at..])),
+        None => Cow::Borrowed(url),
+    }
 }
 
 /// Which certificate authorities HTTPS connections trust.
@@ -74,6 +102,8 @@ pub(crate) struct HttpResponse {
 
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// Whether the agent has a proxy, which loopback requests must bypass.
+    proxied: bool,
     max_response_bytes: u64,
 }
 
@@ -92,6 +122,7 @@ impl Http {
             TrustRoots::System => ureq::tls::RootCerts::PlatformVerifier,
             TrustRoots::CaFile(path) => load_ca_file(path)?,
         };
+        let proxied = proxy.is_some();
         let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -111,6 +142,7 @@ impl Http {
         let connector = DefaultConnector::new().chain(OneWrite);
         Ok(Http {
             agent: ureq::Agent::with_parts(config, connector, FastResolver::default()),
+            proxied,
             max_response_bytes: s.max_response_bytes,
         })
     }
@@ -124,8 +156,7 @@ impl Http {
     ) -> Result<HttpResponse, Error> {
         check_headers(headers)?;
         let mut req = self
-            .agent
-            .post(url)
+            .direct_if_loopback(self.agent.post(url), url)
             .header("Content-Type", "application/x-www-form-urlencoded");
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -136,11 +167,26 @@ impl Http {
     /// GETs a URL (discovery, JWKS, UserInfo).
     pub(crate) fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
         check_headers(headers)?;
-        let mut req = self.agent.get(url);
+        let mut req = self.direct_if_loopback(self.agent.get(url), url);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         self.read(req.call())
+    }
+
+    /// Takes the proxy off a request to a loopback host: a proxy (from `HTTP_PROXY` without
+    /// a `NO_PROXY`, typically) cannot reach this machine's own services, and a local
+    /// provider must not be reached through a third party.
+    fn direct_if_loopback<B>(
+        &self,
+        req: ureq::RequestBuilder<B>,
+        url: &str,
+    ) -> ureq::RequestBuilder<B> {
+        if self.proxied && url::Url::parse(url).is_ok_and(|u| is_loopback(&u)) {
+            req.config().proxy(None).build()
+        } else {
+            req
+        }
     }
 
     fn read(
@@ -250,5 +296,36 @@ fn transport_error(e: ureq::Error) -> Error {
         U::RequireHttpsOnly(m) => Error::Config(m),
         U::Protocol(p) => t(TransportKind::Io, format!("malformed HTTP answer: {p}")),
         other => t(TransportKind::Io, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_debug_hides_credentials() {
+        for (url, shown) in [
+            (
+                "http://user:pa@ss@proxy.lan:3128/x",
+                "http://[redacted]@proxy.lan:3128/x",
+            ),
+            ("socks5://u:p@10.0.0.1", "socks5://[redacted]@10.0.0.1"),
+            ("user:pass@proxy:8000", "[redacted]@proxy:8000"),
+            ("http://proxy:3128/a@b", "http://proxy:3128/a@b"),
+        ] {
+            let debug = format!("{:?}", ProxyConfig::Url(url.into()));
+            assert_eq!(debug, format!("Url({shown:?})"));
+        }
+        let settings = HttpSettings {
+            proxy: ProxyConfig::Url("http://alice:s3cret@proxy:3128".into()),
+            ..HttpSettings::default()
+        };
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("alice"),
+            "{debug}"
+        );
+        assert_eq!(format!("{:?}", ProxyConfig::FromEnv), "FromEnv");
     }
 }
