@@ -310,8 +310,9 @@ fn user_agent_is_clear() {
 }
 
 /// A minimal HTTP proxy: answers CONNECT by tunnelling to the target, and records what it
-/// was asked.
-fn start_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
+/// was asked. It reaches `upstream` under the name `PROXIED_HOST`, which only it knows
+/// (loopback targets bypass a proxy, so the emulator must look remote).
+fn start_proxy(upstream: std::net::SocketAddr) -> (String, std::sync::mpsc::Receiver<String>) {
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -339,7 +340,11 @@ fn start_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
                     .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
                 continue;
             };
-            let Ok(upstream) = TcpStream::connect(target) else {
+            let upstream = match target.rsplit_once(':') {
+                Some((PROXIED_HOST, _)) => TcpStream::connect(upstream),
+                _ => TcpStream::connect(target),
+            };
+            let Ok(upstream) = upstream else {
                 continue;
             };
             let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
@@ -358,11 +363,16 @@ fn pipe(mut from: std::net::TcpStream, mut to: std::net::TcpStream) {
     });
 }
 
+const PROXIED_HOST: &str = "emulator.behind-the-proxy.example";
+
 #[test]
 fn an_explicit_proxy_is_used() {
     let emu = emulator();
-    let (proxy, seen) = start_proxy();
+    let (proxy, seen) = start_proxy(emu.addr());
+    let host = format!("{PROXIED_HOST}:{}", emu.addr().port());
     let client = builder(&emu, Provider::Cuba)
+        .base_url(format!("http://{host}"))
+        .allow_insecure_http(true)
         .proxy(authgate::ProxyConfig::Url(proxy))
         .build()
         .unwrap();
@@ -371,7 +381,6 @@ fn an_explicit_proxy_is_used() {
     let line = seen
         .recv_timeout(std::time::Duration::from_secs(5))
         .unwrap();
-    let host = emu.base_url().trim_start_matches("http://").to_owned();
     assert!(line.contains(&host), "the proxy was asked for {line}");
     assert_eq!(emu.count(fx::CUBA_TOKEN_PATH), 1);
 }
