@@ -93,8 +93,8 @@ impl TokenStore for MemoryStore {
 ///   [`lock_within`](TokenStore::lock_within) fail with [`Error::Timeout`] when its
 ///   timeout runs out, and `lock()` after [`FileStore::DEFAULT_LOCK_WAIT`].
 /// - A writer that crashes mid-save leaves its temporary file
-///   (`<file>.tmp.<pid>.<random>`, which may hold a refresh token). Every save and clear
-///   removes those of dead writers: on Linux, a writer whose process is gone (and which no
+///   (`<file>.tmp.<pid>.<random>`, which may hold a refresh token). Every load, save and
+///   clear removes those of dead writers: on Linux, a writer whose process is gone (and which no
 ///   longer holds the file's OS lock); elsewhere, one untouched for
 ///   [`FileStore::STALE_TEMP_AGE`]. A live writer's file is never touched.
 ///
@@ -240,6 +240,7 @@ fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
 
 impl TokenStore for FileStore {
     fn load(&self) -> Result<Option<TokenSet>> {
+        self.remove_dead_writers_files();
         let text = match fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

@@ -113,7 +113,7 @@ fn a_lock_held_by_another_process_times_out_instead_of_hanging() {
 }
 
 #[test]
-fn a_save_removes_the_leftovers_of_dead_writers_only() {
+fn loads_and_saves_remove_the_leftovers_of_dead_writers_only() {
     let dir = folder("plant");
     let path = dir.join("tokens.json");
     let mut dead = Command::new(std::env::current_exe().unwrap())
@@ -151,6 +151,11 @@ fn a_save_removes_the_leftovers_of_dead_writers_only() {
     for name in unrelated {
         assert!(dir.join(name).exists(), "{name} was removed");
     }
+
+    // Opening the store after a crash cleans up too.
+    fs::write(dir.join(&dead_file), "{}").unwrap();
+    assert!(FileStore::new(&path).load().unwrap().is_some());
+    assert!(!dir.join(&dead_file).exists(), "a load left the dead writer's file");
 }
 
 #[cfg(target_os = "linux")]
