@@ -4,18 +4,14 @@
 
 mod common;
 
-use authgate::{Client, ErrorCode, Provider, TokenSet};
+use authgate::{ErrorCode, Provider, TokenSet};
 use common::*;
 
 #[test]
 fn an_access_token_with_a_line_break_is_an_invalid_argument_not_a_panic() {
     let emu = emulator();
-    let client = Client::builder(Provider::KonturExtern)
-        .client_id(fx::KONTUR_CLIENT_ID)
-        .client_secret(fx::KONTUR_CLIENT_SECRET)
-        .proxy(authgate::ProxyConfig::Disabled)
-        .discover(&emu.base_url())
-        .unwrap()
+    let client = builder(&emu, Provider::KonturExtern)
+        .userinfo_endpoint(emu.url(fx::KONTUR_USERINFO_PATH))
         .build()
         .unwrap();
     let tokens = TokenSet::parse(r#"{"access_token":"tok-secret\r\nX-Evil: 1"}"#).unwrap();

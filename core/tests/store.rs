@@ -155,7 +155,10 @@ fn loads_and_saves_remove_the_leftovers_of_dead_writers_only() {
     // Opening the store after a crash cleans up too.
     fs::write(dir.join(&dead_file), "{}").unwrap();
     assert!(FileStore::new(&path).load().unwrap().is_some());
-    assert!(!dir.join(&dead_file).exists(), "a load left the dead writer's file");
+    assert!(
+        !dir.join(&dead_file).exists(),
+        "a load left the dead writer's file"
+    );
 }
 
 #[cfg(target_os = "linux")]
