@@ -94,9 +94,9 @@ impl TokenStore for MemoryStore {
 ///   timeout runs out, and `lock()` after [`FileStore::DEFAULT_LOCK_WAIT`].
 /// - A writer that crashes mid-save leaves its temporary file
 ///   (`<file>.tmp.<pid>.<random>`, which may hold a refresh token). Every load, save and
-///   clear removes those of dead writers: on Linux, a writer whose process is gone (and which no
-///   longer holds the file's OS lock); elsewhere, one untouched for
-///   [`FileStore::STALE_TEMP_AGE`]. A live writer's file is never touched.
+///   clear removes those of dead writers: on Linux, files whose writer process is gone;
+///   elsewhere, files untouched for [`FileStore::STALE_TEMP_AGE`]. A writer holds an OS
+///   lock on its temporary file while it writes, so a live writer's file is never touched.
 ///
 /// ```
 /// use authgate::{FileStore, TokenSet, TokenStore};
@@ -152,11 +152,7 @@ impl FileStore {
     /// Removes the temporary files that writers which died mid-save left behind. Best
     /// effort: a file that cannot be checked or removed stays for the next time.
     fn remove_dead_writers_files(&self) {
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let Ok(entries) = fs::read_dir(dir) else {
+        let Ok(entries) = fs::read_dir(folder(&self.path)) else {
             return;
         };
         let prefix = self.temp_prefix();
@@ -318,8 +314,9 @@ impl TokenStore for FileStore {
             let left = deadline.map_or(pause, |d| d.saturating_duration_since(Instant::now()));
             if left.is_zero() {
                 return Err(Error::Timeout(format!(
-                    "another process holds the lock {} of the token store; gave up after {} ms \
-                     (try again; if it persists, look for a hung process using the store)",
+                    "another process (or another FileStore on the same file) holds the lock {} \
+                     of the token store; gave up after {} ms (try again; if it persists, look \
+                     for a hung process using the store)",
                     path.display(),
                     timeout.as_millis()
                 )));
@@ -330,17 +327,19 @@ impl TokenStore for FileStore {
     }
 }
 
+/// The folder a file is in.
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Flushes the folder entry of a renamed or removed file (a no-op where the OS has no such
 /// thing, as on Windows, where the rename itself is durable).
 fn sync_dir(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()?;
-    }
+    File::open(folder(path))?.sync_all()?;
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
