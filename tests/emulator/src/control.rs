@@ -20,9 +20,12 @@
 //! faults `id_token_wrong_nonce`, `id_token_wrong_audience`, `id_token_wrong_issuer`,
 //! `id_token_expired`, `id_token_bad_signature`, `id_token_alg_none`,
 //! `id_token_hmac_confusion`, `id_token_unknown_kid`; `callback` (`name`, `value`: the
-//! raw percent-encoded value of a redirect parameter, absent to remove it) and
+//! raw percent-encoded value of a redirect parameter, absent to remove it),
 //! `answer_field` (`name`, and `raw` (JSON text) or `raw_hex` (bytes), absent to remove
-//! the field; or `fields`, a list of such objects).
+//! the field; or `fields`, a list of such objects); and `echo` (`place`: `www_authenticate`,
+//! `content_type`, `content_type_error`, `location`, `json_key`, `json_broken`,
+//! `error_description`, `html`; `encoding`: `plain` (default), `form`, `percent`,
+//! `base64`, `html`, `json`), which repeats the request's secrets back.
 //!
 //! Control requests are neither counted nor faulted. Successful commands answer
 //! `200 {"ok":true}`; bad ones `400 {"error":"…"}`.
@@ -288,6 +291,18 @@ pub(crate) fn parse_fault(value: &Value) -> Result<Fault, String> {
             };
             FaultKind::AnswerFields { fields }
         }
+        "echo" => FaultKind::Echo {
+            place: value
+                .get("place")
+                .and_then(Value::as_str)
+                .ok_or("place is required")?
+                .parse()?,
+            encoding: value
+                .get("encoding")
+                .and_then(Value::as_str)
+                .unwrap_or("plain")
+                .parse()?,
+        },
         other => return Err(format!("unknown fault kind {other:?}")),
     };
     Ok(Fault { path, kind, count })
@@ -373,6 +388,19 @@ mod tests {
             parse_fault(&json!({"kind": "answer_field", "name": "x", "raw_hex": "22ff22"})),
             Ok(Fault::any(FaultKind::answer_field("x", Some(b"\"\xff\""))))
         );
+    }
+
+    #[test]
+    fn parses_echo_faults() {
+        assert_eq!(
+            parse_fault(&json!({"kind": "echo", "place": "location", "encoding": "base64"})),
+            Ok(Fault::any(FaultKind::Echo {
+                place: crate::EchoPlace::Location,
+                encoding: crate::EchoEncoding::Base64,
+            }))
+        );
+        assert!(parse_fault(&json!({"kind": "echo"})).is_err());
+        assert!(parse_fault(&json!({"kind": "echo", "place": "body", "encoding": "x"})).is_err());
     }
 
     #[test]

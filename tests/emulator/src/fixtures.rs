@@ -175,6 +175,10 @@ pub const CUBA_ADMIN_PASSWORD: &str = "admin";
 pub const CUBA_CYRILLIC_USERNAME: &str = "кассир";
 /// The password of [`CUBA_CYRILLIC_USERNAME`]: `&`, `=`, `+`, `%`, spaces and `ё`.
 pub const CUBA_CYRILLIC_PASSWORD: &str = "p&s=w+o%rd 1 ё";
+/// A CUBA user who signs in with a three-digit cashier PIN.
+pub const CUBA_PIN_USERNAME: &str = "cashier-7";
+/// The PIN of [`CUBA_PIN_USERNAME`]: too short to be found and replaced in free text.
+pub const CUBA_PIN_PASSWORD: &str = "739";
 /// The scope CUBA grants.
 pub const CUBA_SCOPE: &str = "rest-api";
 /// CUBA's default `expires_in` (seconds).
@@ -187,7 +191,8 @@ pub const CUBA_CLIENTS: [(&str, &str); 2] = [
 ];
 
 /// CUBA users, (login, password).
-pub const CUBA_USERS: [(&str, &str); 2] = [
+pub const CUBA_USERS: [(&str, &str); 3] = [
     (CUBA_ADMIN_USERNAME, CUBA_ADMIN_PASSWORD),
     (CUBA_CYRILLIC_USERNAME, CUBA_CYRILLIC_PASSWORD),
+    (CUBA_PIN_USERNAME, CUBA_PIN_PASSWORD),
 ];

@@ -46,6 +46,8 @@
 mod browser;
 mod control;
 mod crypto;
+mod echo;
+pub use echo::{EchoEncoding, EchoPlace};
 pub mod fixtures;
 pub use browser::browse;
 mod http;
@@ -455,6 +457,15 @@ pub enum FaultKind {
     AnswerFields {
         /// `(field, raw JSON value or None to remove it)`, applied in order.
         fields: Vec<(String, Option<Vec<u8>>)>,
+    },
+    /// Answer with the request's secrets (client secret, password, code, refresh token,
+    /// PKCE verifier, the Basic `id:secret`) repeated back in `place`, in `encoding`: what
+    /// a client must never show in an error, a warning or a log record.
+    Echo {
+        /// Where the secrets go.
+        place: EchoPlace,
+        /// How they are encoded.
+        encoding: EchoEncoding,
     },
 }
 

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::http::{self, Conn, ReadError, Request, Response};
 use crate::providers::{self, Params};
 use crate::state::Shared;
-use crate::{control, Dialect, FaultKind, RecordedRequest};
+use crate::{control, echo, Dialect, FaultKind, RecordedRequest};
 
 /// Starts the accept loop on its own thread.
 pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
@@ -187,6 +187,9 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
         | FaultKind::IdTokenAlgNone
         | FaultKind::IdTokenHmacConfusion
         | FaultKind::IdTokenUnknownKid => Action::Respond(providers::route(shared, request)),
+        FaultKind::Echo { place, encoding } => {
+            Action::Respond(echo::answer(shared, request, place, encoding))
+        }
     }
 }
 
