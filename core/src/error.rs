@@ -5,9 +5,14 @@ use std::time::Duration;
 
 /// Everything that can go wrong, each variant a cause a caller can act on.
 ///
-/// No variant's `Display` or `Debug` output contains a secret, token, password or code:
-/// server-supplied text is scrubbed of every secret the request carried, and response
-/// bodies appear only as a short excerpt with JSON values removed.
+/// No variant's `Display` or `Debug` output contains a secret, token, password or code.
+/// Server-supplied text (a header, a redirect target, an `error_description`, a body
+/// excerpt) is scrubbed of every secret the request carried, in every encoding a server
+/// may echo it in (plain, form- and percent-encoded, base64, HTML- and JSON-escaped), and
+/// is cut to 160 characters. Text holding a secret shorter than four characters (a PIN),
+/// which cannot be replaced without mangling the text, is withheld whole and replaced by
+/// `[server text withheld: it may repeat a secret of the request]`. Bodies appear only as
+/// a short excerpt with JSON values removed.
 ///
 /// ```
 /// use authgate::{Client, Error, ErrorCode, Provider};
@@ -100,13 +105,13 @@ pub enum IdTokenError {
 pub struct OAuthError {
     /// The `error` code, e.g. `invalid_grant`.
     pub error: String,
-    /// `error_description`, scrubbed of secrets, if the server sent one.
+    /// `error_description`, scrubbed of secrets and cut short, if the server sent one.
     pub description: Option<String>,
-    /// `error_uri`, if the server sent one.
+    /// `error_uri`, scrubbed of secrets and cut short, if the server sent one.
     pub uri: Option<String>,
     /// The HTTP status; `None` when the error came in the redirect rather than a response.
     pub status: Option<u16>,
-    /// The `WWW-Authenticate` header of a 401 answer.
+    /// The `WWW-Authenticate` header of a 401 answer, scrubbed of secrets and cut short.
     pub www_authenticate: Option<String>,
     /// `Retry-After`, in seconds, when the server sent one.
     pub retry_after: Option<u64>,
@@ -118,7 +123,8 @@ pub struct OAuthError {
 pub struct UnexpectedResponse {
     /// The HTTP status.
     pub status: u16,
-    /// The `Content-Type` header, if any.
+    /// The media type of the `Content-Type` header (without parameters), scrubbed of
+    /// secrets, if there was one.
     pub content_type: Option<String>,
     /// What was wrong with it, e.g. "not JSON" or "redirect not followed".
     pub reason: String,

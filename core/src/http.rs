@@ -11,6 +11,7 @@ use ureq::unversioned::transport::{Connector, DefaultConnector};
 
 use crate::client::is_loopback;
 use crate::error::{Error, TransportKind};
+use crate::redact::ServerText;
 use crate::transport::{FastResolver, OneWrite};
 
 /// Where the proxy for outgoing requests comes from. Whichever it is, requests to a
@@ -89,15 +90,25 @@ impl Default for HttpSettings {
     }
 }
 
-/// An answer, read whole (up to the cap).
-#[derive(Debug)]
+/// An answer, read whole (up to the cap). Its header values are [`ServerText`] and its
+/// body raw bytes: both may repeat the request's secrets, so they reach an error only
+/// through a [`crate::redact::Scrubber`].
 pub(crate) struct HttpResponse {
     pub status: u16,
-    pub content_type: Option<String>,
-    pub www_authenticate: Option<String>,
+    pub content_type: Option<ServerText>,
+    pub www_authenticate: Option<ServerText>,
     pub retry_after: Option<u64>,
-    pub location: Option<String>,
+    pub location: Option<ServerText>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) struct Http {
@@ -198,12 +209,12 @@ impl Http {
             resp.headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+                .map(ServerText::new)
         };
         let status = resp.status().as_u16();
         let content_type = header("content-type");
         let www_authenticate = header("www-authenticate");
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let retry_after = header("retry-after").and_then(|v| v.untrusted().trim().parse().ok());
         let location = header("location");
         let body = resp
             .into_body()

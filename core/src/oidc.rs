@@ -55,13 +55,13 @@ impl Client {
             .inner
             .http
             .get(url.as_str(), &[("Authorization", bearer.as_str())])?;
+        let mut scrubber = Scrubber::default();
+        scrubber.add(access_token.secret());
         if resp.status == 401 {
-            if let Some(e) = bearer_error(&resp) {
+            if let Some(e) = bearer_error(&resp, &scrubber) {
                 return Err(e);
             }
         }
-        let mut scrubber = Scrubber::default();
-        scrubber.add(access_token.secret());
         json_answer(&resp, &scrubber).map(|(obj, _)| obj)
     }
 

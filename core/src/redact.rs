@@ -1,37 +1,424 @@
-//! Keeping secrets out of error messages: scrubbing known values and excerpting bodies.
+//! Keeping secrets out of error messages, warnings and log records.
+//!
+//! Everything a server sends is untrusted: a careless or hostile server may repeat the
+//! request's secrets back, in a header, a redirect, a JSON key or value, an HTML page,
+//! and in any encoding (form- or percent-encoded, base64, HTML- or JSON-escaped). Header
+//! values therefore enter as [`ServerText`], which has no `Display` and whose `Debug`
+//! shows only its length: the one way out is [`Scrubber::show`], which removes every
+//! secret the request carried, in every encoding, and caps the length. Bodies leave only
+//! through [`excerpt`].
+//!
+//! Secrets shorter than [`MIN_REPLACEABLE`] characters (a cashier's 3-digit PIN) cannot
+//! be found and replaced in free text without mangling it ("739" inside "HTTP 17392").
+//! The rule for them: server text in which such a secret occurs, in any encoding, is not
+//! shown at all; only a fixed placeholder ([`WITHHELD`]) says that something was there.
+//! The same placeholder replaces text in which a longer secret survives in an encoding
+//! the replacement did not catch.
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+/// Server text as it came: shown only through a [`Scrubber`].
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct ServerText(String);
+
+impl ServerText {
+    pub(crate) fn new(text: impl Into<String>) -> ServerText {
+        ServerText(text.into())
+    }
+
+    /// The raw text, to classify the answer (a media type, a Bearer error code). Never
+    /// to be put into an error, a warning or a log record: use [`Scrubber::show`].
+    pub(crate) fn untrusted(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ServerText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ServerText({} bytes)", self.0.len())
+    }
+}
+
+/// Secrets shorter than this are never searched for and replaced; text that holds one
+/// is withheld instead.
+pub(crate) const MIN_REPLACEABLE: usize = 4;
+
+/// What stands in for server text that holds a secret which could not be replaced.
+pub(crate) const WITHHELD: &str = "[server text withheld: it may repeat a secret of the request]";
+
+/// What stands in for a secret found in server text.
+const REDACTED: &str = "[redacted]";
+
+/// At most this many characters of any server text appear in an error or a warning.
+pub(crate) const MAX_CHARS: usize = 160;
+
+/// Only this much of a server text is looked at (and so can be shown): enough for any
+/// message, while a 60 KB header costs nothing.
+const SCAN_CHARS: usize = 8192;
 
 /// The secrets one request carried, so that server text echoing them can be scrubbed.
 #[derive(Default)]
 pub(crate) struct Scrubber<'a> {
     secrets: Vec<&'a str>,
+    short: Vec<&'a str>,
 }
 
 impl<'a> Scrubber<'a> {
     pub(crate) fn add(&mut self, secret: &'a str) {
-        // Very short values (e.g. "1") would mangle ordinary text and protect nothing.
-        if secret.len() >= 4 {
+        if secret.is_empty() {
+        } else if secret.chars().count() < MIN_REPLACEABLE {
+            self.short.push(secret);
+        } else {
             self.secrets.push(secret);
         }
     }
 
+    /// Server text, safe to show: every secret removed in every encoding, at most
+    /// [`MAX_CHARS`] characters.
+    pub(crate) fn show(&self, text: &ServerText) -> String {
+        truncate(&self.scrub(text.untrusted()))
+    }
+
+    /// The media type of a `Content-Type` (no parameters), safe to show.
+    pub(crate) fn media_type(&self, content_type: &ServerText) -> String {
+        // Scrubbed whole first: an echoed secret may hold a `;` (`&amp;`).
+        let scrubbed = self.scrub(content_type.untrusted());
+        truncate(scrubbed.split(';').next().unwrap_or("").trim())
+    }
+
+    /// Where a redirect pointed, safe to show: the address without its query and
+    /// fragment (which carry parameters), scrubbed like any server text.
+    pub(crate) fn redirect_target(&self, location: Option<&ServerText>) -> String {
+        let Some(location) = location else {
+            return "nowhere".into();
+        };
+        let raw = location.untrusted().trim();
+        let target = match url::Url::parse(raw) {
+            Ok(u) if u.has_host() => format!("{}{}", u.origin().ascii_serialization(), u.path()),
+            Ok(_) => return "an address that is not HTTP".into(),
+            Err(_) => raw.split(['?', '#']).next().unwrap_or("").to_owned(),
+        };
+        truncate(&self.scrub(&target))
+    }
+
+    /// `text` with every secret removed, or [`WITHHELD`]. Looks at the first
+    /// [`SCAN_CHARS`] characters only.
     pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+        let text: String = text.chars().take(SCAN_CHARS).collect();
+        if self.secrets.is_empty() && self.short.is_empty() {
+            return text;
+        }
+        if holds_any(&text, &self.short)
+            || base64_runs(&text).any(|r| holds_any(&r.decoded, &self.short))
+        {
+            return WITHHELD.into();
+        }
+        let mut out = text;
         for s in &self.secrets {
-            if out.contains(s) {
-                out = out.replace(s, "[redacted]");
-            }
-            // Servers sometimes echo a value form-encoded.
-            let encoded: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
-            if encoded != *s && out.contains(&encoded) {
-                out = out.replace(&encoded, "[redacted]");
+            for form in encodings(s) {
+                if out.contains(&form) {
+                    out = out.replace(&form, REDACTED);
+                }
             }
         }
+        out = self.scrub_base64(&out);
+        if holds_any(&out, &self.secrets) {
+            return WITHHELD.into();
+        }
+        out
+    }
+
+    /// Replaces each base64 run whose decoding holds a secret (a Basic `id:secret`).
+    fn scrub_base64(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        for run in base64_runs(text) {
+            if run.start >= done && holds_any(&run.decoded, &self.secrets) {
+                out.push_str(&text[done..run.start]);
+                out.push_str(REDACTED);
+                done = run.end;
+            }
+        }
+        out.push_str(&text[done..]);
         out
     }
 }
 
-/// At most this many characters of a body appear in an error.
-const EXCERPT_CHARS: usize = 160;
+/// Whether `text`, or any decoding of it (percent, form, HTML, JSON escapes), holds one
+/// of `secrets`.
+fn holds_any(text: &str, secrets: &[&str]) -> bool {
+    if secrets.is_empty() {
+        return false;
+    }
+    let views = [
+        text.to_owned(),
+        percent_decode(text, false),
+        percent_decode(text, true),
+        html_unescape(text),
+        json_unescape(text),
+    ];
+    views.iter().any(|v| secrets.iter().any(|s| v.contains(s)))
+}
+
+/// The ways a request or a server may have encoded `s`.
+fn encodings(s: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    let all_upper: String = s.bytes().map(|b| format!("%{b:02X}")).collect();
+    let mut out = vec![
+        s.to_owned(),
+        form,
+        percent.clone(),
+        percent.to_ascii_lowercase(),
+        percent_unreserved(s),
+        all_upper.clone(),
+        all_upper.to_ascii_lowercase(),
+        html_escape(s, false),
+        html_escape(s, true),
+        json_escape(s, false),
+        json_escape(s, true),
+        STANDARD.encode(s),
+    ];
+    out.sort();
+    out.dedup();
+    // Longest first, so that a longer form is not cut by a shorter one inside it.
+    out.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    out
+}
+
+/// RFC 3986 percent-encoding: all but `A-Za-z0-9-._~`.
+fn percent_unreserved(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn html_escape(s: &str, numeric_non_ascii: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if numeric_non_ascii && !c.is_ascii() => {
+                out.push_str(&format!("&#x{:x};", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn json_escape(s: &str, ascii_only: bool) -> String {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or("");
+    if !ascii_only {
+        return inner.to_owned();
+    }
+    let mut out = String::with_capacity(inner.len());
+    for c in inner.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' if plus_is_space => out.push(b' '),
+            b'%' => match bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(b) => {
+                    out.push(b);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn html_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity = rest
+            .find(';')
+            .filter(|&end| end <= 12)
+            .and_then(|end| Some((decode_entity(&rest[1..end])?, end)));
+        match entity {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    let code = match name {
+        "amp" => return Some('&'),
+        "lt" => return Some('<'),
+        "gt" => return Some('>'),
+        "quot" => return Some('"'),
+        "apos" => return Some('\''),
+        "nbsp" => return Some(' '),
+        _ => {
+            let num = name.strip_prefix('#')?;
+            match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            }
+        }
+    };
+    char::from_u32(code)
+}
+
+fn json_unescape(text: &str) -> String {
+    let mut units: Vec<u16> = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let flush = |units: &mut Vec<u16>, out: &mut String| {
+        out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or('\u{FFFD}')));
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            flush(&mut units, &mut out);
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u16::from_str_radix(&hex, 16) {
+                    Ok(u) if hex.len() == 4 => units.push(u),
+                    _ => {
+                        flush(&mut units, &mut out);
+                        out.push_str("\\u");
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(e) => {
+                flush(&mut units, &mut out);
+                out.push(match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'b' => '\u{8}',
+                    'f' => '\u{c}',
+                    other => other,
+                });
+            }
+            None => {
+                flush(&mut units, &mut out);
+                out.push('\\');
+            }
+        }
+    }
+    flush(&mut units, &mut out);
+    out
+}
+
+/// A stretch of text that may be base64 (either alphabet), decoded.
+struct Base64Run {
+    start: usize,
+    end: usize,
+    decoded: String,
+}
+
+/// Every base64-looking run in `text`, decoded from each of its first four characters:
+/// base64 decodes in groups of four, so one of them is aligned with wherever the encoded
+/// value starts inside the run (after `text/`, `%20`, …).
+fn base64_runs(text: &str) -> impl Iterator<Item = Base64Run> + '_ {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_b64(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_b64(bytes[i]) {
+            i += 1;
+        }
+        let body_end = i;
+        while i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+        }
+        runs.push((start, body_end, i));
+    }
+    runs.into_iter().flat_map(move |(start, body_end, end)| {
+        (start..(start + 4).min(body_end))
+            .filter(move |&p| body_end - p >= 4)
+            .map(move |p| Base64Run {
+                start,
+                end,
+                decoded: lenient_base64(&bytes[p..body_end]),
+            })
+    })
+}
+
+/// Decodes base64 of either alphabet, ignoring trailing bits; the bytes as lossy UTF-8.
+fn lenient_base64(input: &[u8]) -> String {
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in input {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
 
 /// A short excerpt of a body that is safe to show: for JSON only the key names (values may
 /// be tokens), for anything else the visible text with HTML tags removed, whitespace
@@ -39,22 +426,27 @@ const EXCERPT_CHARS: usize = 160;
 pub(crate) fn excerpt(body: &[u8], scrubber: &Scrubber<'_>) -> String {
     let text = String::from_utf8_lossy(body);
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
+        // Key names are server text too: a server may use a secret as a key.
         let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-        return truncate(&format!("JSON object with keys: {}", keys.join(", ")));
+        return truncate(&format!(
+            "JSON object with keys: {}",
+            scrubber.scrub(&keys.join(", "))
+        ));
     }
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         // Broken or truncated JSON: its values may be tokens even though it does not parse.
         return truncate(&scrubber.scrub(&blank_json_values(&text)));
     }
-    let visible = strip_tags(&text);
+    // Scrubbed before the tags go too: removing them may split an echoed secret.
+    let visible = strip_tags(&scrubber.scrub(&text));
     truncate(&scrubber.scrub(&visible))
 }
 
 /// Replaces every string literal that is not an object key with `"…"`, in text that looks
 /// like JSON but does not parse (so a parser cannot be used).
 fn blank_json_values(text: &str) -> String {
-    let chars: Vec<char> = text.chars().take(8192).collect();
+    let chars: Vec<char> = text.chars().take(SCAN_CHARS).collect();
     let mut out = String::with_capacity(chars.len());
     let mut i = 0;
     while i < chars.len() {
@@ -87,7 +479,7 @@ fn strip_tags(text: &str) -> String {
     let mut in_tag = false;
     let mut last_space = true;
     // Bodies can be huge; looking at the first few kilobytes is enough for an excerpt.
-    for c in text.chars().take(8192) {
+    for c in text.chars().take(SCAN_CHARS) {
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
@@ -113,11 +505,12 @@ fn strip_tags(text: &str) -> String {
     out.trim().to_owned()
 }
 
-fn truncate(text: &str) -> String {
-    if text.chars().count() <= EXCERPT_CHARS {
+/// `text` cut to [`MAX_CHARS`] characters.
+pub(crate) fn truncate(text: &str) -> String {
+    if text.chars().count() <= MAX_CHARS {
         return text.to_owned();
     }
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
+    let mut out: String = text.chars().take(MAX_CHARS).collect();
     out.push('…');
     out
 }
@@ -168,13 +561,71 @@ mod tests {
     }
 
     #[test]
+    fn every_encoding_of_a_secret_is_replaced() {
+        let secret = "p&s=w+o%rd 1 ё";
+        let mut s = Scrubber::default();
+        s.add(secret);
+        let forms = [
+            "p%26s%3Dw%2Bo%25rd+1+%D1%91",
+            "p%26s%3Dw%2Bo%25rd%201%20%D1%91",
+            "p&amp;s=w+o%rd 1 &#x451;",
+            "p&amp;s=w+o%rd 1 &#1105;",
+            "p&s=w+o%rd 1 \\u0451",
+            &STANDARD.encode(secret),
+            &STANDARD.encode(format!("client:{secret}")),
+        ];
+        for form in forms {
+            let shown = s.scrub(&format!("bad {form} here"));
+            assert!(
+                shown == "bad [redacted] here" || shown == WITHHELD,
+                "{form}: {shown}"
+            );
+        }
+        assert_eq!(s.scrub("nothing to see"), "nothing to see");
+    }
+
+    #[test]
+    fn text_holding_a_short_secret_is_withheld_whole() {
+        let mut s = Scrubber::default();
+        s.add("739");
+        assert_eq!(s.scrub("wrong PIN 739 for cashier-7"), WITHHELD);
+        assert_eq!(s.scrub("wrong PIN NzM5"), WITHHELD);
+        assert_eq!(s.scrub("wrong PIN"), "wrong PIN");
+    }
+
+    #[test]
+    fn a_huge_header_becomes_a_short_message() {
+        let mut s = Scrubber::default();
+        s.add("secret-value");
+        let header = ServerText::new(format!(
+            "Bearer error_description=\"{}\"",
+            "x".repeat(60_000)
+        ));
+        assert_eq!(s.show(&header).chars().count(), MAX_CHARS + 1);
+        assert_eq!(format!("{header:?}"), "ServerText(60027 bytes)");
+    }
+
+    #[test]
+    fn redirects_show_no_query_and_no_secret() {
+        let mut s = Scrubber::default();
+        s.add("secret-value");
+        let at = |l: &str| s.redirect_target(Some(&ServerText::new(l)));
+        assert_eq!(
+            at("https://sso.example/login?code=abc"),
+            "https://sso.example/login"
+        );
+        assert_eq!(at("/x/secret-value/y#frag"), "/x/[redacted]/y");
+        assert_eq!(at("/x/c2VjcmV0LXZhbHVl"), "/x/[redacted]");
+    }
+
+    #[test]
     fn long_text_is_truncated() {
         let body = "x".repeat(10_000);
         assert_eq!(
             excerpt(body.as_bytes(), &Scrubber::default())
                 .chars()
                 .count(),
-            EXCERPT_CHARS + 1
+            MAX_CHARS + 1
         );
     }
 }

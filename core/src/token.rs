@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::error::{Error, OAuthError, Result, UnexpectedResponse};
 use crate::http::HttpResponse;
 use crate::provider::{AuthMethod, BasicEncoding};
-use crate::redact::{excerpt, Scrubber};
+use crate::redact::{excerpt, truncate, Scrubber, ServerText};
 use crate::secret::{AuthorizationCode, DeviceCode, Password, PkceVerifier, RefreshToken};
 use crate::token_set::{repair_json, Repair, TokenSet};
 
@@ -413,19 +413,15 @@ fn json_answer_repaired(
     let unexpected = |reason: String| {
         Error::UnexpectedResponse(Box::new(UnexpectedResponse {
             status,
-            content_type: resp.content_type.clone(),
+            content_type: resp.content_type.as_ref().map(|c| scrubber.media_type(c)),
             reason,
             excerpt: excerpt(&resp.body, scrubber),
             retry_after: resp.retry_after,
         }))
     };
     if (300..400).contains(&status) {
-        // The location may carry anything; show only where it points, not its query.
-        let target = resp
-            .location
-            .as_deref()
-            .map(|l| l.split(['?', '#']).next().unwrap_or(""))
-            .unwrap_or("nowhere");
+        // The path and query of the location may carry anything: show only its origin.
+        let target = scrubber.redirect_target(resp.location.as_ref());
         return Err(unexpected(format!(
             "the server redirected to {target}; authgate never follows redirects on back-channel requests"
         )));
@@ -433,8 +429,8 @@ fn json_answer_repaired(
 
     let mime = resp
         .content_type
-        .as_deref()
-        .and_then(|c| c.split(';').next())
+        .as_ref()
+        .and_then(|c| c.untrusted().split(';').next())
         .map(|c| c.trim().to_ascii_lowercase())
         .unwrap_or_default();
     let json_type = mime.ends_with("/json") || mime.ends_with("+json");
@@ -451,7 +447,7 @@ fn json_answer_repaired(
             mime == "text/html" || head.contains("<html") || head.contains("<!doctype")
         };
         if status == 401 {
-            if let Some(e) = bearer_error(resp) {
+            if let Some(e) = bearer_error(resp, scrubber) {
                 return Err(e);
             }
         }
@@ -482,14 +478,14 @@ fn json_answer_repaired(
             object
                 .get(k)
                 .and_then(Value::as_str)
-                .map(|s| scrubber.scrub(s))
+                .map(|s| scrubber.show(&ServerText::new(s)))
         };
         return Err(Error::OAuth(Box::new(OAuthError {
-            error: scrubber.scrub(&error),
+            error: scrubber.show(&ServerText::new(error)),
             description: text("error_description"),
             uri: text("error_uri"),
             status: Some(status),
-            www_authenticate: resp.www_authenticate.clone(),
+            www_authenticate: resp.www_authenticate.as_ref().map(|w| scrubber.show(w)),
             retry_after: resp.retry_after,
         })));
     }
@@ -502,19 +498,26 @@ fn json_answer_repaired(
 }
 
 /// The error of a 401 from a resource server (RFC 6750 §3): `WWW-Authenticate: Bearer error="…"`.
-pub(crate) fn bearer_error(resp: &HttpResponse) -> Option<Error> {
-    let header = resp.www_authenticate.as_deref()?;
-    let param = |name: &str| {
-        let start = header.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = header[start..].find('"')? + start;
-        Some(header[start..end].to_owned())
+pub(crate) fn bearer_error(resp: &HttpResponse, scrubber: &Scrubber<'_>) -> Option<Error> {
+    let header = resp.www_authenticate.as_ref()?;
+    let param = |text: &str, name: &str| {
+        let start = text.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = text[start..].find('"')? + start;
+        Some(text[start..end].to_owned())
     };
+    // The code is read from the header as sent (it decides the error kind), and shown
+    // scrubbed; the free-text fields are read from the scrubbed header, so that cutting
+    // them out cannot split an echoed secret.
+    let error = param(header.untrusted(), "error")
+        .map(|e| scrubber.show(&ServerText::new(e)))
+        .unwrap_or_else(|| "invalid_token".into());
+    let scrubbed = scrubber.scrub(header.untrusted());
     Some(Error::OAuth(Box::new(OAuthError {
-        error: param("error").unwrap_or_else(|| "invalid_token".into()),
-        description: param("error_description"),
-        uri: param("error_uri"),
+        error,
+        description: param(&scrubbed, "error_description").map(|d| truncate(&d)),
+        uri: param(&scrubbed, "error_uri").map(|u| truncate(&u)),
         status: Some(resp.status),
-        www_authenticate: Some(header.to_owned()),
+        www_authenticate: Some(truncate(&scrubbed)),
         retry_after: resp.retry_after,
     })))
 }
@@ -543,7 +546,10 @@ fn token_response(
         tokens.add_warning(warning);
     }
     if !json_type {
-        let mime = resp.content_type.as_deref().unwrap_or("no content type");
+        let mime = match &resp.content_type {
+            Some(c) => scrubber.media_type(c),
+            None => "no content type".into(),
+        };
         tokens.add_warning(format!("the token answer is JSON but came with {mime}"));
     }
     Ok(tokens)

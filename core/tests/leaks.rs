@@ -1,0 +1,191 @@
+//! The leak matrix: the emulator repeats each request's secrets back in every place a
+//! server can put text (WWW-Authenticate, Content-Type, Location, JSON keys and values,
+//! error_description, an HTML page), in every encoding (plain, form, percent, base64,
+//! HTML, JSON); no secret may appear, in any of those encodings, in an error's Display or
+//! Debug, a token set's warnings, or an authgate log record.
+
+mod common;
+use std::sync::Mutex;
+
+use authgate::{Client, Error, Provider, TokenSet};
+use authgate_emulator::{EchoEncoding, EchoPlace};
+use base64::Engine;
+use common::*;
+
+/// Every record logged in this process (target, message).
+static RECORDS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let entry = (record.target().to_owned(), record.args().to_string());
+        RECORDS.lock().unwrap().push(entry);
+    }
+    fn flush(&self) {}
+}
+
+/// An answer, and the secrets its request carried beyond the case's fixed ones.
+type Sent = (Result<TokenSet, Error>, Vec<String>);
+
+/// What one request carried, and how to send it again.
+struct Case {
+    name: &'static str,
+    client: Client,
+    secrets: Vec<String>,
+    /// Sends the request.
+    send: Box<dyn Fn(&Client) -> Sent>,
+}
+
+/// Each secret in each encoding the emulator can echo it in (and base64 of the Basic pair).
+fn needles(secrets: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in secrets {
+        for e in EchoEncoding::ALL {
+            out.push(e.encode(s));
+        }
+        out.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn cuba(emu: &Emulator, id: &str, secret: &str) -> Client {
+    builder(emu, Provider::Cuba)
+        .client_id(id)
+        .client_secret(secret)
+        .build()
+        .unwrap()
+}
+
+fn cases(emu: &Emulator) -> Vec<Case> {
+    let pin = Case {
+        name: "password grant with a 3-digit PIN, raw Basic secret with @ + %",
+        client: cuba(emu, fx::CUBA_RAW_CLIENT_ID, fx::CUBA_RAW_CLIENT_SECRET),
+        secrets: vec![
+            fx::CUBA_RAW_CLIENT_SECRET.into(),
+            fx::CUBA_PIN_PASSWORD.into(),
+            format!("{}:{}", fx::CUBA_RAW_CLIENT_ID, fx::CUBA_RAW_CLIENT_SECRET),
+        ],
+        send: Box::new(|c| {
+            let result = c
+                .password(fx::CUBA_PIN_USERNAME, fx::CUBA_PIN_PASSWORD)
+                .send();
+            (result, Vec::new())
+        }),
+    };
+    let cyrillic = Case {
+        name: "password grant with & = + % space and Cyrillic",
+        client: cuba(emu, fx::CUBA_CLIENT_ID, fx::CUBA_CLIENT_SECRET),
+        secrets: vec![
+            fx::CUBA_CLIENT_SECRET.into(),
+            fx::CUBA_CYRILLIC_PASSWORD.into(),
+            format!("{}:{}", fx::CUBA_CLIENT_ID, fx::CUBA_CLIENT_SECRET),
+        ],
+        send: Box::new(|c| {
+            let result = c
+                .password(fx::CUBA_CYRILLIC_USERNAME, fx::CUBA_CYRILLIC_PASSWORD)
+                .send();
+            (result, Vec::new())
+        }),
+    };
+    // GearCode rotates refresh tokens: each successful refresh sends the next one.
+    let gearcode = client(emu, Provider::GearCode);
+    let rt = Mutex::new(sign_in(&gearcode).refresh_token().unwrap().clone());
+    let refresh = Case {
+        name: "refresh grant, client_secret_post",
+        client: gearcode,
+        secrets: vec![fx::GEARCODE_CLIENT_SECRET.into()],
+        send: Box::new(move |c| {
+            let mut rt = rt.lock().unwrap();
+            let sent = rt.secret().to_owned();
+            let result = c.refresh(&*rt).send();
+            if let Ok(tokens) = &result {
+                *rt = tokens.refresh_token().unwrap().clone();
+            }
+            (result, vec![sent])
+        }),
+    };
+    // A fixed code and verifier, so the needles are known; the echo does not check them.
+    let code = Case {
+        name: "code exchange with a PKCE verifier, client_secret_basic",
+        client: client(emu, Provider::Taxcom),
+        secrets: vec![
+            fx::TAXCOM_CLIENT_SECRET.into(),
+            "code-Zx8vQ2".into(),
+            "verifier-Kq3Lm9-aZ_0.x~".into(),
+        ],
+        send: Box::new(|c| {
+            let result = c
+                .exchange_code("code-Zx8vQ2")
+                .pkce_verifier("verifier-Kq3Lm9-aZ_0.x~")
+                .send();
+            (result, Vec::new())
+        }),
+    };
+    vec![pin, cyrillic, refresh, code]
+}
+
+#[test]
+fn no_echoed_secret_survives_in_any_place_or_encoding() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let emu = emulator();
+    let mut leaks = Vec::new();
+    let mut runs = 0;
+    for case in cases(&emu) {
+        for place in EchoPlace::ALL {
+            for encoding in EchoEncoding::ALL {
+                if place == EchoPlace::ContentType && case.name.starts_with("code") {
+                    continue; // needs a real code: the answer itself must be tokens
+                }
+                RECORDS.lock().unwrap().clear();
+                emu.inject(Fault::any(FaultKind::Echo { place, encoding }));
+                let (result, more) = (case.send)(&case.client);
+                let needles = needles(&[case.secrets.clone(), more].concat());
+                let shown = match result {
+                    Ok(tokens) => {
+                        assert_eq!(place, EchoPlace::ContentType, "{}", case.name);
+                        assert!(!tokens.warnings().is_empty(), "{place} {encoding}");
+                        tokens.warnings().join("\n")
+                    }
+                    Err(err) => {
+                        assert_ne!(place, EchoPlace::ContentType, "{}: {err}", case.name);
+                        assert!(
+                            matches!(err, Error::OAuth(_) | Error::UnexpectedResponse(_)),
+                            "{} {place} {encoding}: {err:?}",
+                            case.name
+                        );
+                        format!("{err}\n{err:?}")
+                    }
+                };
+                let logs: Vec<String> = RECORDS
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|(target, _)| target.starts_with("authgate"))
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                let everything = format!("{shown}\n{}", logs.join("\n"));
+                runs += 1;
+                if let Some(n) = needles.iter().find(|n| everything.contains(n.as_str())) {
+                    leaks.push(format!(
+                        "{} / {place} / {encoding}: {n:?} in {everything}",
+                        case.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(runs >= 180, "{runs}");
+    assert!(
+        leaks.is_empty(),
+        "{} leaks in {runs} runs:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
