@@ -77,7 +77,9 @@
 #define AUTHGATE_LOG_DEBUG 4
 
 /**
- * Log level: the finest detail.
+ * Log level: the finest detail. The library is built with `trace` records compiled out
+ * (the HTTP library underneath dumps raw requests, secrets included, at that level), so
+ * this delivers what `AUTHGATE_LOG_DEBUG` does.
  */
 #define AUTHGATE_LOG_TRACE 5
 

@@ -57,9 +57,22 @@
 //! ## Security
 //! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
 //!   [`Password`], [`IdToken`], [`PkceVerifier`]) print `[redacted]`, are wiped on drop
-//!   and are read only through `.secret()`. Error messages never carry them: server text is
-//!   scrubbed of every secret the request sent, and bodies appear only as short excerpts
-//!   without JSON values.
+//!   and are read only through `.secret()`. Error messages, warnings and log records never
+//!   carry them: server text (headers, redirect targets, `error_description`, bodies) is
+//!   scrubbed of every secret the request sent, in every encoding a server may echo it in
+//!   (plain, form- and percent-encoded, base64, HTML- and JSON-escaped), and cut to 160
+//!   characters; bodies appear only as short excerpts without JSON values. A secret shorter
+//!   than four characters (a cashier's PIN) cannot be replaced in free text without
+//!   mangling it, so server text that holds one is withheld whole (see [`Error`]).
+//! - authgate logs under the target `authgate` only, never a secret. The HTTP library
+//!   underneath (ureq) logs too: at `trace` level its targets `ureq` and `ureq_proto` dump
+//!   the raw request bytes, `Authorization` header and form body included (the password,
+//!   the client secret, the code). A Rust application whose logger passes every target at
+//!   `trace` would write them out: filter `ureq*` (and `rustls*`) below `debug`, e.g.
+//!   `RUST_LOG=trace,ureq=info,ureq_proto=info` with `env_logger`, or build with the `log`
+//!   crate's `max_level_debug` / `release_max_level_debug` feature, which compiles `trace`
+//!   records out. The C library and the Python module are built that way, and pass on
+//!   only `authgate` records in any case.
 //! - `state` is compared in constant time; `iss` in the redirect (RFC 9207) is compared
 //!   with the issuer when the client knows it, against mix-up attacks
 //!   ([`Error::IssuerMismatch`]); PKCE (S256) is on by default, and discovery never

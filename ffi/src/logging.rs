@@ -26,7 +26,9 @@ pub const AUTHGATE_LOG_WARN: u32 = 2;
 pub const AUTHGATE_LOG_INFO: u32 = 3;
 /// Log level: debugging, e.g. one record per token request (endpoint and grant type).
 pub const AUTHGATE_LOG_DEBUG: u32 = 4;
-/// Log level: the finest detail.
+/// Log level: the finest detail. The library is built with `trace` records compiled out
+/// (the HTTP library underneath dumps raw requests, secrets included, at that level), so
+/// this delivers what `AUTHGATE_LOG_DEBUG` does.
 pub const AUTHGATE_LOG_TRACE: u32 = 5;
 
 /// Receives authgate's log records: see `authgate_set_log_callback`.
@@ -271,6 +273,12 @@ mod tests {
                 AUTHGATE_OK
             );
         }
+    }
+
+    #[test]
+    fn trace_records_are_compiled_out() {
+        // ureq dumps the raw request (Authorization header, form body) at `trace`.
+        assert!(log::STATIC_MAX_LEVEL <= log::LevelFilter::Debug);
     }
 
     // One test: the logger is global to the test process.
