@@ -381,6 +381,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    log_bridge::sync_level(py);
     if !on_main_thread(py)? {
         return Ok(py.detach(f));
     }
@@ -1228,6 +1229,7 @@ impl TokenSet {
     #[staticmethod]
     fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = req_str("json", json)?;
+        log_bridge::sync_level(py); // parsing may log a leniency warning
         authgate::TokenSet::from_json(&json)
             .map(TokenSet::new)
             .map_err(|e| to_pyerr(py, e))

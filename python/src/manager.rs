@@ -43,6 +43,7 @@ pub(crate) struct FileStore {
 }
 
 fn store_load(py: Python<'_>, store: Arc<dyn authgate::TokenStore>) -> PyResult<Option<TokenSet>> {
+    crate::log_bridge::sync_level(py); // parsing the stored set may log a leniency warning
     py.detach(move || store.load())
         .map(|t| t.map(TokenSet::new))
         .map_err(|e| to_pyerr(py, e))

@@ -216,3 +216,29 @@ print("ok")
 def test_no_deadlock_between_a_logging_store_load_and_the_cached_token() -> None:
     done = subprocess.run([sys.executable, "-c", LOAD_RACE], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_filtered_record_costs_no_trip_to_python(
+    emulator: Emulator, cuba: authgate.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The level is read once, on the calling thread, when a call begins; a DEBUG record the
+    # level filters out must then not attach to Python (from a helper thread without
+    # Python thread state, that costs tens of microseconds per request).
+    asked: List[int] = []
+    original = logging.Logger.isEnabledFor
+
+    def spy(self: logging.Logger, level: int) -> bool:
+        if self.name == "authgate":
+            asked.append(level)
+        return original(self, level)
+
+    logger = logging.getLogger("authgate")
+    logger.setLevel(logging.WARNING)
+    monkeypatch.setattr(logging.Logger, "isEnabledFor", spy)
+    try:
+        tokens = cuba.password("admin", "admin")  # main thread: the request runs on a helper
+        in_thread(lambda: cuba.refresh(tokens))  # a worker thread: the request runs inline
+    finally:
+        logger.setLevel(logging.NOTSET)
+    # Per call: DEBUG? INFO? WARNING? (yes), and nothing asked for the DEBUG record itself.
+    assert asked == [logging.DEBUG, logging.INFO, logging.WARNING] * 2
