@@ -54,45 +54,38 @@ fn needles(secrets: &[String]) -> Vec<String> {
     out
 }
 
-fn cuba(emu: &Emulator, id: &str, secret: &str) -> Client {
-    builder(emu, Provider::Cuba)
-        .client_id(id)
-        .client_secret(secret)
-        .build()
-        .unwrap()
+/// A CUBA password grant: Basic client authentication, the password in the form body.
+fn password_case(
+    emu: &Emulator,
+    name: &'static str,
+    (id, secret): (&'static str, &'static str),
+    (user, password): (&'static str, &'static str),
+) -> Case {
+    Case {
+        name,
+        client: builder(emu, Provider::Cuba)
+            .client_id(id)
+            .client_secret(secret)
+            .build()
+            .unwrap(),
+        secrets: vec![secret.into(), password.into(), format!("{id}:{secret}")],
+        send: Box::new(move |c| (c.password(user, password).send(), Vec::new())),
+    }
 }
 
 fn cases(emu: &Emulator) -> Vec<Case> {
-    let pin = Case {
-        name: "password grant with a 3-digit PIN, raw Basic secret with @ + %",
-        client: cuba(emu, fx::CUBA_RAW_CLIENT_ID, fx::CUBA_RAW_CLIENT_SECRET),
-        secrets: vec![
-            fx::CUBA_RAW_CLIENT_SECRET.into(),
-            fx::CUBA_PIN_PASSWORD.into(),
-            format!("{}:{}", fx::CUBA_RAW_CLIENT_ID, fx::CUBA_RAW_CLIENT_SECRET),
-        ],
-        send: Box::new(|c| {
-            let result = c
-                .password(fx::CUBA_PIN_USERNAME, fx::CUBA_PIN_PASSWORD)
-                .send();
-            (result, Vec::new())
-        }),
-    };
-    let cyrillic = Case {
-        name: "password grant with & = + % space and Cyrillic",
-        client: cuba(emu, fx::CUBA_CLIENT_ID, fx::CUBA_CLIENT_SECRET),
-        secrets: vec![
-            fx::CUBA_CLIENT_SECRET.into(),
-            fx::CUBA_CYRILLIC_PASSWORD.into(),
-            format!("{}:{}", fx::CUBA_CLIENT_ID, fx::CUBA_CLIENT_SECRET),
-        ],
-        send: Box::new(|c| {
-            let result = c
-                .password(fx::CUBA_CYRILLIC_USERNAME, fx::CUBA_CYRILLIC_PASSWORD)
-                .send();
-            (result, Vec::new())
-        }),
-    };
+    let pin = password_case(
+        emu,
+        "password grant with a 3-digit PIN, raw Basic secret with @ + %",
+        (fx::CUBA_RAW_CLIENT_ID, fx::CUBA_RAW_CLIENT_SECRET),
+        (fx::CUBA_PIN_USERNAME, fx::CUBA_PIN_PASSWORD),
+    );
+    let cyrillic = password_case(
+        emu,
+        "password grant with & = + % space and Cyrillic",
+        (fx::CUBA_CLIENT_ID, fx::CUBA_CLIENT_SECRET),
+        (fx::CUBA_CYRILLIC_USERNAME, fx::CUBA_CYRILLIC_PASSWORD),
+    );
     // GearCode rotates refresh tokens: each successful refresh sends the next one.
     let gearcode = client(emu, Provider::GearCode);
     let rt = Mutex::new(sign_in(&gearcode).refresh_token().unwrap().clone());
