@@ -21,7 +21,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 /// Server text as it came: shown only through a [`Scrubber`].
-#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ServerText(String);
 
 impl ServerText {
@@ -68,11 +67,10 @@ pub(crate) struct Scrubber<'a> {
 
 impl<'a> Scrubber<'a> {
     pub(crate) fn add(&mut self, secret: &'a str) {
-        if secret.is_empty() {
-        } else if secret.chars().count() < MIN_REPLACEABLE {
-            self.short.push(secret);
-        } else {
-            self.secrets.push(secret);
+        match secret.chars().count() {
+            0 => {}
+            n if n < MIN_REPLACEABLE => self.short.push(secret),
+            _ => self.secrets.push(secret),
         }
     }
 

@@ -420,7 +420,7 @@ fn json_answer_repaired(
         }))
     };
     if (300..400).contains(&status) {
-        // The path and query of the location may carry anything: show only its origin.
+        // The location may carry anything: show where it points, without its query, scrubbed.
         let target = scrubber.redirect_target(resp.location.as_ref());
         return Err(unexpected(format!(
             "the server redirected to {target}; authgate never follows redirects on back-channel requests"
