@@ -174,8 +174,9 @@ macro_rules! names {
 names!(EchoPlace);
 names!(EchoEncoding);
 
-/// The secrets a request carried: the values of the secret form parameters, and the
-/// decoded `id:secret` of a Basic `Authorization` header (both halves as sent).
+/// The secrets a request carried: the values of the secret form parameters, the token of
+/// a Bearer `Authorization` header, and the decoded `id:secret` of a Basic one (and its
+/// secret half as sent).
 pub(crate) fn secrets(request: &Request) -> Vec<String> {
     let params = Params::parse(&request.body);
     let mut out: Vec<String> = SECRET_PARAMS
@@ -183,9 +184,13 @@ pub(crate) fn secrets(request: &Request) -> Vec<String> {
         .filter_map(|name| params.get(name))
         .map(str::to_string)
         .collect();
-    let basic = request
+    let authorization = request
         .header("authorization")
-        .and_then(|v| v.split_once(' '))
+        .and_then(|v| v.split_once(' '));
+    if let Some((_, token)) = authorization.filter(|(s, _)| s.eq_ignore_ascii_case("bearer")) {
+        out.push(token.trim().to_string());
+    }
+    let basic = authorization
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
         .and_then(|bytes| String::from_utf8(bytes).ok());
