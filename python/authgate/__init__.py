@@ -38,7 +38,10 @@ their library only when used.
 The core logs through :mod:`logging`, logger ``authgate``: ``WARNING`` when a provider's
 answer needed leniency (as in :attr:`TokenSet.warnings`), ``INFO`` when a
 :class:`TokenManager` retries, ``DEBUG`` for each token request. Records never hold a
-token, secret or password; ``logging.getLogger("authgate")`` configures them.
+token, secret or password; ``logging.getLogger("authgate")`` configures them. Its level
+is read when each call begins, so a level set meanwhile applies from the next call, and a
+record the level filters out costs nothing. No other library's records (the HTTP and TLS
+libraries underneath) are passed on.
 """
 
 from __future__ import annotations

@@ -133,7 +133,8 @@ def test_quiet_logger_breaks_nothing(
         logger.disabled = False
         logger.propagate = True
     assert [r for r in caplog.records if r.name == "authgate"] == []
-    # Levels are not cached on the Rust side: turning the logger back on applies at once.
+    # The level is read when each call begins: turning the logger back on applies from the
+    # next call.
     caplog.set_level(logging.WARNING, logger="authgate")
     tokens = signed_in(emulator, gearcode)
     lenient_refresh(emulator, gearcode, tokens)
