@@ -80,6 +80,39 @@ impl<'a> Scrubber<'a> {
         truncate(&self.scrub(text.untrusted()))
     }
 
+    /// An OAuth `error` code, safe to show. A registered code (RFC 6749, 6750, 8628,
+    /// OpenID Connect Core) is a fixed word that cannot carry a secret, and the error's
+    /// kind is decided from it, so it stays as sent even when a short secret happens to
+    /// occur in it (`invalid_grant` holds "an"); any other code is server text.
+    pub(crate) fn error_code(&self, code: &str) -> String {
+        const REGISTERED: [&str; 19] = [
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "access_denied",
+            "unsupported_response_type",
+            "server_error",
+            "temporarily_unavailable",
+            "invalid_token",
+            "insufficient_scope",
+            "authorization_pending",
+            "slow_down",
+            "expired_token",
+            "unauthorized",
+            "interaction_required",
+            "login_required",
+            "consent_required",
+        ];
+        if REGISTERED.contains(&code) {
+            code.to_owned()
+        } else {
+            truncate(&self.scrub(code))
+        }
+    }
+
     /// The media type of a `Content-Type` (no parameters), safe to show.
     pub(crate) fn media_type(&self, content_type: &ServerText) -> String {
         // Scrubbed whole first: an echoed secret may hold a `;` (`&amp;`).

@@ -481,7 +481,7 @@ fn json_answer_repaired(
                 .map(|s| scrubber.show(&ServerText::new(s)))
         };
         return Err(Error::OAuth(Box::new(OAuthError {
-            error: scrubber.show(&ServerText::new(error)),
+            error: scrubber.error_code(&error),
             description: text("error_description"),
             uri: text("error_uri"),
             status: Some(status),
@@ -509,7 +509,7 @@ pub(crate) fn bearer_error(resp: &HttpResponse, scrubber: &Scrubber<'_>) -> Opti
     // scrubbed; the free-text fields are read from the scrubbed header, so that cutting
     // them out cannot split an echoed secret.
     let error = param(header.untrusted(), "error")
-        .map(|e| scrubber.show(&ServerText::new(e)))
+        .map(|e| scrubber.error_code(&e))
         .unwrap_or_else(|| "invalid_token".into());
     let scrubbed = scrubber.scrub(header.untrusted());
     Some(Error::OAuth(Box::new(OAuthError {

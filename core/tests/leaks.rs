@@ -213,3 +213,35 @@ fn no_echoed_secret_survives_in_any_place_or_encoding() {
         leaks.join("\n")
     );
 }
+
+#[test]
+fn a_short_password_never_hides_the_error_kind() {
+    // "an" is in "invalid_grant": the code is a fixed word, shown and classified as sent.
+    let emu = emulator();
+    let client = client(&emu, Provider::Cuba);
+    let err = client
+        .password(fx::CUBA_ADMIN_USERNAME, "an")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.code(), authgate::ErrorCode::InvalidGrant, "{err}");
+    assert!(err.is_terminal());
+    // Free text holding it is withheld.
+    emu.inject(Fault::any(FaultKind::Echo {
+        place: EchoPlace::ErrorDescription,
+        encoding: EchoEncoding::Plain,
+    }));
+    let err = client
+        .password(fx::CUBA_ADMIN_USERNAME, "an")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.code(), authgate::ErrorCode::InvalidGrant, "{err}");
+    assert!(
+        !err.oauth()
+            .unwrap()
+            .description
+            .as_ref()
+            .unwrap()
+            .contains("an "),
+        "{err}"
+    );
+}
