@@ -347,7 +347,7 @@ fn json_unescape(text: &str) -> String {
     let flush = |units: &mut Vec<u16>, out: &mut String| {
         out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or('\u{FFFD}')));
     };
-    let mut chars = text.chars().peekable();
+    let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
             flush(&mut units, &mut out);
