@@ -9,21 +9,13 @@ mod webdriver;
 
 use std::time::Duration;
 
-use authgate::{Client, Provider};
 use common::*;
 
 #[test]
 fn chromium_signs_in_through_the_login_form() {
     let emu = emulator();
     emu.set_interactive(true);
-    let client = Client::builder(Provider::KonturExtern)
-        .client_id(fx::KONTUR_CLIENT_ID)
-        .client_secret(fx::KONTUR_CLIENT_SECRET)
-        .proxy(authgate::ProxyConfig::Disabled)
-        .discover(&emu.base_url())
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = discovered_kontur(&emu);
     let browser = std::sync::Arc::new(webdriver::Browser::start());
     let b = browser.clone();
     let tokens = client

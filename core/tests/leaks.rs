@@ -126,19 +126,9 @@ fn cases(emu: &Emulator) -> Vec<Case> {
         }),
     };
     // The resource and introspection endpoints: a Bearer header, a token in the form.
-    let kontur = || {
-        Client::builder(Provider::KonturExtern)
-            .client_id(fx::KONTUR_CLIENT_ID)
-            .client_secret(fx::KONTUR_CLIENT_SECRET)
-            .proxy(authgate::ProxyConfig::Disabled)
-            .discover(&emu.base_url())
-            .unwrap()
-            .build()
-            .unwrap()
-    };
     let userinfo = Case {
         name: "userinfo with a Bearer token",
-        client: kontur(),
+        client: discovered_kontur(emu),
         secrets: vec!["at-Qw7Zr2xN".into()],
         send: Box::new(|c| {
             let result = c.userinfo(&AccessToken::new("at-Qw7Zr2xN"));
@@ -147,7 +137,7 @@ fn cases(emu: &Emulator) -> Vec<Case> {
     };
     let introspect = Case {
         name: "introspection, client_secret_post",
-        client: kontur(),
+        client: discovered_kontur(emu),
         secrets: vec![fx::KONTUR_CLIENT_SECRET.into(), "it-Pz4Lk8sV".into()],
         send: Box::new(|c| (c.introspect("it-Pz4Lk8sV").map(|_| Vec::new()), Vec::new())),
     };

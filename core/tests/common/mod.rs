@@ -32,6 +32,18 @@ pub fn client(emu: &Emulator, provider: Provider) -> Client {
         .expect("a valid configuration")
 }
 
+/// A Kontur client configured by discovery from the emulator.
+pub fn discovered_kontur(emu: &Emulator) -> Client {
+    Client::builder(Provider::KonturExtern)
+        .client_id(fx::KONTUR_CLIENT_ID)
+        .client_secret(fx::KONTUR_CLIENT_SECRET)
+        .proxy(ProxyConfig::Disabled)
+        .discover(&emu.base_url())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 /// Plays the browser: GETs the authorization URL (the emulator approves at once) and
 /// returns the redirect it answers with.
 pub fn browse(url: &str) -> String {
