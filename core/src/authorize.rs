@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, OAuthError, Result};
+use crate::redact::truncate;
 use crate::secret::{AuthorizationCode, PkceVerifier};
 
 /// What [`AuthorizationUrlBuilder::build`] returns: the URL to open in the browser, and the
@@ -345,14 +346,15 @@ pub fn parse_callback_with_issuer(
         if matches == Some(false) || (matches.is_none() && issuer_required) {
             return Err(Error::IssuerMismatch {
                 expected: expected.to_owned(),
-                received: iss.map(|i| String::from_utf8_lossy(&i).into_owned()),
+                received: iss.map(|i| truncate(&String::from_utf8_lossy(&i))),
             });
         }
     }
     let state_ok = state
         .as_deref()
         .is_some_and(|s| bool::from(s.ct_eq(expected_state.as_bytes())));
-    let text = |v: Option<Vec<u8>>| v.map(|v| String::from_utf8_lossy(&v).into_owned());
+    // Display text from the front channel: anyone can craft the redirect, so it is capped.
+    let text = |v: Option<Vec<u8>>| v.map(|v| truncate(&String::from_utf8_lossy(&v)));
     if let Some(error) = text(error) {
         // An error without state is still reported: it can only deny, never sign in.
         if state.is_some() && !state_ok {
@@ -498,6 +500,17 @@ mod tests {
         assert_eq!(form_decode("%"), b"%");
         assert_eq!(form_decode("%4"), b"%4");
         assert_eq!(form_decode("%41"), b"A");
+    }
+
+    #[test]
+    fn a_huge_error_description_in_the_callback_is_capped() {
+        let long = "x".repeat(60_000);
+        let e = parse_callback(
+            &format!("?error=access_denied&error_description={long}&state=s"),
+            "s",
+        )
+        .unwrap_err();
+        assert!(e.to_string().len() < 1_000, "{} bytes", e.to_string().len());
     }
 
     #[test]

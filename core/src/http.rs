@@ -272,6 +272,14 @@ fn load_ca_file(path: &PathBuf) -> Result<ureq::tls::RootCerts, Error> {
     Ok(ureq::tls::RootCerts::new_with_certs(&certs))
 }
 
+/// What kind of malformed answer it was, without the bytes ureq quotes after the colon
+/// (`bad header: …`, `location header is malformed: …`): they are the server's, and a
+/// server may echo a secret of the request there.
+fn protocol_message(ureq_text: &str) -> String {
+    let kind = ureq_text.split(':').next().unwrap_or(ureq_text).trim();
+    format!("malformed HTTP answer ({kind})")
+}
+
 fn transport_error(e: ureq::Error) -> Error {
     use ureq::Error as U;
     let t = |kind, message: String| Error::Transport { kind, message };
@@ -305,7 +313,7 @@ fn transport_error(e: ureq::Error) -> Error {
         U::ConnectProxyFailed(m) => t(TransportKind::Proxy, m),
         U::BadUri(m) => Error::InvalidArgument(format!("bad URL: {m}")),
         U::RequireHttpsOnly(m) => Error::Config(m),
-        U::Protocol(p) => t(TransportKind::Io, format!("malformed HTTP answer: {p}")),
+        U::Protocol(p) => t(TransportKind::Io, protocol_message(&p.to_string())),
         other => t(TransportKind::Io, other.to_string()),
     }
 }
@@ -313,6 +321,16 @@ fn transport_error(e: ureq::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_answer_is_named_without_the_servers_bytes() {
+        let m = protocol_message("location header is malformed: https://x/?pw=s3cret");
+        assert_eq!(m, "malformed HTTP answer (location header is malformed)");
+        assert_eq!(
+            protocol_message("chunk length is not ascii"),
+            "malformed HTTP answer (chunk length is not ascii)"
+        );
+    }
 
     #[test]
     fn proxy_debug_hides_credentials() {

@@ -533,7 +533,7 @@ fn token_response(
     let (object, json_type, repairs) = json_answer_repaired(&resp, scrubber)?;
     let patched = repairs
         .iter()
-        .map(|r| r.check(&object))
+        .map(|r| r.check(&object, scrubber))
         .collect::<Result<Vec<_>>>()?;
     let mut tokens = TokenSet::from_object(
         object,
@@ -541,6 +541,7 @@ fn token_response(
         previous_refresh,
         SystemTime::now(),
         accept_unknown_token_type,
+        scrubber,
     )?;
     for warning in patched {
         tokens.add_warning(warning);

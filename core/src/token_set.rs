@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, UnexpectedResponse};
+use crate::redact::{truncate, Scrubber};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Lifetimes above this are capped when computing the absolute expiry, so that absurd
@@ -94,7 +95,14 @@ impl TokenSet {
                 ))
             }
         };
-        TokenSet::from_object(obj, None, None, SystemTime::now(), false)
+        TokenSet::from_object(
+            obj,
+            None,
+            None,
+            SystemTime::now(),
+            false,
+            &Scrubber::default(),
+        )
     }
 
     /// Reads a stored token set, as written by [`to_json`](Self::to_json). A numeric
@@ -128,7 +136,14 @@ impl TokenSet {
             }))
         });
         let stored_at = obj.remove("expires_at");
-        let mut tokens = TokenSet::from_object(obj, None, None, SystemTime::now(), true)?;
+        let mut tokens = TokenSet::from_object(
+            obj,
+            None,
+            None,
+            SystemTime::now(),
+            true,
+            &Scrubber::default(),
+        )?;
         tokens.owner = owner;
         if let Some(v) = stored_at {
             if let Some(at) = unix_seconds(&v) {
@@ -174,14 +189,18 @@ impl TokenSet {
     /// Builds a token set from a parsed response object. `requested_scope` is the scope
     /// asked for (compared, and used when the answer has none); `previous_refresh` is kept
     /// when the answer carries no refresh token; `accept_unknown_token_type` lets a
-    /// `token_type` other than `Bearer` through.
+    /// `token_type` other than `Bearer` through. Server values quoted in a warning or an
+    /// error (and the answer's key names) pass through `scrubber`, which holds the
+    /// request's secrets: a server may echo them anywhere.
     pub(crate) fn from_object(
         raw: Map<String, Value>,
         requested_scope: Option<&str>,
         previous_refresh: Option<&RefreshToken>,
         received_at: SystemTime,
         accept_unknown_token_type: bool,
+        scrubber: &Scrubber<'_>,
     ) -> Result<TokenSet> {
+        let bad_answer = |reason: &str, raw: &Map<String, Value>| bad_answer(reason, raw, scrubber);
         let mut warnings = Vec::new();
         let mut lenient = |msg: String| {
             log::warn!(target: "authgate", "lenient token response: {msg}");
@@ -214,7 +233,7 @@ impl TokenSet {
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
             Some(Value::String(t)) if !t.is_empty() && accept_unknown_token_type => t.clone(),
             Some(Value::String(t)) if !t.is_empty() => {
-                let shown: String = t.chars().take(40).collect();
+                let shown: String = scrubber.scrub(t).chars().take(40).collect();
                 return Err(bad_answer(
                     &format!(
                         "token_type `{shown}` is not Bearer, and a client must not use a token \
@@ -324,7 +343,8 @@ impl TokenSet {
         if let (Some(got), Some(asked)) = (&scope, requested_scope) {
             if !same_scopes(got, asked) {
                 lenient(format!(
-                    "the server granted scope \"{got}\" where \"{asked}\" was asked for"
+                    "the server granted scope \"{}\" where \"{asked}\" was asked for",
+                    truncate(&scrubber.scrub(got))
                 ));
             }
         }
@@ -513,17 +533,23 @@ pub(crate) struct Repair {
 
 impl Repair {
     /// The warning for a field that was patched, or the error for one that cannot be.
-    pub(crate) fn check(&self, raw: &Map<String, Value>) -> Result<String> {
-        let field = &self.field;
+    pub(crate) fn check(
+        &self,
+        raw: &Map<String, Value>,
+        scrubber: &Scrubber<'_>,
+    ) -> Result<String> {
+        // A key name is server text too: an echoed secret may stand there.
+        let field = &truncate(&scrubber.scrub(&self.field));
         if !self.invalid_utf8 {
             return Ok(format!(
                 "{field} holds a number out of range; it was replaced by null"
             ));
         }
-        if EXACT_FIELDS.contains(&field.as_str()) {
+        if EXACT_FIELDS.contains(&self.field.as_str()) {
             return Err(bad_answer(
                 &format!("{field} is not valid UTF-8 and cannot be kept as the server sent it"),
                 raw,
+                scrubber,
             ));
         }
         Ok(format!(
@@ -610,13 +636,14 @@ pub(crate) fn repair_json(body: &[u8]) -> Option<(Map<String, Value>, Vec<Repair
     }
 }
 
-fn bad_answer(reason: &str, raw: &Map<String, Value>) -> Error {
+fn bad_answer(reason: &str, raw: &Map<String, Value>, scrubber: &Scrubber<'_>) -> Error {
     let keys: Vec<&str> = raw.keys().map(String::as_str).collect();
+    let keys = truncate(&scrubber.scrub(&keys.join(", ")));
     Error::UnexpectedResponse(Box::new(UnexpectedResponse {
         status: 200,
         content_type: None,
         reason: reason.to_owned(),
-        excerpt: format!("JSON object with keys: {}", keys.join(", ")),
+        excerpt: format!("JSON object with keys: {keys}"),
         retry_after: None,
     }))
 }
@@ -704,6 +731,7 @@ mod tests {
             Some(&old),
             SystemTime::now(),
             false,
+            &Scrubber::default(),
         )
         .unwrap();
         assert_eq!(t.refresh_token().unwrap().secret(), "old-rt");
@@ -713,7 +741,15 @@ mod tests {
         let mut obj = Map::new();
         obj.insert("access_token".into(), "new".into());
         obj.insert("token_type".into(), "bearer".into());
-        let t = TokenSet::from_object(obj, Some("b a"), None, SystemTime::now(), false).unwrap();
+        let t = TokenSet::from_object(
+            obj,
+            Some("b a"),
+            None,
+            SystemTime::now(),
+            false,
+            &Scrubber::default(),
+        )
+        .unwrap();
         assert_eq!(t.scope(), Some("b a"));
         assert!(same_scopes("a b", "b  a"));
     }
@@ -751,5 +787,37 @@ mod tests {
             Some(1_700_000_000)
         );
         assert_eq!(unix_seconds(&Value::from(-1)), None);
+    }
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::*;
+    use crate::redact::Scrubber;
+
+    const SECRET: &str = "s3cret-pass";
+
+    fn from(json: &str, requested: Option<&str>) -> Result<TokenSet> {
+        let Ok(Value::Object(raw)) = serde_json::from_str::<Value>(json) else {
+            panic!("not an object: {json}");
+        };
+        let mut scrubber = Scrubber::default();
+        scrubber.add(SECRET);
+        TokenSet::from_object(raw, requested, None, SystemTime::now(), false, &scrubber)
+    }
+
+    #[test]
+    fn server_values_quoted_in_warnings_and_errors_are_scrubbed() {
+        let t = from(
+            r#"{"access_token":"a","token_type":"bearer","scope":"read s3cret-pass"}"#,
+            Some("read"),
+        )
+        .unwrap();
+        assert_eq!(t.warnings().len(), 1, "{:?}", t.warnings());
+        assert!(!format!("{:?}", t.warnings()).contains(SECRET));
+        let e = from(r#"{"access_token":"a","token_type":"s3cret-pass"}"#, None).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains(SECRET), "{e}");
+        let e = from(r#"{"s3cret-pass":1}"#, None).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains(SECRET), "{e}");
     }
 }
