@@ -227,6 +227,12 @@ int main(int argc, char **argv) {
          mgr_ns / floor_ns);
   printf("C      floor: mutex + clock + strdup/free:      %8.1f ns/call\n", floor_ns);
   if (argc > 1) bench_refresh(argv[1]);
+  /* Peak resident memory of this whole C client (library, TLS roots, buffers). */
+  FILE *status = fopen("/proc/self/status", "r");
+  char line[256];
+  while (status && fgets(line, sizeof line, status))
+    if (strncmp(line, "VmHWM:", 6) == 0) printf("C client peak RSS: %s", line + 6);
+  if (status) fclose(status);
   authgate_manager_free(manager);
   authgate_token_set_free(ts);
   authgate_client_free(client);

@@ -2,12 +2,15 @@
 //!
 //! - Refresh over keep-alive against the minimal token server
 //!   ([`authgate_emulator::wire`]), next to a raw socket (one connection, a prebuilt request
-//!   in one write, read until `Content-Length`) and to plain ureq 3 + serde_json.
+//!   in one write, read until `Content-Length`), to plain ureq 3 + serde_json, and to the
+//!   Rust `oauth2` crate on ureq 2.
 //! - A cached `TokenManager::access_token()`, next to a `Mutex` + `Instant` + `String` clone.
-//! - Building an authorization URL (state + PKCE S256 from the OS random source).
+//! - Building an authorization URL (state + PKCE S256 from the OS random source), next to
+//!   the `oauth2` crate's.
 //!
 //! Each row is the median of several rounds. Run on demand (never as a timed test):
-//! `cargo run --release --example bench` (optionally `-- ITERATIONS`).
+//! `cargo run --release --manifest-path benches/rust/Cargo.toml` (optionally `-- ITERATIONS`),
+//! or `bash scripts/bench.sh` for every language.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -119,6 +122,32 @@ fn main() {
     }
     let ureq_ns = median_ns(n, plain);
 
+    // Refresh: the Rust `oauth2` crate on its ureq 2 client.
+    let peer = oauth2::basic::BasicClient::new(oauth2::ClientId::new("client".into()))
+        .set_client_secret(oauth2::ClientSecret::new("secret".into()))
+        .set_auth_uri(oauth2::AuthUrl::new("https://auth.example/authorize".into()).unwrap())
+        .set_redirect_uri(
+            oauth2::RedirectUrl::new("https://pos.example/callback".into()).unwrap(),
+        )
+        .set_token_uri(oauth2::TokenUrl::new(token_url.clone()).unwrap());
+    let peer_http = oauth2::ureq::AgentBuilder::new()
+        .redirects(0)
+        .timeout_connect(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build();
+    let peer_rt = oauth2::RefreshToken::new(refresh_token.into());
+    let peer_refresh = || {
+        let t = peer
+            .exchange_refresh_token(&peer_rt)
+            .request(&peer_http)
+            .unwrap();
+        std::hint::black_box(oauth2::TokenResponse::access_token(&t).secret().len());
+    };
+    for _ in 0..200 {
+        peer_refresh();
+    }
+    let peer_ns = median_ns(n, peer_refresh);
+
     // Refresh: authgate.
     let client = Client::builder(Provider::Generic)
         .token_endpoint(&token_url)
@@ -165,6 +194,14 @@ fn main() {
     let url_ns = median_ns(n * 5, || {
         std::hint::black_box(auth.authorization_url().build().unwrap().url.len());
     });
+    let peer_url_ns = median_ns(n * 5, || {
+        let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+        let (url, state) = peer
+            .authorize_url(oauth2::CsrfToken::new_random)
+            .set_pkce_challenge(challenge)
+            .url();
+        let _ = std::hint::black_box((url.as_str().len(), state, verifier));
+    });
 
     println!("authgate Rust benchmark (median of {ROUNDS} rounds; ratios to floors of this run)");
     println!("row                                   per call    ratio");
@@ -173,6 +210,7 @@ fn main() {
     };
     row("refresh: raw socket (floor)", raw_ns, raw_ns);
     row("refresh: plain ureq 3 + serde_json", ureq_ns, raw_ns);
+    row("refresh: oauth2 crate 5 on ureq 2", peer_ns, raw_ns);
     row("refresh: authgate", refresh_ns, raw_ns);
     println!(
         "{:<36} {:>8.1} ns  {:>6.2}×",
@@ -184,9 +222,6 @@ fn main() {
         cached_ns,
         cached_ns / floor_ns
     );
-    println!(
-        "{:<36} {:>8.2} µs",
-        "authorization URL (state + PKCE)",
-        url_ns / 1e3
-    );
+    row("authorization URL: oauth2 crate", peer_url_ns, peer_url_ns);
+    row("authorization URL: authgate", url_ns, peer_url_ns);
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every benchmark on this machine and prints the ratios to the floors of the same run
+# (never part of the tests: timings belong in benchmarks). Builds release binaries first:
+#   Rust   benches/rust: refresh vs a raw socket, plain ureq 3, the oauth2 crate; cached
+#          token vs Mutex+Instant+String; authorization URL vs the oauth2 crate;
+#   C      examples/c/bench.c against the release libauthgate.so: the same floors in C,
+#          and the C client's peak RSS;
+#   Python benches/python/bench.py --wire-only in a venv with the release wheel;
+#   size   the stripped libauthgate.so.
+# usage: bash scripts/bench.sh [ITERATIONS]   (quiet the machine first: ratios, not seconds,
+#        are what to compare, but a loaded machine still blurs them)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+n="${1:-2000}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-bench.XXXXXX")"
+wire_pid=""
+cleanup() {
+  if [ -n "$wire_pid" ]; then kill "$wire_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building (release)" >&2
+cargo build --quiet --release -p authgate-ffi -p authgate-emulator
+cargo build --quiet --release --manifest-path benches/rust/Cargo.toml
+
+echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+echo
+echo "== Rust"
+benches/rust/target/release/authgate-bench "$n"
+
+echo
+echo "== C ABI"
+mkdir -p "$work/lib"
+cp target/release/libauthgate.so "$work/lib/libauthgate.so.0"
+ln -s libauthgate.so.0 "$work/lib/libauthgate.so"
+gcc -std=c11 -O2 -Wall -Wextra -Iinclude examples/c/bench.c -L"$work/lib" -lauthgate -lpthread \
+    -Wl,-rpath,"$work/lib" -o "$work/bench"
+target/release/authgate-emulator --wire >"$work/wire.out" &
+wire_pid=$!
+for _ in $(seq 50); do [ -s "$work/wire.out" ] && break; sleep 0.1; done
+"$work/bench" "$(awk '{print $NF}' "$work/wire.out")"
+kill "$wire_pid"; wire_pid=""
+
+echo
+echo "== Python"
+venv="$work/venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --upgrade pip
+"$venv/bin/pip" install --quiet "$root/python" --config-settings=build-args="--profile release"
+AUTHGATE_EMULATOR="$root/target/release/authgate-emulator" "$venv/bin/python" benches/python/bench.py --wire-only --calls "$n"
+
+echo
+echo "== size"
+echo "stripped libauthgate.so: $(stat -c %s target/release/libauthgate.so) bytes (budget 3 MiB = 3145728)"
