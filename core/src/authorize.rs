@@ -6,6 +6,7 @@ use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use url::Url;
+use zeroize::Zeroize;
 
 use crate::client::Client;
 use crate::error::{Error, OAuthError, Result};
@@ -152,15 +153,23 @@ impl<'a> AuthorizationUrlBuilder<'a> {
                 "each scope must be one non-empty word without spaces".into(),
             ));
         }
+        let want_nonce = self.nonce.is_none() && scopes.iter().any(|s| s == "openid");
+        let want_verifier = self.pkce_verifier.is_none() && inner.pkce;
+        // Every random value this request needs, from one read of the OS source.
+        let mut random = RandomBytes::read(
+            16 * usize::from(self.state.is_none())
+                + 16 * usize::from(want_nonce)
+                + 32 * usize::from(want_verifier),
+        )?;
         let state = match self.state {
             Some(s) if s.is_empty() => return Err(Error::InvalidArgument("state is empty".into())),
             Some(s) => s,
-            None => random_token(16)?,
+            None => random.token(16),
         };
         let nonce = match self.nonce {
             Some(n) if n.is_empty() => return Err(Error::InvalidArgument("nonce is empty".into())),
             Some(n) => Some(n),
-            None if scopes.iter().any(|s| s == "openid") => Some(random_token(16)?),
+            None if want_nonce => Some(random.token(16)),
             None => None,
         };
         let pkce_verifier = match self.pkce_verifier {
@@ -168,7 +177,7 @@ impl<'a> AuthorizationUrlBuilder<'a> {
                 check_verifier(v.secret())?;
                 Some(v)
             }
-            None if inner.pkce => Some(PkceVerifier::new(random_token(32)?)),
+            None if want_verifier => Some(PkceVerifier::new(random.token(32))),
             None => None,
         };
         let redirect_uri = self.redirect_uri.or_else(|| inner.redirect_uri.clone());
@@ -208,6 +217,38 @@ impl<'a> AuthorizationUrlBuilder<'a> {
             issuer: inner.oidc.issuer.clone(),
             issuer_required: inner.oidc.issuer_required,
         })
+    }
+}
+
+/// Up to 64 bytes read from the OS random source at once, handed out in pieces.
+struct RandomBytes {
+    bytes: [u8; 64],
+    used: usize,
+}
+
+impl RandomBytes {
+    fn read(n: usize) -> Result<RandomBytes> {
+        let mut bytes = [0u8; 64];
+        if n > 0 {
+            SystemRandom::new()
+                .fill(&mut bytes[..n.min(64)])
+                .map_err(|_| Error::Config("the OS random source failed".into()))?;
+        }
+        Ok(RandomBytes { bytes, used: 0 })
+    }
+
+    /// The next `n` bytes, base64url-encoded without padding.
+    fn token(&mut self, n: usize) -> String {
+        let piece = &self.bytes[self.used..self.used + n];
+        self.used += n;
+        URL_SAFE_NO_PAD.encode(piece)
+    }
+}
+
+impl Drop for RandomBytes {
+    fn drop(&mut self) {
+        // They became a state and a PKCE verifier: no copy stays behind.
+        self.bytes.zeroize();
     }
 }
 
@@ -423,6 +464,22 @@ mod tests {
             .redirect_param("redirect_url")
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn state_nonce_and_verifier_are_distinct_draws_of_full_length() {
+        let req = client()
+            .authorization_url()
+            .scopes(["openid"])
+            .build()
+            .unwrap();
+        let nonce = req.nonce.clone().unwrap();
+        let verifier = req.pkce_verifier.as_ref().unwrap().secret().to_owned();
+        assert_eq!((req.state.len(), nonce.len(), verifier.len()), (22, 22, 43));
+        assert!(req.state != nonce && !verifier.starts_with(&req.state));
+        assert!(!verifier.contains(&nonce));
+        let again = client().authorization_url().build().unwrap();
+        assert_ne!(again.state, req.state);
     }
 
     #[test]
