@@ -455,7 +455,11 @@ impl TokenManager {
     /// `pick` applied to a token set valid for what the call needs: on the hot path only
     /// the part the caller needs is copied, under the lock.
     fn valid<T>(&self, need: Need, pick: impl Fn(&TokenSet) -> T) -> Result<T> {
-        let deadline = instant_after(self.inner.wait_timeout);
+        // Read from the clock only when the call has to wait or refresh: the cached path
+        // is a lock, one clock read and a copy.
+        let mut deadline = None;
+        let wait_timeout = self.inner.wait_timeout;
+        let mut deadline = move || *deadline.get_or_insert_with(|| instant_after(wait_timeout));
         let leeway = self.inner.leeway;
         let mut st = self.state();
         if !st.loaded {
@@ -486,7 +490,7 @@ impl TokenManager {
             // Another thread is refreshing: wait for its outcome and share it.
             let generation = st.generation;
             while st.refreshing && st.generation == generation {
-                let left = deadline.saturating_duration_since(Instant::now());
+                let left = deadline().saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Err(Error::Timeout(
                         "waiting for another thread's token refresh".into(),
@@ -512,7 +516,7 @@ impl TokenManager {
             in_store: st.in_store.clone(),
             refused: st.refused.clone(),
             need,
-            deadline,
+            deadline: deadline(),
         };
         drop(st);
         let slot = Slot {
