@@ -44,6 +44,12 @@ impl Client {
     /// `state`, answers the browser with a page saying it may be closed, exchanges the code
     /// and, when the client knows its issuer and an id_token came, validates it.
     ///
+    /// Other programs on the machine can reach the listener too. A request for another
+    /// path (a favicon) gets a 404, and a redirect with another `state` (an old tab, or a
+    /// process trying to end the sign-in) gets an error page; neither ends the wait. Each
+    /// connection is read without blocking, so one that sends nothing or trickles bytes
+    /// holds up neither the real browser nor the timeout and the cancel token.
+    ///
     /// ```no_run
     /// # use authgate::{Client, Provider};
     /// # let client = Client::builder(Provider::KonturExtern).client_id("c").client_secret("s")
@@ -69,13 +75,15 @@ impl Client {
 }
 
 impl<'a> LoopbackSignIn<'a> {
-    /// How long to wait for the user. Defaults to 5 minutes.
+    /// How long to wait for the user, however slowly the connections send. Defaults to 5
+    /// minutes.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Cancels the wait from another thread.
+    /// Cancels the wait from another thread: `run` returns [`Error::Cancelled`] within
+    /// about 20 ms.
     pub fn cancel_token(mut self, cancel: &CancelToken) -> Self {
         self.cancel = Some(cancel.clone());
         self
@@ -166,29 +174,13 @@ impl<'a> LoopbackSignIn<'a> {
             None => open_system_browser(&request.url)?,
         }
 
-        let deadline = crate::cancel::instant_after(self.timeout);
-        let code = loop {
-            if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-                return Err(Error::Cancelled);
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::Timeout(
-                    "waiting for the browser to come back".into(),
-                ));
-            }
-            let stream = match listener.accept() {
-                Ok((s, _)) => s,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(25));
-                    continue;
-                }
-                Err(e) => return Err(Error::Config(format!("the listener failed: {e}"))),
-            };
-            match handle(stream, &self.path, &request) {
-                Some(outcome) => break outcome?,
-                None => continue, // a favicon or a stray request: keep waiting
-            }
-        };
+        let code = wait_for_redirect(
+            &listener,
+            &self.path,
+            &request,
+            crate::cancel::instant_after(self.timeout),
+            self.cancel.as_ref(),
+        )?;
 
         let mut exchange = self.client.exchange_code(code).redirect_uri(&redirect_uri);
         if let Some(v) = &request.pkce_verifier {
@@ -203,23 +195,129 @@ impl<'a> LoopbackSignIn<'a> {
     }
 }
 
-/// Reads one request; answers it. `None` when it was not the redirect.
-fn handle(
+/// How long one connection may take to send its request head: a browser sends it at
+/// once; a peer that trickles is dropped after this.
+const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+/// The largest request head read; a longer one is dropped.
+const MAX_HEAD: usize = 16 * 1024;
+/// Connections read at once; beyond this the oldest is dropped.
+const MAX_CONNECTIONS: usize = 32;
+/// How often the listener and the connections are looked at, and so how soon a cancel or
+/// the deadline is noticed.
+const TICK: Duration = Duration::from_millis(20);
+
+/// A connection whose request head is still arriving.
+struct Incoming {
+    stream: TcpStream,
+    head: Vec<u8>,
+    until: Instant,
+}
+
+enum Progress {
+    Waiting,
+    Head,
+    Gone,
+}
+
+impl Incoming {
+    /// Reads what has arrived, without blocking.
+    fn read(&mut self) -> Progress {
+        let mut chunk = [0u8; 2048];
+        loop {
+            if self.head.windows(4).any(|w| w == b"\r\n\r\n") {
+                return Progress::Head;
+            }
+            if self.head.len() > MAX_HEAD || Instant::now() >= self.until {
+                return Progress::Gone;
+            }
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Progress::Gone,
+                Ok(n) => self.head.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Progress::Waiting,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Progress::Gone,
+            }
+        }
+    }
+}
+
+/// Waits for the redirect that carries this request's `state`, until `deadline` or a
+/// cancel. Every connection is read without blocking, so a local peer that connects and
+/// sends nothing, or trickles, holds up neither the deadline nor the real browser; other
+/// paths (a favicon) and redirects with another `state` are answered and ignored.
+fn wait_for_redirect(
+    listener: &TcpListener,
+    path: &str,
+    request: &crate::AuthorizationRequest,
+    deadline: Instant,
+    cancel: Option<&CancelToken>,
+) -> Result<crate::AuthorizationCode> {
+    let mut incoming: Vec<Incoming> = Vec::new();
+    loop {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Timeout(
+                "waiting for the browser to come back".into(),
+            ));
+        }
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    if incoming.len() >= MAX_CONNECTIONS {
+                        incoming.remove(0);
+                    }
+                    incoming.push(Incoming {
+                        stream,
+                        head: Vec::new(),
+                        until: crate::cancel::instant_after(HEAD_DEADLINE),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(Error::Config(format!("the listener failed: {e}"))),
+            }
+        }
+        let mut i = 0;
+        while i < incoming.len() {
+            match incoming[i].read() {
+                Progress::Waiting => i += 1,
+                Progress::Gone => drop(incoming.swap_remove(i)),
+                Progress::Head => {
+                    let c = incoming.swap_remove(i);
+                    if let Some(outcome) = answer(c.stream, &c.head, path, request) {
+                        return outcome;
+                    }
+                }
+            }
+        }
+        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
+    }
+}
+
+/// Answers one request. `None` when it was not this sign-in's redirect: another path,
+/// or another `state` (a stale tab, or a local process trying to end the sign-in).
+fn answer(
     mut stream: TcpStream,
+    head: &[u8],
     path: &str,
     request: &crate::AuthorizationRequest,
 ) -> Option<Result<crate::AuthorizationCode>> {
+    // The answer is small and the socket's buffer takes it; the timeout only bounds a
+    // peer that stopped reading.
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&buf);
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let head = String::from_utf8_lossy(head);
     let target = head
         .lines()
         .next()
@@ -233,13 +331,25 @@ fn handle(
         return None;
     }
     let outcome = request.parse_callback(query);
-    let (title, text) = match &outcome {
-        Ok(_) => ("Signed in", "You are signed in. You may close this window."),
+    let (status, title, text) = match &outcome {
+        Ok(_) => (
+            "200 OK",
+            "Signed in",
+            "You are signed in. You may close this window.",
+        ),
+        Err(Error::StateMismatch) => (
+            "400 Bad Request",
+            "Wrong sign-in",
+            "This page is not the sign-in this app is waiting for (an old tab?). \
+             Use the sign-in window the app opened last.",
+        ),
         Err(Error::OAuth(_)) => (
+            "200 OK",
             "Sign-in refused",
             "The sign-in was refused. You may close this window and try again.",
         ),
         Err(_) => (
+            "200 OK",
             "Sign-in failed",
             "The sign-in could not be completed. You may close this window and try again.",
         ),
@@ -250,12 +360,15 @@ fn handle(
     );
     let _ = stream.write_all(
         format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{body}",
             body.len()
         )
         .as_bytes(),
     );
-    Some(outcome)
+    match outcome {
+        Err(Error::StateMismatch) => None,
+        other => Some(other),
+    }
 }
 
 /// Opens a URL in the user's default browser, without a shell (a URL's `&` would split a
