@@ -1,8 +1,9 @@
 //! The device authorization grant (RFC 8628), for tills and terminals without a browser.
 
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::cancel::CancelToken;
 use crate::client::Client;
@@ -10,9 +11,24 @@ use crate::error::{Error, Result};
 use crate::secret::DeviceCode;
 use crate::token_set::TokenSet;
 
+/// The longest pause between polls, in seconds, whatever the server's `interval` and
+/// however many `slow_down` answers came: RFC 8628 sets no limit, and a till must not
+/// go quiet for hours because a server sent a huge number. Codes typically live 5 to 15
+/// minutes, so a minute between polls is already slow.
+pub const MAX_POLL_INTERVAL: u64 = 60;
+
+/// What RFC 8628 §3.5 adds to the interval on each `slow_down`, in seconds.
+const SLOW_DOWN_STEP: u64 = 5;
+
 /// What the device authorization endpoint answered (RFC 8628 §3.2): show the user the
 /// code and where to enter it, then poll.
-#[derive(Debug, Clone)]
+///
+/// It survives a restart: [`to_json`](Self::to_json) gives a JSON object (the codes, the
+/// absolute expiry, the scopes asked for, the current polling interval) to keep on disk,
+/// and [`from_json`](Self::from_json) reads it back, for any client of the same
+/// registration to poll on. The JSON holds the device code, a secret: store it like a
+/// refresh token, and delete it once the sign-in has ended.
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct DeviceAuthorization {
     /// The device code (secret: whoever has it can collect the tokens).
@@ -23,11 +39,33 @@ pub struct DeviceAuthorization {
     pub verification_uri: String,
     /// The same with the code filled in, when the server offers one: the QR code's target.
     pub verification_uri_complete: Option<String>,
-    /// How long the codes stay valid, in seconds.
+    /// How long the codes stayed valid when the server issued them, in seconds (see
+    /// [`expires_at`](Self::expires_at) for when that is).
     pub expires_in: u64,
-    /// The minimum pause between polls, in seconds (RFC 8628 default: 5).
-    pub interval: u64,
-    received: Instant,
+    /// The current minimum pause between polls, in seconds.
+    interval: AtomicU64,
+    /// The scopes asked for (the client's defaults when none were given).
+    scopes: Vec<String>,
+    /// When the codes expire, on the wall clock (what is saved) …
+    expires_at: SystemTime,
+    /// … and on the monotonic clock (what is checked).
+    deadline: Instant,
+}
+
+impl Clone for DeviceAuthorization {
+    fn clone(&self) -> Self {
+        DeviceAuthorization {
+            device_code: self.device_code.clone(),
+            user_code: self.user_code.clone(),
+            verification_uri: self.verification_uri.clone(),
+            verification_uri_complete: self.verification_uri_complete.clone(),
+            expires_in: self.expires_in,
+            interval: AtomicU64::new(self.interval.load(Ordering::Relaxed)),
+            scopes: self.scopes.clone(),
+            expires_at: self.expires_at,
+            deadline: self.deadline,
+        }
+    }
 }
 
 /// The outcome of one poll of the token endpoint.
@@ -39,7 +77,7 @@ pub struct DeviceAuthorization {
 pub enum DevicePoll {
     /// The user has not finished yet (`authorization_pending`).
     Pending,
-    /// Polling too fast (`slow_down`): wait 5 s longer from now on.
+    /// Polling too fast (`slow_down`): [`DeviceAuthorization::interval`] is now 5 s longer.
     SlowDown,
     /// Signed in.
     Tokens(TokenSet),
@@ -82,25 +120,189 @@ impl DeviceAuthorization {
             .map_err(|e| Error::InvalidArgument(format!("cannot make a QR code: {e}")))
     }
 
-    /// Whether the codes have expired (locally measured, monotonic clock).
+    /// Whether the codes have expired (measured on the monotonic clock from their
+    /// receipt, or from [`from_json`](Self::from_json) for a resumed one).
     pub fn is_expired(&self) -> bool {
-        self.received.elapsed() >= Duration::from_secs(self.expires_in)
+        Instant::now() >= self.deadline
+    }
+
+    /// When the codes expire, on the wall clock.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// The minimum pause between polls: the server's `interval` (5 s when it gave none),
+    /// plus 5 s for each `slow_down` answer so far (RFC 8628 §3.5), at most
+    /// [`MAX_POLL_INTERVAL`] seconds.
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval.load(Ordering::Relaxed))
+    }
+
+    /// The scopes asked for: the token set's scope is compared with them, and is them
+    /// when the server omits it.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// RFC 8628 §3.5: `slow_down` adds 5 seconds to this and every later poll.
+    fn slow_down(&self) {
+        let _ = self
+            .interval
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
+                Some(i.saturating_add(SLOW_DOWN_STEP).min(MAX_POLL_INTERVAL))
+            });
+    }
+
+    fn new(
+        device_code: DeviceCode,
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        expires_in: u64,
+        interval: u64,
+        scopes: Vec<String>,
+    ) -> DeviceAuthorization {
+        let lifetime = Duration::from_secs(expires_in);
+        let now = SystemTime::now();
+        DeviceAuthorization {
+            device_code,
+            user_code,
+            verification_uri,
+            verification_uri_complete,
+            expires_in,
+            interval: AtomicU64::new(interval.clamp(1, MAX_POLL_INTERVAL)),
+            scopes,
+            // A lifetime too long for the clock is as good as forever.
+            expires_at: now
+                .checked_add(lifetime)
+                .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400)),
+            deadline: crate::cancel::instant_after(lifetime),
+        }
+    }
+
+    /// The authorization as a JSON object, to resume polling after a restart with
+    /// [`from_json`](Self::from_json): `device_code`, `user_code`, `verification_uri`,
+    /// `verification_uri_complete` (or null), `expires_in`, `expires_at` (Unix seconds),
+    /// `interval` (the current one, in seconds) and `scopes` (an array).
+    ///
+    /// **It holds the device code, a secret**: whoever reads it can collect the user's
+    /// tokens until the codes expire. Store it like a refresh token.
+    ///
+    /// ```
+    /// # let auth = authgate::DeviceAuthorization::example();
+    /// let saved = auth.to_json();
+    /// let resumed = authgate::DeviceAuthorization::from_json(&saved)?;
+    /// assert_eq!(resumed.user_code, auth.user_code);
+    /// assert_eq!(resumed.interval(), auth.interval());
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        let expires_at = self
+            .expires_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        json!({
+            "device_code": self.device_code.secret(),
+            "user_code": self.user_code,
+            "verification_uri": self.verification_uri,
+            "verification_uri_complete": self.verification_uri_complete,
+            "expires_in": self.expires_in,
+            "expires_at": expires_at,
+            "interval": self.interval.load(Ordering::Relaxed),
+            "scopes": self.scopes,
+        })
+        .to_string()
+    }
+
+    /// Reads back what [`to_json`](Self::to_json) wrote, to poll again (with
+    /// [`Client::wait_for_device_token`] or [`Client::poll_device_token`]) after a
+    /// restart, with a new client of the same registration. No network.
+    ///
+    /// The expiry is absolute (the wall clock): codes that expired while the app was off
+    /// are not polled for; polling answers the `expired_token` OAuth error at once,
+    /// without a request. Errors: [`Error::InvalidArgument`] when the JSON is not such an
+    /// object.
+    pub fn from_json(json: &str) -> Result<DeviceAuthorization> {
+        let bad = |what: &str| {
+            Error::InvalidArgument(format!("the saved device authorization {what}"))
+        };
+        let value: Value = serde_json::from_str(json).map_err(|_| bad("is not JSON"))?;
+        let obj = value.as_object().ok_or_else(|| bad("is not a JSON object"))?;
+        let text = |k: &str| -> Result<String> {
+            match obj.get(k).and_then(Value::as_str) {
+                Some(s) if !s.is_empty() => Ok(s.to_owned()),
+                _ => Err(bad(&format!("has no {k}"))),
+            }
+        };
+        let number = |k: &str| -> Result<u64> {
+            obj.get(k)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad(&format!("has no {k} (a whole number)")))
+        };
+        let verification_uri_complete = match obj.get("verification_uri_complete") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_str()
+                    .ok_or_else(|| bad("has a verification_uri_complete that is not a string"))?
+                    .to_owned(),
+            ),
+        };
+        let scopes = match obj.get("scopes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("has scopes that are not strings"))?,
+            Some(_) => return Err(bad("has scopes that are not an array")),
+        };
+        let expires_at = UNIX_EPOCH
+            .checked_add(Duration::from_secs(number("expires_at")?))
+            .ok_or_else(|| bad("has an expires_at out of range"))?;
+        let left = expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        let mut auth = DeviceAuthorization::new(
+            DeviceCode::new(text("device_code")?),
+            text("user_code")?,
+            text("verification_uri")?,
+            verification_uri_complete,
+            number("expires_in")?,
+            obj.get("interval").and_then(Value::as_u64).unwrap_or(5),
+            scopes,
+        );
+        auth.expires_at = expires_at;
+        auth.deadline = crate::cancel::instant_after(left);
+        Ok(auth)
     }
 
     #[doc(hidden)]
     pub fn example() -> DeviceAuthorization {
-        DeviceAuthorization {
-            device_code: DeviceCode::new("example"),
-            user_code: "WDJB-MJHT".into(),
-            verification_uri: "https://example.com/device".into(),
-            verification_uri_complete: Some(
-                "https://example.com/device?user_code=WDJB-MJHT".into(),
-            ),
-            expires_in: 1800,
-            interval: 5,
-            received: Instant::now(),
-        }
+        DeviceAuthorization::new(
+            DeviceCode::new("example"),
+            "WDJB-MJHT".into(),
+            "https://example.com/device".into(),
+            Some("https://example.com/device?user_code=WDJB-MJHT".into()),
+            1800,
+            5,
+            Vec::new(),
+        )
     }
+}
+
+/// The error of a poll for codes known to have expired: what the server would answer.
+fn expired() -> Error {
+    Error::OAuth(Box::new(crate::OAuthError {
+        error: "expired_token".into(),
+        description: Some(
+            "the device code expired before the user signed in: start a new device authorization"
+                .into(),
+        ),
+        uri: None,
+        status: None,
+        www_authenticate: None,
+        retry_after: None,
+    }))
 }
 
 impl Client {
@@ -128,10 +330,11 @@ impl Client {
                         .into(),
                 )
             })?;
-        let scope = match scopes {
-            Some(s) => s.join(" "),
-            None => self.inner.scopes.join(" "),
+        let scopes: Vec<String> = match scopes {
+            Some(s) => s.iter().map(|s| (*s).to_owned()).collect(),
+            None => self.inner.scopes.clone(),
         };
+        let scope = scopes.join(" ");
         let mut params = Vec::new();
         if !scope.is_empty() {
             params.push(("scope", scope.as_str()));
@@ -149,67 +352,63 @@ impl Client {
                 retry_after: None,
             }))
         };
-        Ok(DeviceAuthorization {
-            device_code: DeviceCode::new(
-                text("device_code").ok_or_else(|| missing("device_code"))?,
-            ),
-            user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
-            verification_uri: text("verification_uri")
+        Ok(DeviceAuthorization::new(
+            DeviceCode::new(text("device_code").ok_or_else(|| missing("device_code"))?),
+            text("user_code").ok_or_else(|| missing("user_code"))?,
+            text("verification_uri")
                 .or_else(|| text("verification_url"))
                 .ok_or_else(|| missing("verification_uri"))?,
-            verification_uri_complete: text("verification_uri_complete"),
-            expires_in: obj.get("expires_in").and_then(Value::as_u64).unwrap_or(600),
-            interval: obj
-                .get("interval")
-                .and_then(Value::as_u64)
-                .unwrap_or(5)
-                .max(1),
-            received: Instant::now(),
-        })
+            text("verification_uri_complete"),
+            obj.get("expires_in").and_then(Value::as_u64).unwrap_or(600),
+            obj.get("interval").and_then(Value::as_u64).unwrap_or(5),
+            scopes,
+        ))
     }
 
     /// Polls the token endpoint once (RFC 8628 §3.4), for callers that run their own loop
-    /// (a UI timer). `expired_token` and `access_denied` come back as OAuth errors.
+    /// (a UI timer firing every [`DeviceAuthorization::interval`]). On `slow_down` that
+    /// interval grows by 5 s. `expired_token` and `access_denied` come back as OAuth
+    /// errors; codes known to have expired are not sent (`expired_token` at once).
     pub fn poll_device_token(&self, auth: &DeviceAuthorization) -> Result<DevicePoll> {
-        match self.device_token_request(&auth.device_code).send() {
+        if auth.is_expired() {
+            return Err(expired());
+        }
+        let request = self
+            .device_token_request(&auth.device_code)
+            .asked_scopes(&auth.scopes);
+        match request.send() {
             Ok(tokens) => Ok(DevicePoll::Tokens(tokens)),
             Err(Error::OAuth(e)) if e.error == "authorization_pending" => Ok(DevicePoll::Pending),
-            Err(Error::OAuth(e)) if e.error == "slow_down" => Ok(DevicePoll::SlowDown),
+            Err(Error::OAuth(e)) if e.error == "slow_down" => {
+                auth.slow_down();
+                Ok(DevicePoll::SlowDown)
+            }
             Err(e) => Err(e),
         }
     }
 
     /// Polls until the user has signed in, honouring `interval` and `slow_down`, until the
-    /// codes expire or `cancel` is cancelled.
+    /// codes expire or `cancel` is cancelled. Works as well on an authorization resumed
+    /// with [`DeviceAuthorization::from_json`].
     pub fn wait_for_device_token(
         &self,
         auth: &DeviceAuthorization,
         cancel: &CancelToken,
     ) -> Result<TokenSet> {
-        let mut interval = Duration::from_secs(auth.interval);
         loop {
-            let next = crate::cancel::instant_after(interval);
+            if auth.is_expired() {
+                return Err(expired());
+            }
+            let next = crate::cancel::instant_after(auth.interval());
             while Instant::now() < next {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
                 std::thread::sleep(Duration::from_millis(50).min(next - Instant::now()));
             }
-            if auth.is_expired() {
-                return Err(Error::OAuth(Box::new(crate::OAuthError {
-                    error: "expired_token".into(),
-                    description: Some("the device code expired before the user signed in".into()),
-                    uri: None,
-                    status: None,
-                    www_authenticate: None,
-                    retry_after: None,
-                })));
-            }
-            match self.poll_device_token(auth)? {
-                DevicePoll::Tokens(t) => return Ok(t),
-                DevicePoll::Pending => {}
-                // RFC 8628 §3.5: add 5 seconds for this and all later polls.
-                DevicePoll::SlowDown => interval += Duration::from_secs(5),
+            // A slow_down has already lengthened `auth.interval()`.
+            if let DevicePoll::Tokens(t) = self.poll_device_token(auth)? {
+                return Ok(t);
             }
         }
     }

@@ -112,7 +112,7 @@ pub use authorize::{
 };
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
-pub use device::{DeviceAuthorization, DevicePoll};
+pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
 pub use discovery::ProviderMetadata;
 pub use error::{
     Error, ErrorCode, IdTokenError, OAuthError, Result, TransportKind, UnexpectedResponse,

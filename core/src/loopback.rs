@@ -121,7 +121,8 @@ impl<'a> LoopbackSignIn<'a> {
         })
     }
 
-    /// Replaces the client's scopes for this sign-in.
+    /// Replaces the client's scopes for this sign-in: they are asked for, and the token
+    /// set's scope is compared with them (and is them when the server omits it).
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -162,8 +163,8 @@ impl<'a> LoopbackSignIn<'a> {
             .map_err(|e| Error::Config(format!("cannot poll the listener: {e}")))?;
         let redirect_uri = format!("http://127.0.0.1:{port}{}", self.path);
         let mut builder = self.client.authorization_url().redirect_uri(&redirect_uri);
-        if let Some(s) = self.scopes {
-            builder = builder.scopes(s);
+        if let Some(s) = &self.scopes {
+            builder = builder.scopes(s.iter().cloned());
         }
         let request = builder.build()?;
         if let Some(hook) = self.on_url {
@@ -185,6 +186,9 @@ impl<'a> LoopbackSignIn<'a> {
         let mut exchange = self.client.exchange_code(code).redirect_uri(&redirect_uri);
         if let Some(v) = &request.pkce_verifier {
             exchange = exchange.pkce_verifier(v);
+        }
+        if let Some(s) = &self.scopes {
+            exchange = exchange.asked_scopes(s);
         }
         let tokens = exchange.send()?;
         if let (Some(id), Some(_)) = (tokens.id_token(), &self.client.inner.oidc.issuer) {

@@ -30,6 +30,9 @@ pub struct TokenRequest<'a> {
     client: &'a Client,
     grant: Grant,
     scopes: Option<Vec<String>>,
+    /// The scopes asked for at an earlier step (the authorization URL, the device
+    /// authorization): compared with the granted ones, never sent.
+    asked: Option<Vec<String>>,
     params: Vec<(String, String)>,
     pkce_verifier: Option<PkceVerifier>,
     redirect_uri: Option<String>,
@@ -126,6 +129,7 @@ impl Client {
             client: self,
             grant,
             scopes: None,
+            asked: None,
             params: Vec::new(),
             pkce_verifier: None,
             redirect_uri: None,
@@ -142,6 +146,14 @@ impl TokenRequest<'_> {
         S: Into<String>,
     {
         self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The scopes asked for at an earlier step of this sign-in (the authorization URL,
+    /// the device authorization), which the granted scope is compared with and which
+    /// stands for it when the server omits it (RFC 6749 §5.1). Not sent.
+    pub(crate) fn asked_scopes(mut self, scopes: &[String]) -> Self {
+        self.asked = Some(scopes.to_vec());
         self
     }
 
@@ -235,10 +247,11 @@ impl TokenRequest<'_> {
         matches!(self.grant, Grant::Password(..) | Grant::ClientCredentials)
     }
 
-    /// The scope asked for, as one string: explicit scopes, or the client's defaults for
-    /// the grants that were asked with them (the code grant asked in the authorization URL).
+    /// The scope asked for, as one string: explicit scopes, those asked at an earlier
+    /// step, or the client's defaults for the grants that were asked with them (the code
+    /// grant asked in the authorization URL).
     fn requested_scope(&self) -> Option<String> {
-        let scopes = match (&self.scopes, &self.grant) {
+        let scopes = match (self.scopes.as_ref().or(self.asked.as_ref()), &self.grant) {
             (Some(s), _) => s.clone(),
             (None, Grant::RefreshToken(_)) => return None,
             (None, _) => self.client.inner.scopes.clone(),

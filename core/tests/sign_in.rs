@@ -142,3 +142,125 @@ fn loopback_stray_requests_do_not_end_the_sign_in() {
         .unwrap();
     assert!(tokens.id_token().is_some());
 }
+
+#[test]
+fn explicit_scopes_carry_through_to_the_token_step() {
+    let emu = emulator();
+    let client = kontur(&emu);
+    let tokens = client
+        .sign_in_loopback()
+        .scopes(["openid", "extern.api", fx::KONTUR_OFFLINE_SCOPE])
+        .timeout(Duration::from_secs(20))
+        .open_with(|url| {
+            let url = url.to_owned();
+            std::thread::spawn(move || get(&browse(&url)));
+            Ok(())
+        })
+        .run()
+        .unwrap();
+    let asked = format!("openid extern.api {}", fx::KONTUR_OFFLINE_SCOPE);
+    assert_eq!(tokens.scope(), Some(asked.as_str()));
+    assert!(tokens.warnings().is_empty(), "{:?}", tokens.warnings());
+
+    let auth = client.device_authorization(Some(&["openid"])).unwrap();
+    assert_eq!(auth.scopes(), ["openid"]);
+    assert!(emu.approve_device(&auth.user_code, true));
+    let tokens = client
+        .wait_for_device_token(&auth, &CancelToken::new())
+        .unwrap();
+    assert_eq!(tokens.scope(), Some("openid"));
+    assert!(tokens.warnings().is_empty(), "{:?}", tokens.warnings());
+}
+
+#[test]
+fn a_huge_interval_and_slow_down_saturate_at_the_cap() {
+    let emu = emulator();
+    let client = kontur(&emu);
+    emu.set_device_timing(300, u64::MAX - 2);
+    let auth = client.device_authorization(None).unwrap();
+    let cap = Duration::from_secs(authgate::MAX_POLL_INTERVAL);
+    assert_eq!(auth.interval(), cap);
+    // The emulator answers slow_down to any poll sooner than its huge interval.
+    for _ in 0..3 {
+        client.poll_device_token(&auth).unwrap();
+    }
+    assert_eq!(auth.interval(), cap);
+
+    emu.set_device_timing(300, 1);
+    let auth = client.device_authorization(None).unwrap();
+    assert_eq!(auth.interval(), Duration::from_secs(1));
+    client.poll_device_token(&auth).unwrap();
+    assert!(matches!(
+        client.poll_device_token(&auth).unwrap(),
+        authgate::DevicePoll::SlowDown
+    ));
+    assert_eq!(auth.interval(), Duration::from_secs(6));
+    assert_eq!(auth.clone().interval(), Duration::from_secs(6));
+}
+
+#[test]
+fn a_device_sign_in_resumes_after_a_restart() {
+    let emu = emulator();
+    emu.set_device_timing(300, 1);
+    let saved = {
+        let client = kontur(&emu);
+        let auth = client.device_authorization(Some(&["openid"])).unwrap();
+        client.poll_device_token(&auth).unwrap();
+        client.poll_device_token(&auth).unwrap(); // slow_down: 6 s from now on
+        assert!(!format!("{auth:?}").contains(auth.device_code.secret()));
+        auth.to_json()
+    }; // the till is switched off: the client and the authorization are gone
+    let value: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(value["interval"], 6);
+    assert_eq!(value["scopes"], serde_json::json!(["openid"]));
+
+    let client = kontur(&emu);
+    let auth = authgate::DeviceAuthorization::from_json(&saved).unwrap();
+    assert_eq!(auth.interval(), Duration::from_secs(6));
+    assert!(!auth.is_expired());
+    let left = auth
+        .expires_at()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap();
+    assert!(left > Duration::from_secs(290) && left <= Duration::from_secs(300));
+    assert!(emu.approve_device(&auth.user_code, true));
+    let started = Instant::now();
+    let tokens = client
+        .wait_for_device_token(&auth, &CancelToken::new())
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(5), "kept the interval");
+    assert_eq!(tokens.scope(), Some("openid"));
+    assert!(tokens.warnings().is_empty(), "{:?}", tokens.warnings());
+}
+
+#[test]
+fn a_resumed_device_sign_in_past_its_expiry_fails_without_a_request() {
+    let emu = emulator();
+    let client = kontur(&emu);
+    let auth = client.device_authorization(None).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&auth.to_json()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    value["expires_at"] = (now - 1).into();
+    let resumed = authgate::DeviceAuthorization::from_json(&value.to_string()).unwrap();
+    assert!(resumed.is_expired());
+    let before = emu.count(fx::KONTUR_TOKEN_PATH);
+    let err = client
+        .wait_for_device_token(&resumed, &CancelToken::new())
+        .unwrap_err();
+    assert_eq!(err.oauth().unwrap().error, "expired_token");
+    let err = client.poll_device_token(&resumed).unwrap_err();
+    assert_eq!(err.oauth().unwrap().error, "expired_token");
+    assert_eq!(emu.count(fx::KONTUR_TOKEN_PATH), before, "no request was sent");
+
+    for bad in ["", "[]", "{}", r#"{"device_code":"x"}"#] {
+        let err = authgate::DeviceAuthorization::from_json(bad).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad}");
+    }
+    value.as_object_mut().unwrap().remove("user_code");
+    let err = authgate::DeviceAuthorization::from_json(&value.to_string()).unwrap_err();
+    assert!(err.to_string().contains("user_code"), "{err}");
+    assert!(!err.to_string().contains(auth.device_code.secret()));
+}
