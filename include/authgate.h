@@ -56,6 +56,12 @@
 
 
 /**
+ * The longest pause between device polls, in seconds, whatever the server's `interval`
+ * and however many `slow_down` answers came.
+ */
+#define AUTHGATE_MAX_POLL_INTERVAL 60
+
+/**
  * Log level: an error.
  */
 #define AUTHGATE_LOG_ERROR 1
@@ -1029,6 +1035,33 @@ authgate_result authgate_client_device_authorization(const struct authgate_clien
                                                      struct authgate_device **device_out);
 
 /**
+ * The device sign-in as a JSON object, to keep while the user approves and resume with
+ * `authgate_device_from_json` after a restart (a till switched off while the customer
+ * is still approving on a phone): the codes, the absolute expiry (`expires_at`, Unix
+ * seconds), the scopes asked for and the current polling interval.
+ *
+ * **The JSON holds the device code, a secret**: whoever reads it can collect the
+ * user's tokens until the codes expire. Store it like a refresh token, and delete it
+ * when the sign-in has ended. On success `*json_out` receives a new string owned by
+ * the caller: free it with `authgate_string_free` (which wipes it). No network.
+ * Threads: any.
+ */
+authgate_result authgate_device_to_json(const struct authgate_device *device,
+                                        char **json_out);
+
+/**
+ * Reads back what `authgate_device_to_json` wrote, to poll again with any client of the
+ * same registration (`authgate_client_poll_device_token`,
+ * `authgate_client_device_token_start`). No network. Codes that expired meanwhile are
+ * not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at once, without
+ * a request (start a new device authorization). On success `*device_out` receives a new
+ * handle owned by the caller: free it with `authgate_device_free`. Errors:
+ * `AUTHGATE_INVALID_ARGUMENT` (not such a JSON object). Threads: any.
+ */
+authgate_result authgate_device_from_json(const char *json,
+                                          struct authgate_device **device_out);
+
+/**
  * Frees a device sign-in (its device code is wiped). NULL is accepted and ignored. An
  * operation started from it keeps its own copy. Use after free cannot be detected.
  */
@@ -1055,7 +1088,7 @@ authgate_result authgate_device_verification_uri_complete(const struct authgate_
                                                           const char **out);
 
 /**
- * How long the codes stay valid, in seconds from their receipt.
+ * How long the codes stayed valid when the server issued them, in seconds.
  */
 authgate_result authgate_device_expires_in(const struct authgate_device *device,
                                            uint64_t *seconds_out);
@@ -1063,7 +1096,8 @@ authgate_result authgate_device_expires_in(const struct authgate_device *device,
 /**
  * The minimum pause between polls, in seconds: the server's `interval` (5 when it gave
  * none), raised by 5 each time `authgate_client_poll_device_token` answered
- * `AUTHGATE_SLOW_DOWN`.
+ * `AUTHGATE_SLOW_DOWN`, and never above 60 (`AUTHGATE_MAX_POLL_INTERVAL`, whatever the
+ * server asks: a till must not go quiet for hours).
  */
 authgate_result authgate_device_interval(const struct authgate_device *device,
                                          uint64_t *seconds_out);
@@ -1090,7 +1124,10 @@ authgate_result authgate_device_qr_text(const struct authgate_device *device,
  * - `AUTHGATE_OK`: signed in; `*token_set_out` receives a new handle owned by the
  *   caller (free it with `authgate_token_set_free`).
  * - `AUTHGATE_PENDING`: the user has not finished yet; poll again later.
- * - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer.
+ * - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer
+ *   (at most 60).
+ * - `AUTHGATE_OAUTH` with `expired_token` at once, without a request, when the codes
+ *   are known to have expired (a resumed authorization, see `authgate_device_from_json`).
  * - A failure: `AUTHGATE_ACCESS_DENIED` (the user declined), `AUTHGATE_OAUTH` with
  *   `expired_token` (start again), transport codes…
  *

@@ -2,15 +2,20 @@
 //! without a browser: show a code (and a QR code), then poll or wait.
 
 use std::ffi::c_char;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use authgate_core::{CancelToken, DevicePoll};
+use authgate_core::{CancelToken, DeviceAuthorization, DevicePoll};
+use zeroize::Zeroizing;
 
 use crate::boundary::*;
 use crate::handles::*;
 use crate::operation::spawn;
 use crate::result::*;
 use crate::token_set::new_token_set;
+
+/// The longest pause between device polls, in seconds, whatever the server's `interval`
+/// and however many `slow_down` answers came.
+pub const AUTHGATE_MAX_POLL_INTERVAL: u64 = 60;
+const _: () = assert!(AUTHGATE_MAX_POLL_INTERVAL == authgate_core::MAX_POLL_INTERVAL);
 
 /// Starts a device sign-in (RFC 8628 §3.1): asks the device authorization endpoint for a
 /// user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
@@ -36,13 +41,59 @@ pub extern "C" fn authgate_client_device_authorization(
             .as_ref()
             .map(|s| s.iter().map(String::as_str).collect());
         let auth = c.client.device_authorization(refs.as_deref())?;
-        out.write(new_handle::<authgate_device>(DeviceInner {
-            interval: AtomicU64::new(auth.interval),
-            user_code: field(Some(&auth.user_code)),
-            verification_uri: field(Some(&auth.verification_uri)),
-            verification_uri_complete: field(auth.verification_uri_complete.as_deref()),
-            auth,
-        }));
+        out.write(new_device(auth));
+        Ok(())
+    })
+}
+
+fn new_device(auth: DeviceAuthorization) -> *mut authgate_device {
+    new_handle::<authgate_device>(DeviceInner {
+        user_code: field(Some(&auth.user_code)),
+        verification_uri: field(Some(&auth.verification_uri)),
+        verification_uri_complete: field(auth.verification_uri_complete.as_deref()),
+        auth,
+    })
+}
+
+/// The device sign-in as a JSON object, to keep while the user approves and resume with
+/// `authgate_device_from_json` after a restart (a till switched off while the customer
+/// is still approving on a phone): the codes, the absolute expiry (`expires_at`, Unix
+/// seconds), the scopes asked for and the current polling interval.
+///
+/// **The JSON holds the device code, a secret**: whoever reads it can collect the
+/// user's tokens until the codes expire. Store it like a refresh token, and delete it
+/// when the sign-in has ended. On success `*json_out` receives a new string owned by
+/// the caller: free it with `authgate_string_free` (which wipes it). No network.
+/// Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_device_to_json(
+    device: *const authgate_device,
+    json_out: *mut *mut c_char,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(json_out, "json_out")?;
+        let json = Zeroizing::new(handle(device, "device")?.auth.to_json());
+        out.write(secret_c_string(&json, "device authorization")?);
+        Ok(())
+    })
+}
+
+/// Reads back what `authgate_device_to_json` wrote, to poll again with any client of the
+/// same registration (`authgate_client_poll_device_token`,
+/// `authgate_client_device_token_start`). No network. Codes that expired meanwhile are
+/// not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at once, without
+/// a request (start a new device authorization). On success `*device_out` receives a new
+/// handle owned by the caller: free it with `authgate_device_free`. Errors:
+/// `AUTHGATE_INVALID_ARGUMENT` (not such a JSON object). Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_device_from_json(
+    json: *const c_char,
+    device_out: *mut *mut authgate_device,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(device_out, "device_out")?;
+        let auth = DeviceAuthorization::from_json(str_arg(json, "json")?)?;
+        out.write(new_device(auth));
         Ok(())
     })
 }
@@ -97,7 +148,7 @@ pub extern "C" fn authgate_device_verification_uri_complete(
     })
 }
 
-/// How long the codes stay valid, in seconds from their receipt.
+/// How long the codes stayed valid when the server issued them, in seconds.
 #[no_mangle]
 pub extern "C" fn authgate_device_expires_in(
     device: *const authgate_device,
@@ -112,7 +163,8 @@ pub extern "C" fn authgate_device_expires_in(
 
 /// The minimum pause between polls, in seconds: the server's `interval` (5 when it gave
 /// none), raised by 5 each time `authgate_client_poll_device_token` answered
-/// `AUTHGATE_SLOW_DOWN`.
+/// `AUTHGATE_SLOW_DOWN`, and never above 60 (`AUTHGATE_MAX_POLL_INTERVAL`, whatever the
+/// server asks: a till must not go quiet for hours).
 #[no_mangle]
 pub extern "C" fn authgate_device_interval(
     device: *const authgate_device,
@@ -120,7 +172,7 @@ pub extern "C" fn authgate_device_interval(
 ) -> authgate_result {
     boundary(|| {
         let o = out_arg(seconds_out, "seconds_out")?;
-        o.write(handle(device, "device")?.interval.load(Ordering::Relaxed));
+        o.write(handle(device, "device")?.auth.interval().as_secs());
         Ok(())
     })
 }
@@ -162,7 +214,10 @@ pub extern "C" fn authgate_device_qr_text(
 /// - `AUTHGATE_OK`: signed in; `*token_set_out` receives a new handle owned by the
 ///   caller (free it with `authgate_token_set_free`).
 /// - `AUTHGATE_PENDING`: the user has not finished yet; poll again later.
-/// - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer.
+/// - `AUTHGATE_SLOW_DOWN`: polled too fast; `authgate_device_interval` is now 5 s longer
+///   (at most 60).
+/// - `AUTHGATE_OAUTH` with `expired_token` at once, without a request, when the codes
+///   are known to have expired (a resumed authorization, see `authgate_device_from_json`).
 /// - A failure: `AUTHGATE_ACCESS_DENIED` (the user declined), `AUTHGATE_OAUTH` with
 ///   `expired_token` (start again), transport codes…
 ///
@@ -189,13 +244,13 @@ pub extern "C" fn authgate_client_poll_device_token(
                 AUTHGATE_PENDING,
                 "the user has not finished signing in yet (authorization_pending)",
             )),
-            DevicePoll::SlowDown => {
-                let now = d.interval.fetch_add(5, Ordering::Relaxed) + 5;
-                Err(Failure::new(
-                    AUTHGATE_SLOW_DOWN,
-                    format!("polling too fast (slow_down): wait {now} s between polls"),
-                ))
-            }
+            DevicePoll::SlowDown => Err(Failure::new(
+                AUTHGATE_SLOW_DOWN,
+                format!(
+                    "polling too fast (slow_down): wait {} s between polls",
+                    d.auth.interval().as_secs()
+                ),
+            )),
             _ => Err(Failure::new(
                 AUTHGATE_INTERNAL,
                 "an outcome of the device poll this library does not know",
@@ -224,9 +279,7 @@ pub extern "C" fn authgate_client_device_token_start(
     boundary(|| {
         let out = out_arg(operation_out, "operation_out")?;
         let client = handle(client, "client")?.client.clone();
-        let d = handle(device, "device")?;
-        let mut auth = d.auth.clone();
-        auth.interval = d.interval.load(Ordering::Relaxed);
+        let auth = handle(device, "device")?.auth.clone();
         let cancel = CancelToken::new();
         let theirs = cancel.clone();
         out.write(spawn(

@@ -1,7 +1,6 @@
 //! The opaque handle types C sees, and what each one holds.
 
 use std::ffi::CString;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use authgate_core::{
@@ -110,10 +109,8 @@ pub(crate) struct ManagerInner {
 }
 
 pub(crate) struct DeviceInner {
+    /// Keeps its own polling interval (raised on `slow_down`).
     pub auth: DeviceAuthorization,
-    /// The pause between polls in seconds: the server's `interval`, plus 5 for each
-    /// `slow_down` (RFC 8628 §3.5).
-    pub interval: AtomicU64,
     pub user_code: Field,
     pub verification_uri: Field,
     pub verification_uri_complete: Field,
