@@ -478,7 +478,12 @@ class Introspection:
 
 @final
 class DeviceAuthorization:
-    """The codes of a device sign-in (RFC 8628). ``repr`` never shows the device code."""
+    """The codes of a device sign-in (RFC 8628). ``repr`` never shows the device code.
+
+    It survives a restart: keep :meth:`to_json` while the user approves, and resume with
+    :meth:`from_json` and a new client. That JSON holds the device code, a secret: store
+    it like a refresh token.
+    """
 
     @property
     def user_code(self) -> str:
@@ -491,16 +496,27 @@ class DeviceAuthorization:
         """The same with the code filled in (the QR code's target), or None."""
     @property
     def expires_in(self) -> int:
-        """How long the codes stay valid, in seconds."""
+        """How long the codes stayed valid when the server issued them, in seconds."""
+    @property
+    def expires_at(self) -> datetime.datetime:
+        """When the codes expire (an aware UTC datetime)."""
     @property
     def interval(self) -> int:
-        """The pause between polls in seconds; grows by 5 after each ``slow_down``."""
+        """The pause between polls in seconds; grows by 5 after each ``slow_down``, at most 60."""
+    @property
+    def scopes(self) -> List[str]:
+        """The scopes asked for (the client's defaults when none were given)."""
     def is_expired(self) -> bool:
         """Whether the codes have expired."""
     def qr_svg(self) -> str:
         """The QR code as an SVG document."""
     def qr_text(self) -> str:
         """The QR code as text for a terminal."""
+    def to_json(self) -> str:
+        """The authorization as JSON, to resume after a restart. Holds the device code (a secret)."""
+    @staticmethod
+    def from_json(json: str) -> "DeviceAuthorization":
+        """Reads back :meth:`to_json`'s text; raises :class:`ConfigError` when it is not such JSON."""
 
 def _error_codes() -> List[Tuple[int, str]]:
     """The core's error code table: ``(number, name)`` in numeric order."""

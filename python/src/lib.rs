@@ -953,8 +953,9 @@ impl Client {
     /// Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop
     /// (a UI timer): the token set once the user approved, None while the sign-in is
     /// pending. On ``slow_down`` it also returns None and adds 5 seconds to
-    /// ``auth.interval``: wait that long before the next poll. A denial raises
-    /// :class:`OAuthError` (``access_denied``), expired codes ``expired_token``.
+    /// ``auth.interval`` (at most 60): wait that long before the next poll. A denial
+    /// raises :class:`OAuthError` (``access_denied``), expired codes ``expired_token``
+    /// (at once, without a request, when they are known to have expired).
     fn poll_device_token(
         &self,
         py: Python<'_>,
@@ -963,14 +964,10 @@ impl Client {
         let auth = auth
             .cast::<DeviceAuthorization>()
             .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?;
-        let core_auth = auth.get().current();
+        let core_auth = auth.get().inner.clone();
         let client = self.inner.clone();
         match run_blocking(py, move || client.poll_device_token(&core_auth))? {
             Ok(authgate::DevicePoll::Tokens(t)) => Ok(Some(TokenSet::new(t))),
-            Ok(authgate::DevicePoll::SlowDown) => {
-                auth.get().slow_down();
-                Ok(None)
-            }
             Ok(_) => Ok(None),
             Err(e) => Err(to_pyerr(py, e)),
         }
@@ -991,7 +988,8 @@ impl Client {
             .cast::<DeviceAuthorization>()
             .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?
             .get()
-            .current();
+            .inner
+            .clone();
         let cancel = cancel_arg(cancel)?;
         let client = self.inner.clone();
         let token = cancel.clone();

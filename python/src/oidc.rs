@@ -1,7 +1,7 @@
 //! The OpenID Connect side of the binding: introspection results, the device flow's
 //! codes, and the cancel token for long waits.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use pyo3::prelude::*;
@@ -121,30 +121,16 @@ impl Introspection {
 /// whoever has it can collect the tokens, so ``repr`` never shows it.
 #[pyclass(frozen, module = "authgate", name = "DeviceAuthorization")]
 pub(crate) struct DeviceAuthorization {
-    inner: authgate::DeviceAuthorization,
-    /// The current polling interval in seconds: the server's, plus 5 for each
-    /// ``slow_down`` answer to :meth:`Client.poll_device_token`.
-    interval: AtomicU64,
+    /// Shared with the polls running without the GIL: a `slow_down` answer lengthens its
+    /// interval for every later poll.
+    pub(crate) inner: Arc<authgate::DeviceAuthorization>,
 }
 
 impl DeviceAuthorization {
     pub(crate) fn new(inner: authgate::DeviceAuthorization) -> Self {
         DeviceAuthorization {
-            interval: AtomicU64::new(inner.interval),
-            inner,
+            inner: Arc::new(inner),
         }
-    }
-
-    /// The core's value with the interval as slowed down so far.
-    pub(crate) fn current(&self) -> authgate::DeviceAuthorization {
-        let mut auth = self.inner.clone();
-        auth.interval = self.interval.load(Ordering::SeqCst);
-        auth
-    }
-
-    /// RFC 8628 §3.5: `slow_down` adds 5 seconds to this and every later poll.
-    pub(crate) fn slow_down(&self) {
-        self.interval.fetch_add(5, Ordering::SeqCst);
     }
 }
 
@@ -168,16 +154,48 @@ impl DeviceAuthorization {
         self.inner.verification_uri_complete.as_deref()
     }
 
-    /// How long the codes stay valid, in seconds, from when they were received.
+    /// How long the codes stayed valid when the server issued them, in seconds.
     #[getter]
     fn expires_in(&self) -> u64 {
         self.inner.expires_in
     }
 
-    /// The pause between polls, in seconds; grows by 5 after each ``slow_down``.
+    /// When the codes expire, as an aware UTC ``datetime``.
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_utc(py, self.inner.expires_at())
+    }
+
+    /// The pause between polls, in seconds; grows by 5 after each ``slow_down``, and
+    /// never exceeds 60 whatever the server asks.
     #[getter]
     fn interval(&self) -> u64 {
-        self.interval.load(Ordering::SeqCst)
+        self.inner.interval().as_secs()
+    }
+
+    /// The scopes asked for (the client's defaults when none were given).
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.inner.scopes().to_vec()
+    }
+
+    /// The authorization as a JSON string, to keep while the user approves and resume
+    /// with :meth:`from_json` after a restart: the codes, the absolute expiry, the
+    /// scopes asked for and the current interval. It holds the device code, a secret
+    /// (whoever reads it can collect the user's tokens): store it like a refresh token.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Reads back what :meth:`to_json` wrote, for any client of the same registration to
+    /// poll on (:meth:`Client.wait_for_device_token`). Codes that expired meanwhile are
+    /// not polled for: polling raises :class:`OAuthError` ``expired_token`` at once.
+    /// Raises :class:`ConfigError` (a ``ValueError``) when the text is not such JSON.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<DeviceAuthorization> {
+        authgate::DeviceAuthorization::from_json(json)
+            .map(DeviceAuthorization::new)
+            .map_err(|e| to_pyerr(py, e))
     }
 
     /// Whether the codes have expired (measured on the monotonic clock).
@@ -203,7 +221,7 @@ impl DeviceAuthorization {
             repr(Some(&self.inner.verification_uri)),
             repr(self.inner.verification_uri_complete.as_deref()),
             self.inner.expires_in,
-            self.interval.load(Ordering::SeqCst),
+            self.inner.interval().as_secs(),
         )
     }
 }
