@@ -95,6 +95,10 @@ enum Prop : long {
   P_CONFIGURED,
   P_MANAGER_ENABLED,
   P_VERSION,
+  P_USER_CODE,
+  P_VERIFICATION_URI,
+  P_VERIFICATION_URI_COMPLETE,
+  P_POLL_INTERVAL,
   P_COUNT
 };
 
@@ -133,6 +137,10 @@ const PropDef kProps[P_COUNT] = {
     {u"Configured", u"Настроена", false},
     {u"ManagerEnabled", u"МенеджерВключен", false},
     {u"Version", u"Версия", false},
+    {u"UserCode", u"КодПользователя", false},
+    {u"VerificationUri", u"АдресПроверки", false},
+    {u"VerificationUriComplete", u"АдресПроверкиСКодом", false},
+    {u"PollInterval", u"ИнтервалОпроса", false},
 };
 
 enum Method : long {
@@ -144,6 +152,10 @@ enum Method : long {
   M_PASSWORD,
   M_CLIENT_CREDENTIALS,
   M_CLEAR_TOKENS,
+  M_START_DEVICE,
+  M_POLL_DEVICE,
+  M_DEVICE_JSON,
+  M_RESUME_DEVICE,
 #ifdef AUTHGATE_1C_WITH_MANAGER
   M_ENABLE_MANAGER,
   M_VALID_ACCESS_TOKEN,
@@ -170,6 +182,10 @@ const MethodDef kMethods[M_COUNT] = {
     {u"Password", u"ВойтиПоПаролю", 3, 2, true},
     {u"ClientCredentials", u"УчетныеДанныеКлиента", 1, 0, true},
     {u"ClearTokens", u"ОчиститьТокены", 0, 0, true},
+    {u"StartDeviceSignIn", u"НачатьВходНаУстройстве", 1, 0, true},
+    {u"PollDeviceSignIn", u"ОпроситьВходНаУстройстве", 0, 0, true},
+    {u"DeviceSignInJson", u"ВходНаУстройствеJSON", 0, 0, true},
+    {u"ResumeDeviceSignIn", u"ПродолжитьВходНаУстройстве", 1, 1, true},
 #ifdef AUTHGATE_1C_WITH_MANAGER
     {u"EnableManager", u"ВключитьМенеджер", 2, 0, true},
     {u"ValidAccessToken", u"ДействующийТокен", 0, 0, true},
@@ -410,6 +426,7 @@ class AuthGate final : public IComponentBase {
   authgate_client *client_ = nullptr;
   authgate_authorization *auth_ = nullptr;
   authgate_token_set *tokens_ = nullptr;
+  authgate_device *device_ = nullptr;
 #ifdef AUTHGATE_1C_WITH_MANAGER
   authgate_store *store_ = nullptr;
   authgate_manager *manager_ = nullptr;
@@ -450,6 +467,8 @@ class AuthGate final : public IComponentBase {
 #endif
     authgate_token_set_free(tokens_);
     tokens_ = nullptr;
+    authgate_device_free(device_);
+    device_ = nullptr;
     authgate_authorization_free(auth_);
     auth_ = nullptr;
     authgate_client_free(client_);
@@ -682,7 +701,8 @@ class AuthGate final : public IComponentBase {
     bool ok = invoke(num, params, result);
     if (!ok) {
       // The 1C result of a failed call: Ложь, or Неопределено for a value method.
-      result = (num == M_AUTHORIZATION_URL || num == M_PARSE_CALLBACK
+      result = (num == M_AUTHORIZATION_URL || num == M_PARSE_CALLBACK || num == M_POLL_DEVICE ||
+                num == M_DEVICE_JSON
 #ifdef AUTHGATE_1C_WITH_MANAGER
                 || num == M_VALID_ACCESS_TOKEN || num == M_ACCESS_TOKEN_VALID_FOR
 #endif
@@ -725,6 +745,10 @@ class AuthGate final : public IComponentBase {
 #endif
         result = Value::boolean(true);
         return true;
+      case M_START_DEVICE: return start_device(p, result);
+      case M_POLL_DEVICE: return poll_device(result);
+      case M_DEVICE_JSON: return device_json(result);
+      case M_RESUME_DEVICE: return resume_device(p, result);
 #ifdef AUTHGATE_1C_WITH_MANAGER
       case M_ENABLE_MANAGER: return enable_manager(p, result);
       case M_VALID_ACCESS_TOKEN: return valid_access_token(nullptr, result);
@@ -888,6 +912,83 @@ class AuthGate final : public IComponentBase {
     return took(ts, result);
   }
 
+  // -- the device flow (RFC 8628): a till shows a code, the user approves on a phone --
+
+  bool need_device(long method) {
+    return device_ != nullptr ||
+           fail(AUTHGATE_INVALID_ARGUMENT,
+                method_name(method) + ": no device sign-in is under way: call StartDeviceSignIn "
+                "(НачатьВходНаУстройстве) or ResumeDeviceSignIn (ПродолжитьВходНаУстройстве) first");
+  }
+
+  void set_device(authgate_device *device) {
+    authgate_device_free(device_);
+    device_ = device;
+  }
+
+  // НачатьВходНаУстройстве(Области) / StartDeviceSignIn(Scopes): asks for a user code;
+  // КодПользователя, АдресПроверки, АдресПроверкиСКодом (the QR code's target) and
+  // ИнтервалОпроса become readable. Then call ОпроситьВходНаУстройстве every
+  // ИнтервалОпроса seconds (a wait handler).
+  bool start_device(tVariant *p, Value &result) {
+    std::optional<std::string> scopes;
+    if (!arg_string(M_START_DEVICE, p, 0, false, scopes) || !need_client()) return false;
+    authgate_device *device = nullptr;
+    authgate_result rc = authgate_client_device_authorization(client_, opt(scopes), &device);
+    if (rc != AUTHGATE_OK) return library_error(rc);
+    set_device(device);
+    result = Value::boolean(true);
+    return true;
+  }
+
+  // ОпроситьВходНаУстройстве() / PollDeviceSignIn(): one poll. Истина: signed in (the
+  // tokens are set, the device sign-in is over: delete its saved JSON). Ложь: not yet,
+  // which is no failure (КодОшибки says AUTHGATE_PENDING, or AUTHGATE_SLOW_DOWN when
+  // ИнтервалОпроса has grown); poll again after ИнтервалОпроса seconds. Неопределено: it
+  // failed (declined, expired, transport), as the error properties say.
+  bool poll_device(Value &result) {
+    if (!need_client() || !need_device(M_POLL_DEVICE)) return false;
+    authgate_token_set *ts = nullptr;
+    authgate_result rc = authgate_client_poll_device_token(client_, device_, &ts);
+    if (rc == AUTHGATE_PENDING || rc == AUTHGATE_SLOW_DOWN) {
+      library_error(rc);
+      result = Value::boolean(false);
+      return true;
+    }
+    if (rc != AUTHGATE_OK) return library_error(rc);
+    if (!took(ts, result)) return false;
+    set_device(nullptr);
+    return true;
+  }
+
+  // ВходНаУстройствеJSON() / DeviceSignInJson(): the device sign-in as JSON, to save
+  // while the user approves and resume after a restart with ПродолжитьВходНаУстройстве.
+  // It holds the device code, a secret: store it like a refresh token.
+  bool device_json(Value &result) {
+    if (!need_device(M_DEVICE_JSON)) return false;
+    char *json = nullptr;
+    authgate_result rc = authgate_device_to_json(device_, &json);
+    if (rc != AUTHGATE_OK) return library_error(rc);
+    result = Value::string(json);
+    authgate_string_free(json);
+    return true;
+  }
+
+  // ПродолжитьВходНаУстройстве(JSON) / ResumeDeviceSignIn(Json): takes up a saved device
+  // sign-in (no network); then poll as usual. Codes that expired meanwhile make the next
+  // poll fail at once with ОшибкаOAuth "expired_token", without a request.
+  bool resume_device(tVariant *p, Value &result) {
+    std::optional<std::string> json;
+    if (!arg_string(M_RESUME_DEVICE, p, 0, true, json)) return false;
+    Wipe w{&*json, nullptr};
+    authgate_device *device = nullptr;
+    authgate_result rc = authgate_device_from_json(json->c_str(), &device);
+    if (rc != AUTHGATE_OK) return library_error(rc);
+    set_device(device);
+    result = Value::boolean(true);
+    return true;
+  }
+
   // New tokens from a grant: kept, and handed to the token manager if it is on.
   bool took(authgate_token_set *ts, Value &result) {
     if (!set_tokens(ts)) return false;
@@ -984,24 +1085,27 @@ class AuthGate final : public IComponentBase {
 
   // -- properties --
 
-  template <class Getter>
-  bool token_string(Getter getter, Value &v) {
-    if (tokens_ == nullptr) return true;  // Неопределено
+  // A string getter of a handle: Неопределено without the handle (or for a NULL).
+  template <class Handle, class Getter>
+  bool handle_string(const Handle *h, Getter getter, Value &v) {
+    if (h == nullptr) return true;
     const char *s = nullptr;
-    authgate_result rc = getter(tokens_, &s);
+    authgate_result rc = getter(h, &s);
     if (rc != AUTHGATE_OK) return library_error(rc);
     v = Value::optional(s);
     return true;
   }
-
+  template <class Getter>
+  bool token_string(Getter getter, Value &v) {
+    return handle_string(tokens_, getter, v);
+  }
   template <class Getter>
   bool auth_string(Getter getter, Value &v) {
-    if (auth_ == nullptr) return true;
-    const char *s = nullptr;
-    authgate_result rc = getter(auth_, &s);
-    if (rc != AUTHGATE_OK) return library_error(rc);
-    v = Value::optional(s);
-    return true;
+    return handle_string(auth_, getter, v);
+  }
+  template <class Getter>
+  bool device_string(Getter getter, Value &v) {
+    return handle_string(device_, getter, v);
   }
 
   bool property(long num, Value &v) {
@@ -1057,6 +1161,18 @@ class AuthGate final : public IComponentBase {
 #endif
         return true;
       case P_VERSION: v = Value::string(authgate_version()); return true;
+      case P_USER_CODE: return device_string(authgate_device_user_code, v);
+      case P_VERIFICATION_URI: return device_string(authgate_device_verification_uri, v);
+      case P_VERIFICATION_URI_COMPLETE:
+        return device_string(authgate_device_verification_uri_complete, v);
+      case P_POLL_INTERVAL: {
+        if (device_ == nullptr) return true;
+        uint64_t seconds = 0;
+        authgate_result rc = authgate_device_interval(device_, &seconds);
+        if (rc != AUTHGATE_OK) return library_error(rc);
+        v = Value::integer(int32_t(seconds));  // at most AUTHGATE_MAX_POLL_INTERVAL
+        return true;
+      }
     }
     return fail(AUTHGATE_INVALID_ARGUMENT, "unknown property index " + std::to_string(num));
   }

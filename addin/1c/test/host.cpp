@@ -397,6 +397,29 @@ std::string browse(const std::string &url) {
   return "";
 }
 
+// POSTs a control command (/_emulator/...) with a JSON body; true on 200.
+bool emulator_control(const std::string &command, const std::string &json) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(g_port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0) {
+    std::string req = "POST /_emulator/" + command + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                      "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(json.size()) + "\r\n\r\n" + json;
+    if (write(fd, req.data(), req.size()) == ssize_t(req.size())) {
+      char buf[4096];
+      ssize_t r;
+      while ((r = read(fd, buf, sizeof buf)) > 0) response.append(buf, size_t(r));
+    }
+  }
+  close(fd);
+  return response.compare(0, 12, "HTTP/1.1 200") == 0;
+}
+
 std::string emulator_options(const std::string &id, const std::string &secret) {
   return "{\"base_url\":\"" + g_emulator + "\",\"client_id\":\"" + id + "\",\"client_secret\":\"" +
          secret + "\",\"redirect_uri\":\"http://127.0.0.1/callback\",\"timeout_ms\":10000}";
@@ -493,7 +516,11 @@ bool test_names_in_both_languages() {
                             u"ВойтиПоПаролю", u"Password", u"УчетныеДанныеКлиента",
                             u"ClientCredentials", u"ВключитьМенеджер", u"EnableManager",
                             u"ДействующийТокен", u"ValidAccessToken", u"ТокенДействующийСекунд",
-                            u"AccessTokenValidFor", u"СброситьТокен", u"Invalidate"})
+                            u"AccessTokenValidFor", u"СброситьТокен", u"Invalidate",
+                            u"НачатьВходНаУстройстве", u"StartDeviceSignIn",
+                            u"ОпроситьВходНаУстройстве", u"PollDeviceSignIn",
+                            u"ВходНаУстройствеJSON", u"DeviceSignInJson",
+                            u"ПродолжитьВходНаУстройстве", u"ResumeDeviceSignIn"})
     CHECK(o.method(n) >= 0);
   for (const char16_t *n :
        {u"ТокенДоступа", u"AccessToken", u"ТипТокена", u"TokenType", u"ИстекаетВ", u"ExpiresAt",
@@ -502,7 +529,9 @@ bool test_names_in_both_languages() {
         u"ОшибкаOAuth", u"OAuthError", u"ОписаниеОшибкиOAuth", u"OAuthErrorDescription",
         u"HTTPСтатус", u"HttpStatus", u"ОшибкаОкончательная", u"ErrorIsTerminal",
         u"ОшибкаВременная", u"ErrorIsTransient", u"ВызыватьИсключения", u"ThrowErrors",
-        u"тОкЕнJsOn", u"httpстатус"})
+        u"тОкЕнJsOn", u"httpстатус", u"КодПользователя", u"UserCode", u"АдресПроверки",
+        u"VerificationUri", u"АдресПроверкиСКодом", u"VerificationUriComplete",
+        u"ИнтервалОпроса", u"PollInterval"})
     CHECK(o.prop(n) >= 0);
   CHECK(o.obj->IsPropWritable(o.prop(u"ТокенJSON")));
   CHECK(o.obj->IsPropWritable(o.prop(u"ВызыватьИсключения")));
@@ -522,7 +551,9 @@ bool test_parameters_and_defaults() {
                           Expect{u"Refresh", 1, 0}, Expect{u"Password", 3, 2},
                           Expect{u"ClientCredentials", 1, 0}, Expect{u"EnableManager", 2, 0},
                           Expect{u"ValidAccessToken", 0, 0}, Expect{u"AccessTokenValidFor", 1, 1},
-                          Expect{u"Invalidate", 0, 0}}) {
+                          Expect{u"Invalidate", 0, 0}, Expect{u"StartDeviceSignIn", 1, 0},
+                          Expect{u"PollDeviceSignIn", 0, 0}, Expect{u"DeviceSignInJson", 0, 0},
+                          Expect{u"ResumeDeviceSignIn", 1, 1}}) {
     long m = o.method(e.name);
     CHECK(m >= 0 && o.obj->GetNParams(m) == e.n);
     for (long i = 0; i < e.n; ++i) {
@@ -746,6 +777,68 @@ bool test_token_manager_file_store() {
   std::remove((path + ".lock").c_str());
   rmdir(dir);
   CHECK(ok);
+  return true;
+}
+
+// A device sign-in on a till that is switched off while the customer approves on a
+// phone: the JSON saved by one add-in object is resumed by another.
+bool test_device_sign_in_resumed_after_a_restart() {
+  std::string options = emulator_options("kontur-service", "kontur-api-key");
+  options.insert(1, "\"device_authorization_endpoint\":\"" + g_emulator +
+                        "/connect/deviceauthorization\",");
+  std::u16string saved, user_code;
+  {
+    Object before;
+    CHECK(before.ok);
+    CHECK(before.get(u"КодПользователя").is_empty());
+    CHECK(before.call(u"Настроить", Args().str("kontur").str(options)).is_true());
+    bool ok = true;
+    Got r = before.call(u"ОпроситьВходНаУстройстве", Args(), &ok);  // nothing under way
+    CHECK(ok && r.is_empty() && before.get(u"ErrorCode").n == 100);
+    r = before.call(u"НачатьВходНаУстройстве", Args().str("openid"));
+    if (!r.is_true()) std::fprintf(stderr, "  start: %s\n", before.error().c_str());
+    CHECK(r.is_true());
+    user_code = before.get(u"КодПользователя").s;
+    CHECK(user_code.size() == 9 && user_code[4] == u'-');
+    CHECK(before.get(u"АдресПроверки").utf8() == g_emulator + "/device");
+    CHECK(before.get(u"АдресПроверкиСКодом").s.find(user_code) != std::u16string::npos);
+    CHECK(before.get(u"ИнтервалОпроса").n == 1);
+    // Not yet: Ложь, no failure, and the reason in КодОшибки.
+    r = before.call(u"PollDeviceSignIn", Args(), &ok);
+    CHECK(ok && r.is_false() && before.get(u"ErrorCode").n == 600);  // AUTHGATE_PENDING
+    Got json = before.call(u"ВходНаУстройствеJSON");
+    CHECK(json.vt == VTYPE_PWSTR && json.utf8().find("\"device_code\":") != std::string::npos);
+    saved = json.s;
+  }  // the till is switched off
+  Object after;
+  CHECK(after.ok);
+  CHECK(after.call(u"Configure", Args().str("kontur").str(options)).is_true());
+  bool ok = true;
+  Got r = after.call(u"ResumeDeviceSignIn", Args().str("{}"), &ok);
+  CHECK(ok && r.is_false() && after.get(u"ErrorCode").n == 100);
+  CHECK(after.call(u"ПродолжитьВходНаУстройстве", Args().str(saved)).is_true());
+  CHECK(after.get(u"UserCode").s == user_code);
+  CHECK(emulator_control("device/approve", "{\"user_code\":\"" + to_utf8(user_code) +
+                                               "\",\"approve\":true}"));
+  r = Got();
+  for (int i = 0; i < 10 && !r.is_true(); ++i) {
+    r = after.call(u"ОпроситьВходНаУстройстве", Args(), &ok);
+    CHECK(ok && !r.is_empty());
+    if (!r.is_true()) usleep(useconds_t(after.get(u"ИнтервалОпроса").n * 1e6));
+  }
+  CHECK(r.is_true());
+  CHECK(after.get(u"Область").s == u"openid");
+  CHECK(!after.get(u"ТокенДоступа").s.empty());
+  CHECK(after.get(u"КодПользователя").is_empty());  // the device sign-in is over
+
+  // Codes that expired while the till was off: the poll fails without a request.
+  std::string expired = to_utf8(saved);
+  size_t at = expired.find("\"expires_at\":") + 13;
+  expired.replace(at, expired.find(',', at) - at, "1000");
+  CHECK(after.call(u"ПродолжитьВходНаУстройстве", Args().str(expired)).is_true());
+  r = after.call(u"ОпроситьВходНаУстройстве", Args(), &ok);
+  CHECK(ok && r.is_empty());
+  CHECK(after.get(u"ОшибкаOAuth").s == u"expired_token");
   return true;
 }
 
@@ -1051,6 +1144,7 @@ int main(int argc, char **argv) {
   RUN(test_cuba_password_cyrillic_refresh_and_persistence);
   RUN(test_token_manager);
   RUN(test_token_manager_file_store);
+  RUN(test_device_sign_in_resumed_after_a_restart);
   RUN(test_unicode_round_trip);
   RUN(test_malformed_utf16_rejected);
   RUN(test_bad_argument_types);
