@@ -223,11 +223,12 @@ impl DeviceAuthorization {
     /// without a request. Errors: [`Error::InvalidArgument`] when the JSON is not such an
     /// object.
     pub fn from_json(json: &str) -> Result<DeviceAuthorization> {
-        let bad = |what: &str| {
-            Error::InvalidArgument(format!("the saved device authorization {what}"))
-        };
+        let bad =
+            |what: &str| Error::InvalidArgument(format!("the saved device authorization {what}"));
         let value: Value = serde_json::from_str(json).map_err(|_| bad("is not JSON"))?;
-        let obj = value.as_object().ok_or_else(|| bad("is not a JSON object"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("is not a JSON object"))?;
         let text = |k: &str| -> Result<String> {
             match obj.get(k).and_then(Value::as_str) {
                 Some(s) if !s.is_empty() => Ok(s.to_owned()),

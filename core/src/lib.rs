@@ -15,6 +15,9 @@
 //! - [`TokenSet`]: the answer, parsed leniently where servers are sloppy (string
 //!   `expires_in`, lower-case `bearer`) and strictly where it matters (an `error` in a 200
 //!   answer is an error); every leniency is logged and kept in [`TokenSet::warnings`].
+//! - The interactive sign-ins: [`Client::sign_in_loopback`] (the system browser and a
+//!   loopback redirect, RFC 8252) and [`Client::device_authorization`] (a code to enter on
+//!   a phone, RFC 8628), whose [`DeviceAuthorization`] survives a restart.
 //! - [`Error`]: one error type with a stable [`ErrorCode`], `is_terminal()` and `is_transient()`.
 //!
 //! ## The authorization code flow
@@ -54,6 +57,30 @@
 //! # Ok::<(), authgate::Error>(())
 //! ```
 //!
+//! ## The device flow, surviving a restart
+//! A till may be switched off while the customer is still approving on a phone. Save the
+//! [`DeviceAuthorization`] as JSON ([`DeviceAuthorization::to_json`]: the codes, the
+//! absolute expiry, the scopes asked for, the current polling interval) and resume it with
+//! a new client ([`DeviceAuthorization::from_json`]). The JSON holds the device code, a
+//! secret: store it like a refresh token, and delete it when the sign-in has ended.
+//! ```no_run
+//! use authgate::{CancelToken, Client, DeviceAuthorization, Provider};
+//! # fn save(_: &str) {}
+//! # fn load() -> String { String::new() }
+//! # let client = || Client::builder(Provider::KonturExtern).client_id("c").client_secret("s")
+//! #     .discover("https://identity.testkontur.ru")?.build();
+//! let auth = client()?.device_authorization(Some(&["openid", "extern.api"]))?;
+//! println!("go to {} and enter {}", auth.verification_uri, auth.user_code);
+//! save(&auth.to_json());
+//! // … the till restarts …
+//! let auth = DeviceAuthorization::from_json(&load())?;
+//! let tokens = client()?.wait_for_device_token(&auth, &CancelToken::new())?;
+//! # Ok::<(), authgate::Error>(())
+//! ```
+//! Codes that expired meanwhile are not polled for: the `expired_token` OAuth error comes
+//! at once. The pause between polls follows the server's `interval` and `slow_down`
+//! (RFC 8628 §3.5), never beyond [`MAX_POLL_INTERVAL`] seconds.
+//!
 //! ## Security
 //! - Secrets ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
 //!   [`Password`], [`IdToken`], [`PkceVerifier`]) print `[redacted]`, are wiped on drop
@@ -77,6 +104,9 @@
 //!   with the issuer when the client knows it, against mix-up attacks
 //!   ([`Error::IssuerMismatch`]); PKCE (S256) is on by default, and discovery never
 //!   turns it off or drops the client secret ([`ClientBuilder::discover`]).
+//! - The loopback sign-in answers a redirect with another `state` with an error page and
+//!   keeps waiting, and no local connection can hold it past its timeout or cancel.
+//! - [`DeviceAuthorization::to_json`] holds the device code: store it like a refresh token.
 //! - Tokens holding control characters (header injection) and unknown token types
 //!   (RFC 6749 §7.1, unless [`ClientBuilder::accept_unknown_token_type`]) are refused.
 //! - Plain `http://` is refused except on loopback, unless

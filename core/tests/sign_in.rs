@@ -106,7 +106,10 @@ fn loopback_cancel_holds_while_a_peer_trickles() {
         .unwrap_err();
     let late = cancelled_at.lock().unwrap().expect("cancelled").elapsed();
     assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
-    assert!(late < Duration::from_millis(300), "returned {late:?} after the cancel");
+    assert!(
+        late < Duration::from_millis(300),
+        "returned {late:?} after the cancel"
+    );
 }
 
 #[test]
@@ -128,7 +131,10 @@ fn loopback_stray_requests_do_not_end_the_sign_in() {
                 assert_eq!(get(&format!("{base}/favicon.ico")).0, 404);
                 let (status, page) = get(&format!("{base}/callback?code=forged&state=wrong"));
                 assert_eq!(status, 400, "{page}");
-                assert!(page.contains("not the sign-in this app is waiting for"), "{page}");
+                assert!(
+                    page.contains("not the sign-in this app is waiting for"),
+                    "{page}"
+                );
                 let (status, page) = get(&format!("{base}/callback?error=access_denied&state=x"));
                 assert_eq!(status, 400, "{page}");
                 // Then the real redirect.
@@ -228,7 +234,10 @@ fn a_device_sign_in_resumes_after_a_restart() {
     let tokens = client
         .wait_for_device_token(&auth, &CancelToken::new())
         .unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(5), "kept the interval");
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "kept the interval"
+    );
     assert_eq!(tokens.scope(), Some("openid"));
     assert!(tokens.warnings().is_empty(), "{:?}", tokens.warnings());
 }
@@ -253,7 +262,11 @@ fn a_resumed_device_sign_in_past_its_expiry_fails_without_a_request() {
     assert_eq!(err.oauth().unwrap().error, "expired_token");
     let err = client.poll_device_token(&resumed).unwrap_err();
     assert_eq!(err.oauth().unwrap().error, "expired_token");
-    assert_eq!(emu.count(fx::KONTUR_TOKEN_PATH), before, "no request was sent");
+    assert_eq!(
+        emu.count(fx::KONTUR_TOKEN_PATH),
+        before,
+        "no request was sent"
+    );
 
     for bad in ["", "[]", "{}", r#"{"device_code":"x"}"#] {
         let err = authgate::DeviceAuthorization::from_json(bad).unwrap_err();

@@ -298,6 +298,10 @@ function authgate_device_interval(device: PAuthgateDevice; out seconds: UInt64):
 { svg / text: free with authgate_string_free }
 function authgate_device_qr_svg(device: PAuthgateDevice; out svg: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_device_qr_text(device: PAuthgateDevice; out text: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ resume after a restart: json holds the device code (a secret; store it like a refresh
+  token); free it with authgate_string_free }
+function authgate_device_to_json(device: PAuthgateDevice; out json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_device_from_json(json: PAnsiChar; out device: PAuthgateDevice): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_client_poll_device_token(client: PAuthgateClient; device: PAuthgateDevice;
   out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_client_device_token_start(client: PAuthgateClient; device: PAuthgateDevice;

@@ -211,7 +211,7 @@ fn device_flow(client: &Client, approve: impl FnOnce(&str) + Send) -> authgate::
         s.spawn(|| approve(&auth.user_code));
         println!(
             "2. polling every {} s until the user has signed in…",
-            auth.interval
+            auth.interval().as_secs()
         );
         client.wait_for_device_token(&auth, &authgate::CancelToken::new())
     })
