@@ -843,9 +843,15 @@ class AuthGate final : public IComponentBase {
                   "(ПолучитьАдресАвторизации) first");
     char *code = nullptr;
     authgate_result rc = authgate_authorization_parse_callback(auth_, callback->c_str(), &code);
+    return took_string(rc, code, result);
+  }
+
+  // The outcome of a call that hands out a string the caller owns: the string (then freed
+  // and wiped), or the failure.
+  bool took_string(authgate_result rc, char *s, Value &result) {
     if (rc != AUTHGATE_OK) return library_error(rc);
-    result = Value::string(code);
-    authgate_string_free(code);
+    result = Value::string(s);
+    authgate_string_free(s);
     return true;
   }
 
@@ -967,11 +973,7 @@ class AuthGate final : public IComponentBase {
   bool device_json(Value &result) {
     if (!need_device(M_DEVICE_JSON)) return false;
     char *json = nullptr;
-    authgate_result rc = authgate_device_to_json(device_, &json);
-    if (rc != AUTHGATE_OK) return library_error(rc);
-    result = Value::string(json);
-    authgate_string_free(json);
-    return true;
+    return took_string(authgate_device_to_json(device_, &json), json, result);
   }
 
   // ПродолжитьВходНаУстройстве(JSON) / ResumeDeviceSignIn(Json): takes up a saved device

@@ -359,13 +359,8 @@ struct Object {
 
 // ---- the browser ---------------------------------------------------------------------
 
-// GETs an http://127.0.0.1:PORT/... URL and returns the Location header of a 302.
-std::string browse(const std::string &url) {
-  const std::string prefix = "http://127.0.0.1:";
-  if (url.compare(0, prefix.size(), prefix) != 0) return "";
-  size_t slash = url.find('/', prefix.size());
-  int port = std::atoi(url.substr(prefix.size(), slash - prefix.size()).c_str());
-  std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+// Sends one request to 127.0.0.1:port and returns the whole response ("" on failure).
+std::string round_trip(int port, const std::string &request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
   sockaddr_in addr{};
@@ -373,16 +368,25 @@ std::string browse(const std::string &url) {
   addr.sin_port = htons(uint16_t(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                      "\r\nConnection: close\r\n\r\n";
-    if (write(fd, req.data(), req.size()) == ssize_t(req.size())) {
-      char buf[4096];
-      ssize_t r;
-      while ((r = read(fd, buf, sizeof buf)) > 0) response.append(buf, size_t(r));
-    }
+  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0 &&
+      write(fd, request.data(), request.size()) == ssize_t(request.size())) {
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) response.append(buf, size_t(r));
   }
   close(fd);
+  return response;
+}
+
+// GETs an http://127.0.0.1:PORT/... URL and returns the Location header of a 302.
+std::string browse(const std::string &url) {
+  const std::string prefix = "http://127.0.0.1:";
+  if (url.compare(0, prefix.size(), prefix) != 0) return "";
+  size_t slash = url.find('/', prefix.size());
+  int port = std::atoi(url.substr(prefix.size(), slash - prefix.size()).c_str());
+  std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  std::string response = round_trip(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                                              std::to_string(port) + "\r\nConnection: close\r\n\r\n");
   if (response.compare(0, 12, "HTTP/1.1 302") != 0) {
     std::fprintf(stderr, "  authorize answered: %.200s\n", response.c_str());
     return "";
@@ -399,24 +403,10 @@ std::string browse(const std::string &url) {
 
 // POSTs a control command (/_emulator/...) with a JSON body; true on 200.
 bool emulator_control(const std::string &command, const std::string &json) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(g_port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0) {
-    std::string req = "POST /_emulator/" + command + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                      "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " +
-                      std::to_string(json.size()) + "\r\n\r\n" + json;
-    if (write(fd, req.data(), req.size()) == ssize_t(req.size())) {
-      char buf[4096];
-      ssize_t r;
-      while ((r = read(fd, buf, sizeof buf)) > 0) response.append(buf, size_t(r));
-    }
-  }
-  close(fd);
+  std::string response = round_trip(
+      g_port, "POST /_emulator/" + command + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                  "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(json.size()) + "\r\n\r\n" + json);
   return response.compare(0, 12, "HTTP/1.1 200") == 0;
 }
 
