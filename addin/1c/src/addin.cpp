@@ -973,7 +973,8 @@ class AuthGate final : public IComponentBase {
   bool device_json(Value &result) {
     if (!need_device(M_DEVICE_JSON)) return false;
     char *json = nullptr;
-    return took_string(authgate_device_to_json(device_, &json), json, result);
+    authgate_result rc = authgate_device_to_json(device_, &json);
+    return took_string(rc, json, result);
   }
 
   // ПродолжитьВходНаУстройстве(JSON) / ResumeDeviceSignIn(Json): takes up a saved device
