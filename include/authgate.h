@@ -1263,7 +1263,9 @@ authgate_result authgate_set_log_callback(authgate_log_callback callback,
  * `state`, and with the `openid` scope a `nonce`) with that loopback redirect URI, waits
  * for the browser to come back, checks `state`, answers the browser with a page saying
  * it may be closed, exchanges the code and, when the client knows its issuer and an
- * id_token came, validates it.
+ * id_token came, validates it. A request for another path or with another `state` (an
+ * old tab, another local program) is answered with an error page and ignored, and no
+ * local connection, however slowly it sends, holds the wait past `timeout_ms` or a cancel.
  *
  * `options_json`: NULL or `""` for the defaults, or a JSON object with any of
  * `timeout_ms` (how long to wait for the user; default 300000), `browser_command`

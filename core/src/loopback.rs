@@ -266,7 +266,8 @@ fn wait_for_redirect(
                 "waiting for the browser to come back".into(),
             ));
         }
-        loop {
+        // Bounded, so that a flood of connections cannot keep this from the deadline.
+        for _ in 0..MAX_CONNECTIONS {
             match listener.accept() {
                 Ok((stream, _)) => {
                     if stream.set_nonblocking(true).is_err() {

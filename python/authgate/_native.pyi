@@ -516,7 +516,7 @@ class DeviceAuthorization:
         """The authorization as JSON, to resume after a restart. Holds the device code (a secret)."""
     @staticmethod
     def from_json(json: str) -> "DeviceAuthorization":
-        """Reads back :meth:`to_json`'s text; raises :class:`ConfigError` when it is not such JSON."""
+        """Reads back :meth:`to_json`'s text; raises :class:`InvalidArgument` (a ``ValueError``) when it is not such JSON."""
 
 def _error_codes() -> List[Tuple[int, str]]:
     """The core's error code table: ``(number, name)`` in numeric order."""

@@ -1011,7 +1011,9 @@ impl Client {
     /// no shell), else with the system browser. ``open_browser`` must return promptly:
     /// the redirect is only read after it returns. Raises :class:`TimeoutError` after
     /// ``timeout`` (seconds or a ``timedelta``; None: 5 minutes), :class:`Cancelled` when
-    /// ``cancel`` is cancelled (Ctrl-C cancels it too).
+    /// ``cancel`` is cancelled (Ctrl-C cancels it too). A request for another path or with
+    /// another ``state`` (an old tab, another local program) is answered with an error page
+    /// and ignored; no local connection, however slow, holds the wait past ``timeout``.
     #[pyo3(
         signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None),
         text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0)"

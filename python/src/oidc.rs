@@ -190,7 +190,7 @@ impl DeviceAuthorization {
     /// Reads back what :meth:`to_json` wrote, for any client of the same registration to
     /// poll on (:meth:`Client.wait_for_device_token`). Codes that expired meanwhile are
     /// not polled for: polling raises :class:`OAuthError` ``expired_token`` at once.
-    /// Raises :class:`ConfigError` (a ``ValueError``) when the text is not such JSON.
+    /// Raises :class:`InvalidArgument` (a ``ValueError``) when the text is not such JSON.
     #[staticmethod]
     fn from_json(py: Python<'_>, json: &str) -> PyResult<DeviceAuthorization> {
         authgate::DeviceAuthorization::from_json(json)

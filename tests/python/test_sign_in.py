@@ -68,7 +68,7 @@ def test_a_resumed_device_sign_in_past_its_expiry_fails_without_a_request(emulat
         client.wait_for_device_token(resumed)
     assert info.value.error == "expired_token"
     assert emulator.counts().get(K_TOKEN, 0) == before
-    with pytest.raises(ValueError):
+    with pytest.raises(authgate.InvalidArgument):  # also a ValueError
         authgate.DeviceAuthorization.from_json("{}")
 
 
