@@ -6,6 +6,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use subtle::ConstantTimeEq;
+
 use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -45,8 +47,9 @@ impl Client {
     /// and, when the client knows its issuer and an id_token came, validates it.
     ///
     /// Other programs on the machine can reach the listener too. A request for another
-    /// path (a favicon) gets a 404, and a redirect with another `state` (an old tab, or a
-    /// process trying to end the sign-in) gets an error page; neither ends the wait. Each
+    /// path (a favicon) gets a 404, and a redirect without this sign-in's `state` (an old
+    /// tab, or a process trying to end the sign-in; an error redirect too) gets an error
+    /// page; neither ends the wait. Each
     /// connection is read without blocking, so one that sends nothing or trickles bytes
     /// holds up neither the real browser nor the timeout and the cancel token.
     ///
@@ -335,7 +338,13 @@ fn answer(
             .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return None;
     }
-    let outcome = request.parse_callback(query);
+    // Only a redirect carrying this sign-in's state may end it (the full check, `iss`
+    // included, comes after); anything else is a stale tab or another local program.
+    let outcome = if carries_state(query, &request.state) {
+        request.parse_callback(query)
+    } else {
+        Err(Error::StateMismatch)
+    };
     let (status, title, text) = match &outcome {
         Ok(_) => (
             "200 OK",
@@ -374,6 +383,13 @@ fn answer(
         Err(Error::StateMismatch) => None,
         other => Some(other),
     }
+}
+
+/// Whether a redirect's query carries `state` with the expected value (compared in
+/// constant time).
+fn carries_state(query: &str, expected: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| k == "state" && bool::from(v.as_bytes().ct_eq(expected.as_bytes())))
 }
 
 /// Opens a URL in the user's default browser, without a shell (a URL's `&` would split a

@@ -396,8 +396,16 @@ fn loopback_stray_requests_do_not_end_the_sign_in() {
             page.contains("not the sign-in this app is waiting for"),
             "{page}"
         );
-        let (status, page) = get(&format!("{base}/callback?error=access_denied&state=x"));
-        assert_eq!(status, 400, "{page}");
+        // Whatever else it carries: an error, another issuer, a repeated parameter, no state.
+        for forged in [
+            "error=access_denied&state=x",
+            "code=forged&state=wrong&iss=https%3A%2F%2Fevil.example",
+            "code=forged&state=a&state=b",
+            "error=access_denied",
+        ] {
+            let (status, page) = get(&format!("{base}/callback?{forged}"));
+            assert_eq!(status, 400, "{forged}: {page}");
+        }
         // Then the real redirect.
         let (status, page) = get(&browse(&url));
         assert_eq!(status, 200);
