@@ -13,6 +13,7 @@ use crate::client::is_loopback;
 use crate::error::{Error, TransportKind};
 use crate::redact::ServerText;
 use crate::transport::{FastResolver, OneWrite};
+use crate::wire_trace;
 
 /// Where the proxy for outgoing requests comes from. Whichever it is, requests to a
 /// loopback host (`127.0.0.0/8`, `::1`, `localhost`) never go through a proxy.
@@ -166,23 +167,25 @@ impl Http {
         body: &str,
     ) -> Result<HttpResponse, Error> {
         check_headers(headers)?;
+        let trace = wire_trace::Exchange::request("POST", url, headers, Some(body));
         let mut req = self
             .direct_if_loopback(self.agent.post(url), url)
             .header("Content-Type", "application/x-www-form-urlencoded");
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        self.read(req.send(body))
+        trace.finish(self.read(trace.head(req.send(body))))
     }
 
     /// GETs a URL (discovery, JWKS, UserInfo).
     pub(crate) fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
         check_headers(headers)?;
+        let trace = wire_trace::Exchange::request("GET", url, headers, None);
         let mut req = self.direct_if_loopback(self.agent.get(url), url);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        self.read(req.call())
+        trace.finish(self.read(trace.head(req.call())))
     }
 
     /// Takes the proxy off a request to a loopback host: a proxy (from `HTTP_PROXY` without

@@ -136,6 +136,7 @@ mod store;
 mod token;
 mod token_set;
 mod transport;
+mod wire_trace;
 
 pub use authorize::{
     parse_callback, parse_callback_with_issuer, AuthorizationRequest, AuthorizationUrlBuilder,

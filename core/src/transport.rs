@@ -90,6 +90,7 @@ impl Connector<Box<dyn Transport>> for OneWrite {
         _: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
     ) -> Result<Option<Self::Out>, Error> {
+        crate::wire_trace::note_new_connection();
         Ok(chained.map(|inner| OneWriteTransport {
             inner,
             held: Vec::new(),

@@ -1,0 +1,371 @@
+//! The wire trace: every HTTP exchange, described at the log target `authgate::wire`
+//! (DEBUG) without ever showing a secret.
+//!
+//! What is shown: the method and the URL with query values masked; the request headers
+//! the client sets, `Authorization` reduced to its scheme and length; the form's field
+//! names, with the values of the few fields that are never secret (`grant_type`, `scope`,
+//! `client_id`, …) and the length of every other; the client authentication method the
+//! request used; the status, the response headers (cookies masked), the body's shape
+//! (JSON keys, types and lengths, the values of non-secret fields such as `token_type`,
+//! `expires_in`, `scope`, `error`), the time taken and whether the connection was new.
+//!
+//! Values are shown only from allow-lists, so a secret in an unexpected field is masked
+//! too: nothing is "scrubbed" after the fact.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::http::HttpResponse;
+
+/// The log target of the trace; the C and Python bridges pass it on (`authgate.wire`).
+pub(crate) const TARGET: &str = "authgate::wire";
+
+/// Form fields and JSON answer fields whose values are never secret.
+const PLAIN_FORM_FIELDS: &[&str] = &[
+    "grant_type",
+    "scope",
+    "client_id",
+    "redirect_uri",
+    "token_type_hint",
+    "resource_id",
+    "response_type",
+    "username",
+];
+const PLAIN_JSON_FIELDS: &[&str] = &[
+    "token_type",
+    "expires_in",
+    "scope",
+    "error",
+    "active",
+    "interval",
+    "exp",
+    "iat",
+    "client_id",
+];
+/// Response headers whose values may carry a session or a token.
+const SECRET_HEADERS: &[&str] = &["set-cookie", "authorization", "cookie"];
+
+thread_local! {
+    /// Connections opened on this thread (ureq opens them on the calling thread).
+    static CONNECTIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Called by the connector chain whenever a new connection is opened.
+pub(crate) fn note_new_connection() {
+    CONNECTIONS.with(|c| c.set(c.get() + 1));
+}
+
+/// One traced exchange: created before the request is sent, then told about the
+/// answer's head and the whole answer.
+pub(crate) struct Exchange {
+    on: bool,
+    started: Instant,
+    connections: u64,
+    label: String,
+}
+
+impl Exchange {
+    /// Logs the request. `headers` are the headers the client sets itself; `form` is a
+    /// form body, if the request has one.
+    pub(crate) fn request(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> Exchange {
+        let on = log::log_enabled!(target: TARGET, log::Level::Debug);
+        let label = if on {
+            format!("{method} {}", mask_url(url))
+        } else {
+            String::new()
+        };
+        if on {
+            let mut out = format!("→ {label}");
+            if form.is_some() {
+                out.push_str("\n  Content-Type: application/x-www-form-urlencoded");
+            }
+            for (name, value) in headers {
+                let _ = write!(out, "\n  {name}: {}", mask_header(name, value));
+            }
+            if let Some(form) = form {
+                let _ = write!(out, "\n  form: {}", describe_form(form));
+            }
+            let _ = write!(
+                out,
+                "\n  client authentication: {}",
+                client_auth(headers, form)
+            );
+            log::debug!(target: TARGET, "{out}");
+        }
+        Exchange {
+            on,
+            started: Instant::now(),
+            connections: CONNECTIONS.with(Cell::get),
+            label,
+        }
+    }
+
+    /// Logs the answer's status and headers (or the failure), and passes it on.
+    pub(crate) fn head(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        if !self.on {
+            return sent;
+        }
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let connection = if CONNECTIONS.with(Cell::get) > self.connections {
+            "new connection"
+        } else {
+            "reused connection"
+        };
+        match &sent {
+            Ok(resp) => {
+                let mut out = format!(
+                    "← {} {}: HTTP {} after {ms:.1} ms ({connection})",
+                    self.label,
+                    resp.version_str(),
+                    resp.status().as_u16()
+                );
+                for (name, value) in resp.headers() {
+                    let value = String::from_utf8_lossy(value.as_bytes());
+                    let _ = write!(out, "\n  {name}: {}", mask_header(name.as_str(), &value));
+                }
+                log::debug!(target: TARGET, "{out}");
+            }
+            Err(e) => log::debug!(
+                target: TARGET,
+                "← {} failed after {ms:.1} ms ({connection}): {}",
+                self.label,
+                describe_ureq_error(e)
+            ),
+        }
+        sent
+    }
+
+    /// Logs the body's shape and the total time, and passes the answer on.
+    pub(crate) fn finish(
+        &self,
+        read: Result<HttpResponse, Error>,
+    ) -> Result<HttpResponse, Error> {
+        if !self.on {
+            return read;
+        }
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        match &read {
+            Ok(resp) => log::debug!(
+                target: TARGET,
+                "  body of {} ({} bytes, {ms:.1} ms in all): {}",
+                self.label,
+                resp.body.len(),
+                describe_body(&resp.body)
+            ),
+            Err(e) => log::debug!(
+                target: TARGET,
+                "  body of {} not read after {ms:.1} ms: {e}",
+                self.label
+            ),
+        }
+        read
+    }
+}
+
+trait VersionStr {
+    fn version_str(&self) -> &'static str;
+}
+
+impl<T> VersionStr for ureq::http::Response<T> {
+    fn version_str(&self) -> &'static str {
+        match self.version() {
+            ureq::http::Version::HTTP_10 => "HTTP/1.0",
+            ureq::http::Version::HTTP_2 => "HTTP/2",
+            _ => "HTTP/1.1",
+        }
+    }
+}
+
+/// The error's kind only: a ureq message could quote a URL with query values.
+fn describe_ureq_error(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => format!("I/O error ({:?})", io.kind()),
+        ureq::Error::Timeout(which) => format!("timeout ({which})"),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection failed".into(),
+        ureq::Error::ConnectProxyFailed(_) => "the proxy refused the connection".into(),
+        ureq::Error::Tls(m) => format!("TLS: {m}"),
+        ureq::Error::Rustls(e) => format!("TLS: {e}"),
+        _ => "transport error".into(),
+    }
+}
+
+/// `[N chars]`: how long a masked value is, which tells an empty or truncated value
+/// from a normal one without showing any of it.
+fn masked(value: &str) -> String {
+    format!("[masked, {} chars]", value.chars().count())
+}
+
+/// The URL with every query value masked (a URL's path is never secret here).
+pub(crate) fn mask_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.split(['?', '#']).next().unwrap_or("").to_owned();
+    };
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    parsed.set_fragment(None);
+    if parsed.query().is_some() {
+        let names: Vec<String> = parsed
+            .query_pairs()
+            .map(|(k, _)| format!("{k}=…"))
+            .collect();
+        parsed.set_query(None);
+        return format!("{parsed}?{}", names.join("&"));
+    }
+    parsed.to_string()
+}
+
+fn mask_header(name: &str, value: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower == "authorization" {
+        let (scheme, rest) = value.split_once(' ').unwrap_or(("", value));
+        return format!("{scheme} {}", masked(rest)).trim_start().to_owned();
+    }
+    if SECRET_HEADERS.contains(&lower.as_str()) {
+        return masked(value);
+    }
+    if lower == "location" || lower == "content-location" {
+        return mask_url(value);
+    }
+    value.to_owned()
+}
+
+fn describe_form(form: &str) -> String {
+    url::form_urlencoded::parse(form.as_bytes())
+        .map(|(k, v)| {
+            if PLAIN_FORM_FIELDS.contains(&k.as_ref()) {
+                format!("{k}={v}")
+            } else {
+                format!("{k}={}", masked(&v))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Which client authentication the request carries, from its headers and form.
+fn client_auth(headers: &[(&str, &str)], form: Option<&str>) -> &'static str {
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.trim_start());
+    let has = |field: &str| {
+        form.is_some_and(|f| url::form_urlencoded::parse(f.as_bytes()).any(|(k, _)| k == field))
+    };
+    match auth {
+        Some(a) if a.len() >= 6 && a[..6].eq_ignore_ascii_case("basic ") => "client_secret_basic",
+        Some(_) => "a bearer token (no client authentication)",
+        None if has("client_secret") => "client_secret_post",
+        None if has("client_id") => "none (client_id only: a public client)",
+        None => "none",
+    }
+}
+
+/// The body's shape: for a JSON object its keys with types and lengths, and the values
+/// of the fields that are never secret; for anything else its length and first line's
+/// length only.
+fn describe_body(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "empty".into();
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => {
+            let fields: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", describe_value(k, v)))
+                .collect();
+            format!("JSON object {{{}}}", fields.join(", "))
+        }
+        Ok(v) => format!("JSON {}", json_type(&v)),
+        Err(_) => match std::str::from_utf8(body) {
+            Ok(text) if text.trim_start().starts_with('<') => "HTML or XML text".into(),
+            Ok(_) => "text that is not JSON".into(),
+            Err(_) => "bytes that are not UTF-8".into(),
+        },
+    }
+}
+
+fn describe_value(key: &str, v: &Value) -> String {
+    let plain = PLAIN_JSON_FIELDS.contains(&key);
+    match v {
+        Value::String(s) if plain => format!("{s:?}"),
+        Value::String(s) => format!("string({})", s.chars().count()),
+        Value::Number(n) if plain => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) => format!("array({})", items.len()),
+        Value::Object(map) => format!("object({} keys)", map.len()),
+        other => json_type(other).into(),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_and_url_credentials_are_masked() {
+        assert_eq!(
+            mask_url("https://u:p@a.example/t?code=abc&state=xyz#frag"),
+            "https://a.example/t?code=…&state=…"
+        );
+        assert_eq!(
+            mask_url("http://127.0.0.1:8/token"),
+            "http://127.0.0.1:8/token"
+        );
+    }
+
+    #[test]
+    fn form_values_show_only_when_never_secret() {
+        let d = describe_form("grant_type=password&username=kassir&password=p%26ss+w&client_secret=s3cr3t");
+        assert_eq!(
+            d,
+            "grant_type=password username=kassir password=[masked, 6 chars] client_secret=[masked, 6 chars]"
+        );
+        assert_eq!(
+            client_auth(&[], Some("grant_type=x&client_id=a&client_secret=b")),
+            "client_secret_post"
+        );
+        assert_eq!(
+            client_auth(&[("Authorization", "Basic YTpi")], Some("grant_type=x")),
+            "client_secret_basic"
+        );
+        assert_eq!(mask_header("Authorization", "Basic YTpi"), "Basic [masked, 4 chars]");
+        assert_eq!(mask_header("Set-Cookie", "sid=1"), "[masked, 5 chars]");
+    }
+
+    #[test]
+    fn bodies_show_shape_and_plain_values_only() {
+        let d = describe_body(
+            br#"{"access_token":"tok-secret","token_type":"bearer","expires_in":60,"refresh_token":"rt","scope":"api","n":5}"#,
+        );
+        assert_eq!(
+            d,
+            r#"JSON object {access_token: string(10), expires_in: 60, n: number, refresh_token: string(2), scope: "api", token_type: "bearer"}"#
+        );
+        assert_eq!(describe_body(b"<html>x</html>"), "HTML or XML text");
+        assert_eq!(describe_body(b""), "empty");
+    }
+}
