@@ -122,6 +122,7 @@ mod cancel;
 mod client;
 mod config_json;
 mod device;
+mod diagnose;
 mod discovery;
 mod error;
 mod http;

@@ -329,6 +329,38 @@ impl Response {
     }
 }
 
+/// The current time plus `offset_secs`, as an HTTP date (RFC 9110 §5.6.7),
+/// e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub(crate) fn http_date(offset_secs: i64) -> String {
+    format_http_date(crate::crypto::unix_now() as i64 + offset_secs)
+}
+
+fn format_http_date(now: i64) -> String {
+    let (days, secs) = (now.div_euclid(86_400), now.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// The reason phrase for a status (cosmetic; clients must not rely on it).
 fn reason(status: u16) -> &'static str {
     match status {
@@ -432,4 +464,20 @@ pub(crate) fn write_truncated(stream: &mut TcpStream) -> io::Result<()> {
     stream.write_all(&bytes)?;
     stream.flush()?;
     stream.shutdown(Shutdown::Write)
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn http_dates_are_rfc_9110() {
+        assert_eq!(super::format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            super::format_http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            super::format_http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+    }
 }

@@ -154,7 +154,7 @@ impl Emulator {
     }
 
     /// Clears counts, recorded requests and queued faults, and restores the default
-    /// settings: token lifetimes, the id_token algorithm (RS256) and kids, the device flow timing,
+    /// settings: token lifetimes, the clock offset, the id_token algorithm (RS256) and kids, the device flow timing,
     /// and auto-approval (not interactive). Issued codes, tokens, device codes and the
     /// signing keys (rotated or not) are kept.
     pub fn reset(&self) {
@@ -220,6 +220,15 @@ impl Emulator {
     /// and is then redirected with a code as usual. `false` (the default) auto-approves.
     pub fn set_interactive(&self, enabled: bool) {
         self.shared.lock().interactive = enabled;
+    }
+
+    /// Makes the server's clock (its `Date` header, sent on every answer) run
+    /// `offset_secs` seconds ahead of the real time, or behind it when negative: a client
+    /// can then measure the clock skew. 0 (the default) is the real time.
+    pub fn set_clock_offset(&self, offset_secs: i64) {
+        self.shared
+            .clock_offset
+            .store(offset_secs, Ordering::Relaxed);
     }
 
     /// The last request received on `path` (without the query string), if any.

@@ -73,6 +73,8 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         let close = request.wants_close();
         let written = match dispatch(shared, &request) {
             Action::Respond(mut response) => {
+                let offset = shared.clock_offset.load(Ordering::Relaxed);
+                response = response.header("Date", &http::http_date(offset));
                 // An HTTP/1.0 client keeps the connection only if told so explicitly.
                 if request.http10 && !close {
                     response = response.header("Connection", "keep-alive");

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     /// Set when the [`crate::Emulator`] is dropped.
     pub shutdown: AtomicBool,
+    /// Seconds added to the real time in the `Date` header (a server clock that is off).
+    pub clock_offset: AtomicI64,
     pub random: Random,
     pub signer: Signer,
     state: Mutex<State>,
@@ -30,6 +32,7 @@ impl Shared {
         Ok(Shared {
             base_url,
             shutdown: AtomicBool::new(false),
+            clock_offset: AtomicI64::new(0),
             random: Random::new(),
             signer: Signer::new()?,
             state: Mutex::new(State::default()),
@@ -46,6 +49,8 @@ impl Shared {
     /// Back to the default settings (see [`crate::Emulator::reset`]).
     pub fn reset(&self) {
         self.lock().reset();
+        self.clock_offset
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         self.signer.set_alg(IdTokenAlg::default());
         self.signer.set_kidless(false);
     }
