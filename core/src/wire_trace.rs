@@ -148,10 +148,7 @@ impl Exchange {
     }
 
     /// Logs the body's shape and the total time, and passes the answer on.
-    pub(crate) fn finish(
-        &self,
-        read: Result<HttpResponse, Error>,
-    ) -> Result<HttpResponse, Error> {
+    pub(crate) fn finish(&self, read: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
         if !self.on {
             return read;
         }
@@ -247,6 +244,9 @@ fn describe_form(form: &str) -> String {
         .map(|(k, v)| {
             if PLAIN_FORM_FIELDS.contains(&k.as_ref()) {
                 format!("{k}={v}")
+            } else if k == "password" || k == "client_secret" {
+                // Not even the length of a password or a client secret.
+                format!("{k}=[masked]")
             } else {
                 format!("{k}={}", masked(&v))
             }
@@ -339,10 +339,12 @@ mod tests {
 
     #[test]
     fn form_values_show_only_when_never_secret() {
-        let d = describe_form("grant_type=password&username=kassir&password=p%26ss+w&client_secret=s3cr3t");
+        let d = describe_form(
+            "grant_type=password&username=kassir&password=p%26ss+w&client_secret=s3cr3t&code=abc",
+        );
         assert_eq!(
             d,
-            "grant_type=password username=kassir password=[masked, 6 chars] client_secret=[masked, 6 chars]"
+            "grant_type=password username=kassir password=[masked] client_secret=[masked] code=[masked, 3 chars]"
         );
         assert_eq!(
             client_auth(&[], Some("grant_type=x&client_id=a&client_secret=b")),
@@ -352,7 +354,10 @@ mod tests {
             client_auth(&[("Authorization", "Basic YTpi")], Some("grant_type=x")),
             "client_secret_basic"
         );
-        assert_eq!(mask_header("Authorization", "Basic YTpi"), "Basic [masked, 4 chars]");
+        assert_eq!(
+            mask_header("Authorization", "Basic YTpi"),
+            "Basic [masked, 4 chars]"
+        );
         assert_eq!(mask_header("Set-Cookie", "sid=1"), "[masked, 5 chars]");
     }
 
