@@ -22,12 +22,16 @@ impl Log for Stderr {
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
             let mut err = std::io::stderr().lock();
+            let mut text = record.args().to_string();
+            if record.target().starts_with("authgate::wire") {
+                // One record per step of an exchange, its parts on their own lines.
+                text = text.replace(" | ", "\n    ");
+            }
             let _ = writeln!(
                 err,
-                "[{} {}] {}",
+                "[{} {}] {text}",
                 record.level().as_str().to_ascii_lowercase(),
                 record.target(),
-                record.args()
             );
         }
     }

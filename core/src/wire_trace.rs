@@ -60,7 +60,9 @@ pub(crate) fn note_new_connection() {
 }
 
 /// One traced exchange: created before the request is sent, then told about the
-/// answer's head and the whole answer.
+/// answer's head and the whole answer. Three DEBUG records, each one line (the C log
+/// callback promises that), their parts separated by ` | `: the request, the answer's
+/// status, time and headers, and the body.
 pub(crate) struct Exchange {
     on: bool,
     started: Instant,
@@ -86,17 +88,17 @@ impl Exchange {
         if on {
             let mut out = format!("→ {label}");
             if form.is_some() {
-                out.push_str("\n  Content-Type: application/x-www-form-urlencoded");
+                out.push_str(" | Content-Type: application/x-www-form-urlencoded");
             }
             for (name, value) in headers {
-                let _ = write!(out, "\n  {name}: {}", mask_header(name, value));
+                let _ = write!(out, " | {name}: {}", mask_header(name, value));
             }
             if let Some(form) = form {
-                let _ = write!(out, "\n  form: {}", describe_form(form));
+                let _ = write!(out, " | form: {}", describe_form(form));
             }
             let _ = write!(
                 out,
-                "\n  client authentication: {}",
+                " | client authentication: {}",
                 client_auth(headers, form)
             );
             log::debug!(target: TARGET, "{out}");
@@ -133,7 +135,7 @@ impl Exchange {
                 );
                 for (name, value) in resp.headers() {
                     let value = String::from_utf8_lossy(value.as_bytes());
-                    let _ = write!(out, "\n  {name}: {}", mask_header(name.as_str(), &value));
+                    let _ = write!(out, " | {name}: {}", mask_header(name.as_str(), &value));
                 }
                 log::debug!(target: TARGET, "{out}");
             }
@@ -156,7 +158,7 @@ impl Exchange {
         match &read {
             Ok(resp) => log::debug!(
                 target: TARGET,
-                "  body of {} ({} bytes, {ms:.1} ms in all): {}",
+                "  body of {}: {} bytes, {ms:.1} ms in all: {}",
                 self.label,
                 resp.body.len(),
                 describe_body(&resp.body)
@@ -236,14 +238,14 @@ fn mask_header(name: &str, value: &str) -> String {
     if lower == "location" || lower == "content-location" {
         return mask_url(value);
     }
-    value.to_owned()
+    value.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn describe_form(form: &str) -> String {
     url::form_urlencoded::parse(form.as_bytes())
         .map(|(k, v)| {
             if PLAIN_FORM_FIELDS.contains(&k.as_ref()) {
-                format!("{k}={v}")
+                format!("{k}={}", v.escape_debug())
             } else if k == "password" || k == "client_secret" {
                 // Not even the length of a password or a client secret.
                 format!("{k}=[masked]")

@@ -168,11 +168,18 @@ static int test_max_level_filtering(void) {
   CHECK_RC(authgate_set_log_callback(on_log, 6, &sink), AUTHGATE_INVALID_ARGUMENT);
   CHECK(strstr(authgate_last_error_message(), "max_level") != NULL);
   CHECK_OK(authgate_client_client_credentials(client, NULL, NULL, &ts));
-  CHECK(sink_count(&sink) == 1);
+  /* One DEBUG record of the request ("authgate"), then three of the wire trace
+     ("authgate::wire"): the request, the status with the time taken, the body's shape. */
+  CHECK(sink_count(&sink) == 4);
   CHECK(sink.levels[0] == AUTHGATE_LOG_DEBUG);
   CHECK(strstr(sink.messages[0], "grant_type=client_credentials") != NULL);
   CHECK(strstr(sink.messages[0], "/oauth/token") != NULL);
   CHECK_STR(sink.targets[0], "authgate");
+  int wire = sink_find(&sink, AUTHGATE_LOG_DEBUG, "HTTP 200 after");
+  CHECK(wire > 0);
+  CHECK_STR(sink.targets[wire], "authgate::wire");
+  CHECK(strstr(sink.messages[wire], " ms (") != NULL);
+  for (int i = 0; i < sink.count; i++) CHECK(strchr(sink.messages[i], '\n') == NULL);
   failed = 0;
 cleanup:
   authgate_set_log_callback(NULL, 0, NULL);
