@@ -201,48 +201,62 @@ impl ClientOpts {
             }
             None => Map::new(),
         };
+        let strings = [
+            ("provider", &self.provider),
+            ("base_url", &self.base_url),
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+            ("auth_method", &self.auth_method),
+            ("basic_encoding", &self.basic_encoding),
+            ("redirect_uri", &self.redirect_uri),
+            ("redirect_param", &self.redirect_param),
+            ("scopes", &self.scope),
+            ("proxy", &self.proxy),
+            ("trust_roots", &self.trust_roots),
+            ("user_agent", &self.user_agent),
+            ("jwks_uri", &self.jwks_uri),
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            (
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
+        ];
+        let numbers = [
+            ("connect_timeout_ms", self.connect_timeout_ms),
+            ("timeout_ms", self.timeout_ms),
+            ("max_response_bytes", self.max_response_bytes),
+            ("id_token_leeway_ms", self.id_token_leeway_ms),
+        ];
         let mut set = |key: &str, v: Option<Value>| {
             if let Some(v) = v {
                 obj.insert(key.to_owned(), v);
             }
         };
-        let s = |o: &Option<String>| o.clone().map(Value::from);
-        let n = |o: &Option<u64>| o.map(Value::from);
-        let p = |o: &Option<PathBuf>| o.as_ref().map(|p| Value::from(p.display().to_string()));
-        let flag = |b: bool| b.then_some(Value::Bool(true));
-        set("provider", s(&self.provider));
-        set("base_url", s(&self.base_url));
-        set("authorization_endpoint", s(&self.authorization_endpoint));
-        set("token_endpoint", s(&self.token_endpoint));
-        set("client_id", s(&self.client_id));
-        set("client_secret", s(&self.client_secret));
-        set("auth_method", s(&self.auth_method));
-        set("basic_encoding", s(&self.basic_encoding));
-        set("redirect_uri", s(&self.redirect_uri));
-        set("redirect_param", s(&self.redirect_param));
-        set("scopes", s(&self.scope));
+        for (key, v) in strings {
+            set(key, v.clone().map(Value::from));
+        }
+        for (key, v) in numbers {
+            set(key, v.map(Value::from));
+        }
         set("pkce", self.no_pkce.then_some(Value::Bool(false)));
-        set("allow_insecure_http", flag(self.insecure_http));
+        set(
+            "allow_insecure_http",
+            self.insecure_http.then_some(Value::Bool(true)),
+        );
         set(
             "accept_unknown_token_type",
-            flag(self.accept_unknown_token_type),
+            self.accept_unknown_token_type.then_some(Value::Bool(true)),
         );
-        set("proxy", s(&self.proxy));
-        set("trust_roots", s(&self.trust_roots));
-        set("ca_file", p(&self.ca_file));
-        set("connect_timeout_ms", n(&self.connect_timeout_ms));
-        set("timeout_ms", n(&self.timeout_ms));
-        set("max_response_bytes", n(&self.max_response_bytes));
-        set("user_agent", s(&self.user_agent));
-        set("jwks_uri", s(&self.jwks_uri));
-        set("userinfo_endpoint", s(&self.userinfo_endpoint));
-        set("revocation_endpoint", s(&self.revocation_endpoint));
-        set("introspection_endpoint", s(&self.introspection_endpoint));
         set(
-            "device_authorization_endpoint",
-            s(&self.device_authorization_endpoint),
+            "ca_file",
+            self.ca_file
+                .as_ref()
+                .map(|p| Value::from(p.display().to_string())),
         );
-        set("id_token_leeway_ms", n(&self.id_token_leeway_ms));
         set("token_params", pairs("--token-param", &self.token_param)?);
         set(
             "authorization_params",
@@ -266,7 +280,7 @@ impl ClientOpts {
     }
 }
 
-/// `NAME=VALUE` options as a JSON object, merged over the file's.
+/// `NAME=VALUE` options as a JSON object, in place of the file's.
 fn pairs(flag: &str, items: &[String]) -> Result<Option<Value>> {
     if items.is_empty() {
         return Ok(None);

@@ -404,3 +404,28 @@ fn exit_codes_tell_sign_in_again_try_later_and_configuration() {
     // A wrong command line.
     assert_eq!(code(&run(authgate(&["token", "--flow", "nope"]), "")), 2);
 }
+
+#[test]
+fn the_quickstart_variables_still_work() {
+    let emu = Emulator::start().unwrap();
+    // The README's quickstart line, with `authgate token` in place of the example.
+    let mut cmd = authgate(&["token"]);
+    for (k, v) in [
+        ("AUTHGATE_PROVIDER", "cuba"),
+        ("AUTHGATE_BASE_URL", emu.base_url().as_str()),
+        ("AUTHGATE_INSECURE_HTTP", "1"),
+        ("AUTHGATE_CLIENT_ID", fx::CUBA_CLIENT_ID),
+        ("AUTHGATE_CLIENT_SECRET", fx::CUBA_CLIENT_SECRET),
+        ("AUTHGATE_USERNAME", fx::CUBA_ADMIN_USERNAME),
+        ("AUTHGATE_PASSWORD", fx::CUBA_ADMIN_PASSWORD),
+    ] {
+        cmd.env(k, v);
+    }
+    let out = run(cmd, "");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("scope          rest-api"),
+        "{}",
+        text(&out)
+    );
+}

@@ -18,14 +18,18 @@ pub fn authgate(args: &[&str]) -> Command {
     cmd
 }
 
-/// Runs to the end with `stdin` written in; returns the output.
-pub fn run(mut cmd: Command, stdin: &str) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
+/// Starts the command with all three streams piped.
+fn spawn(mut cmd: Command) -> Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("authgate runs");
+        .expect("authgate runs")
+}
+
+/// Runs to the end with `stdin` written in; returns the output.
+pub fn run(cmd: Command, stdin: &str) -> Output {
+    let mut child = spawn(cmd);
     child
         .stdin
         .take()
@@ -58,13 +62,8 @@ pub struct Interactive {
 }
 
 impl Interactive {
-    pub fn start(mut cmd: Command) -> Interactive {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("authgate runs");
+    pub fn start(cmd: Command) -> Interactive {
+        let mut child = spawn(cmd);
         let (tx, lines) = mpsc::channel();
         let out: Box<dyn Read + Send> = Box::new(child.stdout.take().unwrap());
         let err: Box<dyn Read + Send> = Box::new(child.stderr.take().unwrap());
