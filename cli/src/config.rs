@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use authgate::{Client, ClientBuilder, Error, Result};
+use clap::builder::FalseyValueParser;
 use clap::Args;
 use serde_json::{Map, Value};
 
@@ -86,13 +87,13 @@ pub struct ClientOpts {
     #[arg(long, global = true, value_name = "NAME=VALUE")]
     pub authorization_param: Vec<String>,
     /// Turns PKCE off (only for servers that refuse it).
-    #[arg(long, global = true, env = "AUTHGATE_NO_PKCE")]
+    #[arg(long, global = true, env = "AUTHGATE_NO_PKCE", value_parser = FalseyValueParser::new())]
     pub no_pkce: bool,
     /// Allows plain http:// to a host other than loopback (a LAN server without TLS).
-    #[arg(long, global = true, env = "AUTHGATE_INSECURE_HTTP")]
+    #[arg(long, global = true, env = "AUTHGATE_INSECURE_HTTP", value_parser = FalseyValueParser::new())]
     pub insecure_http: bool,
     /// Accepts token types other than Bearer.
-    #[arg(long, global = true, env = "AUTHGATE_ACCEPT_UNKNOWN_TOKEN_TYPE")]
+    #[arg(long, global = true, env = "AUTHGATE_ACCEPT_UNKNOWN_TOKEN_TYPE", value_parser = FalseyValueParser::new())]
     pub accept_unknown_token_type: bool,
     /// The OpenID Connect issuer: its discovery document fills in the endpoints.
     #[arg(long, global = true, env = "AUTHGATE_ISSUER", value_name = "URL")]

@@ -10,6 +10,7 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::FalseyValueParser;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use config::ClientOpts;
@@ -50,7 +51,7 @@ struct Cli {
     client: ClientOpts,
     /// Shows every HTTP exchange on stderr (log target authgate::wire): URLs, headers,
     /// form field names, status, body shape and timing; secrets are always masked.
-    #[arg(long, global = true, env = "AUTHGATE_TRACE")]
+    #[arg(long, global = true, env = "AUTHGATE_TRACE", value_parser = FalseyValueParser::new())]
     trace: bool,
     /// More log output on stderr (-v: what the library decides, -vv: also the wire trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
