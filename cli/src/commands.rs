@@ -245,7 +245,7 @@ fn given(value: &str) -> Result<String> {
 fn load(path: &Path) -> Result<TokenSet> {
     FileStore::new(path)
         .load()?
-        .ok_or_else(|| Error::Store(format!("{} holds no tokens", path.display())))
+        .ok_or_else(|| Error::SignInRequired(format!("{} holds no tokens", path.display())))
 }
 
 /// The token of a [`TokenInput`]: given, or the access token of the token file.

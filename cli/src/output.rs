@@ -86,8 +86,14 @@ pub fn hint(e: &Error) -> String {
                  client_secret_basic (`authgate doctor` compares with what the provider advertises)"
                     .into()
             }
-            ErrorCode::InvalidGrant | ErrorCode::SignInRequired => {
+            ErrorCode::InvalidGrant => {
                 "the code, refresh token or password is no longer valid: sign in again".into()
+            }
+            ErrorCode::SignInRequired => {
+                "sign in again, e.g. `authgate token … --save FILE`".into()
+            }
+            ErrorCode::Store => {
+                "check the token file's path, its folder and their permissions".into()
             }
             ErrorCode::Config | ErrorCode::InvalidArgument => {
                 "fix the option named above (see authgate --help)".into()
