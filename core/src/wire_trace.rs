@@ -130,7 +130,7 @@ impl Exchange {
                 let mut out = format!(
                     "← {} {}: HTTP {} after {ms:.1} ms ({connection})",
                     self.label,
-                    resp.version_str(),
+                    version_str(resp.version()),
                     resp.status().as_u16()
                 );
                 for (name, value) in resp.headers() {
@@ -173,17 +173,11 @@ impl Exchange {
     }
 }
 
-trait VersionStr {
-    fn version_str(&self) -> &'static str;
-}
-
-impl<T> VersionStr for ureq::http::Response<T> {
-    fn version_str(&self) -> &'static str {
-        match self.version() {
-            ureq::http::Version::HTTP_10 => "HTTP/1.0",
-            ureq::http::Version::HTTP_2 => "HTTP/2",
-            _ => "HTTP/1.1",
-        }
+fn version_str(v: ureq::http::Version) -> &'static str {
+    match v {
+        ureq::http::Version::HTTP_10 => "HTTP/1.0",
+        ureq::http::Version::HTTP_2 => "HTTP/2",
+        _ => "HTTP/1.1",
     }
 }
 
