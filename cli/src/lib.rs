@@ -1,5 +1,8 @@
 //! `authgate`: sign in with any flow, look at tokens, trace the wire and check a
 //! configuration end to end, from a terminal or a script.
+//!
+//! The binary is `src/main.rs`; [`run`] is the whole tool, for hosts that embed it (a
+//! Python module's `python -m authgate`, say) instead of shipping the binary.
 
 mod commands;
 mod config;
@@ -7,8 +10,8 @@ mod doctor;
 mod logger;
 mod output;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::builder::FalseyValueParser;
 use clap::{CommandFactory, Parser, Subcommand};
@@ -30,12 +33,19 @@ Every client option is also an AUTHGATE_* environment variable (shown in each op
 help) and a key of the JSON file given with --config (the C ABI's schema); a flag beats
 the variable, which beats the file. Tokens are printed masked unless --raw-json is given.";
 
-pub(crate) mod exit {
+/// The exit codes (see `authgate --help`).
+pub mod exit {
+    /// Another failure.
     pub const FAILURE: u8 = 1;
+    /// The command line is wrong.
     pub const USAGE: u8 = 2;
+    /// Fix the configuration.
     pub const CONFIG: u8 = 3;
+    /// Sign in again.
     pub const SIGN_IN_AGAIN: u8 = 4;
+    /// Try later.
     pub const TRY_LATER: u8 = 5;
+    /// `doctor` found a problem.
     pub const DOCTOR_FOUND_PROBLEMS: u8 = 6;
 }
 
@@ -117,12 +127,19 @@ enum StoreAction {
     },
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// Runs the tool with these arguments (the first is the program name, as in
+/// `std::env::args_os()`) and returns the exit code. Installs a stderr logger for the
+/// library's records unless the process already has a logger.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
+            return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
     logger::install(cli.trace, cli.verbose);
@@ -137,9 +154,7 @@ fn main() -> ExitCode {
             StoreAction::Show { file, raw_json } => commands::store_show(&file, raw_json),
             StoreAction::Clear { file } => commands::store_clear(&file),
         },
-        Command::Doctor(args) => {
-            return ExitCode::from(doctor::run(&cli.client, &args));
-        }
+        Command::Doctor(args) => return doctor::run(&cli.client, &args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -151,10 +166,10 @@ fn main() -> ExitCode {
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             output::report_error(&e);
-            ExitCode::from(exit_code(&e))
+            exit_code(&e)
         }
     }
 }
