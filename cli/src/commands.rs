@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use crate::config::ClientOpts;
-use crate::output::{mask, show_tokens};
+use crate::output::{mask, set_endpoint, show_tokens};
 
 /// The sign-in flows.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,8 +126,15 @@ pub struct DecodeArgs {
     nonce: Option<String>,
 }
 
-pub fn token(opts: &ClientOpts, args: &TokenArgs) -> Result<()> {
+/// The client, with its token endpoint named in error reports.
+fn client(opts: &ClientOpts) -> Result<Client> {
     let client = opts.client()?;
+    set_endpoint("token endpoint", client.token_endpoint());
+    Ok(client)
+}
+
+pub fn token(opts: &ClientOpts, args: &TokenArgs) -> Result<()> {
+    let client = client(opts)?;
     let flow = args.flow.unwrap_or(if args.username.is_some() {
         Flow::Password
     } else {
@@ -261,7 +268,7 @@ fn access_token(input: &TokenInput) -> Result<String> {
 }
 
 pub fn refresh(opts: &ClientOpts, args: &RefreshArgs) -> Result<()> {
-    let client = opts.client()?;
+    let client = client(opts)?;
     let rt =
         match (&args.refresh_token, &args.store) {
             (Some(t), _) => given(t)?,

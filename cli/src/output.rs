@@ -1,6 +1,17 @@
 //! What the tool prints: token sets masked, JSON when asked, errors with what to do.
 
+use std::sync::Mutex;
+
 use authgate::{Error, ErrorCode, TokenSet, TransportKind};
+
+/// The endpoint the command is talking to, named in its error report: the library's
+/// errors say what happened, this says where.
+static ENDPOINT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Records the endpoint the next requests go to, e.g. `("token endpoint", url)`.
+pub fn set_endpoint(role: &str, url: &str) {
+    *ENDPOINT.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{role} {url}"));
+}
 
 /// The first four characters and the length: enough to tell tokens apart, not to use one.
 pub fn mask(secret: &str) -> String {
@@ -39,6 +50,20 @@ pub fn report_error(e: &Error) {
     eprintln!("error: {e}");
     if let Some(o) = e.oauth() {
         eprintln!("  OAuth error: {}", o.error);
+    }
+    let network = matches!(
+        e,
+        Error::Transport { .. }
+            | Error::Timeout(_)
+            | Error::UnexpectedResponse(_)
+            | Error::OAuth(_)
+            | Error::BodyTooLarge { .. }
+    );
+    if let (true, Some(at)) = (
+        network,
+        ENDPOINT.lock().unwrap_or_else(|p| p.into_inner()).as_ref(),
+    ) {
+        eprintln!("  at: {at}");
     }
     eprintln!("  what to do: {}", hint(e));
 }

@@ -401,6 +401,30 @@ fn exit_codes_tell_sign_in_again_try_later_and_configuration() {
     );
     assert_eq!(code(&out), 3, "{}", text(&out));
     assert!(text(&out).contains("client_id is required"));
+    // A wrong path: configuration, and the report names the URL.
+    let wrong = format!("{base}/wrong");
+    let out = run(
+        authgate(&[
+            "--provider",
+            "gearcode",
+            "--base-url",
+            &wrong,
+            "--client-id",
+            fx::GEARCODE_CLIENT_ID,
+            "--client-secret",
+            fx::GEARCODE_CLIENT_SECRET,
+            "token",
+            "--flow",
+            "client-credentials",
+        ]),
+        "",
+    );
+    assert_eq!(code(&out), 3, "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("at: token endpoint {wrong}/oauth/token")),
+        "{}",
+        text(&out)
+    );
     // A wrong command line.
     assert_eq!(code(&run(authgate(&["token", "--flow", "nope"]), "")), 2);
 }
