@@ -128,10 +128,10 @@ impl Exchange {
         match &sent {
             Ok(resp) => {
                 let mut out = format!(
-                    "← {} {}: HTTP {} after {ms:.1} ms ({connection})",
+                    "← {}: HTTP {} after {ms:.1} ms ({connection}, {})",
                     self.label,
-                    version_str(resp.version()),
-                    resp.status().as_u16()
+                    resp.status().as_u16(),
+                    version_str(resp.version())
                 );
                 for (name, value) in resp.headers() {
                     let value = String::from_utf8_lossy(value.as_bytes());
@@ -158,14 +158,14 @@ impl Exchange {
         match &read {
             Ok(resp) => log::debug!(
                 target: TARGET,
-                "  body of {}: {} bytes, {ms:.1} ms in all: {}",
+                "← body of {}: {} bytes, {ms:.1} ms in all: {}",
                 self.label,
                 resp.body.len(),
                 describe_body(&resp.body)
             ),
             Err(e) => log::debug!(
                 target: TARGET,
-                "  body of {} not read after {ms:.1} ms: {e}",
+                "← body of {} not read after {ms:.1} ms: {e}",
                 self.label
             ),
         }

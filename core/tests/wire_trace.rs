@@ -68,8 +68,8 @@ fn the_trace_describes_each_exchange_without_a_secret() {
         "{trace}"
     );
     assert!(trace.contains("HTTP 200 after"), "{trace}");
-    assert!(trace.contains("(new connection)"), "{trace}");
-    assert!(trace.contains("(reused connection)"), "{trace}");
+    assert!(trace.contains("(new connection, HTTP/1.1)"), "{trace}");
+    assert!(trace.contains("(reused connection, HTTP/1.1)"), "{trace}");
     assert!(trace.contains("token_type: \"bearer\""), "{trace}");
     assert!(trace.contains("access_token: string("), "{trace}");
     for s in &secrets {
