@@ -9,17 +9,23 @@
 //! (JSON keys, types and lengths, the values of non-secret fields such as `token_type`,
 //! `expires_in`, `scope`, `error`), the time taken and whether the connection was new.
 //!
-//! Values are shown only from allow-lists, so a secret in an unexpected field is masked
-//! too: nothing is "scrubbed" after the fact.
+//! Request values are shown only from allow-lists, so a secret in an unexpected field is
+//! masked too. What the server sends (header values, JSON keys, the values of the
+//! allow-listed fields) is untrusted: it is shown only through the request's
+//! [`Scrubber`], which removes any secret of the request a server repeats back.
 
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::http::HttpResponse;
+use crate::redact::{Scrubber, ServerText};
 
 /// The log target of the trace; the C and Python bridges pass it on (`authgate.wire`).
 pub(crate) const TARGET: &str = "authgate::wire";
@@ -68,6 +74,8 @@ pub(crate) struct Exchange {
     started: Instant,
     connections: u64,
     label: String,
+    /// The request's secrets (masked form values, credentials), to scrub the answer with.
+    secrets: Vec<Zeroizing<String>>,
 }
 
 impl Exchange {
@@ -80,35 +88,51 @@ impl Exchange {
         form: Option<&str>,
     ) -> Exchange {
         let on = log::log_enabled!(target: TARGET, log::Level::Debug);
-        let label = if on {
-            format!("{method} {}", mask_url(url))
-        } else {
-            String::new()
-        };
-        if on {
-            let mut out = format!("→ {label}");
-            if form.is_some() {
-                out.push_str(" | Content-Type: application/x-www-form-urlencoded");
-            }
-            for (name, value) in headers {
-                let _ = write!(out, " | {name}: {}", mask_header(name, value));
-            }
-            if let Some(form) = form {
-                let _ = write!(out, " | form: {}", describe_form(form));
-            }
-            let _ = write!(
-                out,
-                " | client authentication: {}",
-                client_auth(headers, form)
-            );
-            log::debug!(target: TARGET, "{out}");
-        }
-        Exchange {
+        let mut exchange = Exchange {
             on,
             started: Instant::now(),
             connections: CONNECTIONS.with(Cell::get),
-            label,
+            label: String::new(),
+            secrets: Vec::new(),
+        };
+        if !on {
+            return exchange;
         }
+        exchange.secrets = request_secrets(headers, form);
+        exchange.label = format!("{method} {}", mask_url(url));
+        let mut out = format!("→ {}", exchange.label);
+        if form.is_some() {
+            out.push_str(" | Content-Type: application/x-www-form-urlencoded");
+        }
+        for (name, value) in headers {
+            let _ = write!(out, " | {name}: {}", mask_header(name, value));
+        }
+        if let Some(form) = form {
+            let _ = write!(out, " | form: {}", describe_form(form));
+        }
+        let _ = write!(
+            out,
+            " | client authentication: {}",
+            client_auth(headers, form)
+        );
+        exchange.emit(&out);
+        exchange.started = Instant::now();
+        exchange
+    }
+
+    /// Logs one record, passed whole through the request's scrubber as well: a secret
+    /// that happens to equal a word of the trace (a client secret "secret") is hidden,
+    /// and a record holding a short secret (a PIN) anywhere is withheld.
+    fn emit(&self, record: &str) {
+        log::debug!(target: TARGET, "{}", self.scrubber().scrub(record));
+    }
+
+    fn scrubber(&self) -> Scrubber<'_> {
+        let mut scrubber = Scrubber::default();
+        for s in &self.secrets {
+            scrubber.add(s);
+        }
+        scrubber
     }
 
     /// Logs the answer's status and headers (or the failure), and passes it on.
@@ -133,18 +157,22 @@ impl Exchange {
                     resp.status().as_u16(),
                     version_str(resp.version())
                 );
+                let scrubber = self.scrubber();
                 for (name, value) in resp.headers() {
-                    let value = String::from_utf8_lossy(value.as_bytes());
-                    let _ = write!(out, " | {name}: {}", mask_header(name.as_str(), &value));
+                    let value = ServerText::new(String::from_utf8_lossy(value.as_bytes()));
+                    let _ = write!(
+                        out,
+                        " | {name}: {}",
+                        answer_header(name.as_str(), &value, &scrubber)
+                    );
                 }
-                log::debug!(target: TARGET, "{out}");
+                self.emit(&out);
             }
-            Err(e) => log::debug!(
-                target: TARGET,
+            Err(e) => self.emit(&format!(
                 "← {} failed after {ms:.1} ms ({connection}): {}",
                 self.label,
                 describe_ureq_error(e)
-            ),
+            )),
         }
         sent
     }
@@ -156,18 +184,16 @@ impl Exchange {
         }
         let ms = self.started.elapsed().as_secs_f64() * 1000.0;
         match &read {
-            Ok(resp) => log::debug!(
-                target: TARGET,
+            Ok(resp) => self.emit(&format!(
                 "← body of {}: {} bytes, {ms:.1} ms in all: {}",
                 self.label,
                 resp.body.len(),
-                describe_body(&resp.body)
-            ),
-            Err(e) => log::debug!(
-                target: TARGET,
+                describe_body(&resp.body, &self.scrubber())
+            )),
+            Err(e) => self.emit(&format!(
                 "← body of {} not read after {ms:.1} ms: {e}",
                 self.label
-            ),
+            )),
         }
         read
     }
@@ -220,6 +246,52 @@ pub(crate) fn mask_url(url: &str) -> String {
     parsed.to_string()
 }
 
+/// The request's secrets: every form value not on the allow-list, and the credentials
+/// of the `Authorization` header (decoded too, for Basic).
+fn request_secrets(headers: &[(&str, &str)], form: Option<&str>) -> Vec<Zeroizing<String>> {
+    let mut out = Vec::new();
+    if let Some(form) = form {
+        for (k, v) in url::form_urlencoded::parse(form.as_bytes()) {
+            if !PLAIN_FORM_FIELDS.contains(&k.as_ref()) {
+                out.push(Zeroizing::new(v.into_owned()));
+            }
+        }
+    }
+    for (name, value) in headers {
+        if !name.eq_ignore_ascii_case("authorization") {
+            continue;
+        }
+        let credentials = value.split_once(' ').map_or(*value, |(_, c)| c).trim();
+        out.push(Zeroizing::new(credentials.to_owned()));
+        if let Ok(pair) = STANDARD.decode(credentials) {
+            let pair = Zeroizing::new(String::from_utf8_lossy(&pair).into_owned());
+            if let Some((_, secret)) = pair.split_once(':') {
+                out.push(Zeroizing::new(secret.to_owned()));
+                let decoded = url::form_urlencoded::parse(format!("s={secret}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned());
+                out.extend(decoded.map(Zeroizing::new));
+            }
+        }
+    }
+    out
+}
+
+/// A response header's value, safe to show: scrubbed of the request's secrets, with
+/// cookies masked and a `Location`'s query values hidden.
+fn answer_header(name: &str, value: &ServerText, scrubber: &Scrubber<'_>) -> String {
+    let lower = name.to_ascii_lowercase();
+    if SECRET_HEADERS.contains(&lower.as_str()) {
+        return masked(value.untrusted());
+    }
+    let shown = scrubber.show(value);
+    if lower == "location" || lower == "content-location" {
+        return mask_url(&shown);
+    }
+    shown.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// A request header's value, safe to show.
 fn mask_header(name: &str, value: &str) -> String {
     let lower = name.to_ascii_lowercase();
     if lower == "authorization" {
@@ -272,7 +344,7 @@ fn client_auth(headers: &[(&str, &str)], form: Option<&str>) -> &'static str {
 /// The body's shape: for a JSON object its keys with types and lengths, and the values
 /// of the fields that are never secret; for anything else its length and first line's
 /// length only.
-fn describe_body(body: &[u8]) -> String {
+fn describe_body(body: &[u8], scrubber: &Scrubber<'_>) -> String {
     if body.is_empty() {
         return "empty".into();
     }
@@ -280,7 +352,10 @@ fn describe_body(body: &[u8]) -> String {
         Ok(Value::Object(map)) => {
             let fields: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", describe_value(k, v)))
+                .map(|(k, v)| {
+                    let key = scrubber.show(&ServerText::new(k.as_str()));
+                    format!("{key}: {}", describe_value(k, v, scrubber))
+                })
                 .collect();
             format!("JSON object {{{}}}", fields.join(", "))
         }
@@ -293,10 +368,10 @@ fn describe_body(body: &[u8]) -> String {
     }
 }
 
-fn describe_value(key: &str, v: &Value) -> String {
+fn describe_value(key: &str, v: &Value, scrubber: &Scrubber<'_>) -> String {
     let plain = PLAIN_JSON_FIELDS.contains(&key);
     match v {
-        Value::String(s) if plain => format!("{s:?}"),
+        Value::String(s) if plain => format!("{:?}", scrubber.show(&ServerText::new(s.as_str()))),
         Value::String(s) => format!("string({})", s.chars().count()),
         Value::Number(n) if plain => n.to_string(),
         Value::Bool(b) => b.to_string(),
@@ -359,14 +434,40 @@ mod tests {
 
     #[test]
     fn bodies_show_shape_and_plain_values_only() {
+        let none = Scrubber::default();
         let d = describe_body(
             br#"{"access_token":"tok-secret","token_type":"bearer","expires_in":60,"refresh_token":"rt","scope":"api","n":5}"#,
+            &none,
         );
         assert_eq!(
             d,
             r#"JSON object {access_token: string(10), expires_in: 60, n: number, refresh_token: string(2), scope: "api", token_type: "bearer"}"#
         );
-        assert_eq!(describe_body(b"<html>x</html>"), "HTML or XML text");
-        assert_eq!(describe_body(b""), "empty");
+        assert_eq!(describe_body(b"<html>x</html>", &none), "HTML or XML text");
+        assert_eq!(describe_body(b"", &none), "empty");
+    }
+
+    #[test]
+    fn server_text_repeating_a_request_secret_is_scrubbed() {
+        let basic = format!("Basic {}", STANDARD.encode("pos:cl1ent-s3cret"));
+        let secrets = request_secrets(
+            &[("Authorization", basic.as_str())],
+            Some("grant_type=password&username=u&password=hunter2-long"),
+        );
+        let mut scrubber = Scrubber::default();
+        for s in &secrets {
+            scrubber.add(s);
+        }
+        let d = describe_body(
+            br#"{"scope":"hunter2-long","cl1ent-s3cret":1,"error":"bad cl1ent-s3cret"}"#,
+            &scrubber,
+        );
+        assert!(!d.contains("hunter2") && !d.contains("s3cret"), "{d}");
+        let header = answer_header(
+            "WWW-Authenticate",
+            &ServerText::new("Basic error=\"hunter2-long\""),
+            &scrubber,
+        );
+        assert!(!header.contains("hunter2"), "{header}");
     }
 }
