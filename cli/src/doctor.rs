@@ -240,6 +240,21 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
 fn proxy_check(net: &Net, url: &url::Url, r: &mut Report) -> Option<ureq::Proxy> {
     let setting = net.proxy.as_deref().unwrap_or("env");
     let uri: Option<ureq::http::Uri> = url.as_str().parse().ok();
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if loopback && !matches!(setting, "none" | "") {
+        // The library never sends requests for this machine's own services to a proxy.
+        r.add(
+            "proxy",
+            Status::Ok,
+            "not used: the server is on this machine (loopback)",
+        );
+        return None;
+    }
     match setting {
         "none" | "" => {
             r.add("proxy", Status::Ok, "none (--proxy none)");

@@ -167,14 +167,15 @@ fn a_clock_that_is_off_is_found() {
 
 #[test]
 fn a_refusing_proxy_from_the_environment_is_found() {
-    let emu = Emulator::start().unwrap();
     // A port where nothing listens.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
-    let base = emu.base_url();
-    let mut all = gearcode(&base);
-    all.push("doctor");
+    // A host name that does not resolve here: with a proxy, the proxy would resolve it
+    // (a loopback address would not go through the proxy at all).
+    let base = "http://authgate-emulator.invalid:8080";
+    let mut all = gearcode(base);
+    all.extend(["--insecure-http", "doctor"]);
     let mut cmd = authgate(&all);
     cmd.env("HTTPS_PROXY", &proxy);
     let out = run(cmd, "");
@@ -255,4 +256,17 @@ fn a_wrong_issuer_is_found() {
     ]);
     assert_eq!(status, 6, "{out}");
     assert!(out.contains("[FAIL] discovery"), "{out}");
+}
+
+#[test]
+fn a_loopback_server_is_reached_without_the_proxy() {
+    let emu = Emulator::start().unwrap();
+    let base = emu.base_url();
+    let mut all = gearcode(&base);
+    all.push("doctor");
+    let mut cmd = authgate(&all);
+    cmd.env("HTTPS_PROXY", "http://127.0.0.1:9");
+    let out = run(cmd, "");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("not used: the server is on this machine"));
 }
