@@ -211,19 +211,12 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
         Err(e) => {
             return r.fail(
                 "tls",
-                e.clone(),
+                e,
                 "fix --ca-file (a PEM file with the CA certificate)",
             )
         }
     };
-    let origin = format!(
-        "{}://{}/",
-        url.scheme(),
-        url.host_str().map_or(String::new(), |h| match url.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        })
-    );
+    let origin = format!("{}/", url.origin().ascii_serialization());
     let Some(date) = https_check(&agent, &origin, &net, proxy.is_some(), r) else {
         return;
     };
