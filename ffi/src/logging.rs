@@ -34,7 +34,8 @@ pub const AUTHGATE_LOG_TRACE: u32 = 5;
 /// Receives authgate's log records: see `authgate_set_log_callback`.
 ///
 /// `level` is one of `AUTHGATE_LOG_ERROR` (1) .. `AUTHGATE_LOG_TRACE` (5); `target` is
-/// the record's origin (`"authgate"`); `message` is the text, one line without a trailing
+/// the record's origin (`"authgate"`, or `"authgate::wire"` for the wire trace);
+/// `message` is the text, one line without a trailing
 /// newline. Both are NUL-terminated UTF-8 owned by the library and valid during the call
 /// only: copy them to keep them. Records never contain tokens, secrets, passwords or
 /// authorization codes.
@@ -194,9 +195,12 @@ fn wait_until_unused(old: Arc<Sink>) {
 /// `AUTHGATE_LOG_ERROR` (1) .. `AUTHGATE_LOG_TRACE` (5), or 0 for none; records above it
 /// cost almost nothing. Without a callback (the default) nothing is logged.
 ///
-/// Only authgate's own records are delivered (target `"authgate"`): warnings when a
-/// provider's answer needed leniency (`AUTHGATE_LOG_WARN`), token manager retries
-/// (`AUTHGATE_LOG_INFO`), one record per token request (`AUTHGATE_LOG_DEBUG`). Records of
+/// Only authgate's own records are delivered (targets `"authgate"` and
+/// `"authgate::wire"`): warnings when a provider's answer needed leniency
+/// (`AUTHGATE_LOG_WARN`), token manager retries (`AUTHGATE_LOG_INFO`), one record per
+/// token request (`AUTHGATE_LOG_DEBUG`), and at the same level the wire trace
+/// (`"authgate::wire"`, three records per HTTP exchange: the request with every secret
+/// masked, the status with the time taken and the headers, the body's shape). Records of
 /// the HTTP and TLS libraries inside authgate are dropped: they are noise for an
 /// application, and an HTTP library's debug output may show a header carrying a secret.
 /// authgate's records never contain tokens, secrets, passwords or authorization codes.
