@@ -28,7 +28,7 @@ pub enum Flow {
 }
 
 /// Where the tokens go.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct SaveArgs {
     /// Writes the tokens to this token file (a FileStore, owner-only), for `refresh
     /// --store FILE` and for programs using the library.
@@ -40,7 +40,7 @@ pub struct SaveArgs {
 }
 
 /// `authgate token`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct TokenArgs {
     /// The flow (default: password when a username is given, else code).
     #[arg(long, env = "AUTHGATE_FLOW", value_enum)]
@@ -66,7 +66,7 @@ pub struct TokenArgs {
 }
 
 /// A token to work on: given, read from stdin, or taken from a token file.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct TokenInput {
     /// The token; `-` reads it from stdin. Prefer the variable or stdin: a flag is
     /// visible in `ps`.
@@ -83,7 +83,7 @@ pub struct TokenInput {
 }
 
 /// `authgate refresh`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct RefreshArgs {
     /// The refresh token; `-` reads it from stdin.
     #[arg(
@@ -102,7 +102,7 @@ pub struct RefreshArgs {
 }
 
 /// `authgate revoke`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct RevokeArgs {
     #[command(flatten)]
     input: TokenInput,
@@ -113,7 +113,7 @@ pub struct RevokeArgs {
 }
 
 /// `authgate decode`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct DecodeArgs {
     /// The JWT; `-` reads it from stdin.
     #[arg(conflicts_with = "store")]

@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 /// Every client option. Names and variables are those of the quickstart
 /// (`--provider`, `--base-url`, `AUTHGATE_CLIENT_SECRET`, …), so its instructions still work.
-#[derive(Args, Debug, Default, Clone)]
+/// No `Debug`: it holds the client secret (and the argument structs the password and tokens).
+#[derive(Args, Default, Clone)]
 #[command(next_help_heading = "Client options (also AUTHGATE_* variables or --config keys)")]
 pub struct ClientOpts {
     /// A JSON configuration file with the keys of ClientBuilder::from_json / the C ABI

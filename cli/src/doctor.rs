@@ -16,7 +16,7 @@ use crate::output::hint;
 const MAX_SKEW_SECS: i64 = 60;
 
 /// `authgate doctor`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct DoctorArgs {
     /// Prints the report as JSON (for a support ticket; it holds no secret).
     #[arg(long)]

@@ -54,7 +54,7 @@ pub mod exit {
 /// Sign in with any flow of any provider preset, refresh, revoke, introspect, decode
 /// tokens, and check a configuration end to end with `authgate doctor`. Add --trace to see
 /// every HTTP exchange on stderr, with every secret masked.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "authgate", version, after_help = EXIT_CODES, propagate_version = true)]
 struct Cli {
     #[command(flatten)]
@@ -70,7 +70,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 enum Command {
     /// Signs in and prints the tokens (masked): code, loopback, password,
     /// client-credentials or device flow.
@@ -110,7 +110,7 @@ enum Command {
     },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 enum StoreAction {
     /// Shows what the token file holds, tokens masked.
     Show {
