@@ -215,7 +215,7 @@ fn device_flow(client: &Client) -> Result<TokenSet> {
     println!("or scan:\n{}", auth.qr_text()?);
     println!(
         "Waiting for the sign-in (polling every {} s)…",
-        auth.interval
+        auth.interval().as_secs()
     );
     let _ = std::io::stdout().flush();
     client.wait_for_device_token(&auth, &CancelToken::new())
