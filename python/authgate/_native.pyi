@@ -520,3 +520,8 @@ class DeviceAuthorization:
 
 def _error_codes() -> List[Tuple[int, str]]:
     """The core's error code table: ``(number, name)`` in numeric order."""
+
+def cli_main(argv: List[str]) -> int:
+    """Runs the ``authgate`` command-line tool (``argv[0]`` is the program name) and returns
+    its exit code; ``python -m authgate`` calls it."""
+    ...

@@ -1348,9 +1348,19 @@ fn error_codes() -> Vec<(u32, &'static str)> {
 }
 
 /// The private extension module of the ``authgate`` package; import ``authgate`` instead.
+/// Runs the `authgate` command-line tool with `argv` (the program name first) and
+/// returns its exit code: what `python -m authgate` calls. Its log records (`--trace`,
+/// `-v`) reach Python's `logging`, as every record of the core does.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    log_bridge::sync_level(py);
+    py.detach(move || authgate_cli::run(argv))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     log_bridge::install(m.py())?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("core_version", authgate::VERSION)?;
     m.add_class::<Client>()?;
