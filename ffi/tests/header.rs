@@ -32,7 +32,12 @@ fn generate() -> String {
         .expect("cbindgen generation");
     let mut out = Vec::new();
     bindings.write(&mut out);
-    String::from_utf8(out).expect("UTF-8 header")
+    let header = String::from_utf8(out).expect("UTF-8 header");
+    // cbindgen ends its `extern "C"` guards with `// __cplusplus`, which C89 does not
+    // have: the header must compile first-included with -std=c89 -pedantic.
+    header
+        .replace("#endif  // __cplusplus", "#endif /* __cplusplus */")
+        .replace("#endif // __cplusplus", "#endif /* __cplusplus */")
 }
 
 #[test]

@@ -73,6 +73,19 @@ if readelf -d "$work/bin/static_test_args" | grep -q 'libauthgate'; then
   fail "static link (libauthgate.so is still needed)"
 fi
 
+# The installed header is self-contained: first include, strict C89/C99/C11 and C++.
+printf '#include <authgate.h>\nint main(void) { return authgate_version() == 0; }\n' >"$work/header_first.c"
+for std in c89 c99 c11 c++98 c++11 c++17; do
+  case "$std" in c++*) cc=g++; lang=c++ ;; *) cc=gcc; lang=c ;; esac
+  # shellcheck disable=SC2086
+  if "$cc" -x "$lang" -std="$std" -Wall -Wextra -Werror -pedantic $cflags -c -o /dev/null \
+       "$work/header_first.c" >&2; then
+    pass "authgate.h first-included as $std"
+  else
+    fail "authgate.h first-included as $std"
+  fi
+done
+
 # The benchmark is not run here, only built (see examples/c/bench.c).
 # shellcheck disable=SC2086
 if gcc -std=c11 -Wall -Wextra -Werror -O2 $cflags -o "$work/bin/bench" examples/c/bench.c $libs >&2; then
