@@ -22,6 +22,7 @@ command -v g++ >/dev/null || need+=(g++)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v cmake >/dev/null || need+=(cmake)
+command -v curl >/dev/null || need+=(curl)
 command -v fpc >/dev/null || need+=(fp-compiler)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -113,6 +114,64 @@ for t in "${tests[@]}"; do
   run_counted "valgrind $t" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --error-exitcode=1 "$work/bin/$t"
 done
+
+echo "== the C examples (examples/c) and the README's C snippet, against the emulator" >&2
+# A code-flow example prints the authorization URL and reads the redirect back from stdin:
+# curl plays the person with the browser (the emulator's authorize endpoint approves).
+run_example() {
+  local label="$1"; shift
+  local out="$work/example.out" rc=0 location=""
+  rm -f "$work/example.in" "$out"; mkfifo "$work/example.in"; : >"$out"
+  "$@" <"$work/example.in" >"$out" 2>"$work/example.err" &
+  local pid=$!
+  exec 4>"$work/example.in"
+  for _ in $(seq 300); do
+    [ "$(wc -l <"$out")" -ge 1 ] || ! kill -0 "$pid" 2>/dev/null && break
+    sleep 0.1
+  done
+  if head -n1 "$out" | grep -q '^http'; then
+    location="$(curl -s -o /dev/null -w '%{redirect_url}' "$(head -n1 "$out")")"
+  fi
+  echo "$location" >&4
+  exec 4>&-
+  wait "$pid" || rc=$?
+  if [ "$rc" -eq 0 ]; then pass "$label"; else cat "$out" "$work/example.err" >&2; fail "$label (exit $rc)"; fi
+}
+for src in examples/c/*.c; do
+  name="$(basename "$src" .c)"
+  [ "$name" = bench ] && continue
+  # shellcheck disable=SC2086
+  if ! gcc -std=c99 -Wall -Wextra -Werror -pedantic $cflags -o "$work/bin/ex_$name" "$src" $libs \
+       -Wl,-rpath,"$prefix/lib" >&2; then
+    fail "examples/c/$name.c builds"; continue
+  fi
+  case "$name" in
+    token_manager)
+      run_example "example $name (signs in)" "$work/bin/ex_$name" "$AUTHGATE_EMULATOR_URL" "$work/tokens.json"
+      run_example "example $name (tokens from the file)" "$work/bin/ex_$name" "$AUTHGATE_EMULATOR_URL" "$work/tokens.json" ;;
+    *) run_example "example $name" "$work/bin/ex_$name" "$AUTHGATE_EMULATOR_URL" ;;
+  esac
+done
+# The README's C program (the first ```c block), as C and as C++, run against the emulator.
+awk '/^```c$/ {on = 1; next} on && /^```$/ {exit} on' README.md >"$work/readme.c"
+for lang in c c++; do
+  case "$lang" in c) cc=gcc; std=c99 ;; *) cc=g++; std=c++11 ;; esac
+  # shellcheck disable=SC2086
+  if "$cc" -x "$lang" -std="$std" -Wall -Wextra -Werror -pedantic $cflags -o "$work/bin/readme_$lang" \
+       "$work/readme.c" $libs -Wl,-rpath,"$prefix/lib" >&2; then
+    run_example "README C snippet as $lang" "$work/bin/readme_$lang" "$AUTHGATE_EMULATOR_URL"
+  else
+    fail "README C snippet compiles as $lang"
+  fi
+done
+# Where the OAuth error is absent (nothing listens), it says so instead of printing NULL.
+if "$work/bin/readme_c" "http://127.0.0.1:9" 2>"$work/readme.err"; then
+  fail "README C snippet reports a failure"
+elif grep -q '(null)' "$work/readme.err"; then
+  fail "README C snippet prints (null) for an absent OAuth error"
+else
+  pass "README C snippet reports a failure: $(head -n1 "$work/readme.err")"
+fi
 
 echo "== C++ example through CMake find_package(authgate)" >&2
 if cmake -S examples/cpp -B "$work/cpp" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug >&2 \
