@@ -6,9 +6,19 @@
 #   PREFIX/lib/pkgconfig/authgate.pc
 #   PREFIX/lib/cmake/authgate/authgate-config.cmake (+ authgate-config-version.cmake)
 #
-# usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build]
+# usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build] [--from DIR] [--relocatable]
 #   --release (default) builds with the release profile; --debug with the dev profile;
-#   --no-build installs what target/ already holds.
+#   --no-build installs what target/ already holds; --from DIR installs libauthgate.so and
+#   libauthgate.a from DIR (no build; scripts/dist.sh passes its glibc-baseline build);
+#   --relocatable writes authgate.pc relative to its own place (${pcfiledir}), for a
+#   prefix that is unpacked anywhere (the SDK tarball). The CMake package always is.
+#
+# Then point the build at the prefix, unless it is a system one:
+#   export PKG_CONFIG_PATH=PREFIX/lib/pkgconfig     (pkg-config --cflags --libs authgate)
+#   cmake -DCMAKE_PREFIX_PATH=PREFIX …              (find_package(authgate))
+# and let programs find libauthgate.so.0 at run time: link with -Wl,-rpath,PREFIX/lib, or
+# add PREFIX/lib to /etc/ld.so.conf.d/authgate.conf and run ldconfig (as root), or set
+# LD_LIBRARY_PATH.
 # Linux (and other ELF systems). On Windows, cargo build -p authgate-ffi --release gives
 # authgate.dll, authgate.dll.lib and authgate.lib in target/release.
 set -euo pipefail
@@ -17,18 +27,24 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 prefix=""
 profile=release
 build=1
+from=""
+relocatable=0
+expect_from=0
 for arg in "$@"; do
+  if [ "$expect_from" = 1 ]; then from="$arg"; expect_from=0; build=0; continue; fi
   case "$arg" in
     --release) profile=release ;;
     --debug) profile=debug ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --from) expect_from=1 ;;
+    --relocatable) relocatable=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     -*) echo "install-c.sh: unknown option $arg" >&2; exit 2 ;;
     *) prefix="$arg" ;;
   esac
 done
 if [ -z "$prefix" ]; then
-  echo "usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build]" >&2
+  echo "usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build] [--from DIR] [--relocatable]" >&2
   exit 2
 fi
 mkdir -p "$prefix"
@@ -42,7 +58,7 @@ if [ "$build" = 1 ]; then
   fi
 fi
 
-target_dir="${CARGO_TARGET_DIR:-$root/target}/$profile"
+target_dir="${from:-${CARGO_TARGET_DIR:-$root/target}/$profile}"
 version="$(sed -n 's/^#define AUTHGATE_VERSION_STRING "\(.*\)"$/\1/p' "$root/include/authgate.h")"
 major="${version%%.*}"
 minor="$(echo "$version" | cut -d. -f2)"
@@ -63,6 +79,9 @@ subst() {
       -e "s|@CMAKE_LIBS_PRIVATE@|$(echo "$libs_private" | sed 's/-l//g; s/ /;/g')|g" "$1"
 }
 subst "$root/ffi/install/authgate.pc.in" > "$prefix/lib/pkgconfig/authgate.pc"
+if [ "$relocatable" = 1 ]; then
+  sed -i "s|^prefix=.*|prefix=\${pcfiledir}/../..|" "$prefix/lib/pkgconfig/authgate.pc"
+fi
 subst "$root/ffi/install/authgate-config.cmake.in" > "$prefix/lib/cmake/authgate/authgate-config.cmake"
 subst "$root/ffi/install/authgate-config-version.cmake.in" > "$prefix/lib/cmake/authgate/authgate-config-version.cmake"
-echo "installed authgate $version ($profile) under $prefix"
+echo "installed authgate $version (from ${from:-$profile}) under $prefix"

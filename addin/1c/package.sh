@@ -11,7 +11,9 @@
 # binaries are built on their own systems (README.md, "Building for Windows and 32-bit
 # Linux") and picked up from addin/1c/dist/bin/ under the names MANIFEST.XML gives them.
 # Entries without a file are left out of the archive's manifest, so the platform is never
-# pointed at a missing file.
+# pointed at a missing file. The licences (LICENSE-MIT, LICENSE-APACHE) go in beside the
+# manifest, and so does AUTHGATE_1C_NOTICES=path/to/THIRD-PARTY-NOTICES.txt when given
+# (scripts/dist.sh generates it); the platform reads only what the manifest lists.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +35,9 @@ fi
 for f in AuthGate_Linux_x86.so AuthGate_Windows_x86_64.dll AuthGate_Windows_x86.dll; do
   if [ -f "$bin/$f" ]; then cp "$bin/$f" "$stage/$f"; fi
 done
+
+cp "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$stage/"
+if [ -n "${AUTHGATE_1C_NOTICES:-}" ]; then cp "$AUTHGATE_1C_NOTICES" "$stage/THIRD-PARTY-NOTICES.txt"; fi
 
 # The manifest: the template's lines, less the components whose file is absent.
 while IFS= read -r line; do
