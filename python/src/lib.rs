@@ -481,6 +481,45 @@ pub(crate) fn datetime_utc<'py>(py: Python<'py>, at: SystemTime) -> PyResult<Bou
 ///
 /// Immutable and safe to share between threads; network calls release the GIL.
 /// The configuration is checked at once: a mistake raises :class:`ConfigError`.
+///
+/// Arguments (keyword-only but ``provider``; ``None`` means "not set"):
+///     provider: the preset: ``"generic"`` (default), ``"taxcom"``, ``"kontur"``,
+///         ``"gearcode"`` or ``"cuba"``.
+///     base_url: the server's base URL; the preset's paths are appended to it.
+///     authorization_endpoint: the authorization endpoint, if not base_url + path.
+///     token_endpoint: the token endpoint, if not base_url + path (Taxcom's lives
+///         on another host).
+///     client_id: the client id. Required.
+///     client_secret: the client secret; None for a public client.
+///     redirect_uri: the redirect URI registered for this client.
+///     scopes: the default scopes (a space-separated str or an iterable of str).
+///     auth_method: ``"client_secret_basic"``, ``"client_secret_post"`` or ``"none"``.
+///         Defaults to the preset's.
+///     basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
+///     token_params: extra form parameters for every token request.
+///     authorization_params: extra parameters for every authorization URL.
+///     redirect_param: the name of the redirect parameter in the authorization URL.
+///     pkce: whether authorization URLs carry a PKCE challenge. Defaults to True.
+///     allow_insecure_http: allow ``http://`` on hosts other than loopback.
+///     accept_unknown_token_type: accept token answers whose ``token_type`` is not
+///         ``Bearer`` (refused by default, RFC 6749 §7.1).
+///     timeout: the time allowed for a whole request (seconds or timedelta; 30 s).
+///     connect_timeout: the time allowed to connect (10 s).
+///     max_response_bytes: the largest response body accepted (256 KiB).
+///     proxy: a proxy URL, ``"env"`` (the default: from the environment), or
+///         ``"none"`` / False for none.
+///     ca_file: trust only the certificates in this PEM file.
+///     trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
+///     user_agent: the User-Agent header.
+///     issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
+///         sets it and the five endpoints below.
+///     jwks_uri: the provider's public keys, to validate id_tokens.
+///     userinfo_endpoint: for :meth:`userinfo`.
+///     revocation_endpoint: for :meth:`revoke`.
+///     introspection_endpoint: for :meth:`introspect`.
+///     device_authorization_endpoint: for :meth:`device_authorization`.
+///     id_token_leeway: the clock skew allowed on id_token times (seconds or
+///         timedelta).
 #[pyclass(frozen, module = "authgate", name = "Client")]
 pub(crate) struct Client {
     pub(crate) inner: authgate::Client,
@@ -610,7 +649,12 @@ fn client_config(
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (provider = None, **options))]
+    // The keywords `client_config` accepts, for help() and inspect.signature (pinned by
+    // tests/python/test_install.py against the .pyi).
+    #[pyo3(
+        signature = (provider = None, **options),
+        text_signature = "(provider=None, *, base_url=None, authorization_endpoint=None, token_endpoint=None, client_id=None, client_secret=None, redirect_uri=None, scopes=None, auth_method=None, basic_encoding=None, token_params=None, authorization_params=None, redirect_param=None, pkce=None, allow_insecure_http=None, accept_unknown_token_type=None, timeout=None, connect_timeout=None, max_response_bytes=None, proxy=None, ca_file=None, trust_roots=None, user_agent=None, issuer=None, jwks_uri=None, userinfo_endpoint=None, revocation_endpoint=None, introspection_endpoint=None, device_authorization_endpoint=None, id_token_leeway=None)"
+    )]
     fn new(
         py: Python<'_>,
         provider: Option<&Bound<'_, PyAny>>,

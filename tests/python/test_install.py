@@ -66,3 +66,37 @@ def test_every_public_item_has_a_docstring() -> None:
                     if not (getattr(member, "__doc__", None) or "").strip():
                         missing.append(f"{module.__name__}.{name}.{attr}")
     assert missing == []
+
+
+def _pyi_client_options() -> list[str]:
+    """The parameters of ``Client.__new__`` in the installed ``.pyi``, in order."""
+    import ast
+
+    tree = ast.parse((pathlib.Path(authgate.__file__).parent / "_native.pyi").read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Client")
+    new = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__new__")
+    return [a.arg for a in new.args.args[1:] + new.args.kwonlyargs]
+
+
+def test_help_shows_every_client_option() -> None:
+    import inspect
+    import pydoc
+
+    options = _pyi_client_options()
+    signature = inspect.signature(authgate.Client)
+    assert list(signature.parameters) == options
+    text = pydoc.render_doc(authgate.Client, renderer=pydoc.plaintext)
+    for name in options:
+        assert f"{name}=None" in text and f"{name}:" in text, name
+
+
+def test_every_client_option_is_accepted() -> None:
+    # A value of the wrong type is a TypeError naming the argument, never "unexpected
+    # keyword argument": the signature lists only what Client() understands.
+    for name in _pyi_client_options()[1:]:
+        try:
+            authgate.Client("generic", **{"client_id": "x", name: object()})
+        except TypeError as e:
+            assert "unexpected keyword" not in str(e), (name, e)
+        except authgate.Error:
+            pass
