@@ -60,7 +60,7 @@ mkdir -p "$dist" "$work"
 
 step "THIRD-PARTY-NOTICES.txt (cargo-about)"
 notices="$work/THIRD-PARTY-NOTICES.txt"
-cargo about generate --fail -c scripts/about/about.toml --workspace \
+cargo about generate --frozen --fail -c scripts/about/about.toml --workspace \
   -o "$notices" scripts/about/notices.hbs
 licences=(LICENSE-MIT LICENSE-APACHE "$notices")
 

@@ -3,7 +3,8 @@
 #   Rust: unit, integration (over loopback HTTP to the emulator) and doc tests, clippy;
 #   C ABI: header drift, C tests (plain and under valgrind), the C++ and Pascal consumers;
 #   Python: the installed package's pytest suite;
-#   1C: the Native API add-in loaded by a test host as the platform does (plain and valgrind).
+#   1C: the Native API add-in loaded by a test host as the platform does (plain and valgrind);
+#   dist: scripts/dist.sh's wheel, C SDK and 1C archive, installed and used without Rust.
 # Ends with one line "all: N passed, M failed" and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +70,9 @@ stage quickstart quickstart
 [ -f tests/c/run.sh ] && stage c bash tests/c/run.sh
 [ -f tests/python/run.sh ] && stage python bash tests/python/run.sh
 [ -f addin/1c/test/run.sh ] && stage addin-1c bash addin/1c/test/run.sh
+# The shipped artifacts: scripts/dist.sh, then the wheel, the C SDK and the 1C archive used
+# as a user without Rust would (tests/dist/run.sh).
+[ -f tests/dist/run.sh ] && stage dist bash tests/dist/run.sh
 
 echo "all: $passed passed, $failed failed"
 exit $status
