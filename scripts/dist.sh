@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every artifact a user installs without Rust into dist/:
-#   authgate-VERSION-cp39-abi3-manylinux_2_17_x86_64.whl   the Python package (any CPython >= 3.9)
+#   authgate-VERSION-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+#                                                           the Python package (any CPython >= 3.9)
 #   authgate-VERSION.tar.gz                                 its sdist (builds with maturin + Rust)
 #   authgate-VERSION-linux-x86_64.tar.gz                    the C SDK: header, C++ wrapper, Pascal
 #       unit, libauthgate.so.0 (stripped; its debug file beside it), libauthgate.a, pkg-config
@@ -155,22 +156,23 @@ for f in "${binaries[@]}"; do
       *) problem "$name needs $n" ;;
     esac
   done
-  if readelf -S "$f" | grep -qE '\.symtab|\.debug_info'; then problem "$name is not stripped"; fi
+  if readelf -S "$f" | grep -cE '\.symtab|\.debug_info' >/dev/null; then problem "$name is not stripped"; fi
   echo "  $name: glibc >= $newest; needs $needed" >&2
 done
-if ! readelf -x .gnu_debuglink "$sdk/lib/$so" 2>/dev/null | grep -q 'libauthgate'; then
+if ! readelf -x .gnu_debuglink "$sdk/lib/$so" 2>/dev/null | grep -c 'libauthgate' >/dev/null; then
   problem "$so has no .gnu_debuglink"
 fi
 case "$(basename "$wheel")" in
   *-cp39-abi3-*manylinux_2_17_x86_64*.whl) ;;
   *) problem "the wheel's tag is not cp39-abi3-manylinux_2_17_x86_64: $(basename "$wheel")" ;;
 esac
+sdist_files="$(tar -tzf "$dist/authgate-$version.tar.gz")"
 for l in LICENSE-MIT LICENSE-APACHE THIRD-PARTY-NOTICES.txt; do
   [ -f "$sdk/$l" ] || problem "the SDK has no $l"
   [ -f "$unpacked/addin/$l" ] || problem "the 1C archive has no $l"
   [ -n "$(find "$unpacked/wheel" -path '*.dist-info/licenses/*' -name "$l")" ] ||
     problem "the wheel has no $l"
-  tar -tzf "$dist/authgate-$version.tar.gz" | grep -q "/$l\$" || problem "the sdist has no $l"
+  grep -q "^authgate-$version/$l\$" <<<"$sdist_files" || problem "the sdist has no $l"
 done
 grep -q '^MIT License' "$notices" || problem "THIRD-PARTY-NOTICES.txt lists no MIT crate"
 

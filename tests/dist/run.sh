@@ -136,7 +136,7 @@ else
 fi
 if command -v gdb >/dev/null; then
   if gdb -batch -ex "info functions authgate_client_new_from_json" "$prefix/lib/libauthgate.so.$version" 2>&1 |
-     grep -q 'ffi/src/'; then
+     grep -c 'ffi/src/' >/dev/null; then
     pass "SDK: gdb reads the separate debug file (source file names)"
   else
     fail "SDK: gdb reads the separate debug file"
