@@ -4,6 +4,16 @@
 pass() { passed=$((passed + 1)); echo "PASS $1" >&2; }
 fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
 
+# stop_emulator_and_clean: an EXIT trap for a runner that has $work and may have started
+# the emulator (tests/dist/run.sh uses it).
+stop_emulator_and_clean() {
+  if [ -n "${emulator_pid:-}" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+
 # start_emulator WORKDIR starts the built emulator (target/debug/authgate-emulator), waits
 # for its first line, and sets emulator_pid and AUTHGATE_EMULATOR_URL. The caller kills
 # $emulator_pid when done.

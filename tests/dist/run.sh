@@ -14,15 +14,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-dist.XXXXXX")"
 emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 passed=0
 failed=0
 # shellcheck source=tests/harness.sh
 . tests/harness.sh
+trap stop_emulator_and_clean EXIT
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"
 if [ "${AUTHGATE_DIST_REUSE:-0}" != 1 ] || [ ! -d dist ]; then
@@ -107,10 +103,12 @@ prefix="$work/opt"
 mkdir -p "$prefix"
 tar -xzf "dist/authgate-$version-linux-x86_64.tar.gz" -C "$prefix" --strip-components=1
 sdk_libs="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs authgate)"
-case "$sdk_libs" in
-  *"$prefix/include"*"$prefix/lib"*) pass "pkg-config finds the unpacked prefix: $sdk_libs" ;;
-  *) fail "pkg-config points elsewhere: $sdk_libs" ;;
-esac
+pc_include="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --variable=includedir authgate)"
+if [ "$(realpath "$pc_include")" = "$(realpath "$prefix/include")" ]; then
+  pass "pkg-config finds the unpacked (relocated) prefix: $sdk_libs"
+else
+  fail "pkg-config points elsewhere: $sdk_libs"
+fi
 # shellcheck disable=SC2086
 if gcc -std=c99 -Wall -Wextra -Werror -o "$work/cuba_password" \
      "$prefix/examples/c/cuba_password.c" $sdk_libs -Wl,-rpath,"$prefix/lib" >&2; then
