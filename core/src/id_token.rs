@@ -43,7 +43,7 @@ enum PublicKey {
 }
 
 impl Jwks {
-    fn parse(obj: &Map<String, Value>) -> Jwks {
+    pub(crate) fn parse(obj: &Map<String, Value>) -> Jwks {
         let b64 = |v: Option<&Value>| {
             v.and_then(Value::as_str)
                 .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
@@ -325,7 +325,7 @@ enum Verifier {
     Ec(&'static signature::EcdsaVerificationAlgorithm, &'static str),
 }
 
-fn check_claims(
+pub(crate) fn check_claims(
     raw: Map<String, Value>,
     issuer: &str,
     client_id: &str,

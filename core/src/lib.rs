@@ -125,6 +125,9 @@ mod device;
 mod diagnose;
 mod discovery;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod id_token;
 mod loopback;
