@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: a C/C++ toolchain, pkg-config,
 # CMake, valgrind, Free Pascal, Chromium with its WebDriver (the browser sign-in test) and
-# Python's venv. Does nothing for what is already there.
+# Python's venv, the sanitizer runtimes, and Rust nightly with cargo-fuzz (the fuzzing
+# stage). Does nothing for what is already there.
 set -euo pipefail
 need=()
 command -v gcc >/dev/null || need+=(gcc)
@@ -25,3 +26,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup" >&2; exit 1; }
+# ASan and UBSan runtimes (libasan, libubsan) come with gcc's own development package.
+if ! echo 'int main(void){return 0;}' |
+     gcc -x c -fsanitize=address,undefined -o /dev/null - 2>/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "missing: the ASan/UBSan runtimes (libasan, libubsan)" >&2; exit 1; }
+  apt-get install -y -qq --no-install-recommends "libgcc-$(gcc -dumpversion | cut -d. -f1)-dev" >/dev/null
+fi
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project on this machine, installing what it needs first:
 #   Rust: unit, integration (over loopback HTTP to the emulator) and doc tests, clippy;
-#   C ABI: header drift, C tests (plain and under valgrind), the C++ and Pascal consumers;
+#   C ABI: header drift, C tests (plain, under valgrind, built with ASan + UBSan), the C++
+#   and Pascal consumers;
 #   Python: the installed package's pytest suite;
-#   1C: the Native API add-in loaded by a test host as the platform does (plain and valgrind);
-#   dist: scripts/dist.sh's wheel, C SDK and 1C archive, installed and used without Rust.
+#   1C: the Native API add-in loaded by a test host as the platform does (plain, valgrind,
+#   ASan + UBSan);
+#   dist: scripts/dist.sh's wheel, C SDK and 1C archive, installed and used without Rust;
+#   fuzzing: every parser's cargo-fuzz target for 20 s (scripts/fuzz.sh; nightly Rust).
 # Ends with one line "all: N passed, M failed" and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +76,11 @@ stage quickstart quickstart
 # The shipped artifacts: scripts/dist.sh, then the wheel, the C SDK and the 1C archive used
 # as a user without Rust would (tests/dist/run.sh).
 [ -f tests/dist/run.sh ] && stage dist bash tests/dist/run.sh
+
+# One "N passed, M failed" over the targets; AUTHGATE_FUZZ_SECONDS=0 skips the stage.
+if [ "${AUTHGATE_FUZZ_SECONDS:-20}" -gt 0 ]; then
+  stage fuzz bash scripts/fuzz.sh all "${AUTHGATE_FUZZ_SECONDS:-20}"
+fi
 
 echo "all: $passed passed, $failed failed"
 exit $status

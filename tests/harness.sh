@@ -14,6 +14,14 @@ stop_emulator_and_clean() {
   rm -rf "$work"
 }
 
+# The sanitizer build of a test program (gcc/g++ flags) and the environment to run it in:
+# any error (leaks included) ends the run with a report on stderr and a non-zero exit.
+sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+sanitizer_env=(
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_string_checks=1
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+)
+
 # start_emulator WORKDIR starts the built emulator (target/debug/authgate-emulator), waits
 # for its first line, and sets emulator_pid and AUTHGATE_EMULATOR_URL. The caller kills
 # $emulator_pid when done.

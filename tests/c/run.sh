@@ -3,7 +3,7 @@
 # dependencies `cargo test` already built; AUTHGATE_PROFILE=release for the release one),
 # installs it into a temporary prefix with scripts/install-c.sh, builds the C tests against
 # the installed copy through pkg-config, starts the provider emulator, runs every test
-# plainly and under valgrind memcheck, builds and runs the C++ example through CMake's
+# plainly, under valgrind memcheck and built with AddressSanitizer + UBSan, builds and runs the C++ example through CMake's
 # find_package(authgate) and the Pascal test through Free Pascal, and ends with the line
 # "N passed, M failed". Exits non-zero on any failure.
 #
@@ -173,6 +173,20 @@ elif grep -q '(null)' "$work/readme.err"; then
 else
   pass "README C snippet reports a failure: $(head -n1 "$work/readme.err")"
 fi
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+# The C side is instrumented; libauthgate (stable Rust) is not, but its allocations go
+# through ASan's malloc, so LeakSanitizer sees a leak on either side of the ABI.
+mkdir -p "$work/asan"
+for t in "${tests[@]}"; do
+  # shellcheck disable=SC2086
+  if gcc -std=c11 -Wall -Wextra -Werror -g -O1 "${sanitize[@]}" $cflags -o "$work/asan/$t" \
+      "tests/c/$t.c" $libs -Wl,-rpath,"$prefix/lib" >&2; then
+    run_counted "asan+ubsan $t" env "${sanitizer_env[@]}" "$work/asan/$t"
+  else
+    fail "asan+ubsan $t (build)"
+  fi
+done
 
 echo "== C++ example through CMake find_package(authgate)" >&2
 if cmake -S examples/cpp -B "$work/cpp" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug >&2 \

@@ -2,8 +2,8 @@
 # The 1C add-in test command. Builds libauthgate.a (dev profile, shared with `cargo test`)
 # and the provider emulator, builds the add-in (addin/1c/Makefile) and the test host,
 # checks that the add-in exports only the Native API entry points and needs nothing but
-# libc, starts the emulator, runs the host plainly and under valgrind memcheck (zero
-# leaks, zero invalid accesses), checks the add-in archive, and ends with the line
+# libc, starts the emulator, runs the host plainly, under valgrind memcheck (zero
+# leaks, zero invalid accesses) and with the add-in and host built with ASan + UBSan, checks the add-in archive, and ends with the line
 # "N passed, M failed". Exits non-zero on any failure.
 #
 # usage: addin/1c/test/run.sh     (from anywhere; needs g++, make, valgrind, python3:
@@ -80,6 +80,18 @@ run_counted "host" "$host" "$so"
 echo "== the test host under valgrind memcheck" >&2
 run_counted "host under valgrind" valgrind -q --leak-check=full --error-exitcode=1 \
   --suppressions="$here/valgrind.supp" "$host" "$so"
+
+echo "== the add-in and the test host built with AddressSanitizer + UBSan" >&2
+# Both sides of dlopen are instrumented (an instrumented add-in needs the ASan runtime
+# loaded first, by the host); libauthgate.a inside is not, but LeakSanitizer sees its
+# allocations through ASan's malloc.
+if make -C addin/1c BUILD="$work/asan" PROFILE=debug CXXFLAGS="-g -O1 ${sanitize[*]}" \
+     HOST_CXXFLAGS="-g -O1 ${sanitize[*]}" all >&2; then
+  run_counted "host under asan+ubsan" env "${sanitizer_env[@]}" \
+    "$work/asan/authgate-1c-host" "$work/asan/libAuthGate1C.so"
+else
+  fail "add-in and host build with sanitizers"
+fi
 
 echo "== the add-in archive" >&2
 if AUTHGATE_1C_SO="$so" bash addin/1c/package.sh "$work/AuthGate.zip" >&2 &&
