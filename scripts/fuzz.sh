@@ -6,10 +6,10 @@
 #   all targets for 20 s each by default (what scripts/test.sh runs); a long campaign on one:
 #   scripts/fuzz.sh scrubber 3600
 #
-# Starts from the committed seeds (fuzz/corpus/TARGET); what the fuzzer finds new goes to a
-# temporary folder (AUTHGATE_FUZZ_CORPUS=DIR keeps it in DIR/TARGET), so the committed
-# corpus stays small. A crashing input is kept in fuzz/artifacts/TARGET/ with the command
-# to reproduce and minimise it. Installs the nightly toolchain and cargo-fuzz when missing.
+# Starts from the committed seeds (fuzz/corpus/TARGET) with the dictionary fuzz/dict/TARGET.dict;
+# what the fuzzer finds new goes to a temporary folder (AUTHGATE_FUZZ_CORPUS=DIR keeps it in
+# DIR/TARGET), so the committed corpus stays small. A crashing input is kept in
+# fuzz/artifacts/TARGET/ (the log says how to reproduce and minimise it). Installs the nightly toolchain and cargo-fuzz when missing.
 # Ends with the line "N passed, M failed" (one per target) and exits non-zero on a failure.
 set -uo pipefail
 
@@ -46,10 +46,12 @@ for t in "${targets[@]}"; do
   corpus="${AUTHGATE_FUZZ_CORPUS:-$work}/$t"
   mkdir -p "$corpus" "artifacts/$t"
   log="$work/$t.log"
+  dict=()
+  [ -f "dict/$t.dict" ] && dict=(-dict="dict/$t.dict")
   # -timeout: one input running over 10 s is a hang, and a failure.
   cargo +nightly fuzz run "$t" "$corpus" "corpus/$t" -- \
     -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="artifacts/$t/" >"$log" 2>&1
+    -artifact_prefix="artifacts/$t/" "${dict[@]}" >"$log" 2>&1
   rc=$?
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
   if [ "$rc" -eq 0 ]; then

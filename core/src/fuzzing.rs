@@ -87,8 +87,8 @@ pub fn token_answer(data: &[u8]) {
     }
 }
 
-/// What the user sees of the token answer target's input: the error, or the token set's
-/// `Debug` and warnings.
+/// What the log and the user see of the token answer target's input: the error, or the
+/// token set's warnings.
 fn token_answer_shown(data: &[u8]) -> String {
     let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
         Some(i) => (&data[..i], &data[i + 2..]),
@@ -150,7 +150,9 @@ fn token_answer_shown(data: &[u8]) -> String {
                 tokens.refresh_token().is_some(),
                 "the refresh token was lost"
             );
-            format!("{tokens:?} {:?}", tokens.warnings())
+            let _ = format!("{tokens:?}");
+            // The warnings reach the log; `Debug` lists extra field names, the server's.
+            format!("{:?}", tokens.warnings())
         }
         Err(e) => format!("{} {e:?}", show(&e)),
     }
