@@ -257,7 +257,7 @@ pub fn id_token(data: &[u8]) {
             ID_TOKEN_ISSUER,
             ID_TOKEN_CLIENT,
             Some(ID_TOKEN_NONCE),
-            60,
+            id_token_client().inner.oidc.id_token_leeway.as_secs(),
         );
         // A token that validates has claims that pass the same checks.
         if validated.is_ok() {
@@ -352,8 +352,8 @@ pub fn store(data: &[u8]) {
     let _ = again.is_expired(std::time::Duration::ZERO);
 }
 
-/// The encodings in which a server may echo a secret it was sent, by their marker byte in
-/// the scrubber target's template.
+/// The encodings in which a server may echo a secret it was sent; in the scrubber target's
+/// template, byte 0x01 stands for the first, 0x02 for the second, and so on.
 pub fn encodings(secret: &str) -> Vec<(&'static str, String)> {
     use base64::Engine;
     let percent = |keep_plus: bool| -> String {

@@ -3,8 +3,9 @@
 # and the provider emulator, builds the add-in (addin/1c/Makefile) and the test host,
 # checks that the add-in exports only the Native API entry points and needs nothing but
 # libc, starts the emulator, runs the host plainly, under valgrind memcheck (zero
-# leaks, zero invalid accesses) and with the add-in and host built with ASan + UBSan, checks the add-in archive, and ends with the line
-# "N passed, M failed". Exits non-zero on any failure.
+# leaks, zero invalid accesses) and with the add-in and host built with ASan + UBSan,
+# checks the add-in archive, and ends with the line "N passed, M failed". Exits non-zero
+# on any failure.
 #
 # usage: addin/1c/test/run.sh     (from anywhere; needs g++, make, valgrind, python3:
 #                                  missing ones are installed with apt-get when root)
