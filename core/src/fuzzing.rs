@@ -485,6 +485,15 @@ mod tests {
         assert!(shown.len() < 2000, "{} bytes", shown.len());
     }
 
+    /// Found by the store target: a stored expiry read as milliseconds (≥ 10^11) but kept
+    /// in seconds was written back in seconds and read again as milliseconds, so each save
+    /// and load moved it (here from the year 5138 to 1973).
+    #[test]
+    fn regression_stored_expiry_survives_a_save_and_load() {
+        store(br#"{"access_token":"a","expires_at":100000000000000}"#);
+        store(br#"{"access_token":"a","expires_at":1.8444674407370955e34}"#);
+    }
+
     #[test]
     fn encodings_of_a_secret() {
         let e: Vec<String> = encodings("p&ss word/ё")

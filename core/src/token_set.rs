@@ -515,7 +515,8 @@ fn unix_seconds(v: &Value) -> Option<u64> {
         _ => None,
     }?;
     let secs = if n >= MILLIS_FROM { n / 1000 } else { n };
-    Some(secs.min(i64::MAX as u64 / 2))
+    // Below MILLIS_FROM (the year 5138), so the seconds `to_json` writes read back as seconds.
+    Some(secs.min(MILLIS_FROM - 1))
 }
 
 /// The fields whose value is a credential or goes into a header: a byte there that is not
