@@ -15,7 +15,7 @@ use crate::discovery::ProviderMetadata;
 use crate::http::HttpResponse;
 use crate::id_token::Jwks;
 use crate::provider::Provider;
-use crate::redact::{excerpt, Scrubber};
+use crate::redact::{excerpt, Scrubber, ServerText, WITHHELD};
 use crate::secret::{IdToken, RefreshToken};
 use crate::store::{FileStore, TokenStore};
 use crate::token_set::TokenSet;
@@ -69,21 +69,14 @@ fn show(e: &crate::Error) -> String {
 /// The secrets the fuzzed token request sent; answers may echo them.
 const REQUEST_SECRETS: &[&str] = &["fuzz-client-secret", "fuzz-previous-refresh"];
 
-/// Whether the token answer target also checks that no request secret comes out of the
-/// error or the warnings (in the [`SCRUBBED_ENCODINGS`]). Off until the server text in
-/// headers (`Content-Type`, `WWW-Authenticate`, `Location`) is scrubbed too (issue 10
-/// item 8, the redaction work), since those still come out verbatim.
-const TOKEN_ANSWER_LEAK_ORACLE: bool = false;
-
 /// A token endpoint answer: the status on the first line, then `Name: value` header lines, an
 /// empty line and the body (any bytes), as in HTTP/1.1. The answer goes through the same
-/// classification and parsing as a real one (`token_response`) for a refresh request.
+/// classification and parsing as a real one (`token_response`) for a refresh request; no
+/// request secret may come out of the error or the warnings, in any of [`encodings`].
 pub fn token_answer(data: &[u8]) {
     let shown = token_answer_shown(data);
-    if TOKEN_ANSWER_LEAK_ORACLE {
-        for secret in REQUEST_SECRETS {
-            assert_no_leak(secret, &shown, "the token answer's error or warnings");
-        }
+    for secret in REQUEST_SECRETS {
+        assert_no_leak(secret, &shown, "the token answer's error or warnings");
     }
 }
 
@@ -122,10 +115,10 @@ fn token_answer_shown(data: &[u8]) -> String {
         }
         let value = value.trim().to_owned();
         match name.trim().to_ascii_lowercase().as_str() {
-            "content-type" => resp.content_type = Some(value),
-            "www-authenticate" => resp.www_authenticate = Some(value),
+            "content-type" => resp.content_type = Some(ServerText::new(value)),
+            "www-authenticate" => resp.www_authenticate = Some(ServerText::new(value)),
             "retry-after" => resp.retry_after = value.parse().ok(),
-            "location" => resp.location = Some(value),
+            "location" => resp.location = Some(ServerText::new(value)),
             // Not a header: the client option for this answer.
             "accept-unknown-token-type" => accept_unknown_token_type = value == "1",
             _ => {}
@@ -160,15 +153,23 @@ fn token_answer_shown(data: &[u8]) -> String {
 
 /// Panics when `shown` holds `secret` in one of the [`SCRUBBED_ENCODINGS`].
 fn assert_no_leak(secret: &str, shown: &str, what: &str) {
-    // The marker itself may spell (part of) a secret such as "dact": look around it,
-    // and around what is left of one cut short by a truncation.
-    let mut out = shown.replace("[redacted]", "\u{1}");
+    // The markers themselves may spell (part of) a secret such as "dact" or "text": look
+    // around them, and around what is left of one cut short by a truncation.
+    let mut out = shown
+        .replace(WITHHELD, "\u{1}")
+        .replace("[redacted]", "\u{1}");
     if let Some(cut) = out.strip_suffix('…') {
-        let marker = "[redacted]";
-        let keep = (1..marker.len())
-            .rev()
-            .find(|&n| cut.ends_with(&marker[..n]))
-            .map_or(cut.len(), |n| cut.len() - n);
+        let keep = [WITHHELD, "[redacted]"]
+            .iter()
+            .flat_map(|marker| {
+                (1..marker.len())
+                    .filter(|&n| marker.is_char_boundary(n))
+                    .map(move |n| &marker[..n])
+            })
+            .filter(|prefix| cut.ends_with(prefix))
+            .map(|prefix| cut.len() - prefix.len())
+            .min()
+            .unwrap_or(cut.len());
         out.truncate(keep);
     }
     for (name, value) in encodings(secret) {
@@ -397,9 +398,16 @@ pub fn encodings(secret: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Which of [`encodings`] the scrubber must find today; the others are checked once the
-/// scrubber handles them.
-pub const SCRUBBED_ENCODINGS: &[&str] = &["plain", "form-encoded"];
+/// Which of [`encodings`] the oracles check: all of them.
+pub const SCRUBBED_ENCODINGS: &[&str] = &[
+    "plain",
+    "form-encoded",
+    "form-encoded with +",
+    "percent-encoded",
+    "base64",
+    "HTML-escaped",
+    "JSON-escaped",
+];
 
 /// The scrubber's leak oracle. The first line is a secret the request sent (used when it is
 /// at least 4 bytes long); the rest is server text in which each byte 0x01..=0x07 stands for

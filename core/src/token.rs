@@ -536,7 +536,7 @@ pub(crate) fn bearer_error(resp: &HttpResponse, scrubber: &Scrubber<'_>) -> Opti
 }
 
 /// Classifies a token endpoint answer: tokens, an OAuth error, or something unusable.
-fn token_response(
+pub(crate) fn token_response(
     resp: HttpResponse,
     scrubber: &Scrubber<'_>,
     requested_scope: Option<&str>,
