@@ -66,7 +66,7 @@ cargo about generate --frozen --fail -c scripts/about/about.toml --workspace \
 licences=(LICENSE-MIT LICENSE-APACHE "$notices")
 
 step "libauthgate for $triple, glibc $baseline (cargo-zigbuild)"
-cargo zigbuild --profile dist -p authgate-ffi --target "$triple.$baseline"
+cargo zigbuild --profile dist -p authgate-ffi -p authgate-cli --target "$triple.$baseline"
 
 step "C SDK"
 sdk_name="authgate-$version-linux-x86_64"
@@ -82,6 +82,7 @@ so="libauthgate.so.$version"
   strip --strip-unneeded "$so"
   objcopy --add-gnu-debuglink="$so.debug" "$so"
   strip --strip-debug libauthgate.a
+  strip --strip-unneeded ../bin/authgate
 )
 install -m 644 examples/cpp/authgate.hpp "$sdk/include/authgate.hpp"
 install -d "$sdk/share/authgate/pascal" "$sdk/examples"
@@ -140,9 +141,9 @@ mkdir -p "$unpacked/wheel" "$unpacked/addin"
 wheel="$(ls "$dist"/authgate-"$version"-*.whl)"
 python3 -m zipfile -e "$wheel" "$unpacked/wheel"
 python3 -m zipfile -e "$dist/AuthGate-$version.zip" "$unpacked/addin"
-binaries=("$sdk/lib/$so" "$unpacked/addin/AuthGate_Linux_x86_64.so")
+binaries=("$sdk/lib/$so" "$sdk/bin/authgate" "$unpacked/addin/AuthGate_Linux_x86_64.so")
 while IFS= read -r f; do binaries+=("$f"); done < <(find "$unpacked/wheel" -name '*.so')
-[ "${#binaries[@]}" -eq 3 ] || problem "expected 3 binaries, found ${#binaries[@]}: ${binaries[*]}"
+[ "${#binaries[@]}" -eq 4 ] || problem "expected 4 binaries, found ${#binaries[@]}: ${binaries[*]}"
 for f in "${binaries[@]}"; do
   name="${f#"$work"/}"
   newest="$(objdump -T "$f" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -n1)"

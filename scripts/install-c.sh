@@ -5,6 +5,7 @@
 #   PREFIX/lib/libauthgate.a
 #   PREFIX/lib/pkgconfig/authgate.pc
 #   PREFIX/lib/cmake/authgate/authgate-config.cmake (+ authgate-config-version.cmake)
+#   PREFIX/bin/authgate              (the command-line tool: authgate --help)
 #
 # usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build] [--from DIR] [--relocatable]
 #   --release (default) builds with the release profile; --debug with the dev profile;
@@ -52,9 +53,9 @@ prefix="$(cd "$prefix" && pwd)"
 
 if [ "$build" = 1 ]; then
   if [ "$profile" = release ]; then
-    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi --release
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli --release
   else
-    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli
   fi
 fi
 
@@ -72,6 +73,12 @@ install -m 755 "$target_dir/libauthgate.so" "$prefix/lib/libauthgate.so.$version
 ln -sf "libauthgate.so.$version" "$prefix/lib/libauthgate.so.$major"
 ln -sf "libauthgate.so.$major" "$prefix/lib/libauthgate.so"
 install -m 644 "$target_dir/libauthgate.a" "$prefix/lib/libauthgate.a"
+if [ -f "$target_dir/authgate" ]; then
+  install -d "$prefix/bin"
+  install -m 755 "$target_dir/authgate" "$prefix/bin/authgate"
+else
+  echo "install-c.sh: no authgate binary in $target_dir; the command-line tool is not installed" >&2
+fi
 
 subst() {
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" -e "s|@MAJOR@|$major|g" \

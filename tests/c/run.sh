@@ -100,6 +100,10 @@ for fn in $(grep -oE '\bauthgate_[a-z_0-9]+\(' include/authgate.h | tr -d '(' | 
   grep -qiE "(function|procedure) $fn\b" examples/pascal/authgate.pas || missing="$missing $fn"
 done
 if [ -z "$missing" ]; then pass "authgate.pas declares the whole API"; else fail "authgate.pas lacks:$missing"; fi
+# The install script puts the command-line tool beside the library.
+if "$prefix/bin/authgate" --help >/dev/null; then pass "install-c.sh installs bin/authgate"; else
+  fail "install-c.sh installs bin/authgate"
+fi
 
 start_emulator "$work" || exit 1
 

@@ -109,6 +109,15 @@ if [ "$(realpath "$pc_include")" = "$(realpath "$prefix/include")" ]; then
 else
   fail "pkg-config points elsewhere: $sdk_libs"
 fi
+# The command-line tool from the SDK, with no Rust on PATH: help, and a password sign-in.
+if without_rust "$prefix/bin/authgate" token --help >/dev/null &&
+   AUTHGATE_CLIENT_SECRET=secret AUTHGATE_PASSWORD=admin without_rust "$prefix/bin/authgate" \
+     --provider cuba --base-url "$AUTHGATE_EMULATOR_URL" --client-id client \
+     token --username admin >&2; then
+  pass "SDK: bin/authgate runs a password sign-in"
+else
+  fail "SDK: bin/authgate runs a password sign-in"
+fi
 # shellcheck disable=SC2086
 if gcc -std=c99 -Wall -Wextra -Werror -o "$work/cuba_password" \
      "$prefix/examples/c/cuba_password.c" $sdk_libs -Wl,-rpath,"$prefix/lib" >&2; then
