@@ -342,6 +342,20 @@ impl TokenManager {
         self.valid(Need::Leeway, |t| t.access_token().clone())
     }
 
+    /// [`access_token`](Self::access_token) handed to `f` instead of copied out: for a
+    /// binding that copies the token into its own string type (a C string), so that no
+    /// intermediate copy is made and wiped. `f` runs while the manager's state is locked:
+    /// it must be quick and must not call the manager.
+    ///
+    /// ```no_run
+    /// # let manager: authgate::TokenManager = unimplemented!();
+    /// let header = manager.access_token_map(|t| format!("Bearer {t}"))?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn access_token_map<T>(&self, f: impl Fn(&str) -> T) -> Result<T> {
+        self.valid(Need::Leeway, |t| f(t.access_token().secret()))
+    }
+
     /// An access token guaranteed to stay valid at least `min` (refreshing first if
     /// needed), for an operation that must not fail halfway. Asking for longer than the
     /// server's tokens live is [`Error::InvalidArgument`].

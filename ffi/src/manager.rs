@@ -311,8 +311,11 @@ pub extern "C" fn authgate_manager_access_token(
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(token_out, "token_out")?;
-        let token = handle(manager, "manager")?.manager.access_token()?;
-        out.write(secret_c_string(token.secret(), "access token")?);
+        // Copied once, straight into the C string the caller frees.
+        let token = handle(manager, "manager")?
+            .manager
+            .access_token_map(|t| secret_c_string(t, "access token"))??;
+        out.write(token);
         Ok(())
     })
 }
