@@ -280,7 +280,8 @@ def main() -> int:
 
     print("ratios to floors of this run (median of 7 rounds):")
     for name, ns, ratio in wire_ratios(args.calls):
-        print(f"  {name:<40} {ns / 1e3:9.2f} µs  {ratio:6.2f}×")
+        shown = f"{ns / 1e3:9.2f} µs" if ns >= 1e4 else f"{ns:9.1f} ns"
+        print(f"  {name:<40} {shown}  {ratio:6.2f}×")
     if args.wire_only:
         return 0
 

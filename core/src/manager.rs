@@ -434,9 +434,14 @@ impl TokenManager {
 
     /// What [`access_token`](Self::access_token) returns when it needs no I/O: the cached
     /// token while it stays valid for longer than the (scaled) leeway and is saved; `None`
-    /// otherwise. Never blocks on a refresh (for a binding's fast path).
+    /// otherwise, and also while another thread holds the manager's state (so it never
+    /// waits, not even for a lock: a binding may call it holding its own interpreter lock).
     pub fn access_token_if_cached(&self) -> Option<AccessToken> {
-        let st = self.state();
+        let st = match self.inner.state.try_lock() {
+            Ok(st) => st,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
         st.current
             .as_ref()
             .filter(|c| !st.unsaved && c.valid_for(Need::Leeway.min(self.inner.leeway, c)))

@@ -325,8 +325,9 @@ impl TokenManager {
     /// leeway, else a refreshed one. Raises :class:`SignInRequired` when only the user can
     /// help (no tokens yet, or the refresh token was refused).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        // The cached token costs one mutex: no helper thread.
-        let t = match self.quick(py, |m| m.access_token_if_cached()) {
+        // The cached token costs one uncontended mutex, taken without waiting (so with the
+        // GIL held): no helper thread, no GIL release.
+        let t = match self.inner.access_token_if_cached() {
             Some(t) => t,
             None => self.blocking(py, |m| m.access_token())?,
         };
