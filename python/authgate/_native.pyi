@@ -24,6 +24,7 @@ __all__ = [
     "TokenSet",
     "_error_codes",
     "__version__",
+    "cli_main",
     "core_version",
     "parse_callback",
 ]
