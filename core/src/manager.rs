@@ -571,7 +571,22 @@ impl TokenManager {
         let inner = &self.inner;
         let lock = inner.store.lock_within(left(job.deadline))?;
         // Another process may have refreshed while we waited for the lock.
-        let stored = self.load_store()?;
+        let stored = match self.load_store() {
+            Ok(stored) => stored,
+            // Unreadable (a file an antivirus holds): a valid set that only waits to be
+            // saved is still handed out; the save is tried again on the next call.
+            Err(e)
+                if job.unsaved
+                    && job
+                        .cached
+                        .as_ref()
+                        .is_some_and(|c| c.valid_for(job.need.min(inner.leeway, c))) =>
+            {
+                log::warn!(target: "authgate", "{e}; the unsaved tokens stay in use");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         let theirs_since = stored.as_ref().map(|s| s.access_token().secret())
             != job.in_store.as_ref().map(|a| a.secret());
         let ours = job.cached.filter(|c| {

@@ -150,6 +150,21 @@ fn a_failed_save_is_retried_on_the_next_call_without_a_request() {
 }
 
 #[test]
+fn an_unreadable_store_does_not_withhold_a_valid_unsaved_token() {
+    // A file held by an antivirus: the save after a rotation fails, then reads fail too.
+    let emu = emulator();
+    let (_client, store, manager) = signed_in(&emu);
+    let kept = refresh_while_saves_fail(&store, &manager, 1);
+    store.fail_loads.store(2, Ordering::SeqCst);
+    assert_eq!(manager.access_token().unwrap().secret(), kept.secret());
+    assert_eq!(manager.access_token().unwrap().secret(), kept.secret());
+    // Readable again: the newest set is saved, with no request.
+    assert_eq!(manager.access_token().unwrap().secret(), kept.secret());
+    assert_eq!(stored(&store).access_token().secret(), kept.secret());
+    assert_eq!(manager.refresh_count(), 1);
+}
+
+#[test]
 fn a_set_another_process_saved_after_ours_wins() {
     let emu = emulator();
     let (client, store, manager) = signed_in(&emu);
