@@ -5,37 +5,14 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use common::*;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
-
-fn tls_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../core/tests/tls")
-        .join(name)
-}
 
 /// An HTTPS server with a certificate from a private CA that answers every request with
 /// an OAuth error, as a token endpoint does for an unknown grant.
 fn start_private_ca_server() -> String {
-    let certs = CertificateDer::pem_file_iter(tls_file("server.pem"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(tls_file("server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let config = Arc::new(config);
+    let config = authgate_emulator::tls::server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -140,7 +117,7 @@ fn a_private_ca_is_found_and_the_ca_file_fixes_it() {
         "{out}"
     );
 
-    let ca = tls_file("ca.pem");
+    let ca = authgate_emulator::tls::ca_file();
     let mut with_ca = args.to_vec();
     with_ca.extend(["--ca-file", ca.to_str().unwrap()]);
     let (status, out) = doctor(&with_ca);

@@ -3,35 +3,12 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use authgate::{Client, ErrorCode, Provider, ProxyConfig, TrustRoots};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-fn tls_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/tls")
-        .join(name)
-}
 
 /// Serves one HTTPS token answer per connection, for `connections` connections.
 fn start_tls_server(connections: usize) -> String {
-    let certs = CertificateDer::pem_file_iter(tls_file("server.pem"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(tls_file("server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let config = Arc::new(config);
+    let config = authgate_emulator::tls::server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -94,7 +71,7 @@ fn client(base: &str, roots: TrustRoots) -> Client {
 #[test]
 fn a_private_ca_is_trusted_only_through_ca_file() {
     let base = start_tls_server(3);
-    let tokens = client(&base, TrustRoots::CaFile(tls_file("ca.pem")))
+    let tokens = client(&base, TrustRoots::CaFile(authgate_emulator::tls::ca_file()))
         .password("admin", "admin")
         .send()
         .unwrap();

@@ -54,6 +54,7 @@ mod http;
 mod providers;
 mod server;
 mod state;
+pub mod tls;
 pub mod wire;
 
 use std::collections::BTreeMap;
