@@ -10,7 +10,7 @@ use std::time::Duration;
 use ureq::unversioned::transport::{Connector, DefaultConnector};
 
 use crate::client::is_loopback;
-use crate::error::{Error, TransportKind};
+use crate::error::{Error, ErrorCode, TransportKind};
 use crate::redact::ServerText;
 use crate::transport::{FastResolver, OneWrite};
 use crate::wire_trace;
@@ -283,6 +283,16 @@ fn protocol_message(ureq_text: &str) -> String {
     format!("malformed HTTP answer ({kind})")
 }
 
+/// Whether a failed request provably never reached the server: DNS, a refused
+/// connection, or a timeout while resolving or connecting. Only such a request may be sent
+/// again blindly (a rotating refresh token is spent by any request that arrived). Next to
+/// [`transport_error`], which words those timeouts.
+pub(crate) fn never_sent(e: &Error) -> bool {
+    const UNSENT_TIMEOUTS: [&str; 2] = ["resolve", "connect"];
+    matches!(e.code(), ErrorCode::Connect | ErrorCode::Dns)
+        || matches!(e, Error::Timeout(m) if UNSENT_TIMEOUTS.contains(&m.as_str()))
+}
+
 fn transport_error(e: ureq::Error) -> Error {
     use ureq::Error as U;
     let t = |kind, message: String| Error::Transport { kind, message };
@@ -324,6 +334,25 @@ fn transport_error(e: ureq::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_failures_before_sending_count_as_never_sent() {
+        use ureq::Timeout as T;
+        for (timeout, unsent) in [
+            (T::Resolve, true),
+            (T::Connect, true),
+            (T::SendRequest, false),
+            (T::RecvResponse, false),
+            (T::Global, false),
+        ] {
+            let e = transport_error(ureq::Error::Timeout(timeout));
+            assert_eq!(never_sent(&e), unsent, "{timeout}: {e}");
+        }
+        assert!(never_sent(&transport_error(ureq::Error::ConnectionFailed)));
+        assert!(never_sent(&transport_error(ureq::Error::HostNotFound)));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(!never_sent(&transport_error(ureq::Error::Io(reset))));
+    }
 
     #[test]
     fn a_malformed_answer_is_named_without_the_servers_bytes() {

@@ -803,8 +803,7 @@ impl TokenManager {
                 Ok(t) => return Ok(t),
                 Err(e) => e,
             };
-            let unsent = matches!(err.code(), ErrorCode::Connect | ErrorCode::Dns)
-                || matches!(&err, Error::Timeout(m) if m.starts_with("connect") || m.starts_with("resolve"));
+            let unsent = crate::http::never_sent(&err);
             let refused_for_now = !spends && matches!(err.http_status(), Some(503 | 429));
             if !(unsent || refused_for_now) || attempt >= self.inner.max_attempts {
                 return Err(err);
