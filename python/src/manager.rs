@@ -7,7 +7,11 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyString};
 
-use crate::{repr, run_blocking, seconds, to_pyerr, type_error, CallbackSlot, Client, TokenSet};
+use crate::args::{opt_bool, repr, req_str, seconds, type_error, type_name};
+use crate::client::Client;
+use crate::error::{to_pyerr, CallbackSlot};
+use crate::runtime::run_blocking;
+use crate::token_set::TokenSet;
 
 fn duration(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(seconds(name, obj)?.min(1e12)))
@@ -240,7 +244,7 @@ impl TokenManager {
             None => Duration::from_secs(60),
         };
         b = b.leeway(leeway);
-        let allow = crate::opt_bool("allow_client_credentials", allow_client_credentials)?;
+        let allow = opt_bool("allow_client_credentials", allow_client_credentials)?;
         b = b.allow_client_credentials(allow.unwrap_or(false));
         if let Some(n) = max_attempts.filter(|o| !o.is_none()) {
             if n.is_instance_of::<PyBool>() || !n.is_instance_of::<PyInt>() {
@@ -278,7 +282,7 @@ impl TokenManager {
                         v.extract::<(String, String)>().map(Some).map_err(|_| {
                             PyTypeError::new_err(format!(
                                 "password_credentials must return a (username, password) tuple of str or None, not {}",
-                                crate::type_name(&v)
+                                type_name(&v)
                             ))
                         })
                     });
@@ -371,7 +375,7 @@ impl TokenManager {
     /// current token, so that many requests refused with the same token cause one
     /// refresh. Returns whether it invalidated. Never blocks.
     fn invalidate_token(&self, py: Python<'_>, rejected: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let rejected = crate::req_str("rejected", rejected)?;
+        let rejected = req_str("rejected", rejected)?;
         Ok(self.quick(py, move |m| m.invalidate_token(&rejected)))
     }
 

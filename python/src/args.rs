@@ -1,0 +1,147 @@
+//! Argument conversion: wrong Python types are a TypeError naming the argument.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple, PyType};
+
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+pub(crate) fn type_error(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("{name} must be {expected}, not {}", type_name(obj)))
+}
+
+pub(crate) fn req_str(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    match obj.cast::<PyString>() {
+        Ok(s) => s.extract(),
+        Err(_) => Err(type_error(name, "a str", obj)),
+    }
+}
+
+pub(crate) fn opt_str(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => req_str(name, o).map(Some),
+    }
+}
+
+/// A scope list: a space-separated str or an iterable of str.
+pub(crate) fn opt_scopes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s: String = s.extract()?;
+        return Ok(Some(s.split_whitespace().map(str::to_owned).collect()));
+    }
+    if obj.is_instance_of::<pyo3::types::PyBytes>() || obj.is_instance_of::<pyo3::types::PyDict>() {
+        return Err(type_error("scopes", "a str or an iterable of str", obj));
+    }
+    let iter = obj
+        .try_iter()
+        .map_err(|_| type_error("scopes", "a str or an iterable of str", obj))?;
+    let mut scopes = Vec::new();
+    for item in iter {
+        let item = item?;
+        let s = req_str("each scope", &item)?;
+        if s.is_empty() || s.chars().any(char::is_whitespace) {
+            return Err(PyValueError::new_err(
+                "each scope must be one non-empty word without spaces",
+            ));
+        }
+        scopes.push(s);
+    }
+    Ok(Some(scopes))
+}
+
+/// Extra parameters: a mapping of str to str.
+pub(crate) fn opt_params(
+    name: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<(String, String)>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let items = obj
+        .call_method0("items")
+        .map_err(|_| type_error(name, "a mapping of str to str", obj))?;
+    let mut out = Vec::new();
+    for pair in items.try_iter()? {
+        let pair = pair?;
+        let pair = pair
+            .cast::<PyTuple>()
+            .map_err(|_| type_error(name, "a mapping of str to str", obj))?;
+        let key = req_str(&format!("each key of {name}"), &pair.get_item(0)?)?;
+        let value = req_str(&format!("{name}[{}]", repr(Some(&key))), &pair.get_item(1)?)?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+pub(crate) fn opt_bool(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<bool>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => match o.cast::<PyBool>() {
+            Ok(b) => Ok(Some(b.is_true())),
+            Err(_) => Err(type_error(name, "a bool", o)),
+        },
+    }
+}
+
+/// Seconds as an int, a float or a `datetime.timedelta`.
+pub(crate) fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let py = obj.py();
+    let secs: f64 = if obj.is_instance_of::<PyBool>() {
+        return Err(type_error(
+            name,
+            "a number of seconds or a datetime.timedelta",
+            obj,
+        ));
+    } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
+        obj.extract()?
+    } else if obj.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+        obj.call_method0("total_seconds")?.extract()?
+    } else {
+        return Err(type_error(
+            name,
+            "a number of seconds or a datetime.timedelta",
+            obj,
+        ));
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a finite number of seconds, zero or more"
+        )));
+    }
+    Ok(secs)
+}
+
+pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let secs = seconds(name, obj)?;
+    if secs <= 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be greater than zero"
+        )));
+    }
+    // Sub-millisecond timeouts round up rather than to zero.
+    Ok(Some(((secs * 1000.0).ceil() as u64).max(1)))
+}
+
+/// A Python-style repr of an optional str (for `__repr__` output).
+pub(crate) fn repr(s: Option<&str>) -> String {
+    match s {
+        None => "None".into(),
+        Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+    }
+}

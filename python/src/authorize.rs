@@ -1,0 +1,103 @@
+//! The authorization request and reading the redirect back.
+
+use pyo3::prelude::*;
+
+use crate::args::{opt_str, repr, req_str};
+use crate::error::to_pyerr;
+
+/// What :meth:`Client.authorization_url` returns: the URL to open in the browser and the
+/// values to keep until the redirect comes back.
+#[pyclass(frozen, module = "authgate", name = "AuthorizationRequest")]
+pub(crate) struct AuthorizationRequest {
+    /// The URL to send the user to.
+    #[pyo3(get)]
+    url: String,
+    /// The ``state`` sent; :meth:`parse_callback` checks it.
+    #[pyo3(get)]
+    state: String,
+    /// The OpenID Connect ``nonce`` sent, or None.
+    #[pyo3(get)]
+    nonce: Option<String>,
+    /// The PKCE verifier to pass to :meth:`Client.exchange_code`, or None.
+    #[pyo3(get)]
+    code_verifier: Option<String>,
+    /// The redirect URI sent, or None.
+    #[pyo3(get)]
+    redirect_uri: Option<String>,
+    /// The issuer the redirect's ``iss`` must name (RFC 9207), or None if unknown.
+    #[pyo3(get)]
+    issuer: Option<String>,
+    /// Whether the redirect must carry ``iss`` (the provider's metadata promises it).
+    #[pyo3(get)]
+    issuer_required: bool,
+}
+
+impl AuthorizationRequest {
+    pub(crate) fn new(req: authgate::AuthorizationRequest) -> Self {
+        AuthorizationRequest {
+            code_verifier: req.pkce_verifier.as_ref().map(|v| v.secret().to_owned()),
+            url: req.url,
+            state: req.state,
+            nonce: req.nonce,
+            redirect_uri: req.redirect_uri,
+            issuer: req.issuer,
+            issuer_required: req.issuer_required,
+        }
+    }
+}
+
+#[pymethods]
+impl AuthorizationRequest {
+    /// Reads the redirect back with this request's ``state`` and issuer; returns the
+    /// one-time code. Raises :class:`IssuerMismatch` when ``iss`` names another issuer,
+    /// or is missing although the provider promises it (RFC 9207).
+    fn parse_callback(&self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<String> {
+        let callback = req_str("callback", callback)?;
+        authgate::parse_callback_with_issuer(
+            &callback,
+            &self.state,
+            self.issuer.as_deref(),
+            self.issuer_required,
+        )
+        .map(|c| c.secret().to_owned())
+        .map_err(|e| to_pyerr(py, e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "AuthorizationRequest(url={}, state={}, nonce={}, code_verifier={}, redirect_uri={}, issuer={})",
+            repr(Some(&self.url)),
+            repr(Some(&self.state)),
+            repr(self.nonce.as_deref()),
+            if self.code_verifier.is_some() {
+                "'[redacted]'"
+            } else {
+                "None"
+            },
+            repr(self.redirect_uri.as_deref()),
+            repr(self.issuer.as_deref())
+        )
+    }
+}
+
+/// Reads the redirect back: ``callback`` is the full redirect URL or its query string.
+/// Returns the one-time code; raises :class:`StateMismatch` when ``state`` differs
+/// (compared in constant time) and :class:`OAuthError` when the server sent ``error``.
+/// With ``issuer``, an ``iss`` naming another issuer raises :class:`IssuerMismatch`, as
+/// does a missing one when ``issuer_required`` (RFC 9207).
+#[pyfunction(name = "parse_callback")]
+#[pyo3(signature = (callback, expected_state, *, issuer = None, issuer_required = false))]
+pub(crate) fn parse_callback_py(
+    py: Python<'_>,
+    callback: &Bound<'_, PyAny>,
+    expected_state: &Bound<'_, PyAny>,
+    issuer: Option<&Bound<'_, PyAny>>,
+    issuer_required: bool,
+) -> PyResult<String> {
+    let callback = req_str("callback", callback)?;
+    let expected = req_str("expected_state", expected_state)?;
+    let issuer = opt_str("issuer", issuer)?;
+    authgate::parse_callback_with_issuer(&callback, &expected, issuer.as_deref(), issuer_required)
+        .map(|c| c.secret().to_owned())
+        .map_err(|e| to_pyerr(py, e))
+}

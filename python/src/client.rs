@@ -1,0 +1,462 @@
+//! The `Client` class: configuration, the grants and the other calls to the server.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
+use crate::authorize::AuthorizationRequest;
+use crate::config_json::client_config;
+use crate::device::{self, DeviceAuthorization};
+use crate::error::to_pyerr;
+use crate::json::map_to_py;
+use crate::loopback;
+use crate::oidc::Introspection;
+use crate::runtime::run_blocking;
+use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenSet};
+
+/// An OAuth 2.0 client for one authorization server, from a provider preset
+/// (``"generic"``, ``"taxcom"``, ``"kontur"``, ``"gearcode"``, ``"cuba"``) or explicit endpoints.
+///
+/// Immutable and safe to share between threads; network calls release the GIL.
+/// The configuration is checked at once: a mistake raises :class:`ConfigError`.
+///
+/// Arguments (keyword-only but ``provider``; ``None`` means "not set"):
+///     provider: the preset: ``"generic"`` (default), ``"taxcom"``, ``"kontur"``,
+///         ``"gearcode"`` or ``"cuba"``.
+///     base_url: the server's base URL; the preset's paths are appended to it.
+///     authorization_endpoint: the authorization endpoint, if not base_url + path.
+///     token_endpoint: the token endpoint, if not base_url + path (Taxcom's lives
+///         on another host).
+///     client_id: the client id. Required.
+///     client_secret: the client secret; None for a public client.
+///     redirect_uri: the redirect URI registered for this client.
+///     scopes: the default scopes (a space-separated str or an iterable of str).
+///     auth_method: ``"client_secret_basic"``, ``"client_secret_post"`` or ``"none"``.
+///         Defaults to the preset's.
+///     basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
+///     token_params: extra form parameters for every token request.
+///     authorization_params: extra parameters for every authorization URL.
+///     redirect_param: the name of the redirect parameter in the authorization URL.
+///     pkce: whether authorization URLs carry a PKCE challenge. Defaults to True.
+///     allow_insecure_http: allow ``http://`` on hosts other than loopback.
+///     accept_unknown_token_type: accept token answers whose ``token_type`` is not
+///         ``Bearer`` (refused by default, RFC 6749 §7.1).
+///     timeout: the time allowed for a whole request (seconds or timedelta; 30 s).
+///     connect_timeout: the time allowed to connect (10 s).
+///     max_response_bytes: the largest response body accepted (256 KiB).
+///     proxy: a proxy URL, ``"env"`` (the default: from the environment), or
+///         ``"none"`` / False for none.
+///     ca_file: trust only the certificates in this PEM file.
+///     trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
+///     user_agent: the User-Agent header.
+///     issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
+///         sets it and the five endpoints below.
+///     jwks_uri: the provider's public keys, to validate id_tokens.
+///     userinfo_endpoint: for :meth:`userinfo`.
+///     revocation_endpoint: for :meth:`revoke`.
+///     introspection_endpoint: for :meth:`introspect`.
+///     device_authorization_endpoint: for :meth:`device_authorization`.
+///     id_token_leeway: the clock skew allowed on id_token times (seconds or
+///         timedelta).
+#[pyclass(frozen, module = "authgate", name = "Client")]
+pub(crate) struct Client {
+    pub(crate) inner: authgate::Client,
+}
+
+fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
+    authgate::ClientBuilder::from_json(json)?.build()
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    // The keywords `client_config` accepts, for help() and inspect.signature (pinned by
+    // tests/python/test_install.py against the .pyi).
+    #[pyo3(
+        signature = (provider = None, **options),
+        text_signature = "(provider=None, *, base_url=None, authorization_endpoint=None, token_endpoint=None, client_id=None, client_secret=None, redirect_uri=None, scopes=None, auth_method=None, basic_encoding=None, token_params=None, authorization_params=None, redirect_param=None, pkce=None, allow_insecure_http=None, accept_unknown_token_type=None, timeout=None, connect_timeout=None, max_response_bytes=None, proxy=None, ca_file=None, trust_roots=None, user_agent=None, issuer=None, jwks_uri=None, userinfo_endpoint=None, revocation_endpoint=None, introspection_endpoint=None, device_authorization_endpoint=None, id_token_leeway=None)"
+    )]
+    fn new(
+        py: Python<'_>,
+        provider: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let json = client_config(py, "Client", provider, options)?;
+        build_client(&json)
+            .map(|inner| Client { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Builds a client from the provider's OpenID Connect discovery document
+    /// (``<issuer>/.well-known/openid-configuration``, cached for an hour in the process):
+    /// every endpoint not given explicitly, the issuer, and the client authentication
+    /// method when the preset's is not supported. Takes the same keyword arguments as
+    /// :class:`Client`. The document's ``issuer`` must be ``issuer``.
+    #[staticmethod]
+    #[pyo3(signature = (issuer, provider = None, **options))]
+    fn discover(
+        py: Python<'_>,
+        issuer: &Bound<'_, PyAny>,
+        provider: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let issuer = req_str("issuer", issuer)?;
+        let json = client_config(py, "Client.discover", provider, options)?;
+        let builder = authgate::ClientBuilder::from_json(&json).map_err(|e| to_pyerr(py, e))?;
+        run_blocking(py, move || builder.discover(&issuer)?.build())?
+            .map(|inner| Client { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Builds a client from a JSON configuration object, the same one the C ABI reads
+    /// (keys ``provider``, ``base_url``, ``client_id``, ``client_secret``, ``timeout_ms``, …).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let json = req_str("json", json)?;
+        build_client(&json)
+            .map(|inner| Client { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The preset's short name: ``generic``, ``taxcom``, ``kontur``, ``gearcode`` or ``cuba``.
+    #[getter]
+    fn provider(&self) -> &'static str {
+        self.inner.provider().name()
+    }
+
+    /// The client id.
+    #[getter]
+    fn client_id(&self) -> &str {
+        self.inner.client_id()
+    }
+
+    /// The token endpoint URL.
+    #[getter]
+    fn token_endpoint(&self) -> &str {
+        self.inner.token_endpoint()
+    }
+
+    /// The authorization endpoint URL, or None (CUBA has none).
+    #[getter]
+    fn authorization_endpoint(&self) -> Option<&str> {
+        self.inner.authorization_endpoint()
+    }
+
+    /// How the client authenticates: ``client_secret_basic``, ``client_secret_post`` or ``none``.
+    #[getter]
+    fn auth_method(&self) -> &'static str {
+        self.inner.auth_method().name()
+    }
+
+    /// The default scopes.
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.inner.scopes().to_vec()
+    }
+
+    /// The configured redirect URI, or None.
+    #[getter]
+    fn redirect_uri(&self) -> Option<&str> {
+        self.inner.redirect_uri()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(provider={}, client_id={}, token_endpoint={})",
+            repr(Some(self.inner.provider().name())),
+            repr(Some(self.inner.client_id())),
+            repr(Some(self.inner.token_endpoint()))
+        )
+    }
+
+    /// Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless the
+    /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call.
+    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, code_verifier = None, redirect_uri = None, params = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorization_url(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        state: Option<&Bound<'_, PyAny>>,
+        nonce: Option<&Bound<'_, PyAny>>,
+        code_verifier: Option<&Bound<'_, PyAny>>,
+        redirect_uri: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<AuthorizationRequest> {
+        let mut b = self.inner.authorization_url();
+        if let Some(s) = opt_scopes(scopes)? {
+            b = b.scopes(s);
+        }
+        if let Some(s) = opt_str("state", state)? {
+            b = b.state(s);
+        }
+        if let Some(n) = opt_str("nonce", nonce)? {
+            b = b.nonce(n);
+        }
+        if let Some(v) = opt_str("code_verifier", code_verifier)? {
+            b = b.pkce_verifier(v);
+        }
+        if let Some(r) = opt_str("redirect_uri", redirect_uri)? {
+            b = b.redirect_uri(r);
+        }
+        for (k, v) in opt_params("params", params)? {
+            b = b.param(k, v);
+        }
+        b.build()
+            .map(AuthorizationRequest::new)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Pass the
+    /// ``code_verifier`` of the :class:`AuthorizationRequest`.
+    #[pyo3(signature = (code, *, code_verifier = None, redirect_uri = None, scopes = None, params = None))]
+    fn exchange_code(
+        &self,
+        py: Python<'_>,
+        code: &Bound<'_, PyAny>,
+        code_verifier: Option<&Bound<'_, PyAny>>,
+        redirect_uri: Option<&Bound<'_, PyAny>>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let code = req_str("code", code)?;
+        let verifier = opt_str("code_verifier", code_verifier)?;
+        let redirect = opt_str("redirect_uri", redirect_uri)?;
+        let scopes = opt_scopes(scopes)?;
+        let params = opt_params("params", params)?;
+        let client = self.inner.clone();
+        send(py, move || {
+            let mut r = client.exchange_code(code);
+            if let Some(v) = verifier {
+                r = r.pkce_verifier(v);
+            }
+            if let Some(u) = redirect {
+                r = r.redirect_uri(u);
+            }
+            finish(r, scopes, params)
+        })
+    }
+
+    /// Refreshes tokens (RFC 6749 §6) with a refresh token or a :class:`TokenSet` holding
+    /// one. When the server rotates refresh tokens (GearCode), store the result at once.
+    #[pyo3(signature = (refresh_token, *, scopes = None, params = None))]
+    fn refresh(
+        &self,
+        py: Python<'_>,
+        refresh_token: &Bound<'_, PyAny>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let rt = refresh_token_arg(refresh_token)?;
+        let scopes = opt_scopes(scopes)?;
+        let params = opt_params("params", params)?;
+        let client = self.inner.clone();
+        send(py, move || finish(client.refresh(rt), scopes, params))
+    }
+
+    /// The resource owner password grant (RFC 6749 §4.3), as CUBA uses it.
+    #[pyo3(signature = (username, password, *, scopes = None, params = None))]
+    fn password(
+        &self,
+        py: Python<'_>,
+        username: &Bound<'_, PyAny>,
+        password: &Bound<'_, PyAny>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let username = req_str("username", username)?;
+        let password = authgate::Password::new(req_str("password", password)?);
+        let scopes = opt_scopes(scopes)?;
+        let params = opt_params("params", params)?;
+        let client = self.inner.clone();
+        send(py, move || {
+            finish(client.password(username, password), scopes, params)
+        })
+    }
+
+    /// The client credentials grant (RFC 6749 §4.4).
+    #[pyo3(signature = (*, scopes = None, params = None))]
+    fn client_credentials(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let scopes = opt_scopes(scopes)?;
+        let params = opt_params("params", params)?;
+        let client = self.inner.clone();
+        send(py, move || {
+            finish(client.client_credentials(), scopes, params)
+        })
+    }
+
+    /// Validates an OpenID Connect id_token and returns its claims as a dict: the
+    /// signature against the provider's JWKS (``none`` and HMAC algorithms are refused),
+    /// ``iss``, ``aud`` / ``azp``, ``exp`` / ``iat`` / ``nbf`` (with the client's
+    /// ``id_token_leeway``), and ``nonce`` when given. ``id_token`` is the token or a
+    /// :class:`TokenSet` holding one. Needs the issuer and the JWKS URI (``discover``).
+    /// Raises :class:`IdTokenError` with the failed check in ``kind``.
+    #[pyo3(signature = (id_token, *, nonce = None))]
+    fn validate_id_token<'py>(
+        &self,
+        py: Python<'py>,
+        id_token: &Bound<'py, PyAny>,
+        nonce: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = id_token_arg(id_token)?;
+        let nonce = opt_str("nonce", nonce)?;
+        let client = self.inner.clone();
+        let claims = run_blocking(py, move || {
+            client
+                .validate_id_token(&token, nonce.as_deref())
+                .map(|c| c.raw().clone())
+        })?
+        .map_err(|e| to_pyerr(py, e))?;
+        map_to_py(py, &claims)
+    }
+
+    /// Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3);
+    /// ``access_token`` is the token or a :class:`TokenSet`. Returns the claims as a dict.
+    fn userinfo<'py>(
+        &self,
+        py: Python<'py>,
+        access_token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = access_token_arg(access_token)?;
+        let client = self.inner.clone();
+        let info =
+            run_blocking(py, move || client.userinfo(&token))?.map_err(|e| to_pyerr(py, e))?;
+        map_to_py(py, &info)
+    }
+
+    /// Revokes a token (RFC 7009). ``token_type_hint`` is ``"access_token"`` or
+    /// ``"refresh_token"`` when known. Revoking an unknown or already revoked token
+    /// succeeds, as the RFC says.
+    #[pyo3(signature = (token, *, token_type_hint = None))]
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        token_type_hint: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let token = req_str("token", token)?;
+        let hint = opt_str("token_type_hint", token_type_hint)?;
+        let client = self.inner.clone();
+        run_blocking(py, move || client.revoke(&token, hint.as_deref()))?
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Asks whether a token is active (RFC 7662).
+    fn introspect(&self, py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<Introspection> {
+        let token = req_str("token", token)?;
+        let client = self.inner.clone();
+        run_blocking(py, move || client.introspect(&token))?
+            .map(|inner| Introspection { inner })
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Starts a device sign-in (RFC 8628 §3.1), for a till or terminal without a
+    /// browser: returns the codes to show the user. Then call
+    /// :meth:`wait_for_device_token`, or :meth:`poll_device_token` from your own loop.
+    #[pyo3(signature = (*, scopes = None))]
+    fn device_authorization(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<DeviceAuthorization> {
+        device::device_authorization(py, &self.inner, scopes)
+    }
+
+    /// Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop
+    /// (a UI timer): the token set once the user approved, None while the sign-in is
+    /// pending. On ``slow_down`` it also returns None and adds 5 seconds to
+    /// ``auth.interval`` (at most 60): wait that long before the next poll. A denial
+    /// raises :class:`OAuthError` (``access_denied``), expired codes ``expired_token``
+    /// (at once, without a request, when they are known to have expired).
+    fn poll_device_token(
+        &self,
+        py: Python<'_>,
+        auth: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<TokenSet>> {
+        device::poll_device_token(py, &self.inner, auth)
+    }
+
+    /// Polls until the user has signed in, honouring ``auth.interval`` and
+    /// ``slow_down``, and returns the token set. Raises :class:`OAuthError` when the user
+    /// denies (``access_denied``) or the codes expire (``expired_token``), and
+    /// :class:`Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it too).
+    #[pyo3(signature = (auth, *, cancel = None))]
+    fn wait_for_device_token(
+        &self,
+        py: Python<'_>,
+        auth: &Bound<'_, PyAny>,
+        cancel: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        device::wait_for_device_token(py, &self.inner, auth, cancel)
+    }
+
+    /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
+    /// (on ``port``, 0 for a free one), opens the authorization URL with PKCE, ``state``
+    /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port>/callback``,
+    /// waits for the browser to come back, exchanges the code and, when the client knows
+    /// its issuer and an id_token came, validates it.
+    ///
+    /// The URL is opened with ``open_browser(url)`` when given (a kiosk's browser, a
+    /// test), else with ``browser_command`` (a program, its arguments split on spaces,
+    /// no shell), else with the system browser. ``open_browser`` must return promptly:
+    /// the redirect is only read after it returns. Raises :class:`TimeoutError` after
+    /// ``timeout`` (seconds or a ``timedelta``; None: 5 minutes), :class:`Cancelled` when
+    /// ``cancel`` is cancelled (Ctrl-C cancels it too). A request for another path or with
+    /// another ``state`` (an old tab, another local program) is answered with an error page
+    /// and ignored; no local connection, however slow, holds the wait past ``timeout``.
+    #[pyo3(
+        signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None),
+        text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn sign_in_loopback(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        cancel: Option<&Bound<'_, PyAny>>,
+        open_browser: Option<&Bound<'_, PyAny>>,
+        browser_command: Option<&Bound<'_, PyAny>>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        port: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        loopback::sign_in_loopback(
+            py,
+            &self.inner,
+            timeout,
+            cancel,
+            open_browser,
+            browser_command,
+            scopes,
+            port,
+        )
+    }
+}
+
+fn finish(
+    mut r: authgate::TokenRequest<'_>,
+    scopes: Option<Vec<String>>,
+    params: Vec<(String, String)>,
+) -> Result<authgate::TokenSet, authgate::Error> {
+    if let Some(s) = scopes {
+        r = r.scopes(s);
+    }
+    for (k, v) in params {
+        r = r.param(k, v);
+    }
+    r.send()
+}
+
+fn send<F>(py: Python<'_>, f: F) -> PyResult<TokenSet>
+where
+    F: FnOnce() -> Result<authgate::TokenSet, authgate::Error> + Send + 'static,
+{
+    match run_blocking(py, f)? {
+        Ok(t) => Ok(TokenSet::new(t)),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}

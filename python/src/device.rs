@@ -1,0 +1,182 @@
+//! The device flow (RFC 8628): the codes to show the user, and polling for the tokens.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::args::{opt_scopes, repr, type_error};
+use crate::error::to_pyerr;
+use crate::json::datetime_utc;
+use crate::oidc::cancel_arg;
+use crate::runtime::{run_blocking, run_cancellable};
+use crate::token_set::TokenSet;
+
+/// What :meth:`Client.device_authorization` returns (RFC 8628 §3.2): show the user
+/// :attr:`user_code` and :attr:`verification_uri` (or the QR code of
+/// :attr:`verification_uri_complete`), then poll. The device code itself stays inside:
+/// whoever has it can collect the tokens, so ``repr`` never shows it.
+#[pyclass(frozen, module = "authgate", name = "DeviceAuthorization")]
+pub(crate) struct DeviceAuthorization {
+    /// Shared with the polls running without the GIL: a `slow_down` answer lengthens its
+    /// interval for every later poll.
+    inner: Arc<authgate::DeviceAuthorization>,
+}
+
+impl DeviceAuthorization {
+    fn new(inner: authgate::DeviceAuthorization) -> Self {
+        DeviceAuthorization {
+            inner: Arc::new(inner),
+        }
+    }
+}
+
+#[pymethods]
+impl DeviceAuthorization {
+    /// The code the user types, e.g. ``WDJB-MJHT``.
+    #[getter]
+    fn user_code(&self) -> &str {
+        &self.inner.user_code
+    }
+
+    /// Where the user goes to type it.
+    #[getter]
+    fn verification_uri(&self) -> &str {
+        &self.inner.verification_uri
+    }
+
+    /// The same with the code filled in, or None: the QR code's target.
+    #[getter]
+    fn verification_uri_complete(&self) -> Option<&str> {
+        self.inner.verification_uri_complete.as_deref()
+    }
+
+    /// How long the codes stayed valid when the server issued them, in seconds.
+    #[getter]
+    fn expires_in(&self) -> u64 {
+        self.inner.expires_in
+    }
+
+    /// When the codes expire, as an aware UTC ``datetime``.
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_utc(py, self.inner.expires_at())
+    }
+
+    /// The pause between polls, in seconds; grows by 5 after each ``slow_down``, and
+    /// never exceeds 60 whatever the server asks.
+    #[getter]
+    fn interval(&self) -> u64 {
+        self.inner.interval().as_secs()
+    }
+
+    /// The scopes asked for (the client's defaults when none were given).
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.inner.scopes().to_vec()
+    }
+
+    /// The authorization as a JSON string, to keep while the user approves and resume
+    /// with :meth:`from_json` after a restart: the codes, the absolute expiry, the
+    /// scopes asked for and the current interval. It holds the device code, a secret
+    /// (whoever reads it can collect the user's tokens): store it like a refresh token.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Reads back what :meth:`to_json` wrote, for any client of the same registration to
+    /// poll on (:meth:`Client.wait_for_device_token`). Codes that expired meanwhile are
+    /// not polled for: polling raises :class:`OAuthError` ``expired_token`` at once.
+    /// Raises :class:`InvalidArgument` (a ``ValueError``) when the text is not such JSON.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<DeviceAuthorization> {
+        authgate::DeviceAuthorization::from_json(json)
+            .map(DeviceAuthorization::new)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Whether the codes have expired (measured on the monotonic clock).
+    fn is_expired(&self) -> bool {
+        self.inner.is_expired()
+    }
+
+    /// The QR code of :attr:`verification_uri_complete` (else :attr:`verification_uri`)
+    /// as an SVG document, for a screen.
+    fn qr_svg(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.qr_svg().map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The same QR code as text for a terminal (Unicode half blocks).
+    fn qr_text(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.qr_text().map_err(|e| to_pyerr(py, e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "DeviceAuthorization(user_code={}, verification_uri={}, verification_uri_complete={}, expires_in={}, interval={}, device_code='[redacted]')",
+            repr(Some(&self.inner.user_code)),
+            repr(Some(&self.inner.verification_uri)),
+            repr(self.inner.verification_uri_complete.as_deref()),
+            self.inner.expires_in,
+            self.inner.interval().as_secs(),
+        )
+    }
+}
+
+/// The body of `Client.device_authorization` (documented there).
+pub(crate) fn device_authorization(
+    py: Python<'_>,
+    client: &authgate::Client,
+    scopes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<DeviceAuthorization> {
+    let scopes = opt_scopes(scopes)?;
+    let client = client.clone();
+    run_blocking(py, move || {
+        let refs: Option<Vec<&str>> = scopes
+            .as_ref()
+            .map(|s| s.iter().map(String::as_str).collect());
+        client.device_authorization(refs.as_deref())
+    })?
+    .map(DeviceAuthorization::new)
+    .map_err(|e| to_pyerr(py, e))
+}
+
+/// The body of `Client.poll_device_token` (documented there).
+pub(crate) fn poll_device_token(
+    py: Python<'_>,
+    client: &authgate::Client,
+    auth: &Bound<'_, PyAny>,
+) -> PyResult<Option<TokenSet>> {
+    let auth = auth
+        .cast::<DeviceAuthorization>()
+        .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?;
+    let core_auth = auth.get().inner.clone();
+    let client = client.clone();
+    match run_blocking(py, move || client.poll_device_token(&core_auth))? {
+        Ok(authgate::DevicePoll::Tokens(t)) => Ok(Some(TokenSet::new(t))),
+        Ok(_) => Ok(None),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// The body of `Client.wait_for_device_token` (documented there).
+pub(crate) fn wait_for_device_token(
+    py: Python<'_>,
+    client: &authgate::Client,
+    auth: &Bound<'_, PyAny>,
+    cancel: Option<&Bound<'_, PyAny>>,
+) -> PyResult<TokenSet> {
+    let auth = auth
+        .cast::<DeviceAuthorization>()
+        .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?
+        .get()
+        .inner
+        .clone();
+    let cancel = cancel_arg(cancel)?;
+    let client = client.clone();
+    let token = cancel.clone();
+    run_cancellable(py, Some(cancel), move || {
+        client.wait_for_device_token(&auth, &token)
+    })?
+    .map(TokenSet::new)
+    .map_err(|e| to_pyerr(py, e))
+}

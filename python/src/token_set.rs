@@ -1,0 +1,178 @@
+//! The `TokenSet` class, and the arguments that take a token or a `TokenSet` holding it.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::args::{repr, req_str, seconds, type_error};
+use crate::error::to_pyerr;
+use crate::json::{datetime_utc, map_to_py};
+use crate::log_bridge;
+
+/// The tokens an authorization server issued. ``repr`` shows which tokens are present,
+/// never their values.
+#[pyclass(frozen, module = "authgate", name = "TokenSet")]
+pub(crate) struct TokenSet {
+    pub(crate) inner: authgate::TokenSet,
+}
+
+impl TokenSet {
+    pub(crate) fn new(inner: authgate::TokenSet) -> Self {
+        TokenSet { inner }
+    }
+}
+
+#[pymethods]
+impl TokenSet {
+    /// Reads a token set back from :meth:`to_json`'s output (the absolute expiry and the
+    /// refresh token kept), or parses a token answer as a server sends it (then received
+    /// now).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let json = req_str("json", json)?;
+        log_bridge::sync_level(py); // parsing may log a leniency warning
+        authgate::TokenSet::from_json(&json)
+            .map(TokenSet::new)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The token set as one JSON object, to store it (it holds the tokens: keep it safe):
+    /// the server's answer with the current tokens and ``expires_at`` in Unix seconds.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The access token.
+    #[getter]
+    fn access_token(&self) -> &str {
+        self.inner.access_token().secret()
+    }
+
+    /// The token type; any case of ``bearer`` becomes ``Bearer``.
+    #[getter]
+    fn token_type(&self) -> &str {
+        self.inner.token_type()
+    }
+
+    /// The lifetime in seconds as the server sent it, or None.
+    #[getter]
+    fn expires_in(&self) -> Option<u64> {
+        self.inner.expires_in()
+    }
+
+    /// When the access token expires, as an aware UTC ``datetime``, or None if unknown.
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        // Whole seconds, as stored: a set read back from `to_json` compares equal.
+        self.inner
+            .expires_at_unix()
+            .map(|secs| datetime_utc(py, UNIX_EPOCH + Duration::from_secs(secs)))
+            .transpose()
+    }
+
+    /// The refresh token, or None (after a refresh without a new one, the old one).
+    #[getter]
+    fn refresh_token(&self) -> Option<&str> {
+        self.inner.refresh_token().map(|r| r.secret())
+    }
+
+    /// The granted scope (space separated); the requested one if the server omitted it.
+    #[getter]
+    fn scope(&self) -> Option<&str> {
+        self.inner.scope()
+    }
+
+    /// The OpenID Connect id_token, or None.
+    #[getter]
+    fn id_token(&self) -> Option<&str> {
+        self.inner.id_token().map(|i| i.secret())
+    }
+
+    /// The whole answer as a new dict. It holds the tokens: keep it out of logs.
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, self.inner.raw())
+    }
+
+    /// What the provider got wrong, as parsed leniently (no secrets).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings().to_vec()
+    }
+
+    /// The ``Authorization`` header value: ``Bearer <access token>``.
+    #[getter]
+    fn authorization_header(&self) -> String {
+        self.inner.authorization_header()
+    }
+
+    /// Whether the access token expires within ``leeway`` (seconds or a ``timedelta``)
+    /// from now. A token without a known expiry is never considered expired.
+    #[pyo3(signature = (leeway = None))]
+    fn is_expired(&self, leeway: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let leeway = match leeway.filter(|o| !o.is_none()) {
+            Some(o) => Duration::from_secs_f64(seconds("leeway", o)?.min(1e12)),
+            None => Duration::ZERO,
+        };
+        Ok(self.inner.is_expired(leeway))
+    }
+
+    fn __repr__(&self) -> String {
+        let t = &self.inner;
+        let present = |b: bool| if b { "'[redacted]'" } else { "None" };
+        let expires_at = t
+            .expires_at_unix()
+            .map_or("None".to_owned(), |s| s.to_string());
+        format!(
+            "TokenSet(access_token='[redacted]', token_type={}, expires_in={}, expires_at_unix={}, refresh_token={}, scope={}, id_token={}, warnings={})",
+            repr(Some(t.token_type())),
+            t.expires_in().map_or("None".to_owned(), |e| e.to_string()),
+            expires_at,
+            present(t.refresh_token().is_some()),
+            repr(t.scope()),
+            present(t.id_token().is_some()),
+            t.warnings().len(),
+        )
+    }
+}
+
+/// A refresh token given as a str or as a :class:`TokenSet` holding one.
+pub(crate) fn refresh_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::RefreshToken> {
+    if let Ok(t) = obj.cast::<TokenSet>() {
+        match t.get().inner.refresh_token() {
+            Some(rt) => Ok(rt.clone()),
+            None => Err(PyValueError::new_err("this token set has no refresh token")),
+        }
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(authgate::RefreshToken::new(s.extract::<String>()?))
+    } else {
+        Err(type_error("refresh_token", "a str or a TokenSet", obj))
+    }
+}
+
+/// An id_token given as a str or as a :class:`TokenSet` holding one.
+pub(crate) fn id_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::IdToken> {
+    if let Ok(t) = obj.cast::<TokenSet>() {
+        match t.get().inner.id_token() {
+            Some(i) => Ok(i.clone()),
+            None => Err(PyValueError::new_err("this token set has no id_token")),
+        }
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(authgate::IdToken::new(s.extract::<String>()?))
+    } else {
+        Err(type_error("id_token", "a str or a TokenSet", obj))
+    }
+}
+
+/// An access token given as a str or as a :class:`TokenSet`.
+pub(crate) fn access_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::AccessToken> {
+    if let Ok(t) = obj.cast::<TokenSet>() {
+        Ok(t.get().inner.access_token().clone())
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(authgate::AccessToken::new(s.extract::<String>()?))
+    } else {
+        Err(type_error("access_token", "a str or a TokenSet", obj))
+    }
+}
