@@ -1,30 +1,21 @@
 //! The client configuration as one JSON object: what the C ABI and configuration files use.
 
-use std::time::Duration;
-
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::client::ClientBuilder;
+#[cfg(any(doc, test))]
+use crate::config_schema::CONFIG_OPTIONS;
 use crate::error::{Error, Result};
-use crate::http::{ProxyConfig, TrustRoots};
-use crate::provider::{AuthMethod, BasicEncoding, Provider};
+use crate::provider::Provider;
 
 impl ClientBuilder {
-    /// Reads a configuration from a JSON object. Every key is optional except `client_id`
-    /// (checked by `build()`); an unknown key is an error, so a typo is not silently ignored.
-    ///
-    /// Keys: `provider` (`generic`, `taxcom`, `kontur`, `gearcode`, `cuba`), `base_url`,
-    /// `authorization_endpoint`, `token_endpoint`, `client_id`, `client_secret`,
-    /// `auth_method` (`client_secret_basic`, `client_secret_post`, `none`),
-    /// `basic_encoding` (`form` or `raw`), `scopes` (an array or a space-separated string),
-    /// `authorization_params` and `token_params` (objects of strings), `redirect_uri`,
-    /// `redirect_param`, `pkce` (bool), `allow_insecure_http` (bool),
-    /// `accept_unknown_token_type` (bool), `connect_timeout_ms`,
-    /// `timeout_ms`, `max_response_bytes`, `proxy` (`env`, `none` or a proxy URL),
-    /// `trust_roots` (`bundled` or `system`), `ca_file` (a PEM path), `user_agent`, and for
-    /// OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`, `revocation_endpoint`,
-    /// `introspection_endpoint`, `device_authorization_endpoint`, `id_token_leeway_ms`
-    /// (or call [`discover`](Self::discover) on the result).
+    /// Reads a configuration from a JSON object whose keys are those of
+    /// [`CONFIG_OPTIONS`] (the table in `docs/configuration.md`). Every key is optional
+    /// except `client_id` (checked by `build()`); `null` is the same as leaving a key out;
+    /// an unknown key is an error, so a typo is not silently ignored. `provider` picks the
+    /// preset first, whatever its place in the object; then each key is applied with
+    /// [`option`](Self::option). For OpenID Connect, call [`discover`](Self::discover) on
+    /// the result.
     ///
     /// ```
     /// let client = authgate::ClientBuilder::from_json(r#"{
@@ -52,150 +43,144 @@ impl ClientBuilder {
         };
         let provider = match obj.get("provider") {
             None | Some(Value::Null) => Provider::Generic,
-            Some(v) => {
-                let name = as_str("provider", v)?;
-                Provider::from_name(name)
-                    .ok_or_else(|| Error::Config(format!("unknown provider `{name}`")))?
-            }
+            Some(Value::String(name)) => Provider::from_name(name)
+                .ok_or_else(|| Error::Config(format!("unknown provider `{name}`")))?,
+            Some(_) => return Err(Error::Config("`provider` must be a string".into())),
         };
         let mut b = ClientBuilder::new(provider);
-        for (key, v) in &obj {
-            if v.is_null() {
-                continue;
-            }
-            b = match key.as_str() {
-                "provider" => b,
-                "base_url" => b.base_url(as_str(key, v)?),
-                "authorization_endpoint" => b.authorization_endpoint(as_str(key, v)?),
-                "token_endpoint" => b.token_endpoint(as_str(key, v)?),
-                "client_id" => b.client_id(as_str(key, v)?),
-                "client_secret" => b.client_secret(as_str(key, v)?),
-                "auth_method" => {
-                    b.auth_method(AuthMethod::from_name(as_str(key, v)?).ok_or_else(|| {
-                        Error::Config(
-                            "auth_method must be client_secret_basic, client_secret_post or none"
-                                .into(),
-                        )
-                    })?)
-                }
-                "basic_encoding" => {
-                    b.basic_encoding(BasicEncoding::from_name(as_str(key, v)?).ok_or_else(
-                        || Error::Config("basic_encoding must be form or raw".into()),
-                    )?)
-                }
-                "scopes" | "scope" => match v {
-                    Value::String(s) => b.scopes(s.split_whitespace()),
-                    Value::Array(items) => {
-                        let mut scopes = Vec::new();
-                        for item in items {
-                            scopes.push(as_str(key, item)?.to_owned());
-                        }
-                        b.scopes(scopes)
-                    }
-                    _ => {
-                        return Err(Error::Config(format!(
-                            "`{key}` must be a string or an array of strings"
-                        )))
-                    }
-                },
-                "authorization_params" => {
-                    for (k, val) in as_object(key, v)? {
-                        b = b.authorization_param(k, as_str(key, val)?);
-                    }
-                    b
-                }
-                "token_params" => {
-                    for (k, val) in as_object(key, v)? {
-                        b = b.token_param(k, as_str(key, val)?);
-                    }
-                    b
-                }
-                "redirect_uri" => b.redirect_uri(as_str(key, v)?),
-                "redirect_param" => b.redirect_param(as_str(key, v)?),
-                "pkce" => b.pkce(as_bool(key, v)?),
-                "allow_insecure_http" => b.allow_insecure_http(as_bool(key, v)?),
-                "accept_unknown_token_type" => b.accept_unknown_token_type(as_bool(key, v)?),
-                "connect_timeout_ms" => b.connect_timeout(Duration::from_millis(as_u64(key, v)?)),
-                "timeout_ms" => b.timeout(Duration::from_millis(as_u64(key, v)?)),
-                "max_response_bytes" => b.max_response_bytes(as_u64(key, v)?),
-                "proxy" => b.proxy(match as_str(key, v)? {
-                    "env" => ProxyConfig::FromEnv,
-                    "none" | "" => ProxyConfig::Disabled,
-                    url => ProxyConfig::Url(url.to_owned()),
-                }),
-                "trust_roots" => b.trust_roots(match as_str(key, v)? {
-                    "bundled" => TrustRoots::Bundled,
-                    "system" => TrustRoots::System,
-                    _ => {
-                        return Err(Error::Config(
-                            "trust_roots must be bundled or system (or set ca_file)".into(),
-                        ))
-                    }
-                }),
-                "ca_file" => b.ca_file(as_str(key, v)?),
-                "user_agent" => b.user_agent(as_str(key, v)?),
-                "issuer" => b.issuer(as_str(key, v)?),
-                "jwks_uri" => b.jwks_uri(as_str(key, v)?),
-                "userinfo_endpoint" => b.userinfo_endpoint(as_str(key, v)?),
-                "revocation_endpoint" => b.revocation_endpoint(as_str(key, v)?),
-                "introspection_endpoint" => b.introspection_endpoint(as_str(key, v)?),
-                "device_authorization_endpoint" => b.device_authorization_endpoint(as_str(key, v)?),
-                "id_token_leeway_ms" => b.id_token_leeway(Duration::from_millis(as_u64(key, v)?)),
-                other => {
-                    return Err(Error::Config(format!(
-                        "unknown configuration key `{other}`"
-                    )))
-                }
-            };
+        for (key, v) in obj.iter().filter(|(key, _)| *key != "provider") {
+            b = b.option(key, v)?;
         }
         Ok(b)
     }
-}
-
-fn as_str<'v>(key: &str, v: &'v Value) -> Result<&'v str> {
-    v.as_str()
-        .ok_or_else(|| Error::Config(format!("`{key}` must be a string")))
-}
-
-fn as_bool(key: &str, v: &Value) -> Result<bool> {
-    v.as_bool()
-        .ok_or_else(|| Error::Config(format!("`{key}` must be true or false")))
-}
-
-fn as_u64(key: &str, v: &Value) -> Result<u64> {
-    v.as_u64()
-        .ok_or_else(|| Error::Config(format!("`{key}` must be a non-negative integer")))
-}
-
-fn as_object<'v>(key: &str, v: &'v Value) -> Result<&'v Map<String, Value>> {
-    v.as_object()
-        .ok_or_else(|| Error::Config(format!("`{key}` must be an object of strings")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Everything a configuration can change, as text: the builder's HTTP settings and,
+    /// once built, the client's fields (or the error `build()` gives).
+    fn fingerprint(b: ClientBuilder) -> String {
+        let settings = format!("{:?} insecure={}", b.http_settings(), b.insecure_allowed());
+        let built = match b.build() {
+            Err(e) => e.to_string(),
+            Ok(c) => {
+                let i = &c.inner;
+                let o = &i.oidc;
+                format!(
+                    "{:?} {:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    c.provider(),
+                    c.authorization_endpoint(),
+                    c.token_endpoint(),
+                    (c.client_id(), i.client_secret.as_ref().map(|s| s.secret())),
+                    c.auth_method(),
+                    i.basic_encoding,
+                    c.scopes(),
+                    (&i.token_params, &i.authorization_params),
+                    c.redirect_uri(),
+                    i.redirect_param,
+                    i.pkce,
+                    i.accept_unknown_token_type,
+                    i.timeout.as_millis(),
+                    o.issuer,
+                    o.jwks_uri.as_ref().map(|u| u.as_str()),
+                    o.userinfo_endpoint.as_ref().map(|u| u.as_str()),
+                    o.revocation_endpoint.as_ref().map(|u| u.as_str()),
+                    o.introspection_endpoint.as_ref().map(|u| u.as_str()),
+                    o.device_authorization_endpoint.as_ref().map(|u| u.as_str()),
+                    o.id_token_leeway,
+                )
+            }
+        };
+        format!("{settings} | {built}")
+    }
+
+    /// A value other than the default for every key: the test fails for a key of the
+    /// table that has none here, so no key can be skipped.
+    fn sample(key: &str) -> Value {
+        let v = match key {
+            "provider" => r#""kontur""#,
+            "base_url" => r#""https://b.example""#,
+            "authorization_endpoint" => r#""https://a.example/sign-in""#,
+            "token_endpoint" => r#""https://t.example/token""#,
+            "client_id" => r#""other-id""#,
+            "client_secret" => r#""other-secret""#,
+            "redirect_uri" => r#""http://127.0.0.1/cb""#,
+            "scopes" => r#"["api", "extra"]"#,
+            "auth_method" => r#""client_secret_post""#,
+            "basic_encoding" => r#""raw""#,
+            "token_params" => r#"{"resource_id": "r"}"#,
+            "authorization_params" => r#"{"prompt": "login"}"#,
+            "redirect_param" => r#""redirect_url""#,
+            "pkce" => "false",
+            "allow_insecure_http" => "true",
+            "accept_unknown_token_type" => "true",
+            "timeout_ms" => "2000",
+            "connect_timeout_ms" => "500",
+            "max_response_bytes" => "4096",
+            "proxy" => r#""none""#,
+            "ca_file" => r#""/nonexistent/ca.pem""#,
+            "trust_roots" => r#""system""#,
+            "user_agent" => r#""pos/1""#,
+            "issuer" => r#""https://a.example""#,
+            "jwks_uri" => r#""https://a.example/jwks""#,
+            "userinfo_endpoint" => r#""https://a.example/userinfo""#,
+            "revocation_endpoint" => r#""https://a.example/revoke""#,
+            "introspection_endpoint" => r#""https://a.example/introspect""#,
+            "device_authorization_endpoint" => r#""https://a.example/device""#,
+            "id_token_leeway_ms" => "5000",
+            other => panic!("no sample value for `{other}`: add one to this test"),
+        };
+        serde_json::from_str(v).unwrap()
+    }
+
     #[test]
     fn every_key_is_read() {
+        let base = r#"{"base_url":"https://a.example","client_id":"id","client_secret":"s"}"#;
+        let unchanged = fingerprint(ClientBuilder::from_json(base).unwrap());
+        let mut all: serde_json::Map<String, Value> = serde_json::from_str(base).unwrap();
+        for option in CONFIG_OPTIONS {
+            let mut obj: serde_json::Map<String, Value> = serde_json::from_str(base).unwrap();
+            obj.insert(option.key().into(), sample(option.key()));
+            let json = Value::Object(obj).to_string();
+            let changed = fingerprint(ClientBuilder::from_json(&json).unwrap());
+            assert_ne!(changed, unchanged, "`{}` changed nothing", option.key());
+            if option.key() != "ca_file" {
+                all.insert(option.key().into(), sample(option.key()));
+            }
+        }
+        // All at once (but the CA file, which would only fail the build).
+        let c = ClientBuilder::from_json(&Value::Object(all).to_string())
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(c.provider(), Provider::KonturExtern);
+        assert_eq!(c.token_endpoint(), "https://t.example/token");
+        assert_eq!(c.auth_method(), crate::AuthMethod::ClientSecretPost);
+        assert_eq!(c.scopes(), ["api", "extra"]);
+        let req = c.authorization_url().build().unwrap();
+        assert!(
+            req.url.starts_with("https://a.example/sign-in?"),
+            "{}",
+            req.url
+        );
+        assert!(req.url.contains("redirect_url=") && req.url.contains("prompt=login"));
+        assert!(req.pkce_verifier.is_none());
+        assert_eq!(c.inner.oidc.id_token_leeway.as_millis(), 5000);
+    }
+
+    #[test]
+    fn scope_is_an_alias_of_scopes_and_null_is_absent() {
         let c = ClientBuilder::from_json(
-            r#"{"provider":"taxcom","authorization_endpoint":"https://auth-x.example/a",
-                "token_endpoint":"https://x.example/t","client_id":"id","client_secret":"s",
-                "auth_method":"client_secret_post","basic_encoding":"raw","scopes":"api extra",
-                "authorization_params":{"prompt":"login"},"token_params":{"resource_id":"r"},
-                "redirect_uri":"http://127.0.0.1/cb","redirect_param":"redirect_url","pkce":false,
-                "allow_insecure_http":false,"connect_timeout_ms":500,"timeout_ms":2000,
-                "max_response_bytes":4096,"proxy":"none","trust_roots":"system","user_agent":"pos/1"}"#,
+            r#"{"base_url":"https://a.example","client_id":"id","auth_method":"none",
+                "scope":"a b","client_secret":null,"provider":null}"#,
         )
         .unwrap()
         .build()
         .unwrap();
-        assert_eq!(c.token_endpoint(), "https://x.example/t");
-        assert_eq!(c.auth_method(), AuthMethod::ClientSecretPost);
-        assert_eq!(c.scopes(), ["api", "extra"]);
-        let req = c.authorization_url().build().unwrap();
-        assert!(req.url.contains("redirect_url=") && req.url.contains("prompt=login"));
-        assert!(req.pkce_verifier.is_none());
+        assert_eq!(c.scopes(), ["a", "b"]);
+        assert!(c.inner.client_secret.is_none());
     }
 
     #[test]
@@ -208,5 +193,9 @@ mod tests {
         assert!(e(r#"{"pkce":"yes"}"#).contains("pkce"));
         assert!(e(r#"{"timeout_ms":-1}"#).contains("timeout_ms"));
         assert!(!e(r#"{"client_secret":5}"#).contains('5'));
+        assert!(e(r#"{"auth_method":"mac"}"#).contains("client_secret_basic"));
+        assert!(e(r#"{"token_params":{"a":1}}"#).contains("token_params"));
+        assert!(e(r#"{"scopes":5}"#).contains("scopes"));
+        assert!(e(r#"{"provider":5}"#).contains("provider"));
     }
 }

@@ -121,6 +121,7 @@ mod authorize;
 mod cancel;
 mod client;
 mod config_json;
+mod config_schema;
 mod device;
 mod diagnose;
 mod discovery;
@@ -147,6 +148,7 @@ pub use authorize::{
 };
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
+pub use config_schema::{ConfigOption, OptionType, CONFIG_OPTIONS};
 pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
 pub use discovery::ProviderMetadata;
 pub use error::{
