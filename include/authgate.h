@@ -33,6 +33,14 @@
  *   authgate_operation (one per operation). It calls back into the caller only through
  *   authgate_credentials_callback, on the thread whose call needs it, and through
  *   authgate_log_callback, on any thread (operation threads included), several at once.
+ * Configuration. Every client option is one key of docs/configuration.md (generated from
+ *   the core's option table): set it either in the JSON object given to
+ *   authgate_config_new_from_json or with its setter, authgate_config_set_<key>
+ *   (authgate_config_add_authorization_param / _add_token_param add one parameter to
+ *   `authorization_params` / `token_params`; the preset is authgate_config_new's). Both
+ *   paths apply the same table, so they accept and refuse the same values. An option is
+ *   optional by being left out: a setter not called or a key absent (or JSON null) keeps
+ *   the default; setters never take NULL for "unset". Durations are milliseconds (`_ms`).
  * Deadlines. Every blocking call is bounded by the client's connect timeout and overall
  *   timeout (10 s and 30 s by default). For a UI thread, the *_start functions run a
  *   token request on its own thread: see authgate_operation. A token manager's call may
@@ -785,16 +793,11 @@ authgate_result authgate_config_new_by_name(const char *provider,
  * Creates a configuration from one JSON object, e.g.
  * `{"provider":"cuba","base_url":"http://127.0.0.1:8080","client_id":"client","client_secret":"secret"}`.
  *
- * Keys (all optional here; `client_id` is checked by `authgate_client_new`): `provider`,
- * `base_url`, `authorization_endpoint`, `token_endpoint`, `client_id`, `client_secret`,
- * `auth_method` (`client_secret_basic`, `client_secret_post`, `none`), `basic_encoding`
- * (`form`, `raw`), `scopes` (array or space-separated string), `authorization_params`
- * and `token_params` (objects of strings), `redirect_uri`, `redirect_param`, `pkce`,
- * `allow_insecure_http`, `connect_timeout_ms`, `timeout_ms`, `max_response_bytes`,
- * `proxy` (`env`, `none` or a URL), `trust_roots` (`bundled`, `system`), `ca_file`,
- * `user_agent`, and for OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`,
- * `revocation_endpoint`, `introspection_endpoint`, `device_authorization_endpoint`,
- * `id_token_leeway_ms`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
+ * The keys are those of docs/configuration.md, one per `authgate_config_set_*` /
+ * `authgate_config_add_*` setter (durations in milliseconds, `_ms`); all are optional
+ * here (`client_id` is checked by `authgate_client_new`) and `null` is the same as
+ * leaving a key out. An unknown key or a value of the wrong type is an error
+ * (`AUTHGATE_CONFIG`), so a typo is not ignored.
  *
  * Ownership as `authgate_config_new`. Setters may still be applied afterwards.
  */

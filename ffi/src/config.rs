@@ -1,10 +1,12 @@
-//! `authgate_config`: a preset plus setters, or a JSON string; one setter per core option.
+//! `authgate_config`: a preset plus setters, or a JSON string. Every setter applies one
+//! row of the core's option table (`authgate::CONFIG_OPTIONS`) by its JSON key, so the
+//! setters, `authgate_config_new_from_json` and the Python keywords cannot disagree.
 
 use std::ffi::c_char;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use authgate_core::{AuthMethod, BasicEncoding, ClientBuilder, Provider, ProxyConfig, TrustRoots};
+use authgate_core::{AuthMethod, ClientBuilder, Provider};
+use serde_json::Value;
 
 use crate::boundary::*;
 use crate::handles::{authgate_config, ConfigInner};
@@ -16,29 +18,70 @@ fn new_config(builder: ClientBuilder, out: Out<*mut authgate_config>) {
     }));
 }
 
-/// Applies one setter to the configuration behind `config`. Arguments are checked
-/// before, so a failed call leaves the configuration unchanged.
-fn update(
-    config: *mut authgate_config,
-    f: impl FnOnce(ClientBuilder) -> ClientBuilder,
-) -> FfiResult {
+/// Sets the option `key` of the core's table to `value`. Arguments are checked before,
+/// and a failed call leaves the configuration unchanged.
+fn set(config: *mut authgate_config, key: &str, value: Value) -> FfiResult {
     let inner = handle(config, "config")?;
     let mut guard = inner.builder.lock().unwrap_or_else(|e| e.into_inner());
-    let current = std::mem::replace(&mut *guard, ClientBuilder::new(Provider::Generic));
-    *guard = f(current);
+    *guard = guard.clone().option(key, &value)?;
     Ok(())
 }
 
 /// A setter taking one required, non-empty string.
 fn set_str(
     config: *mut authgate_config,
+    key: &str,
     value: *const c_char,
     name: &str,
-    f: impl FnOnce(ClientBuilder, &str) -> ClientBuilder,
+) -> authgate_result {
+    boundary(|| set(config, key, required_str(value, name)?.into()))
+}
+
+/// A setter taking one string that may be empty.
+fn set_any_str(
+    config: *mut authgate_config,
+    key: &str,
+    value: *const c_char,
+    name: &str,
+) -> authgate_result {
+    boundary(|| set(config, key, str_arg(value, name)?.into()))
+}
+
+/// A setter taking an `int32_t` flag (0 = false).
+fn set_flag(config: *mut authgate_config, key: &str, value: i32) -> authgate_result {
+    boundary(|| set(config, key, flag(value).into()))
+}
+
+/// A setter taking a number (milliseconds for a `_ms` key).
+fn set_u64(config: *mut authgate_config, key: &str, value: u64) -> authgate_result {
+    boundary(|| set(config, key, value.into()))
+}
+
+/// A setter taking an `AUTHGATE_*` number, applied as its `name` (None: not a known number).
+fn set_numbered(
+    config: *mut authgate_config,
+    key: &str,
+    name: Option<&str>,
+    number: u32,
 ) -> authgate_result {
     boundary(|| {
-        let v = required_str(value, name)?;
-        update(config, |b| f(b, v))
+        let name =
+            name.ok_or_else(|| Failure::invalid(format!("unknown {key} number {number}")))?;
+        set(config, key, name.into())
+    })
+}
+
+/// Adds one parameter to `key` (an object of strings): `name` non-empty, `value` may be empty.
+fn add_param(
+    config: *mut authgate_config,
+    key: &str,
+    name: *const c_char,
+    value: *const c_char,
+) -> authgate_result {
+    boundary(|| {
+        let n = required_str(name, "name")?;
+        let v = str_arg(value, "value")?;
+        set(config, key, serde_json::json!({ n: v }))
     })
 }
 
@@ -82,16 +125,11 @@ pub extern "C" fn authgate_config_new_by_name(
 /// Creates a configuration from one JSON object, e.g.
 /// `{"provider":"cuba","base_url":"http://127.0.0.1:8080","client_id":"client","client_secret":"secret"}`.
 ///
-/// Keys (all optional here; `client_id` is checked by `authgate_client_new`): `provider`,
-/// `base_url`, `authorization_endpoint`, `token_endpoint`, `client_id`, `client_secret`,
-/// `auth_method` (`client_secret_basic`, `client_secret_post`, `none`), `basic_encoding`
-/// (`form`, `raw`), `scopes` (array or space-separated string), `authorization_params`
-/// and `token_params` (objects of strings), `redirect_uri`, `redirect_param`, `pkce`,
-/// `allow_insecure_http`, `connect_timeout_ms`, `timeout_ms`, `max_response_bytes`,
-/// `proxy` (`env`, `none` or a URL), `trust_roots` (`bundled`, `system`), `ca_file`,
-/// `user_agent`, and for OpenID Connect `issuer`, `jwks_uri`, `userinfo_endpoint`,
-/// `revocation_endpoint`, `introspection_endpoint`, `device_authorization_endpoint`,
-/// `id_token_leeway_ms`. An unknown key is an error (`AUTHGATE_CONFIG`), so a typo is not ignored.
+/// The keys are those of docs/configuration.md, one per `authgate_config_set_*` /
+/// `authgate_config_add_*` setter (durations in milliseconds, `_ms`); all are optional
+/// here (`client_id` is checked by `authgate_client_new`) and `null` is the same as
+/// leaving a key out. An unknown key or a value of the wrong type is an error
+/// (`AUTHGATE_CONFIG`), so a typo is not ignored.
 ///
 /// Ownership as `authgate_config_new`. Setters may still be applied afterwards.
 #[no_mangle]
@@ -123,7 +161,7 @@ pub extern "C" fn authgate_config_set_base_url(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.base_url(v))
+    set_str(config, "base_url", url, "url")
 }
 
 /// Sets the authorization endpoint (default: base URL + the preset's path).
@@ -132,7 +170,7 @@ pub extern "C" fn authgate_config_set_authorization_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.authorization_endpoint(v))
+    set_str(config, "authorization_endpoint", url, "url")
 }
 
 /// Sets the token endpoint (default: base URL + the preset's path; Taxcom's is on
@@ -142,7 +180,7 @@ pub extern "C" fn authgate_config_set_token_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.token_endpoint(v))
+    set_str(config, "token_endpoint", url, "url")
 }
 
 /// Sets the client id (required).
@@ -151,7 +189,7 @@ pub extern "C" fn authgate_config_set_client_id(
     config: *mut authgate_config,
     client_id: *const c_char,
 ) -> authgate_result {
-    set_str(config, client_id, "client_id", |b, v| b.client_id(v))
+    set_str(config, "client_id", client_id, "client_id")
 }
 
 /// Sets the client secret (default: none, a public client). The copy kept is wiped
@@ -161,9 +199,7 @@ pub extern "C" fn authgate_config_set_client_secret(
     config: *mut authgate_config,
     client_secret: *const c_char,
 ) -> authgate_result {
-    set_str(config, client_secret, "client_secret", |b, v| {
-        b.client_secret(v)
-    })
+    set_str(config, "client_secret", client_secret, "client_secret")
 }
 
 /// Sets how the client authenticates at the token endpoint: `AUTHGATE_AUTH_METHOD_*`
@@ -173,11 +209,12 @@ pub extern "C" fn authgate_config_set_auth_method(
     config: *mut authgate_config,
     method: u32,
 ) -> authgate_result {
-    boundary(|| {
-        let m = AuthMethod::from_u32(method)
-            .ok_or_else(|| Failure::invalid(format!("unknown auth method number {method}")))?;
-        update(config, |b| b.auth_method(m))
-    })
+    set_numbered(
+        config,
+        "auth_method",
+        AuthMethod::from_u32(method).map(AuthMethod::name),
+        method,
+    )
 }
 
 /// Sets how Basic credentials are encoded: `AUTHGATE_BASIC_ENCODING_*` (default: the
@@ -187,11 +224,12 @@ pub extern "C" fn authgate_config_set_basic_encoding(
     config: *mut authgate_config,
     encoding: u32,
 ) -> authgate_result {
-    boundary(|| {
-        let e = BasicEncoding::from_u32(encoding)
-            .ok_or_else(|| Failure::invalid(format!("unknown Basic encoding number {encoding}")))?;
-        update(config, |b| b.basic_encoding(e))
-    })
+    let name = match encoding {
+        AUTHGATE_BASIC_ENCODING_FORM => Some("form"),
+        AUTHGATE_BASIC_ENCODING_RAW => Some("raw"),
+        _ => None,
+    };
+    set_numbered(config, "basic_encoding", name, encoding)
 }
 
 /// Replaces the default scopes with a space-separated list; `""` means no scope
@@ -201,10 +239,7 @@ pub extern "C" fn authgate_config_set_scopes(
     config: *mut authgate_config,
     scopes: *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let s = str_arg(scopes, "scopes")?;
-        update(config, |b| b.scopes(s.split_whitespace()))
-    })
+    set_any_str(config, "scopes", scopes, "scopes")
 }
 
 /// Adds a parameter to every authorization URL. `name` must be non-empty; `value` may
@@ -215,11 +250,7 @@ pub extern "C" fn authgate_config_add_authorization_param(
     name: *const c_char,
     value: *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let n = required_str(name, "name")?;
-        let v = str_arg(value, "value")?;
-        update(config, |b| b.authorization_param(n, v))
-    })
+    add_param(config, "authorization_params", name, value)
 }
 
 /// Adds a form parameter to every token request (GearCode's `resource_id` is added by
@@ -230,11 +261,7 @@ pub extern "C" fn authgate_config_add_token_param(
     name: *const c_char,
     value: *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let n = required_str(name, "name")?;
-        let v = str_arg(value, "value")?;
-        update(config, |b| b.token_param(n, v))
-    })
+    add_param(config, "token_params", name, value)
 }
 
 /// Sets the redirect URI registered for this client (default: none).
@@ -243,7 +270,7 @@ pub extern "C" fn authgate_config_set_redirect_uri(
     config: *mut authgate_config,
     uri: *const c_char,
 ) -> authgate_result {
-    set_str(config, uri, "uri", |b, v| b.redirect_uri(v))
+    set_str(config, "redirect_uri", uri, "uri")
 }
 
 /// Sets the name of the redirect parameter in authorization URLs (Taxcom's document says
@@ -253,7 +280,7 @@ pub extern "C" fn authgate_config_set_redirect_param(
     config: *mut authgate_config,
     name: *const c_char,
 ) -> authgate_result {
-    set_str(config, name, "name", |b, v| b.redirect_param(v))
+    set_str(config, "redirect_param", name, "name")
 }
 
 /// Turns PKCE (S256) in authorization URLs on (non-zero) or off (0). Default: on.
@@ -262,7 +289,7 @@ pub extern "C" fn authgate_config_set_pkce(
     config: *mut authgate_config,
     enabled: i32,
 ) -> authgate_result {
-    boundary(|| update(config, |b| b.pkce(flag(enabled))))
+    set_flag(config, "pkce", enabled)
 }
 
 /// Accepts (non-zero) token answers whose `token_type` is not `Bearer` (e.g. `mac`),
@@ -273,7 +300,7 @@ pub extern "C" fn authgate_config_set_accept_unknown_token_type(
     config: *mut authgate_config,
     accept: i32,
 ) -> authgate_result {
-    boundary(|| update(config, |b| b.accept_unknown_token_type(flag(accept))))
+    set_flag(config, "accept_unknown_token_type", accept)
 }
 
 /// Allows (non-zero) plain `http://` endpoints on hosts other than loopback, e.g. a CUBA
@@ -283,7 +310,7 @@ pub extern "C" fn authgate_config_set_allow_insecure_http(
     config: *mut authgate_config,
     allow: i32,
 ) -> authgate_result {
-    boundary(|| update(config, |b| b.allow_insecure_http(flag(allow))))
+    set_flag(config, "allow_insecure_http", allow)
 }
 
 /// Sets the time allowed to open a connection, in milliseconds (> 0; default 10000).
@@ -292,11 +319,7 @@ pub extern "C" fn authgate_config_set_connect_timeout_ms(
     config: *mut authgate_config,
     timeout_ms: u64,
 ) -> authgate_result {
-    boundary(|| {
-        update(config, |b| {
-            b.connect_timeout(Duration::from_millis(timeout_ms))
-        })
-    })
+    set_u64(config, "connect_timeout_ms", timeout_ms)
 }
 
 /// Sets the time allowed for a whole request, in milliseconds (> 0; default 30000). This
@@ -306,7 +329,7 @@ pub extern "C" fn authgate_config_set_timeout_ms(
     config: *mut authgate_config,
     timeout_ms: u64,
 ) -> authgate_result {
-    boundary(|| update(config, |b| b.timeout(Duration::from_millis(timeout_ms))))
+    set_u64(config, "timeout_ms", timeout_ms)
 }
 
 /// Sets the largest response body accepted, in bytes (> 0; default 262144).
@@ -315,7 +338,7 @@ pub extern "C" fn authgate_config_set_max_response_bytes(
     config: *mut authgate_config,
     max_bytes: u64,
 ) -> authgate_result {
-    boundary(|| update(config, |b| b.max_response_bytes(max_bytes)))
+    set_u64(config, "max_response_bytes", max_bytes)
 }
 
 /// Sets the proxy: `"env"` (the default: `HTTPS_PROXY`, `NO_PROXY`, …), `"none"` or `""`
@@ -326,14 +349,7 @@ pub extern "C" fn authgate_config_set_proxy(
     config: *mut authgate_config,
     proxy: *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let p = match str_arg(proxy, "proxy")? {
-            "env" => ProxyConfig::FromEnv,
-            "none" | "" => ProxyConfig::Disabled,
-            url => ProxyConfig::Url(url.to_owned()),
-        };
-        update(config, |b| b.proxy(p))
-    })
+    set_any_str(config, "proxy", proxy, "proxy")
 }
 
 /// Sets which certificate authorities HTTPS trusts: `AUTHGATE_TRUST_ROOTS_BUNDLED` (the
@@ -343,14 +359,12 @@ pub extern "C" fn authgate_config_set_trust_roots(
     config: *mut authgate_config,
     roots: u32,
 ) -> authgate_result {
-    boundary(|| {
-        let r = match roots {
-            AUTHGATE_TRUST_ROOTS_BUNDLED => TrustRoots::Bundled,
-            AUTHGATE_TRUST_ROOTS_SYSTEM => TrustRoots::System,
-            n => return Err(Failure::invalid(format!("unknown trust roots number {n}"))),
-        };
-        update(config, |b| b.trust_roots(r))
-    })
+    let name = match roots {
+        AUTHGATE_TRUST_ROOTS_BUNDLED => Some("bundled"),
+        AUTHGATE_TRUST_ROOTS_SYSTEM => Some("system"),
+        _ => None,
+    };
+    set_numbered(config, "trust_roots", name, roots)
 }
 
 /// Trusts only the certificates in this PEM file (a UTF-8 path; on Windows a normal
@@ -360,7 +374,7 @@ pub extern "C" fn authgate_config_set_ca_file(
     config: *mut authgate_config,
     path: *const c_char,
 ) -> authgate_result {
-    set_str(config, path, "path", |b, v| b.ca_file(v))
+    set_str(config, "ca_file", path, "path")
 }
 
 /// Sets the User-Agent header (default `authgate/<version>`); may be empty.
@@ -369,10 +383,7 @@ pub extern "C" fn authgate_config_set_user_agent(
     config: *mut authgate_config,
     user_agent: *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let ua = str_arg(user_agent, "user_agent")?;
-        update(config, |b| b.user_agent(ua))
-    })
+    set_any_str(config, "user_agent", user_agent, "user_agent")
 }
 
 // --- OpenID Connect ------------------------------------------------------------------
@@ -409,7 +420,7 @@ pub extern "C" fn authgate_config_set_issuer(
     config: *mut authgate_config,
     issuer: *const c_char,
 ) -> authgate_result {
-    set_str(config, issuer, "issuer", |b, v| b.issuer(v))
+    set_str(config, "issuer", issuer, "issuer")
 }
 
 /// Sets the JWKS URI, where the keys that sign id_tokens are read (default: none, or
@@ -419,7 +430,7 @@ pub extern "C" fn authgate_config_set_jwks_uri(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.jwks_uri(v))
+    set_str(config, "jwks_uri", url, "url")
 }
 
 /// Sets the UserInfo endpoint (default: none, or discovery's).
@@ -428,7 +439,7 @@ pub extern "C" fn authgate_config_set_userinfo_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.userinfo_endpoint(v))
+    set_str(config, "userinfo_endpoint", url, "url")
 }
 
 /// Sets the revocation endpoint, RFC 7009 (default: none, or discovery's).
@@ -437,7 +448,7 @@ pub extern "C" fn authgate_config_set_revocation_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.revocation_endpoint(v))
+    set_str(config, "revocation_endpoint", url, "url")
 }
 
 /// Sets the introspection endpoint, RFC 7662 (default: none, or discovery's).
@@ -446,7 +457,7 @@ pub extern "C" fn authgate_config_set_introspection_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| b.introspection_endpoint(v))
+    set_str(config, "introspection_endpoint", url, "url")
 }
 
 /// Sets the device authorization endpoint, RFC 8628 (default: none, or discovery's).
@@ -455,9 +466,7 @@ pub extern "C" fn authgate_config_set_device_authorization_endpoint(
     config: *mut authgate_config,
     url: *const c_char,
 ) -> authgate_result {
-    set_str(config, url, "url", |b, v| {
-        b.device_authorization_endpoint(v)
-    })
+    set_str(config, "device_authorization_endpoint", url, "url")
 }
 
 /// Sets the clock skew tolerated when checking an id_token's `exp`, `iat` and `nbf`, in
@@ -467,9 +476,74 @@ pub extern "C" fn authgate_config_set_id_token_leeway_ms(
     config: *mut authgate_config,
     leeway_ms: u64,
 ) -> authgate_result {
-    boundary(|| {
-        update(config, |b| {
-            b.id_token_leeway(Duration::from_millis(leeway_ms))
-        })
-    })
+    set_u64(config, "id_token_leeway_ms", leeway_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    /// Every setter applies a key the core's table knows (a typo in a key would be an
+    /// AUTHGATE_CONFIG at run time), and a failed one leaves the configuration unchanged.
+    #[test]
+    fn every_setter_applies_a_key_of_the_table() {
+        let mut cfg = std::ptr::null_mut();
+        assert_eq!(authgate_config_new(0, &mut cfg), AUTHGATE_OK);
+        let s = |v: &str| CString::new(v).unwrap();
+        let url = s("https://a.example/x");
+        let (name, value) = (s("n"), s("v"));
+        let results = [
+            authgate_config_set_base_url(cfg, url.as_ptr()),
+            authgate_config_set_authorization_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_token_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_client_id(cfg, s("id").as_ptr()),
+            authgate_config_set_client_secret(cfg, s("secret").as_ptr()),
+            authgate_config_set_redirect_uri(cfg, url.as_ptr()),
+            authgate_config_set_scopes(cfg, s("a b").as_ptr()),
+            authgate_config_set_auth_method(cfg, AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST),
+            authgate_config_set_basic_encoding(cfg, AUTHGATE_BASIC_ENCODING_RAW),
+            authgate_config_add_token_param(cfg, name.as_ptr(), value.as_ptr()),
+            authgate_config_add_authorization_param(cfg, name.as_ptr(), value.as_ptr()),
+            authgate_config_set_redirect_param(cfg, s("redirect_url").as_ptr()),
+            authgate_config_set_pkce(cfg, 0),
+            authgate_config_set_allow_insecure_http(cfg, 1),
+            authgate_config_set_accept_unknown_token_type(cfg, 1),
+            authgate_config_set_timeout_ms(cfg, 1000),
+            authgate_config_set_connect_timeout_ms(cfg, 1000),
+            authgate_config_set_max_response_bytes(cfg, 1000),
+            authgate_config_set_proxy(cfg, s("none").as_ptr()),
+            authgate_config_set_trust_roots(cfg, AUTHGATE_TRUST_ROOTS_SYSTEM),
+            authgate_config_set_ca_file(cfg, s("/ca.pem").as_ptr()),
+            authgate_config_set_user_agent(cfg, s("pos/1").as_ptr()),
+            authgate_config_set_issuer(cfg, url.as_ptr()),
+            authgate_config_set_jwks_uri(cfg, url.as_ptr()),
+            authgate_config_set_userinfo_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_revocation_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_introspection_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_device_authorization_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_id_token_leeway_ms(cfg, 1000),
+        ];
+        // Every key of the table but `provider` (chosen by authgate_config_new).
+        assert_eq!(results.len(), authgate_core::CONFIG_OPTIONS.len() - 1);
+        assert!(results.iter().all(|&r| r == AUTHGATE_OK), "{results:?}");
+        let before = format!(
+            "{:?}",
+            handle(cfg, "config").ok().unwrap().builder.lock().unwrap()
+        );
+        assert_eq!(
+            authgate_config_set_trust_roots(cfg, 7),
+            AUTHGATE_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            authgate_config_set_client_id(cfg, s("").as_ptr()),
+            AUTHGATE_INVALID_ARGUMENT
+        );
+        let after = format!(
+            "{:?}",
+            handle(cfg, "config").ok().unwrap().builder.lock().unwrap()
+        );
+        assert_eq!(before, after);
+        authgate_config_free(cfg);
+    }
 }
