@@ -411,7 +411,7 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
     ConfigOption {
         key: "user_agent",
         aliases: &[],
-        default: "authgate/<version>",
+        default: "authgate/VERSION (this library's)",
         doc: "The User-Agent header.",
         set: Setter::Str(|b, v| b.user_agent(v)),
     },
