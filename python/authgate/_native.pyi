@@ -159,7 +159,9 @@ class Client:
     @staticmethod
     def from_json(json: str) -> Client:
         """Builds a client from a JSON configuration object, the same one the C ABI
-        reads (keys ``provider``, ``base_url``, ``client_id``, ``timeout_ms``, …)."""
+        reads: the keys of docs/configuration.md (``provider``, ``base_url``,
+        ``client_id``, ``timeout_ms``, …), the keyword arguments of :class:`Client` with
+        durations in milliseconds."""
     @property
     def provider(self) -> str:
         """The preset's short name."""

@@ -1,7 +1,7 @@
 //! The `Client` class: configuration, the grants and the other calls to the server.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{IntoPyDict, PyDict};
 
 use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
 use crate::authorize::AuthorizationRequest;
@@ -70,12 +70,7 @@ fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
 #[pymethods]
 impl Client {
     #[new]
-    // The keywords `client_config` accepts, for help() and inspect.signature (pinned by
-    // tests/python/test_install.py against the .pyi).
-    #[pyo3(
-        signature = (provider = None, **options),
-        text_signature = "(provider=None, *, base_url=None, authorization_endpoint=None, token_endpoint=None, client_id=None, client_secret=None, redirect_uri=None, scopes=None, auth_method=None, basic_encoding=None, token_params=None, authorization_params=None, redirect_param=None, pkce=None, allow_insecure_http=None, accept_unknown_token_type=None, timeout=None, connect_timeout=None, max_response_bytes=None, proxy=None, ca_file=None, trust_roots=None, user_agent=None, issuer=None, jwks_uri=None, userinfo_endpoint=None, revocation_endpoint=None, introspection_endpoint=None, device_authorization_endpoint=None, id_token_leeway=None)"
-    )]
+    #[pyo3(signature = (provider = None, **options))]
     fn new(
         py: Python<'_>,
         provider: Option<&Bound<'_, PyAny>>,
@@ -85,6 +80,27 @@ impl Client {
         build_client(&json)
             .map(|inner| Client { inner })
             .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The parameters of ``Client(...)``, for help() and inspect.signature: ``provider``,
+    /// then each option of the core's table by its Python name, keyword-only.
+    #[classattr]
+    #[pyo3(name = "__signature__")]
+    fn signature(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let inspect = py.import("inspect")?;
+        let parameter = inspect.getattr("Parameter")?;
+        let default = [("default", py.None())].into_py_dict(py)?;
+        let params = authgate::CONFIG_OPTIONS
+            .iter()
+            .map(|o| {
+                let kind = match o.is_preset() {
+                    true => "POSITIONAL_OR_KEYWORD",
+                    false => "KEYWORD_ONLY",
+                };
+                parameter.call((o.name(), parameter.getattr(kind)?), Some(&default))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(inspect.getattr("Signature")?.call1((params,))?.unbind())
     }
 
     /// Builds a client from the provider's OpenID Connect discovery document
@@ -108,8 +124,10 @@ impl Client {
             .map_err(|e| to_pyerr(py, e))
     }
 
-    /// Builds a client from a JSON configuration object, the same one the C ABI reads
-    /// (keys ``provider``, ``base_url``, ``client_id``, ``client_secret``, ``timeout_ms``, …).
+    /// Builds a client from a JSON configuration object, the same one the C ABI reads:
+    /// the keys of docs/configuration.md (``provider``, ``base_url``, ``client_id``,
+    /// ``timeout_ms``, …), the keyword arguments of :class:`Client` with durations in
+    /// milliseconds.
     #[staticmethod]
     fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Self> {
         let json = req_str("json", json)?;

@@ -43,7 +43,7 @@ def test_client_type_errors(kwargs: Any, message: str) -> None:
 @pytest.mark.parametrize(
     "kwargs,message",
     [
-        (dict(timeout=0), "timeout must be greater than zero"),
+        (dict(timeout=0), "must be greater than zero"),
         (dict(timeout=-1), "timeout must be a finite number of seconds"),
         (dict(connect_timeout=float("nan")), "connect_timeout must be a finite number"),
         (dict(max_response_bytes=-1), "max_response_bytes must be a positive int"),
