@@ -18,13 +18,20 @@ fn new_config(builder: ClientBuilder, out: Out<*mut authgate_config>) {
     }));
 }
 
-/// Sets the option `key` of the core's table to `value`. Arguments are checked before,
-/// and a failed call leaves the configuration unchanged.
-fn set(config: *mut authgate_config, key: &str, value: Value) -> FfiResult {
+/// Applies `f` to the configuration behind `config`; a failed call leaves it unchanged.
+fn update(
+    config: *mut authgate_config,
+    f: impl FnOnce(ClientBuilder) -> authgate_core::Result<ClientBuilder>,
+) -> FfiResult {
     let inner = handle(config, "config")?;
     let mut guard = inner.builder.lock().unwrap_or_else(|e| e.into_inner());
-    *guard = guard.clone().option(key, &value)?;
+    *guard = f(guard.clone())?;
     Ok(())
+}
+
+/// Sets the option `key` of the core's table to `value` (arguments are checked before).
+fn set(config: *mut authgate_config, key: &str, value: Value) -> FfiResult {
+    update(config, |b| b.option(key, &value))
 }
 
 /// A setter taking one required, non-empty string.
@@ -406,10 +413,7 @@ pub extern "C" fn authgate_config_discover(
 ) -> authgate_result {
     boundary(|| {
         let issuer = required_str(issuer, "issuer")?;
-        let inner = handle(config, "config")?;
-        let mut guard = inner.builder.lock().unwrap_or_else(|e| e.into_inner());
-        *guard = guard.clone().discover(issuer)?;
-        Ok(())
+        update(config, |b| b.discover(issuer))
     })
 }
 
