@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use authgate_core::{AuthMethod, ClientBuilder, Provider};
 use serde_json::Value;
+use zeroize::Zeroize;
 
 use crate::boundary::*;
 use crate::handles::{authgate_config, ConfigInner};
@@ -30,8 +31,13 @@ fn update(
 }
 
 /// Sets the option `key` of the core's table to `value` (arguments are checked before).
-fn set(config: *mut authgate_config, key: &str, value: Value) -> FfiResult {
-    update(config, |b| b.option(key, &value))
+fn set(config: *mut authgate_config, key: &str, mut value: Value) -> FfiResult {
+    let result = update(config, |b| b.option(key, &value));
+    // It may be the client secret: this copy is wiped as the one the builder keeps is.
+    if let Value::String(s) = &mut value {
+        s.zeroize();
+    }
+    result
 }
 
 /// A setter taking one required, non-empty string.
