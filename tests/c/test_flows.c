@@ -281,6 +281,18 @@ static int test_client_getters_and_config_setters(void) {
   CHECK_OK(authgate_config_set_timeout_ms(cfg, 2000));
   CHECK_OK(authgate_config_set_max_response_bytes(cfg, 4096));
   CHECK_OK(authgate_config_set_proxy(cfg, "none"));
+  /* Every other setter too (ffi/src/config.rs checks their number against the core's
+     table); the CA file is replaced by the trust roots set after it. */
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://x.example"));
+  CHECK_OK(authgate_config_set_accept_unknown_token_type(cfg, 1));
+  CHECK_OK(authgate_config_set_ca_file(cfg, "/nonexistent/ca.pem"));
+  CHECK_OK(authgate_config_set_issuer(cfg, "https://x.example"));
+  CHECK_OK(authgate_config_set_jwks_uri(cfg, "https://x.example/jwks"));
+  CHECK_OK(authgate_config_set_userinfo_endpoint(cfg, "https://x.example/userinfo"));
+  CHECK_OK(authgate_config_set_revocation_endpoint(cfg, "https://x.example/revoke"));
+  CHECK_OK(authgate_config_set_introspection_endpoint(cfg, "https://x.example/introspect"));
+  CHECK_OK(authgate_config_set_device_authorization_endpoint(cfg, "https://x.example/device"));
+  CHECK_OK(authgate_config_set_id_token_leeway_ms(cfg, 5000));
   CHECK_OK(authgate_config_set_trust_roots(cfg, AUTHGATE_TRUST_ROOTS_BUNDLED));
   CHECK_OK(authgate_config_set_user_agent(cfg, "pos/1"));
   CHECK_OK(authgate_client_new(cfg, &client));
