@@ -4,8 +4,9 @@ Import these names from ``authgate``, not from here.
 """
 
 import datetime
+import inspect
 import os
-from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
 __version__: str
 """The version of the authgate package, from Cargo."""
@@ -41,6 +42,8 @@ class Client:
     explicit endpoints. Immutable and safe to share between threads; network calls
     release the GIL. A configuration mistake raises :class:`authgate.ConfigError`."""
 
+    __signature__: ClassVar[inspect.Signature]
+    """The parameters below, generated from the core's table of options."""
     def __new__(
         cls,
         provider: Optional[Union[_Provider, str]] = None,
