@@ -13,6 +13,7 @@
 //! | `POST /_emulator/device`             | `{"expires_in":300,"interval":1}` (either or both) |
 //! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
+//! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
 //!
 //! Fault kinds: `delay` (`ms`), `status` (`status`, `retry_after`), `html` (`status`),
 //! `invalid_json`, `oversized` (`bytes`), `drop`, `truncated`, `redirect` (`location`),
@@ -50,7 +51,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
         "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
-        | "device/approve" | "interactive" => "POST",
+        | "device/approve" | "interactive" | "clock" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -126,6 +127,11 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
         }),
         "interactive" => body_json(request).and_then(|v| {
             shared.lock().interactive = boolean(&v, "enabled")?.ok_or("enabled is required")?;
+            Ok(ok())
+        }),
+        "clock" => body_json(request).and_then(|v| {
+            let seconds = required_uint(&v, "advance")?;
+            shared.lock().advance_clock(Duration::from_secs(seconds));
             Ok(ok())
         }),
         _ => Ok(Response::text(404, "Not Found")),

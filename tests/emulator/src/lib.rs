@@ -232,6 +232,25 @@ impl Emulator {
             .store(offset_secs, Ordering::Relaxed);
     }
 
+    /// Moves the emulator's clock for expiry forward by `by`: issued authorization codes,
+    /// access tokens (as `GET /api/me` checks them) and device codes (their expiry and the
+    /// polling interval) age as if that much time had passed, without a test sleeping.
+    /// Things issued later start from the real time. The `Date` header
+    /// ([`Emulator::set_clock_offset`]) and the Unix times inside tokens (`iat`, `exp`)
+    /// are not changed: a client checks those against its own clock.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().advance_clock(by);
+    }
+
+    /// A compact JWS over `claims`, signed the way Kontur signs id_tokens now (the key and
+    /// algorithm of [`Emulator::set_id_token_alg`], with its kid): for tests that need a
+    /// correctly signed token with claims of their choosing. `None` if signing fails.
+    pub fn sign_id_token(&self, claims: &serde_json::Value) -> Option<String> {
+        self.shared
+            .signer
+            .sign_id_token(claims, crypto::Forgery::None)
+    }
+
     /// The last request received on `path` (without the query string), if any.
     pub fn last_request(&self, path: &str) -> Option<RecordedRequest> {
         self.shared.lock().last_requests.get(path).cloned()

@@ -283,6 +283,24 @@ impl State {
         self.device_interval = None;
     }
 
+    /// Ages every issued code, access token and device code by `by`, as if that much
+    /// time had passed on the server (see [`crate::Emulator::advance_clock`]).
+    pub fn advance_clock(&mut self, by: Duration) {
+        // Moving the stored instants back is the same as moving the clock forward. An
+        // instant that cannot go back that far (right after boot) is simply the earliest.
+        let back = |at: Instant| at.checked_sub(by).unwrap_or(at);
+        for grant in self.codes.values_mut() {
+            grant.issued = back(grant.issued);
+        }
+        for grant in self.access.values_mut() {
+            grant.expires_at = grant.expires_at.map(back);
+        }
+        for grant in self.devices.values_mut() {
+            grant.expires_at = back(grant.expires_at);
+            grant.last_poll = grant.last_poll.map(back);
+        }
+    }
+
     pub fn revoke_refresh_tokens(&mut self) {
         self.refresh.clear();
     }
