@@ -184,6 +184,43 @@ static inline long emulator_count(const char *path) {
   return strtol(at + strlen(key), NULL, 10);
 }
 
+/*
+ * The last request the emulator received on `path` (GET /_emulator/last_request): copies its
+ * JSON, {"body":…,"headers":[[name,value],…],"method":…,"path":…,"query":…} with header names
+ * lower-case and in the order received, NUL-terminated, into `json`. Returns the HTTP
+ * status: 200, or 404 when nothing was received on that path; -1 on failure.
+ */
+static inline int emulator_last_request(const char *path, char *json, size_t cap) {
+  char buf[16384], target[512];
+  snprintf(target, sizeof target, "/_emulator/last_request?path=%s", path);
+  int status = http_request("GET", target, NULL, buf, sizeof buf);
+  const char *body = strstr(buf, "\r\n\r\n");
+  if (status < 0 || body == NULL || cap == 0) return -1;
+  snprintf(json, cap, "%s", body + 4);
+  return status;
+}
+
+/* Whether the recorded request (emulator_last_request's JSON) has the header `name` with
+ * exactly `value`. */
+static inline int recorded_header_is(const char *json, const char *name, const char *value) {
+  char needle[1024];
+  snprintf(needle, sizeof needle, "[\"%s\",\"%s\"]", name, value);
+  return strstr(json, needle) != NULL;
+}
+
+/* How many headers the recorded request has. */
+static inline int recorded_header_count(const char *json) {
+  const char *at = strstr(json, "\"headers\":[");
+  const char *end = at ? strstr(at, "]]") : NULL;
+  int n = 0;
+  if (at == NULL) return -1;
+  if (end == NULL) return 0; /* "headers":[] */
+  for (const char *p = at; p != NULL && p < end; p = strstr(p + 1, "[\"")) {
+    if (p != at) n++;
+  }
+  return n;
+}
+
 static inline double monotonic_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

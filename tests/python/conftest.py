@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import os
 import pathlib
 import subprocess
 import urllib.parse
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -16,6 +17,40 @@ import authgate
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REDIRECT_URI = "http://127.0.0.1/callback"
+
+
+@dataclasses.dataclass
+class RecordedRequest:
+    """A request as the emulator recorded it: header names lower-case, headers sorted
+    (their order is the HTTP library's business), the body as sent."""
+
+    method: str
+    path: str
+    query: str
+    headers: List[Tuple[str, str]]
+    body: str
+
+    def form(self) -> List[Tuple[str, str]]:
+        """The decoded form body, in order."""
+        return urllib.parse.parse_qsl(self.body, keep_blank_values=True)
+
+
+def form_post(
+    emulator: "Emulator", path: str, authorization: Optional[str], form: List[Tuple[str, str]]
+) -> RecordedRequest:
+    """The whole request authgate makes for a form POST (core/tests/wire.rs' ``form_post``):
+    every header it sends, and the body encoded from ``form`` in this order."""
+    body = urllib.parse.urlencode(form)
+    headers = [
+        ("accept", "application/json"),
+        ("content-length", str(len(body))),
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("host", f"{emulator.host}:{emulator.port}"),
+        ("user-agent", f"authgate/{authgate.__version__}"),
+    ]
+    if authorization is not None:
+        headers.append(("authorization", authorization))
+    return RecordedRequest("POST", path, "", sorted(headers), body)
 
 
 class Emulator:
@@ -56,6 +91,26 @@ class Emulator:
     def counts(self) -> Dict[str, int]:
         result: Dict[str, int] = self.control("counts")
         return result
+
+    def last_request(self, path: str) -> Optional["RecordedRequest"]:
+        """The last request the emulator received on ``path`` (without the query), as it
+        recorded it, or None if there was none."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        conn.request("GET", "/_emulator/last_request?" + urllib.parse.urlencode({"path": path}))
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        if resp.status == 404:
+            return None
+        assert resp.status == 200, (path, resp.status, data)
+        raw = json.loads(data)
+        return RecordedRequest(
+            method=raw["method"],
+            path=raw["path"],
+            query=raw["query"],
+            headers=sorted((name, value) for name, value in raw["headers"]),
+            body=raw["body"],
+        )
 
     def authorize(self, url: str) -> str:
         """Plays the browser: GETs the authorization URL, returns the redirect location."""

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
@@ -67,7 +68,27 @@ def test_many_mixed_calls_from_threads(emulator: Emulator, cuba: authgate.Client
 
     with ThreadPoolExecutor(8) as pool:
         out = list(pool.map(work, range(48)))
-    assert all(out)
+    tokens = [t for i, t in enumerate(out) if i % 3 != 2]
+    urls = [u for i, u in enumerate(out) if i % 3 == 2]
+    # 32 distinct access tokens, each one the emulator issued and still accepts: no call got
+    # another's answer or a stale one.
+    assert len(set(tokens)) == 32, tokens
+    for token in tokens:
+        resp = emulator.request("GET", "/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert resp.status == 200, token
+    # 16 GearCode authorization URLs, each with its own state.
+    states = set()
+    for url in urls:
+        parts = urllib.parse.urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}{parts.path}" == emulator.base_url + "/oauth/authorize", url
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        assert query["client_id"] == "gearcode-client" and query["code_challenge_method"] == "S256", url
+        states.add(query["state"])
+    assert len(states) == 16
+    # Every call made its own requests and no more: a password grant and a refresh per CUBA
+    # call, one client credentials grant per GearCode one.
+    counts = emulator.counts()
+    assert counts.get(CUBA_TOKEN) == 32 and counts.get("/oauth/token") == 16, counts
 
 
 def test_ctrl_c_interrupts_a_waiting_call(emulator: Emulator) -> None:
