@@ -54,6 +54,8 @@ impl Auth {
             .token_endpoint(emu.url("/wire/token"))
             .authorization_endpoint(emu.url("/wire/authorize?tenant=t%201"))
             .device_authorization_endpoint(emu.url("/wire/device"))
+            .revocation_endpoint(emu.url("/wire/revoke"))
+            .introspection_endpoint(emu.url("/wire/introspect"))
             .client_id(ID)
             // Configured for `none` too: a public client must not send it.
             .client_secret(SECRET)
@@ -245,14 +247,32 @@ fn every_grant_with_every_client_authentication() {
 
         // The device authorization request: the scopes and the client authentication,
         // without the token endpoint's extra parameters.
+        // The other authenticated POSTs: their own fields and the client authentication,
+        // without the token endpoint's extra parameters.
         let _ = client.device_authorization(None);
-        let mut form = vec![("scope", "read write")];
-        form.extend_from_slice(auth.form());
-        assert_sent(
-            &emu,
-            form_post(&emu, "/wire/device", auth.header(), &form),
-            &case("device authorization"),
-        );
+        let _ = client.revoke("rt/+ 1", Some("refresh_token"));
+        let _ = client.introspect("at/+ 1");
+        let _ = client.probe_token_endpoint();
+        for (path, head) in [
+            ("/wire/device", &[("scope", "read write")][..]),
+            (
+                "/wire/revoke",
+                &[("token", "rt/+ 1"), ("token_type_hint", "refresh_token")],
+            ),
+            ("/wire/introspect", &[("token", "at/+ 1")]),
+            (
+                "/wire/token",
+                &[("grant_type", "urn:authgate:params:grant-type:probe")],
+            ),
+        ] {
+            let mut form = head.to_vec();
+            form.extend_from_slice(auth.form());
+            assert_sent(
+                &emu,
+                form_post(&emu, path, auth.header(), &form),
+                &case(path),
+            );
+        }
         emu.reset();
     }
 }

@@ -49,7 +49,7 @@ mod crypto;
 mod echo;
 pub use echo::{EchoEncoding, EchoPlace};
 pub mod fixtures;
-pub use browser::browse;
+pub use browser::{browse, browse_to_the_app};
 mod http;
 mod providers;
 mod server;
