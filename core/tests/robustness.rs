@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod common;
+
 use authgate::{
-    parse_callback, Client, ClientBuilder, Error, IdToken, IdTokenError, Provider,
-    ProviderMetadata, ProxyConfig, TokenSet,
+    parse_callback, ClientBuilder, Error, IdToken, IdTokenError, ProviderMetadata, TokenSet,
 };
-use authgate_emulator::{fixtures as fx, Emulator};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use common::{discovered_kontur, emulator, fx};
 use serde_json::{json, Value};
 
 struct Lcg(u64);
@@ -120,15 +121,8 @@ fn outcome(result: Result<authgate::IdTokenClaims, Error>) -> String {
 /// `validate_id_token` must be reached, which a run over malformed tokens alone cannot.
 #[test]
 fn id_token_validation_reaches_every_branch_and_never_panics() {
-    let emu = Emulator::start().expect("the emulator starts");
-    let client: Client = Client::builder(Provider::KonturExtern)
-        .client_id(fx::KONTUR_CLIENT_ID)
-        .client_secret(fx::KONTUR_CLIENT_SECRET)
-        .proxy(ProxyConfig::Disabled)
-        .discover(&emu.base_url())
-        .unwrap()
-        .build()
-        .unwrap();
+    let emu = emulator();
+    let client = discovered_kontur(&emu);
     let issuer = emu.base_url();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -179,7 +173,7 @@ fn id_token_validation_reaches_every_branch_and_never_panics() {
             _ => {
                 let mut claims = serde_json::Map::new();
                 let mut claim = |rng: &mut Lcg, name: &str, right: Value, wrong: &[Value]| {
-                    let v = if rng.next() % 4 == 0 {
+                    let v = if rng.next().is_multiple_of(4) {
                         rng.pick(wrong)
                     } else {
                         right
