@@ -12,6 +12,7 @@ use crate::client::Client;
 use crate::error::{Error, OAuthError, Result};
 use crate::redact::truncate;
 use crate::secret::{AuthorizationCode, PkceVerifier};
+use crate::validate;
 
 /// What [`AuthorizationUrlBuilder::build`] returns: the URL to open in the browser, and the
 /// values to keep until the redirect comes back.
@@ -51,11 +52,12 @@ impl AuthorizationRequest {
     }
 }
 
-/// Builds an authorization URL. Created by [`Client::authorization_url`].
+/// Builds an authorization URL. Created by [`Client::authorization_url`]; owns a clone of
+/// the client (cheap), so it is `Send + 'static` like the other requests.
 #[derive(Debug)]
 #[must_use = "call .build() to get the URL"]
-pub struct AuthorizationUrlBuilder<'a> {
-    client: &'a Client,
+pub struct AuthorizationUrlBuilder {
+    client: Client,
     scopes: Option<Vec<String>>,
     state: Option<String>,
     nonce: Option<String>,
@@ -83,9 +85,9 @@ impl Client {
     /// assert!(req.nonce.is_some() && req.pkce_verifier.is_some());
     /// # Ok::<(), authgate::Error>(())
     /// ```
-    pub fn authorization_url(&self) -> AuthorizationUrlBuilder<'_> {
+    pub fn authorization_url(&self) -> AuthorizationUrlBuilder {
         AuthorizationUrlBuilder {
-            client: self,
+            client: self.clone(),
             scopes: None,
             state: None,
             nonce: None,
@@ -96,7 +98,7 @@ impl Client {
     }
 }
 
-impl<'a> AuthorizationUrlBuilder<'a> {
+impl AuthorizationUrlBuilder {
     /// Replaces the client's default scopes for this request.
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
     where
@@ -132,7 +134,9 @@ impl<'a> AuthorizationUrlBuilder<'a> {
         self
     }
 
-    /// Adds a parameter to this URL only.
+    /// Adds a parameter to this URL only. Not one authgate sets itself (`response_type`,
+    /// `client_id`, `state`, `nonce`, `code_challenge`, `code_challenge_method`):
+    /// [`build`](Self::build) refuses those with [`Error::InvalidArgument`].
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
         self
@@ -148,11 +152,13 @@ impl<'a> AuthorizationUrlBuilder<'a> {
             ))
         })?;
         let scopes = self.scopes.unwrap_or_else(|| inner.scopes.clone());
-        if scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
-            return Err(Error::InvalidArgument(
-                "each scope must be one non-empty word without spaces".into(),
-            ));
-        }
+        validate::scopes(&scopes, Error::InvalidArgument)?;
+        validate::params(
+            "param",
+            &self.params,
+            validate::RESERVED_AUTHORIZATION_PARAMS,
+            Error::InvalidArgument,
+        )?;
         let want_nonce = self.nonce.is_none() && scopes.iter().any(|s| s == "openid");
         let want_verifier = self.pkce_verifier.is_none() && inner.pkce;
         // Every random value this request needs, from one read of the OS source.

@@ -12,25 +12,7 @@ use crate::error::{Error, Result};
 use crate::http::{Http, HttpSettings, ProxyConfig, TrustRoots};
 use crate::provider::{AuthMethod, BasicEncoding, Provider};
 use crate::secret::ClientSecret;
-
-/// Parameters that authgate itself sets; extra parameters may not override them.
-const RESERVED_TOKEN_PARAMS: &[&str] = &[
-    "grant_type",
-    "code",
-    "code_verifier",
-    "refresh_token",
-    "username",
-    "password",
-    "client_secret",
-];
-const RESERVED_AUTH_PARAMS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-];
+use crate::validate;
 
 /// An OAuth 2.0 client for one authorization server. Cheap to clone (one shared,
 /// immutable configuration and one HTTP agent) and safe to share between threads.
@@ -522,24 +504,21 @@ impl ClientBuilder {
         if self.redirect_param.trim().is_empty() {
             return Err(Error::Config("redirect_param is empty".into()));
         }
-        if self
-            .scopes
-            .iter()
-            .any(|s| s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()))
-        {
-            return Err(Error::Config(
-                "each scope must be one non-empty word without spaces".into(),
-            ));
-        }
-        check_params("token_param", &self.token_params, RESERVED_TOKEN_PARAMS)?;
-        check_params(
+        validate::scopes(&self.scopes, Error::Config)?;
+        validate::params(
+            "token_param",
+            &self.token_params,
+            validate::RESERVED_TOKEN_PARAMS,
+            Error::Config,
+        )?;
+        validate::params(
             "authorization_param",
             &self.authorization_params,
-            RESERVED_AUTH_PARAMS,
+            validate::RESERVED_AUTHORIZATION_PARAMS,
+            Error::Config,
         )?;
-        if self.http.timeout.is_zero() || self.http.connect_timeout.is_zero() {
-            return Err(Error::Config("timeouts must be greater than zero".into()));
-        }
+        validate::timeout("timeout", self.http.timeout, Error::Config)?;
+        validate::timeout("connect_timeout", self.http.connect_timeout, Error::Config)?;
         if self.http.max_response_bytes == 0 {
             return Err(Error::Config(
                 "max_response_bytes must be greater than zero".into(),
@@ -603,20 +582,6 @@ impl ClientBuilder {
 
 fn join(base: &str, path: &str) -> String {
     format!("{}{}", base.trim_end_matches('/'), path)
-}
-
-fn check_params(what: &str, params: &[(String, String)], reserved: &[&str]) -> Result<()> {
-    for (k, _) in params {
-        if k.is_empty() {
-            return Err(Error::Config(format!("{what} with an empty name")));
-        }
-        if reserved.contains(&k.as_str()) {
-            return Err(Error::Config(format!(
-                "{what} `{k}` is set by authgate itself and cannot be overridden"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Whether the URL's host is a loopback address, where plain HTTP is acceptable.

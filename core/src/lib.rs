@@ -28,6 +28,7 @@ mod store;
 mod token;
 mod token_set;
 mod transport;
+mod validate;
 mod wire_trace;
 
 pub use authorize::{

@@ -12,24 +12,28 @@ use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
+use crate::validate;
 
-type Opener<'a> = Box<dyn FnOnce(&str) -> Result<()> + Send + 'a>;
-type UrlHook<'a> = Box<dyn FnOnce(&str) + Send + 'a>;
+type Opener = Box<dyn FnOnce(&str) -> Result<()> + Send>;
+type UrlHook = Box<dyn FnOnce(&str) + Send>;
 
 /// A loopback sign-in, started by [`Client::sign_in_loopback`] and run with [`run`](Self::run).
+///
+/// It owns a clone of the client (cheap) and its options, so it is `Send + 'static`:
+/// set it up on one thread and run it on another (a UI thread hands it to a worker).
 #[must_use = "call .run() to sign in"]
-pub struct LoopbackSignIn<'a> {
-    client: &'a Client,
+pub struct LoopbackSignIn {
+    client: Client,
     timeout: Duration,
     cancel: Option<CancelToken>,
-    opener: Option<Opener<'a>>,
-    on_url: Option<UrlHook<'a>>,
+    opener: Option<Opener>,
+    on_url: Option<UrlHook>,
     scopes: Option<Vec<String>>,
     port: u16,
     path: String,
 }
 
-impl std::fmt::Debug for LoopbackSignIn<'_> {
+impl std::fmt::Debug for LoopbackSignIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoopbackSignIn")
             .field("timeout", &self.timeout)
@@ -63,9 +67,9 @@ impl Client {
     ///     .run()?;
     /// # Ok::<(), authgate::Error>(())
     /// ```
-    pub fn sign_in_loopback(&self) -> LoopbackSignIn<'_> {
+    pub fn sign_in_loopback(&self) -> LoopbackSignIn {
         LoopbackSignIn {
-            client: self,
+            client: self.clone(),
             timeout: Duration::from_secs(300),
             cancel: None,
             opener: None,
@@ -77,9 +81,9 @@ impl Client {
     }
 }
 
-impl<'a> LoopbackSignIn<'a> {
-    /// How long to wait for the user, however slowly the connections send. Defaults to 5
-    /// minutes.
+impl LoopbackSignIn {
+    /// How long to wait for the user, however slowly the connections send; more than zero
+    /// ([`run`](Self::run) refuses zero). Defaults to 5 minutes.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -94,14 +98,14 @@ impl<'a> LoopbackSignIn<'a> {
 
     /// Opens the URL some other way than the system browser (a kiosk's embedded browser,
     /// a test's WebDriver session).
-    pub fn open_with(mut self, opener: impl FnOnce(&str) -> Result<()> + Send + 'a) -> Self {
+    pub fn open_with(mut self, opener: impl FnOnce(&str) -> Result<()> + Send + 'static) -> Self {
         self.opener = Some(Box::new(opener));
         self
     }
 
     /// Called with the authorization URL just before the browser opens: to show it as text
     /// or a QR code, or to log where the user is sent. Does not replace the opener.
-    pub fn on_url(mut self, hook: impl FnOnce(&str) + Send + 'a) -> Self {
+    pub fn on_url(mut self, hook: impl FnOnce(&str) + Send + 'static) -> Self {
         self.on_url = Some(Box::new(hook));
         self
     }
@@ -149,7 +153,14 @@ impl<'a> LoopbackSignIn<'a> {
     }
 
     /// Runs the sign-in and returns the token set.
+    ///
+    /// Errors, before anything is opened: [`Error::InvalidArgument`] for a zero timeout, a
+    /// scope that is not one word, or a path not starting with `/`.
     pub fn run(self) -> Result<TokenSet> {
+        validate::timeout("timeout", self.timeout, Error::InvalidArgument)?;
+        if let Some(s) = &self.scopes {
+            validate::scopes(s, Error::InvalidArgument)?;
+        }
         if !self.path.starts_with('/') {
             return Err(Error::InvalidArgument(
                 "the redirect path must start with /".into(),

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::secret::{AccessToken, Password};
 use crate::store::{MemoryStore, TokenStore};
 use crate::token_set::{Owner, TokenSet};
+use crate::validate;
 
 /// Supplies the username and password when the manager has to run the password grant
 /// again; `Ok(None)` when it has none (the manager then reports why a sign-in is needed).
@@ -286,7 +287,7 @@ impl TokenManagerBuilder {
     }
 
     /// How long a call waits for another thread's refresh, or for the store's lock held by
-    /// another process, before giving up with [`Error::Timeout`]; more than zero
+    /// another process, before giving up with [`Error::Timeout`]; greater than zero
     /// ([`build`](Self::build) refuses zero). Defaults to the time the refresh itself may
     /// take at most.
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
@@ -299,16 +300,14 @@ impl TokenManagerBuilder {
     /// Fails with [`Error::Config`] for settings that cannot work: `max_attempts(0)` or a
     /// zero `wait_timeout`.
     pub fn build(self) -> Result<TokenManager> {
-        if self.max_attempts == 0 {
-            return Err(Error::Config(
-                "max_attempts must be at least 1 (one attempt, no retry)".into(),
-            ));
-        }
-        if self.wait_timeout == Some(Duration::ZERO) {
-            return Err(Error::Config(
-                "wait_timeout must be more than zero (a call could never wait for a refresh)"
-                    .into(),
-            ));
+        validate::at_least_one(
+            "max_attempts",
+            self.max_attempts.into(),
+            "one attempt, no retry",
+            Error::Config,
+        )?;
+        if let Some(t) = self.wait_timeout {
+            validate::timeout("wait_timeout", t, Error::Config)?;
         }
         let per_attempt = self.client.inner.http_timeout() + self.max_backoff;
         let wait_timeout = self.wait_timeout.unwrap_or_else(|| {

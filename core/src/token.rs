@@ -14,6 +14,7 @@ use crate::provider::{AuthMethod, BasicEncoding};
 use crate::redact::{excerpt, truncate, Scrubber, ServerText};
 use crate::secret::{AuthorizationCode, DeviceCode, Password, PkceVerifier, RefreshToken};
 use crate::token_set::{repair_json, Repair, TokenSet};
+use crate::validate;
 
 enum Grant {
     AuthorizationCode(AuthorizationCode),
@@ -25,9 +26,21 @@ enum Grant {
 
 /// One token request, built by [`Client::exchange_code`], [`Client::refresh`],
 /// [`Client::password`] or [`Client::client_credentials`] and sent with [`send`](Self::send).
+///
+/// It owns what it needs (a clone of the client, which is cheap, and its inputs), so it is
+/// `Send + 'static`: build it on one thread, send it on another.
+///
+/// ```no_run
+/// # use authgate::{Client, Provider};
+/// # let client = Client::builder(Provider::Cuba).base_url("http://127.0.0.1:8080")
+/// #     .client_id("client").client_secret("secret").build()?;
+/// let request = client.password("кассир", "p&s=w+o%rd 1");
+/// let tokens = std::thread::spawn(move || request.send()).join().unwrap()?;
+/// # Ok::<(), authgate::Error>(())
+/// ```
 #[must_use = "call .send() to make the request"]
-pub struct TokenRequest<'a> {
-    client: &'a Client,
+pub struct TokenRequest {
+    client: Client,
     grant: Grant,
     scopes: Option<Vec<String>>,
     /// The scopes asked for at an earlier step (the authorization URL, the device
@@ -38,7 +51,7 @@ pub struct TokenRequest<'a> {
     redirect_uri: Option<String>,
 }
 
-impl std::fmt::Debug for TokenRequest<'_> {
+impl std::fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenRequest")
             .field("grant_type", &self.grant_type())
@@ -65,7 +78,7 @@ impl Client {
     ///     .send()?;
     /// # Ok::<(), authgate::Error>(())
     /// ```
-    pub fn exchange_code(&self, code: impl Into<AuthorizationCode>) -> TokenRequest<'_> {
+    pub fn exchange_code(&self, code: impl Into<AuthorizationCode>) -> TokenRequest {
         self.token_request(Grant::AuthorizationCode(code.into()))
     }
 
@@ -81,7 +94,7 @@ impl Client {
     /// let fresh = client.refresh(tokens.refresh_token().unwrap()).send()?;
     /// # Ok::<(), authgate::Error>(())
     /// ```
-    pub fn refresh(&self, refresh_token: impl Into<RefreshToken>) -> TokenRequest<'_> {
+    pub fn refresh(&self, refresh_token: impl Into<RefreshToken>) -> TokenRequest {
         self.token_request(Grant::RefreshToken(refresh_token.into()))
     }
 
@@ -103,7 +116,7 @@ impl Client {
         &self,
         username: impl Into<String>,
         password: impl Into<Password>,
-    ) -> TokenRequest<'_> {
+    ) -> TokenRequest {
         self.token_request(Grant::Password(username.into(), password.into()))
     }
 
@@ -116,17 +129,17 @@ impl Client {
     /// let tokens = client.client_credentials().scopes(["read"]).send()?;
     /// # Ok::<(), authgate::Error>(())
     /// ```
-    pub fn client_credentials(&self) -> TokenRequest<'_> {
+    pub fn client_credentials(&self) -> TokenRequest {
         self.token_request(Grant::ClientCredentials)
     }
 
-    pub(crate) fn device_token_request(&self, code: &DeviceCode) -> TokenRequest<'_> {
+    pub(crate) fn device_token_request(&self, code: &DeviceCode) -> TokenRequest {
         self.token_request(Grant::DeviceCode(code.clone()))
     }
 
-    fn token_request(&self, grant: Grant) -> TokenRequest<'_> {
+    fn token_request(&self, grant: Grant) -> TokenRequest {
         TokenRequest {
-            client: self,
+            client: self.clone(),
             grant,
             scopes: None,
             asked: None,
@@ -137,7 +150,7 @@ impl Client {
     }
 }
 
-impl TokenRequest<'_> {
+impl TokenRequest {
     /// Sends this scope with the request. By default the password and client credentials
     /// grants send the client's default scopes, the other grants none.
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
@@ -157,7 +170,10 @@ impl TokenRequest<'_> {
         self
     }
 
-    /// Adds a form parameter to this request only.
+    /// Adds a form parameter to this request only. Not one authgate sets itself
+    /// (`grant_type`, `code`, `code_verifier`, `refresh_token`, `username`, `password`,
+    /// `client_secret`): [`send`](Self::send) refuses those, as `build()` refuses them in
+    /// [`ClientBuilder::token_param`](crate::ClientBuilder::token_param).
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
         self
@@ -260,14 +276,21 @@ impl TokenRequest<'_> {
     }
 
     /// Sends the request and parses the answer.
+    ///
+    /// Errors: [`Error::InvalidArgument`] before anything is sent for a scope that is not
+    /// one word, a [`param`](Self::param) with an empty name or one authgate sets itself
+    /// (`grant_type`, `code`, …), an empty code, refresh token or username; then what the
+    /// server answered.
     pub fn send(self) -> Result<TokenSet> {
         if let Some(scopes) = &self.scopes {
-            if scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
-                return Err(Error::InvalidArgument(
-                    "each scope must be one non-empty word without spaces".into(),
-                ));
-            }
+            validate::scopes(scopes, Error::InvalidArgument)?;
         }
+        validate::params(
+            "param",
+            &self.params,
+            validate::RESERVED_TOKEN_PARAMS,
+            Error::InvalidArgument,
+        )?;
         let inner = &self.client.inner;
         let (body, authorization, scope) = self.encode()?;
         let mut headers = Vec::new();
@@ -567,4 +590,58 @@ pub(crate) fn token_response(
         tokens.add_warning(format!("the token answer is JSON but came with {mime}"));
     }
     Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Provider;
+
+    fn assert_send_static<T: Send + 'static>() {}
+
+    /// Requests are built on one thread and run on another (the C ABI's operations, the
+    /// Python module's GIL-free calls): this fails to compile if one borrows again.
+    #[test]
+    fn requests_are_send_and_static() {
+        assert_send_static::<TokenRequest>();
+        assert_send_static::<crate::LoopbackSignIn>();
+        assert_send_static::<crate::AuthorizationUrlBuilder>();
+        assert_send_static::<crate::DeviceAuthorization>();
+    }
+
+    fn client() -> Client {
+        // Nothing listens there: each case must fail before anything is sent.
+        Client::builder(Provider::Cuba)
+            .base_url("http://127.0.0.1:9")
+            .client_id("client")
+            .client_secret("secret")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_request_parameter_is_checked_like_a_token_param() {
+        let e = client()
+            .password("user", "pw")
+            .param("grant_type", "client_credentials")
+            .send()
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: param `grant_type` is set by authgate itself and cannot be overridden"
+        );
+        let e = client()
+            .client_credentials()
+            .param("", "x")
+            .send()
+            .unwrap_err();
+        assert!(e.to_string().contains("param with an empty name"), "{e}");
+        let e = client().refresh("rt").scopes(["a\tb"]).send().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("each scope must be one non-empty word"),
+            "{e}"
+        );
+    }
 }

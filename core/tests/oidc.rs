@@ -236,7 +236,7 @@ fn device_flow_pending_approved_denied_expired_and_cancelled() {
 /// Runs a loopback sign-in whose browser is `browser`, called on a thread of its own with
 /// the authorization URL.
 fn sign_in_through(
-    sign_in: authgate::LoopbackSignIn<'_>,
+    sign_in: authgate::LoopbackSignIn,
     browser: impl FnOnce(String) + Send + 'static,
 ) -> authgate::TokenSet {
     sign_in

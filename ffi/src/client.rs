@@ -2,9 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use authgate_core::{
-    AuthorizationCode, Client, ClientBuilder, Password, PkceVerifier, RefreshToken, TokenSet,
-};
+use authgate_core::{AuthorizationCode, Client, ClientBuilder, Password, TokenRequest};
 
 use crate::boundary::*;
 use crate::handles::*;
@@ -337,126 +335,85 @@ pub extern "C" fn authgate_parse_callback_with_issuer(
 }
 
 // --- token requests ---------------------------------------------------------------------
+// Each C call translates its arguments into the core's `TokenRequest`, which owns them: the
+// blocking calls send it here, the `_start` calls (operation.rs) on another thread.
 
-/// A grant with its inputs copied, so it can run on another thread. Secrets stay in the
-/// core's wiping newtypes.
-pub(crate) enum Grant {
-    Code {
-        code: AuthorizationCode,
-        verifier: Option<PkceVerifier>,
-        redirect_uri: Option<String>,
-    },
-    Refresh(RefreshToken),
-    Password(String, Password),
-    ClientCredentials,
+/// Adds the optional `scopes` and `extra_params_json` of a C call to a request.
+fn with_options(
+    mut request: TokenRequest,
+    scopes: Option<*const c_char>,
+    extra_params_json: *const c_char,
+) -> FfiResult<TokenRequest> {
+    if let Some(s) = scopes
+        .map(|s| scopes_arg(s, "scopes"))
+        .transpose()?
+        .flatten()
+    {
+        request = request.scopes(s);
+    }
+    for (k, v) in params_json(extra_params_json, "extra_params_json")? {
+        request = request.param(k, v);
+    }
+    Ok(request)
 }
 
-pub(crate) struct TokenArgs {
-    pub grant: Grant,
-    pub scopes: Option<Vec<String>>,
-    pub params: Vec<(String, String)>,
+pub(crate) fn code_request(
+    client: &Client,
+    code: *const c_char,
+    code_verifier: *const c_char,
+    redirect_uri: *const c_char,
+    extra_params_json: *const c_char,
+) -> FfiResult<TokenRequest> {
+    let mut request = client.exchange_code(required_str(code, "code")?);
+    if let Some(v) = opt_str_arg(code_verifier, "code_verifier")? {
+        request = request.pkce_verifier(v);
+    }
+    if let Some(r) = opt_str_arg(redirect_uri, "redirect_uri")? {
+        request = request.redirect_uri(r);
+    }
+    with_options(request, None, extra_params_json)
 }
 
-impl TokenArgs {
-    pub(crate) fn code(
-        code: *const c_char,
-        code_verifier: *const c_char,
-        redirect_uri: *const c_char,
-        extra_params_json: *const c_char,
-    ) -> FfiResult<TokenArgs> {
-        Ok(TokenArgs {
-            grant: Grant::Code {
-                code: AuthorizationCode::new(required_str(code, "code")?),
-                verifier: opt_str_arg(code_verifier, "code_verifier")?.map(PkceVerifier::new),
-                redirect_uri: opt_str_arg(redirect_uri, "redirect_uri")?.map(str::to_owned),
-            },
-            scopes: None,
-            params: params_json(extra_params_json, "extra_params_json")?,
-        })
-    }
+pub(crate) fn refresh_request(
+    client: &Client,
+    refresh_token: *const c_char,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+) -> FfiResult<TokenRequest> {
+    let request = client.refresh(required_str(refresh_token, "refresh_token")?);
+    with_options(request, Some(scopes), extra_params_json)
+}
 
-    pub(crate) fn refresh(
-        refresh_token: *const c_char,
-        scopes: *const c_char,
-        extra_params_json: *const c_char,
-    ) -> FfiResult<TokenArgs> {
-        Ok(TokenArgs {
-            grant: Grant::Refresh(RefreshToken::new(required_str(
-                refresh_token,
-                "refresh_token",
-            )?)),
-            scopes: scopes_arg(scopes, "scopes")?,
-            params: params_json(extra_params_json, "extra_params_json")?,
-        })
-    }
+pub(crate) fn password_request(
+    client: &Client,
+    username: *const c_char,
+    password: *const c_char,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+) -> FfiResult<TokenRequest> {
+    let request = client.password(
+        required_str(username, "username")?,
+        Password::new(str_arg(password, "password")?),
+    );
+    with_options(request, Some(scopes), extra_params_json)
+}
 
-    pub(crate) fn password(
-        username: *const c_char,
-        password: *const c_char,
-        scopes: *const c_char,
-        extra_params_json: *const c_char,
-    ) -> FfiResult<TokenArgs> {
-        Ok(TokenArgs {
-            grant: Grant::Password(
-                required_str(username, "username")?.to_owned(),
-                Password::new(str_arg(password, "password")?),
-            ),
-            scopes: scopes_arg(scopes, "scopes")?,
-            params: params_json(extra_params_json, "extra_params_json")?,
-        })
-    }
-
-    pub(crate) fn client_credentials(
-        scopes: *const c_char,
-        extra_params_json: *const c_char,
-    ) -> FfiResult<TokenArgs> {
-        Ok(TokenArgs {
-            grant: Grant::ClientCredentials,
-            scopes: scopes_arg(scopes, "scopes")?,
-            params: params_json(extra_params_json, "extra_params_json")?,
-        })
-    }
-
-    /// Sends the request (blocking, bounded by the client's timeouts).
-    pub(crate) fn send(self, client: &Client) -> Result<TokenSet, authgate_core::Error> {
-        let mut req = match self.grant {
-            Grant::Code {
-                code,
-                verifier,
-                redirect_uri,
-            } => {
-                let mut r = client.exchange_code(code);
-                if let Some(v) = verifier {
-                    r = r.pkce_verifier(v);
-                }
-                if let Some(u) = redirect_uri {
-                    r = r.redirect_uri(u);
-                }
-                r
-            }
-            Grant::Refresh(rt) => client.refresh(rt),
-            Grant::Password(user, pw) => client.password(user, pw),
-            Grant::ClientCredentials => client.client_credentials(),
-        };
-        if let Some(s) = self.scopes {
-            req = req.scopes(s);
-        }
-        for (k, v) in self.params {
-            req = req.param(k, v);
-        }
-        req.send()
-    }
+pub(crate) fn client_credentials_request(
+    client: &Client,
+    scopes: *const c_char,
+    extra_params_json: *const c_char,
+) -> FfiResult<TokenRequest> {
+    with_options(client.client_credentials(), Some(scopes), extra_params_json)
 }
 
 fn run_blocking(
     client: *const authgate_client,
-    args: impl FnOnce() -> FfiResult<TokenArgs>,
+    request: impl FnOnce(&Client) -> FfiResult<TokenRequest>,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(token_set_out, "token_set_out")?;
-        let c = handle(client, "client")?;
-        let tokens = args()?.send(&c.client)?;
+        let tokens = request(&handle(client, "client")?.client)?.send()?;
         out.write(new_token_set(tokens));
         Ok(())
     })
@@ -486,7 +443,7 @@ pub extern "C" fn authgate_client_exchange_code(
 ) -> authgate_result {
     run_blocking(
         client,
-        || TokenArgs::code(code, code_verifier, redirect_uri, extra_params_json),
+        |c| code_request(c, code, code_verifier, redirect_uri, extra_params_json),
         token_set_out,
     )
 }
@@ -508,7 +465,7 @@ pub extern "C" fn authgate_client_refresh(
 ) -> authgate_result {
     run_blocking(
         client,
-        || TokenArgs::refresh(refresh_token, scopes, extra_params_json),
+        |c| refresh_request(c, refresh_token, scopes, extra_params_json),
         token_set_out,
     )
 }
@@ -530,7 +487,7 @@ pub extern "C" fn authgate_client_password(
 ) -> authgate_result {
     run_blocking(
         client,
-        || TokenArgs::password(username, password, scopes, extra_params_json),
+        |c| password_request(c, username, password, scopes, extra_params_json),
         token_set_out,
     )
 }
@@ -547,7 +504,7 @@ pub extern "C" fn authgate_client_client_credentials(
 ) -> authgate_result {
     run_blocking(
         client,
-        || TokenArgs::client_credentials(scopes, extra_params_json),
+        |c| client_credentials_request(c, scopes, extra_params_json),
         token_set_out,
     )
 }

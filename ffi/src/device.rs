@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::boundary::*;
 use crate::handles::*;
-use crate::operation::spawn;
+use crate::operation::{spawn, UrlSlot};
 use crate::result::*;
 use crate::token_set::new_token_set;
 
@@ -283,8 +283,9 @@ pub extern "C" fn authgate_client_device_token_start(
         let cancel = CancelToken::new();
         let theirs = cancel.clone();
         out.write(spawn(
-            Box::new(move |_| Ok(client.wait_for_device_token(&auth, &theirs)?)),
+            Box::new(move || Ok(client.wait_for_device_token(&auth, &theirs)?)),
             Some(cancel),
+            UrlSlot::default(),
         )?);
         Ok(())
     })

@@ -8,7 +8,7 @@ use authgate_core::CancelToken;
 
 use crate::boundary::*;
 use crate::handles::*;
-use crate::operation::spawn;
+use crate::operation::{spawn, UrlSlot};
 use crate::result::authgate_result;
 
 const LOOPBACK_OPTIONS: &[&str] = &["timeout_ms", "browser_command", "scopes", "port", "path"];
@@ -47,59 +47,39 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(operation_out, "operation_out")?;
-        let client = handle(client, "client")?.client.clone();
         let o = options_arg(options_json, "options_json", LOOPBACK_OPTIONS)?;
-        let timeout = o.u64("timeout_ms")?.map(Duration::from_millis);
-        // None: the system browser; Some(None): open nothing; Some(Some(c)): this program.
-        let browser: Option<Option<String>> = match o.str("browser_command")? {
-            None => None,
-            Some("none") => Some(None),
+        let cancel = CancelToken::new();
+        let url = UrlSlot::default();
+        let mut sign_in = handle(client, "client")?
+            .client
+            .sign_in_loopback()
+            .cancel_token(&cancel)
+            .on_url(url.recorder());
+        match o.str("browser_command")? {
+            None => {}
+            Some("none") => sign_in = sign_in.open_with(|_| Ok(())),
             Some(c) if c.trim().is_empty() => {
                 return Err(Failure::invalid(
                     "`options_json`: `browser_command` is empty (use \"none\" to open nothing)",
                 ))
             }
-            Some(c) => Some(Some(c.to_owned())),
-        };
-        let scopes = o.scopes("scopes")?;
-        let port = o
-            .u64("port")?
-            .map(|p| {
-                u16::try_from(p)
-                    .map_err(|_| Failure::invalid("`options_json`: `port` is above 65535"))
-            })
-            .transpose()?;
-        let path = o.str("path")?.map(str::to_owned);
-
-        let cancel = CancelToken::new();
-        let theirs = cancel.clone();
-        let op = spawn(
-            Box::new(move |shared| {
-                let mut sign_in = client
-                    .sign_in_loopback()
-                    .cancel_token(&theirs)
-                    .on_url(move |url| shared.set_url(url));
-                match browser {
-                    None => {}
-                    Some(None) => sign_in = sign_in.open_with(|_| Ok(())),
-                    Some(Some(command)) => sign_in = sign_in.browser_command(&command),
-                }
-                if let Some(t) = timeout {
-                    sign_in = sign_in.timeout(t);
-                }
-                if let Some(s) = scopes {
-                    sign_in = sign_in.scopes(s);
-                }
-                if let Some(p) = port {
-                    sign_in = sign_in.port(p);
-                }
-                if let Some(p) = path {
-                    sign_in = sign_in.path(p);
-                }
-                Ok(sign_in.run()?)
-            }),
-            Some(cancel),
-        )?;
+            Some(c) => sign_in = sign_in.browser_command(c),
+        }
+        if let Some(t) = o.u64("timeout_ms")? {
+            sign_in = sign_in.timeout(Duration::from_millis(t));
+        }
+        if let Some(s) = o.scopes("scopes")? {
+            sign_in = sign_in.scopes(s);
+        }
+        if let Some(p) = o.u64("port")? {
+            let p = u16::try_from(p)
+                .map_err(|_| Failure::invalid("`options_json`: `port` is above 65535"))?;
+            sign_in = sign_in.port(p);
+        }
+        if let Some(p) = o.str("path")? {
+            sign_in = sign_in.path(p);
+        }
+        let op = spawn(Box::new(move || Ok(sign_in.run()?)), Some(cancel), url)?;
         out.write(op);
         Ok(())
     })

@@ -10,10 +10,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use authgate_core::{CancelToken, ErrorCode, TokenSet};
+use authgate_core::{CancelToken, Client, ErrorCode, TokenRequest, TokenSet};
 
 use crate::boundary::*;
-use crate::client::TokenArgs;
+use crate::client::{client_credentials_request, code_request, password_request, refresh_request};
 use crate::handles::{authgate_client, authgate_operation, authgate_token_set};
 use crate::result::*;
 use crate::token_set::new_token_set;
@@ -29,20 +29,29 @@ pub(crate) struct Shared {
     /// Set for the operations that wait for the user (device flow, loopback sign-in):
     /// `authgate_operation_cancel` stops the wait through it.
     cancel: Option<CancelToken>,
-    /// The authorization URL a loopback sign-in opened; set once, so a pointer handed
-    /// out stays valid as long as the operation.
-    url: OnceLock<CString>,
+    /// The authorization URL a loopback sign-in opened.
+    url: UrlSlot,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    /// Records the URL a sign-in opened (the first one only).
-    pub(crate) fn set_url(&self, url: &str) {
-        if let Ok(c) = CString::new(url) {
-            let _ = self.url.set(c);
+/// Where a loopback sign-in records the authorization URL it opened; set once, so a
+/// pointer handed out stays valid as long as the operation.
+#[derive(Default, Clone)]
+pub(crate) struct UrlSlot(Arc<OnceLock<CString>>);
+
+impl UrlSlot {
+    /// A hook for [`authgate_core::LoopbackSignIn::on_url`] that records the URL.
+    pub(crate) fn recorder(&self) -> impl FnOnce(&str) + Send + 'static {
+        let slot = Arc::clone(&self.0);
+        move |url| {
+            if let Ok(c) = CString::new(url) {
+                let _ = slot.set(c);
+            }
         }
     }
 }
@@ -77,13 +86,17 @@ impl Drop for OperationInner {
 }
 
 /// What an operation runs on its thread.
-pub(crate) type Job = Box<dyn FnOnce(&Shared) -> FfiResult<TokenSet> + Send>;
+pub(crate) type Job = Box<dyn FnOnce() -> FfiResult<TokenSet> + Send>;
 
 /// Starts `job` on a new thread and returns the operation handle. With `cancel`, the
 /// operation waits for the user (phase `AUTHGATE_OPERATION_WAITING`) and cancelling it
 /// cancels the token, which `job` must watch; its `Cancelled` error ends the operation as
-/// `AUTHGATE_OPERATION_CANCELLED`.
-pub(crate) fn spawn(job: Job, cancel: Option<CancelToken>) -> FfiResult<*mut authgate_operation> {
+/// `AUTHGATE_OPERATION_CANCELLED`. `url` is where a sign-in records its authorization URL.
+pub(crate) fn spawn(
+    job: Job,
+    cancel: Option<CancelToken>,
+    url: UrlSlot,
+) -> FfiResult<*mut authgate_operation> {
     let running = if cancel.is_some() {
         AUTHGATE_OPERATION_WAITING
     } else {
@@ -96,7 +109,7 @@ pub(crate) fn spawn(job: Job, cancel: Option<CancelToken>) -> FfiResult<*mut aut
         }),
         finished: Condvar::new(),
         cancel,
-        url: OnceLock::new(),
+        url,
     });
     let theirs = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
@@ -109,7 +122,7 @@ pub(crate) fn spawn(job: Job, cancel: Option<CancelToken>) -> FfiResult<*mut aut
                 }
                 s.phase = running;
             }
-            let result = catch(|| job(&theirs), |payload| Err(Failure::panic(payload)));
+            let result = catch(job, |payload| Err(Failure::panic(payload)));
             let mut s = theirs.lock();
             let cancelled = theirs.cancel.is_some()
                 && matches!(&result, Err(Failure::Core(e)) if e.code() == ErrorCode::Cancelled);
@@ -133,18 +146,20 @@ pub(crate) fn spawn(job: Job, cancel: Option<CancelToken>) -> FfiResult<*mut aut
     }))
 }
 
+/// Builds the request here (its arguments are checked and copied before this returns)
+/// and sends it on the operation's thread.
 fn start(
     client: *const authgate_client,
-    args: impl FnOnce() -> FfiResult<TokenArgs>,
+    request: impl FnOnce(&Client) -> FfiResult<TokenRequest>,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(operation_out, "operation_out")?;
-        let client = handle(client, "client")?.client.clone();
-        let args = args()?;
+        let request = request(&handle(client, "client")?.client)?;
         out.write(spawn(
-            Box::new(move |_| args.send(&client).map_err(Failure::from)),
+            Box::new(move || request.send().map_err(Failure::from)),
             None,
+            UrlSlot::default(),
         )?);
         Ok(())
     })
@@ -169,7 +184,7 @@ pub extern "C" fn authgate_client_exchange_code_start(
 ) -> authgate_result {
     start(
         client,
-        || TokenArgs::code(code, code_verifier, redirect_uri, extra_params_json),
+        |c| code_request(c, code, code_verifier, redirect_uri, extra_params_json),
         operation_out,
     )
 }
@@ -187,7 +202,7 @@ pub extern "C" fn authgate_client_refresh_start(
 ) -> authgate_result {
     start(
         client,
-        || TokenArgs::refresh(refresh_token, scopes, extra_params_json),
+        |c| refresh_request(c, refresh_token, scopes, extra_params_json),
         operation_out,
     )
 }
@@ -204,7 +219,7 @@ pub extern "C" fn authgate_client_password_start(
 ) -> authgate_result {
     start(
         client,
-        || TokenArgs::password(username, password, scopes, extra_params_json),
+        |c| password_request(c, username, password, scopes, extra_params_json),
         operation_out,
     )
 }
@@ -220,7 +235,7 @@ pub extern "C" fn authgate_client_client_credentials_start(
 ) -> authgate_result {
     start(
         client,
-        || TokenArgs::client_credentials(scopes, extra_params_json),
+        |c| client_credentials_request(c, scopes, extra_params_json),
         operation_out,
     )
 }
@@ -378,7 +393,13 @@ pub extern "C" fn authgate_operation_authorization_url(
     boundary(|| {
         let out = out_arg(url_out, "url_out")?;
         let op = handle(operation, "operation")?;
-        out.write(op.shared.url.get().map_or(std::ptr::null(), |u| u.as_ptr()));
+        out.write(
+            op.shared
+                .url
+                .0
+                .get()
+                .map_or(std::ptr::null(), |u| u.as_ptr()),
+        );
         Ok(())
     })
 }

@@ -456,7 +456,7 @@ impl Client {
 }
 
 fn finish(
-    mut r: authgate::TokenRequest<'_>,
+    mut r: authgate::TokenRequest,
     scopes: Option<Vec<String>>,
     params: Vec<(String, String)>,
 ) -> Result<authgate::TokenSet, authgate::Error> {

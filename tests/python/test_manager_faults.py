@@ -121,7 +121,7 @@ def test_a_refused_refresh_token_is_not_sent_again(
 def test_settings_that_cannot_work_are_a_config_error(cuba: authgate.Client) -> None:
     with pytest.raises(authgate.ConfigError, match="max_attempts must be at least 1"):
         authgate.TokenManager(cuba, max_attempts=0)
-    with pytest.raises(authgate.ConfigError, match="wait_timeout must be more than zero"):
+    with pytest.raises(authgate.ConfigError, match="wait_timeout must be greater than zero"):
         authgate.TokenManager(cuba, wait_timeout=0)
     assert authgate.TokenManager(cuba, max_attempts=1, wait_timeout=0.5)
 
