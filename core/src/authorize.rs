@@ -3,13 +3,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use url::Url;
-use zeroize::Zeroize;
 
 use crate::client::Client;
 use crate::error::{Error, OAuthError, Result};
+use crate::random::RandomBytes;
 use crate::redact::truncate;
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::validate;
@@ -224,48 +223,6 @@ impl AuthorizationUrlBuilder {
             issuer_required: inner.oidc.issuer_required,
         })
     }
-}
-
-/// Up to 64 bytes read from the OS random source at once, handed out in pieces.
-struct RandomBytes {
-    bytes: [u8; 64],
-    used: usize,
-}
-
-impl RandomBytes {
-    fn read(n: usize) -> Result<RandomBytes> {
-        let mut bytes = [0u8; 64];
-        if n > 0 {
-            SystemRandom::new()
-                .fill(&mut bytes[..n.min(64)])
-                .map_err(|_| Error::Config("the OS random source failed".into()))?;
-        }
-        Ok(RandomBytes { bytes, used: 0 })
-    }
-
-    /// The next `n` bytes, base64url-encoded without padding.
-    fn token(&mut self, n: usize) -> String {
-        let piece = &self.bytes[self.used..self.used + n];
-        self.used += n;
-        URL_SAFE_NO_PAD.encode(piece)
-    }
-}
-
-impl Drop for RandomBytes {
-    fn drop(&mut self) {
-        // They became a state and a PKCE verifier: no copy stays behind.
-        self.bytes.zeroize();
-    }
-}
-
-/// `n` random bytes from the OS source, base64url-encoded without padding.
-pub(crate) fn random_token(n: usize) -> Result<String> {
-    let mut buf = [0u8; 64];
-    let buf = &mut buf[..n.min(64)];
-    SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| Error::Config("the OS random source failed".into()))?;
-    Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).

@@ -3,15 +3,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// `now + d`, saturating at about a century instead of overflowing (`Instant + Duration`
-/// panics on overflow, and timeouts and lifetimes come from callers and servers).
-pub(crate) fn instant_after(d: std::time::Duration) -> std::time::Instant {
-    let now = std::time::Instant::now();
-    now.checked_add(d)
-        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 24 * 3600)))
-        .unwrap_or(now)
-}
-
 /// A flag shared between the thread running a long operation and whoever may cancel it.
 /// Clones share the flag.
 ///

@@ -144,6 +144,19 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The options that discovery fills when the configuration leaves them unset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Discoverable {
+    AuthorizationEndpoint,
+    TokenEndpoint,
+    Issuer,
+    JwksUri,
+    UserinfoEndpoint,
+    RevocationEndpoint,
+    IntrospectionEndpoint,
+    DeviceAuthorizationEndpoint,
+}
+
 /// Builds a [`Client`]. Every setter overrides the preset; `build()` checks the whole
 /// configuration and reports the first problem as [`Error::Config`].
 #[derive(Clone)]
@@ -154,7 +167,7 @@ pub struct ClientBuilder {
     token_endpoint: Option<String>,
     client_id: Option<String>,
     client_secret: Option<ClientSecret>,
-    pub(crate) auth_method: AuthMethod,
+    auth_method: AuthMethod,
     basic_encoding: BasicEncoding,
     scopes: Vec<String>,
     authorization_params: Vec<(String, String)>,
@@ -165,17 +178,17 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     accept_unknown_token_type: bool,
     http: HttpSettings,
-    pub(crate) auth_method_set: bool,
+    auth_method_set: bool,
     /// `token_endpoint_auth_methods_supported` of discovered metadata, resolved at
     /// `build()` (the secret may be set after `discover`).
-    pub(crate) discovered_auth_methods: Option<Vec<String>>,
-    pub(crate) issuer_required: bool,
-    pub(crate) issuer: Option<String>,
-    pub(crate) jwks_uri: Option<String>,
-    pub(crate) userinfo_endpoint: Option<String>,
-    pub(crate) revocation_endpoint: Option<String>,
-    pub(crate) introspection_endpoint: Option<String>,
-    pub(crate) device_authorization_endpoint: Option<String>,
+    discovered_auth_methods: Option<Vec<String>>,
+    issuer_required: bool,
+    issuer: Option<String>,
+    jwks_uri: Option<String>,
+    userinfo_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
     id_token_leeway: Duration,
 }
 
@@ -268,12 +281,29 @@ impl ClientBuilder {
         self
     }
 
-    pub(crate) fn explicit_authorization_endpoint(&self) -> Option<&str> {
-        self.authorization_endpoint.as_deref()
+    /// Whether the configuration sets this option (discovery never overrides it).
+    pub(crate) fn is_set(&self, option: Discoverable) -> bool {
+        match option {
+            Discoverable::AuthorizationEndpoint => self.authorization_endpoint.is_some(),
+            Discoverable::TokenEndpoint => self.token_endpoint.is_some(),
+            Discoverable::Issuer => self.issuer.is_some(),
+            Discoverable::JwksUri => self.jwks_uri.is_some(),
+            Discoverable::UserinfoEndpoint => self.userinfo_endpoint.is_some(),
+            Discoverable::RevocationEndpoint => self.revocation_endpoint.is_some(),
+            Discoverable::IntrospectionEndpoint => self.introspection_endpoint.is_some(),
+            Discoverable::DeviceAuthorizationEndpoint => {
+                self.device_authorization_endpoint.is_some()
+            }
+        }
     }
 
-    pub(crate) fn explicit_token_endpoint(&self) -> Option<&str> {
-        self.token_endpoint.as_deref()
+    /// Records what discovered metadata says beyond the endpoints: the client
+    /// authentication methods the token endpoint supports (one is chosen at `build()`,
+    /// when the secret is known) and whether redirects must carry `iss` (RFC 9207).
+    pub(crate) fn discovered(mut self, auth_methods: Vec<String>, iss_required: bool) -> Self {
+        self.discovered_auth_methods = Some(auth_methods);
+        self.issuer_required |= iss_required;
+        self
     }
 
     pub(crate) fn http_settings(&self) -> &HttpSettings {
@@ -282,10 +312,6 @@ impl ClientBuilder {
 
     pub(crate) fn insecure_allowed(&self) -> bool {
         self.allow_insecure_http
-    }
-
-    pub(crate) fn has_client_secret(&self) -> bool {
-        self.client_secret.is_some()
     }
 
     /// The server's base URL; the preset's paths are appended to it for the endpoints not
@@ -439,7 +465,13 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(mut self) -> Result<Client> {
-        self.resolve_discovered_auth_method()?;
+        if let (Some(supported), false) = (&self.discovered_auth_methods, self.auth_method_set) {
+            self.auth_method = crate::discovery::choose_auth_method(
+                supported,
+                self.auth_method,
+                self.client_secret.is_some(),
+            )?;
+        }
         let p = self.provider;
         let client_id = match self.client_id {
             Some(id) if !id.trim().is_empty() => id,
@@ -526,8 +558,10 @@ impl ClientBuilder {
         }
 
         let mut token_params = self.token_params;
-        if p == Provider::GearCode && !token_params.iter().any(|(k, _)| k == "resource_id") {
-            token_params.push(("resource_id".into(), client_id.clone()));
+        for (name, value) in p.token_params(&client_id) {
+            if !token_params.iter().any(|(k, _)| k == name) {
+                token_params.push((name.to_owned(), value));
+            }
         }
         let http = Http::new(&self.http)?;
         let timeout = self.http.timeout;

@@ -9,7 +9,9 @@ use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::secret::DeviceCode;
+use crate::time::{instant_after, system_time_after};
 use crate::token_set::TokenSet;
+use crate::validate;
 
 /// The longest pause between polls, in seconds, whatever the server's `interval` and
 /// however many `slow_down` answers came: RFC 8628 sets no limit, and a till must not
@@ -173,10 +175,8 @@ impl DeviceAuthorization {
             interval: AtomicU64::new(interval.clamp(1, MAX_POLL_INTERVAL)),
             scopes,
             // A lifetime too long for the clock is as good as forever.
-            expires_at: now
-                .checked_add(lifetime)
-                .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400)),
-            deadline: crate::cancel::instant_after(lifetime),
+            expires_at: system_time_after(now, lifetime),
+            deadline: instant_after(lifetime),
         }
     }
 
@@ -273,7 +273,7 @@ impl DeviceAuthorization {
             scopes,
         );
         auth.expires_at = expires_at;
-        auth.deadline = crate::cancel::instant_after(left);
+        auth.deadline = instant_after(left);
         Ok(auth)
     }
 
@@ -335,6 +335,7 @@ impl Client {
             Some(s) => s.iter().map(|s| (*s).to_owned()).collect(),
             None => self.inner.scopes.clone(),
         };
+        validate::scopes(&scopes, Error::InvalidArgument)?;
         let scope = scopes.join(" ");
         let mut params = Vec::new();
         if !scope.is_empty() {
@@ -400,7 +401,7 @@ impl Client {
             if auth.is_expired() {
                 return Err(expired());
             }
-            let next = crate::cancel::instant_after(auth.interval());
+            let next = instant_after(auth.interval());
             while Instant::now() < next {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);

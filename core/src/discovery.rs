@@ -1,18 +1,17 @@
 //! OpenID Connect Discovery 1.0 (and RFC 8414): reading a provider's metadata, with a
 //! process-wide cache.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::client::{check_endpoint, ClientBuilder};
+use crate::client::{check_endpoint, ClientBuilder, Discoverable};
+use crate::endpoint::json_answer;
 use crate::error::{Error, Result};
-use crate::http::Http;
+use crate::http::{Http, ProxyConfig, TrustRoots};
 use crate::provider::AuthMethod;
 use crate::redact::Scrubber;
-use crate::token::json_answer;
 
 /// How long a discovery document is reused before it is fetched again.
 const CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -50,9 +49,29 @@ pub struct ProviderMetadata {
     pub raw: Map<String, Value>,
 }
 
-fn cache() -> &'static Mutex<HashMap<String, (Instant, ProviderMetadata)>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, (Instant, ProviderMetadata)>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
+/// What a cached document was fetched for: the issuer, and the HTTP settings that decide
+/// which server answers and whether it is trusted (metadata fetched through a private CA
+/// or a proxy must not serve a client whose settings would refuse that server).
+#[derive(PartialEq)]
+struct CacheKey {
+    issuer: String,
+    proxy: ProxyConfig,
+    trust_roots: TrustRoots,
+}
+
+struct Cached {
+    key: CacheKey,
+    fetched: Instant,
+    metadata: ProviderMetadata,
+}
+
+/// The process-wide cache: a handful of entries, searched in order.
+fn cache() -> MutexGuard<'static, Vec<Cached>> {
+    static CACHE: OnceLock<Mutex<Vec<Cached>>> = OnceLock::new();
+    CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
 }
 
 impl ProviderMetadata {
@@ -139,61 +158,86 @@ impl ClientBuilder {
     /// ```
     pub fn discover(self, issuer: &str) -> Result<ClientBuilder> {
         let issuer_url = check_endpoint("issuer", issuer, self.insecure_allowed())?;
-        let key = issuer_url.as_str().trim_end_matches('/').to_owned();
+        let issuer_url = issuer_url.as_str().trim_end_matches('/');
+        let settings = self.http_settings();
+        let key = CacheKey {
+            issuer: issuer_url.to_owned(),
+            proxy: settings.proxy.clone(),
+            trust_roots: settings.trust_roots.clone(),
+        };
         let cached = cache()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, m)| m.clone());
+            .iter()
+            .find(|c| c.key == key && c.fetched.elapsed() < CACHE_TTL)
+            .map(|c| c.metadata.clone());
         let metadata = match cached {
             Some(m) => m,
             None => {
-                let http = Http::new(self.http_settings())?;
-                let url = format!("{key}/.well-known/openid-configuration");
+                let http = Http::new(settings)?;
+                let url = format!("{issuer_url}/.well-known/openid-configuration");
                 let resp = http.get(&url, &[])?;
                 let (raw, _) = json_answer(&resp, &Scrubber::default())?;
                 let m = ProviderMetadata::from_object(raw, issuer)?;
-                cache()
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, (Instant::now(), m.clone()));
+                let mut cache = cache();
+                cache.retain(|c| c.key != key && c.fetched.elapsed() < CACHE_TTL);
+                cache.push(Cached {
+                    key,
+                    fetched: Instant::now(),
+                    metadata: m.clone(),
+                });
                 m
             }
         };
         Ok(self.provider_metadata(&metadata))
     }
 
-    /// Applies metadata read elsewhere (see [`discover`](Self::discover)).
+    /// Applies metadata read elsewhere (see [`discover`](Self::discover)): each endpoint
+    /// and the issuer go through their setters, and so through the same checks at
+    /// `build()`, unless the configuration sets them already.
     pub fn provider_metadata(mut self, m: &ProviderMetadata) -> ClientBuilder {
-        fn fill(slot: &mut Option<String>, value: &Option<String>) {
-            if slot.is_none() {
-                slot.clone_from(value);
+        type Setter = fn(ClientBuilder, String) -> ClientBuilder;
+        let offered: [(Discoverable, Option<&String>, Setter); 8] = [
+            (
+                Discoverable::AuthorizationEndpoint,
+                m.authorization_endpoint.as_ref(),
+                ClientBuilder::authorization_endpoint,
+            ),
+            (
+                Discoverable::TokenEndpoint,
+                m.token_endpoint.as_ref(),
+                ClientBuilder::token_endpoint,
+            ),
+            (Discoverable::Issuer, Some(&m.issuer), ClientBuilder::issuer),
+            (
+                Discoverable::JwksUri,
+                m.jwks_uri.as_ref(),
+                ClientBuilder::jwks_uri,
+            ),
+            (
+                Discoverable::UserinfoEndpoint,
+                m.userinfo_endpoint.as_ref(),
+                ClientBuilder::userinfo_endpoint,
+            ),
+            (
+                Discoverable::RevocationEndpoint,
+                m.revocation_endpoint.as_ref(),
+                ClientBuilder::revocation_endpoint,
+            ),
+            (
+                Discoverable::IntrospectionEndpoint,
+                m.introspection_endpoint.as_ref(),
+                ClientBuilder::introspection_endpoint,
+            ),
+            (
+                Discoverable::DeviceAuthorizationEndpoint,
+                m.device_authorization_endpoint.as_ref(),
+                ClientBuilder::device_authorization_endpoint,
+            ),
+        ];
+        for (option, value, set) in offered {
+            if let Some(v) = value.filter(|_| !self.is_set(option)) {
+                self = set(self, v.clone());
             }
         }
-        if self.explicit_authorization_endpoint().is_none() {
-            if let Some(a) = &m.authorization_endpoint {
-                self = self.authorization_endpoint(a);
-            }
-        }
-        if self.explicit_token_endpoint().is_none() {
-            if let Some(t) = &m.token_endpoint {
-                self = self.token_endpoint(t);
-            }
-        }
-        if self.issuer.is_none() {
-            self.issuer = Some(m.issuer.clone());
-        }
-        fill(&mut self.jwks_uri, &m.jwks_uri);
-        fill(&mut self.userinfo_endpoint, &m.userinfo_endpoint);
-        fill(&mut self.revocation_endpoint, &m.revocation_endpoint);
-        fill(&mut self.introspection_endpoint, &m.introspection_endpoint);
-        fill(
-            &mut self.device_authorization_endpoint,
-            &m.device_authorization_endpoint,
-        );
-        self.discovered_auth_methods = Some(m.token_endpoint_auth_methods_supported.clone());
-        self.issuer_required |= m.authorization_response_iss_parameter_supported;
         if !m.code_challenge_methods_supported.is_empty()
             && !m
                 .code_challenge_methods_supported
@@ -206,57 +250,57 @@ impl ClientBuilder {
                 m.issuer
             );
         }
-        self
+        self.discovered(
+            m.token_endpoint_auth_methods_supported.clone(),
+            m.authorization_response_iss_parameter_supported,
+        )
     }
+}
 
-    /// Chooses the client authentication method among those discovery listed (see
-    /// [`discover`](Self::discover)); called by `build()`.
-    pub(crate) fn resolve_discovered_auth_method(&mut self) -> Result<()> {
-        let Some(supported) = self.discovered_auth_methods.take() else {
-            return Ok(());
-        };
-        if self.auth_method_set {
-            return Ok(());
-        }
-        let preset = self.auth_method;
-        let listed = |a: &AuthMethod| supported.iter().any(|s| s == a.name());
-        let chosen = if self.has_client_secret() {
-            // Never `none` while holding a secret: that would silently drop the credentials.
-            [
-                preset,
-                AuthMethod::ClientSecretBasic,
-                AuthMethod::ClientSecretPost,
-            ]
+/// Chooses the client authentication method among those discovery listed (see
+/// [`ClientBuilder::discover`]); called by `build()` unless the method was set
+/// explicitly.
+pub(crate) fn choose_auth_method(
+    supported: &[String],
+    preset: AuthMethod,
+    has_secret: bool,
+) -> Result<AuthMethod> {
+    let listed = |a: &AuthMethod| supported.iter().any(|s| s == a.name());
+    let chosen = if has_secret {
+        // Never `none` while holding a secret: that would silently drop the credentials.
+        [
+            preset,
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+        ]
+        .into_iter()
+        .filter(|a| *a != AuthMethod::None)
+        .find(listed)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "the provider's token endpoint supports only {} \
+                 (token_endpoint_auth_methods_supported), none of which sends the client \
+                 secret (client_secret_basic, client_secret_post); authgate will not drop the \
+                 secret silently: remove the client secret to use none, or set auth_method \
+                 explicitly",
+                supported.join(", ")
+            ))
+        })?
+    } else {
+        [AuthMethod::None, preset]
             .into_iter()
-            .filter(|a| *a != AuthMethod::None)
             .find(listed)
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "the provider's token endpoint supports only {} \
-                     (token_endpoint_auth_methods_supported), none of which sends the client \
-                     secret (client_secret_basic, client_secret_post); authgate will not drop the \
-                     secret silently: remove the client secret to use none, or set auth_method \
-                     explicitly",
-                    supported.join(", ")
-                ))
-            })?
-        } else {
-            [AuthMethod::None, preset]
-                .into_iter()
-                .find(listed)
-                .unwrap_or(preset)
-        };
-        if chosen != preset {
-            log::info!(
-                target: "authgate",
-                "discovery: the provider does not list {}; using {}",
-                preset.name(),
-                chosen.name()
-            );
-        }
-        self.auth_method = chosen;
-        Ok(())
+            .unwrap_or(preset)
+    };
+    if chosen != preset {
+        log::info!(
+            target: "authgate",
+            "discovery: the provider does not list {}; using {}",
+            preset.name(),
+            chosen.name()
+        );
     }
+    Ok(chosen)
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::client::Client;
+use crate::endpoint::json_answer;
 use crate::error::{Error, IdTokenError, Result};
 use crate::redact::Scrubber;
 use crate::secret::IdToken;
-use crate::token::json_answer;
 
 /// A provider's public keys (RFC 7517), as far as id_token checks need them.
 #[derive(Debug)]

@@ -12,6 +12,7 @@ mod config_schema;
 mod device;
 mod diagnose;
 mod discovery;
+mod endpoint;
 mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
@@ -22,9 +23,11 @@ mod loopback;
 mod manager;
 mod oidc;
 mod provider;
+mod random;
 mod redact;
 mod secret;
 mod store;
+mod time;
 mod token;
 mod token_set;
 mod transport;

@@ -193,7 +193,7 @@ impl LoopbackSignIn {
             &listener,
             &self.path,
             &request,
-            crate::cancel::instant_after(self.timeout),
+            crate::time::instant_after(self.timeout),
             self.cancel.as_ref(),
         )?;
 
@@ -293,7 +293,7 @@ fn wait_for_redirect(
                     incoming.push(Incoming {
                         stream,
                         head: Vec::new(),
-                        until: crate::cancel::instant_after(HEAD_DEADLINE),
+                        until: crate::time::instant_after(HEAD_DEADLINE),
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::cancel::instant_after;
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::secret::{AccessToken, Password};
 use crate::store::{MemoryStore, TokenStore};
+use crate::time::instant_after;
 use crate::token_set::{Owner, TokenSet};
 use crate::validate;
 

@@ -5,10 +5,10 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::client::Client;
+use crate::endpoint::{bearer_error, json_answer};
 use crate::error::{Error, Result};
 use crate::redact::Scrubber;
 use crate::secret::AccessToken;
-use crate::token::{bearer_error, json_answer};
 
 /// What the introspection endpoint says of a token (RFC 7662 §2.2).
 #[derive(Debug, Clone)]

@@ -183,6 +183,15 @@ impl Provider {
         }
     }
 
+    /// The parameters the preset adds to every token request unless the configuration
+    /// sets them: GearCode wants its `resource_id`, which is the client id.
+    pub(crate) fn token_params(self, client_id: &str) -> Vec<(&'static str, String)> {
+        match self {
+            Provider::GearCode => vec![("resource_id", client_id.to_owned())],
+            _ => Vec::new(),
+        }
+    }
+
     pub(crate) fn scopes(self) -> &'static [&'static str] {
         match self {
             Provider::Taxcom => &["api"],

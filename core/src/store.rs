@@ -256,7 +256,7 @@ impl TokenStore for FileStore {
         let tmp = self.sibling(&format!(
             ".tmp.{}.{}",
             std::process::id(),
-            crate::authorize::random_token(6)?
+            crate::random::random_token(6)?
         ));
         let write = || -> io::Result<()> {
             let mut f = owner_only(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;

@@ -8,9 +8,19 @@ use authgate::{Client, ErrorCode, Provider, ProxyConfig, TrustRoots};
 
 /// Serves one HTTPS token answer per connection, for `connections` connections.
 fn start_tls_server(connections: usize) -> String {
+    serve_tls(connections, |_| {
+        r#"{"access_token":"tls-token","token_type":"bearer","expires_in":60}"#.into()
+    })
+}
+
+/// Serves `body(base URL)` as a JSON answer over HTTPS, once per connection, for
+/// `connections` connections; returns the base URL.
+fn serve_tls(connections: usize, body: impl Fn(&str) -> String + Send + 'static) -> String {
     let config = authgate_emulator::tls::server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let base = format!("https://127.0.0.1:{port}");
+    let body = body(&base);
     std::thread::spawn(move || {
         for tcp in listener.incoming().take(connections) {
             let Ok(tcp) = tcp else { return };
@@ -44,7 +54,6 @@ fn start_tls_server(connections: usize) -> String {
                     Ok(n) => have += n,
                 }
             }
-            let body = r#"{"access_token":"tls-token","token_type":"bearer","expires_in":60}"#;
             let _ = write!(
                 tls,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -54,7 +63,7 @@ fn start_tls_server(connections: usize) -> String {
             let _ = tls.flush();
         }
     });
-    format!("https://127.0.0.1:{port}")
+    base
 }
 
 fn client(base: &str, roots: TrustRoots) -> Client {
@@ -89,4 +98,29 @@ fn a_private_ca_is_trusted_only_through_ca_file() {
         );
         assert!(!err.to_string().contains("admin"));
     }
+}
+
+/// The process-wide discovery cache is keyed on the HTTP settings too: metadata fetched
+/// through a private CA must not serve a client whose trust roots refuse that server.
+#[test]
+fn discovery_is_not_shared_across_trust_roots() {
+    let base = serve_tls(3, |base| {
+        format!(r#"{{"issuer":"{base}","token_endpoint":"{base}/token"}}"#)
+    });
+    let builder = |roots: TrustRoots| {
+        Client::builder(Provider::Generic)
+            .client_id("client")
+            .client_secret("secret")
+            .trust_roots(roots)
+            .proxy(ProxyConfig::Disabled)
+    };
+    let ca = || TrustRoots::CaFile(authgate_emulator::tls::ca_file());
+    let client = builder(ca()).discover(&base).unwrap().build().unwrap();
+    assert_eq!(client.token_endpoint(), format!("{base}/token"));
+    for roots in [TrustRoots::Bundled, TrustRoots::System] {
+        let err = builder(roots.clone()).discover(&base).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Tls, "{roots:?}: {err:?}");
+    }
+    // The same settings do share it: the server takes no more connections.
+    builder(ca()).discover(&base).unwrap();
 }
