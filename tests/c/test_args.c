@@ -314,6 +314,56 @@ cleanup:
   return failed;
 }
 
+/* Issue 13.3: each rule lives once, in the core, so a mistake reads the same in every
+ * language; tests/python/test_arguments.py::test_the_core_words_each_mistake asserts the
+ * same texts. */
+static int test_the_core_words_each_mistake(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_manager *manager = NULL;
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_GEARCODE, &cfg));
+  CHECK_OK(authgate_config_set_base_url(cfg, "https://gc.example"));
+  CHECK_OK(authgate_config_set_client_id(cfg, "id"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "s3cr3t-value"));
+  CHECK_OK(authgate_config_set_timeout_ms(cfg, 0));
+  EXPECT(authgate_client_new(cfg, &client), AUTHGATE_CONFIG);
+  CHECK_STR(authgate_last_error_message(),
+            "configuration error: timeout must be greater than zero "
+            "(zero timeouts would end every call at once)");
+  CHECK_OK(authgate_config_set_timeout_ms(cfg, 5000));
+  CHECK_OK(authgate_config_add_token_param(cfg, "grant_type", "x"));
+  EXPECT(authgate_client_new(cfg, &client), AUTHGATE_CONFIG);
+  CHECK_STR(authgate_last_error_message(),
+            "configuration error: token_param `grant_type` is set by authgate itself and "
+            "cannot be overridden");
+  authgate_config_free(cfg);
+  cfg = NULL;
+
+  CHECK_OK(authgate_client_new_from_json("{\"provider\":\"gearcode\",\"base_url\":\"https://gc.example\","
+                                         "\"client_id\":\"id\",\"client_secret\":\"s3cr3t-value\"}",
+                                         &client));
+  /* Checked before anything is sent (nothing listens at gc.example). */
+  EXPECT(authgate_client_password(client, "user", "pw", NULL, "{\"grant_type\":\"x\"}", &ts),
+         AUTHGATE_INVALID_ARGUMENT);
+  CHECK_STR(authgate_last_error_message(),
+            "invalid argument: param `grant_type` is set by authgate itself and cannot be "
+            "overridden");
+  EXPECT(authgate_manager_new(client, NULL, "{\"wait_timeout_ms\":0}", &manager), AUTHGATE_CONFIG);
+  CHECK_STR(authgate_last_error_message(),
+            "configuration error: wait_timeout must be greater than zero "
+            "(zero timeouts would end every call at once)");
+  CHECK(ts == NULL && manager == NULL);
+  failed = 0;
+cleanup:
+  authgate_manager_free(manager);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
 int main(void) {
   RUN(test_null_pointers);
   RUN(test_invalid_utf8);
@@ -321,5 +371,6 @@ int main(void) {
   RUN(test_empty_and_invalid_values);
   RUN(test_result_names);
   RUN(test_manager_device_oidc_arguments);
+  RUN(test_the_core_words_each_mistake);
   return harness_report();
 }
