@@ -49,13 +49,8 @@ pub(crate) fn opt_scopes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<
     let mut scopes = Vec::new();
     for item in iter {
         let item = item?;
-        let s = req_str("each scope", &item)?;
-        if s.is_empty() || s.chars().any(char::is_whitespace) {
-            return Err(PyValueError::new_err(
-                "each scope must be one non-empty word without spaces",
-            ));
-        }
-        scopes.push(s);
+        // Whether it is one word is the core's rule, checked where the scopes are used.
+        scopes.push(req_str("each scope", &item)?);
     }
     Ok(Some(scopes))
 }
@@ -124,18 +119,14 @@ pub(crate) fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     Ok(secs)
 }
 
+/// A timeout in milliseconds. Zero passes through: the core refuses it, in the same words
+/// as for C.
 pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
-    let secs = seconds(name, obj)?;
-    if secs <= 0.0 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be greater than zero"
-        )));
-    }
     // Sub-millisecond timeouts round up rather than to zero.
-    Ok(Some(((secs * 1000.0).ceil() as u64).max(1)))
+    Ok(Some((seconds(name, obj)? * 1000.0).ceil() as u64))
 }
 
 /// A Python-style repr of an optional str (for `__repr__` output).

@@ -237,22 +237,14 @@ impl Client {
         scopes: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        let code = req_str("code", code)?;
-        let verifier = opt_str("code_verifier", code_verifier)?;
-        let redirect = opt_str("redirect_uri", redirect_uri)?;
-        let scopes = opt_scopes(scopes)?;
-        let params = opt_params("params", params)?;
-        let client = self.inner.clone();
-        send(py, move || {
-            let mut r = client.exchange_code(code);
-            if let Some(v) = verifier {
-                r = r.pkce_verifier(v);
-            }
-            if let Some(u) = redirect {
-                r = r.redirect_uri(u);
-            }
-            finish(r, scopes, params)
-        })
+        let mut r = self.inner.exchange_code(req_str("code", code)?);
+        if let Some(v) = opt_str("code_verifier", code_verifier)? {
+            r = r.pkce_verifier(v);
+        }
+        if let Some(u) = opt_str("redirect_uri", redirect_uri)? {
+            r = r.redirect_uri(u);
+        }
+        send(py, with_options(r, scopes, params)?)
     }
 
     /// Refreshes tokens (RFC 6749 §6) with a refresh token or a :class:`TokenSet` holding
@@ -265,11 +257,8 @@ impl Client {
         scopes: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        let rt = refresh_token_arg(refresh_token)?;
-        let scopes = opt_scopes(scopes)?;
-        let params = opt_params("params", params)?;
-        let client = self.inner.clone();
-        send(py, move || finish(client.refresh(rt), scopes, params))
+        let r = self.inner.refresh(refresh_token_arg(refresh_token)?);
+        send(py, with_options(r, scopes, params)?)
     }
 
     /// The resource owner password grant (RFC 6749 §4.3), as CUBA uses it.
@@ -284,12 +273,8 @@ impl Client {
     ) -> PyResult<TokenSet> {
         let username = req_str("username", username)?;
         let password = authgate::Password::new(req_str("password", password)?);
-        let scopes = opt_scopes(scopes)?;
-        let params = opt_params("params", params)?;
-        let client = self.inner.clone();
-        send(py, move || {
-            finish(client.password(username, password), scopes, params)
-        })
+        let r = self.inner.password(username, password);
+        send(py, with_options(r, scopes, params)?)
     }
 
     /// The client credentials grant (RFC 6749 §4.4).
@@ -300,12 +285,10 @@ impl Client {
         scopes: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        let scopes = opt_scopes(scopes)?;
-        let params = opt_params("params", params)?;
-        let client = self.inner.clone();
-        send(py, move || {
-            finish(client.client_credentials(), scopes, params)
-        })
+        send(
+            py,
+            with_options(self.inner.client_credentials(), scopes, params)?,
+        )
     }
 
     /// Validates an OpenID Connect id_token and returns its claims as a dict: the
@@ -455,25 +438,24 @@ impl Client {
     }
 }
 
-fn finish(
+/// Adds the optional `scopes=` and `params=` of a Python call to a request.
+fn with_options(
     mut r: authgate::TokenRequest,
-    scopes: Option<Vec<String>>,
-    params: Vec<(String, String)>,
-) -> Result<authgate::TokenSet, authgate::Error> {
-    if let Some(s) = scopes {
+    scopes: Option<&Bound<'_, PyAny>>,
+    params: Option<&Bound<'_, PyAny>>,
+) -> PyResult<authgate::TokenRequest> {
+    if let Some(s) = opt_scopes(scopes)? {
         r = r.scopes(s);
     }
-    for (k, v) in params {
+    for (k, v) in opt_params("params", params)? {
         r = r.param(k, v);
     }
-    r.send()
+    Ok(r)
 }
 
-fn send<F>(py: Python<'_>, f: F) -> PyResult<TokenSet>
-where
-    F: FnOnce() -> Result<authgate::TokenSet, authgate::Error> + Send + 'static,
-{
-    match run_blocking(py, f)? {
+/// Sends a request without the GIL (the core's request owns what it needs).
+fn send(py: Python<'_>, request: authgate::TokenRequest) -> PyResult<TokenSet> {
+    match run_blocking(py, move || request.send())? {
         Ok(t) => Ok(TokenSet::new(t)),
         Err(e) => Err(to_pyerr(py, e)),
     }

@@ -24,8 +24,11 @@ pub(crate) fn sign_in_loopback(
     scopes: Option<&Bound<'_, PyAny>>,
     port: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<TokenSet> {
-    let timeout = timeout_ms("timeout", timeout)?.map(Duration::from_millis);
     let cancel = cancel_arg(cancel)?;
+    let mut sign_in = client.sign_in_loopback().cancel_token(&cancel);
+    if let Some(t) = timeout_ms("timeout", timeout)? {
+        sign_in = sign_in.timeout(Duration::from_millis(t));
+    }
     let opener = open_browser.filter(|o| !o.is_none()).cloned();
     if let Some(o) = &opener {
         if !o.is_callable() {
@@ -38,42 +41,36 @@ pub(crate) fn sign_in_loopback(
             "give open_browser or browser_command, not both",
         ));
     }
-    let scopes = opt_scopes(scopes)?;
-    let port: u16 = match port.filter(|o| !o.is_none()) {
-        None => 0,
+    if let Some(c) = &command {
+        sign_in = sign_in.browser_command(c);
+    }
+    if let Some(s) = opt_scopes(scopes)? {
+        sign_in = sign_in.scopes(s);
+    }
+    match port.filter(|o| !o.is_none()) {
+        None => {}
         Some(p) if p.is_instance_of::<PyBool>() || !p.is_instance_of::<PyInt>() => {
             return Err(type_error("port", "an int", p))
         }
-        Some(p) => p
-            .extract()
-            .map_err(|_| PyValueError::new_err("port must be an int from 0 to 65535"))?,
-    };
+        Some(p) => {
+            sign_in = sign_in.port(
+                p.extract()
+                    .map_err(|_| PyValueError::new_err("port must be an int from 0 to 65535"))?,
+            )
+        }
+    }
     let slot = CallbackSlot::default();
-    let opener = opener.map(|o| (o.unbind(), slot.clone()));
-    let client = client.clone();
-    let token = cancel.clone();
-    let result = run_cancellable(py, Some(cancel), move || {
-        let mut sign_in = client.sign_in_loopback().cancel_token(&token).port(port);
-        if let Some(t) = timeout {
-            sign_in = sign_in.timeout(t);
-        }
-        if let Some(s) = scopes {
-            sign_in = sign_in.scopes(s);
-        }
-        if let Some(c) = &command {
-            sign_in = sign_in.browser_command(c);
-        }
-        if let Some((open, slot)) = opener {
-            // The core calls the opener on the thread running the sign-in, which does
-            // not hold the GIL.
-            sign_in = sign_in.open_with(move |url| {
-                Python::attach(|py| match open.bind(py).call1((url,)) {
-                    Ok(_) => Ok(()),
-                    Err(e) => Err(slot.fail(e)),
-                })
-            });
-        }
-        sign_in.run()
-    })?;
+    if let Some(open) = opener.map(Bound::unbind) {
+        let slot = slot.clone();
+        // The core calls the opener on the thread running the sign-in, which does not
+        // hold the GIL.
+        sign_in = sign_in.open_with(move |url| {
+            Python::attach(|py| match open.bind(py).call1((url,)) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(slot.fail(e)),
+            })
+        });
+    }
+    let result = run_cancellable(py, Some(cancel), move || sign_in.run())?;
     result.map(TokenSet::new).map_err(|e| slot.to_pyerr(py, e))
 }

@@ -134,3 +134,29 @@ def test_reprs_hide_secrets(client: authgate.Client) -> None:
     text = repr(t)
     assert "AT-secret" not in text and "RT-secret" not in text and "a.b.c" not in text
     assert "[redacted]" in text
+
+
+# Issue 13.3: each rule lives once, in the core, so a mistake reads the same in every
+# language; tests/c/test_args.c::test_the_core_words_each_mistake asserts the same texts.
+def test_the_core_words_each_mistake(client: authgate.Client) -> None:
+    with pytest.raises(authgate.ConfigError) as e:
+        authgate.Client("gearcode", **BASE, timeout=0)
+    assert str(e.value) == ("configuration error: timeout must be greater than zero "
+                            "(zero timeouts would end every call at once)")
+    with pytest.raises(authgate.ConfigError) as e:
+        authgate.Client("gearcode", **BASE, token_params={"grant_type": "x"})
+    assert str(e.value) == ("configuration error: token_param `grant_type` is set by authgate "
+                            "itself and cannot be overridden")
+    # Checked before anything is sent (nothing listens at gc.example).
+    with pytest.raises(authgate.InvalidArgument) as e:
+        client.password("user", "pw", params={"grant_type": "x"})
+    assert str(e.value) == ("invalid argument: param `grant_type` is set by authgate itself "
+                            "and cannot be overridden")
+    with pytest.raises(authgate.ConfigError) as e:
+        authgate.TokenManager(client, wait_timeout=0)
+    assert str(e.value) == ("configuration error: wait_timeout must be greater than zero "
+                            "(zero timeouts would end every call at once)")
+    with pytest.raises(authgate.InvalidArgument) as e:
+        client.sign_in_loopback(timeout=0, open_browser=lambda url: None)
+    assert str(e.value) == ("invalid argument: timeout must be greater than zero "
+                            "(zero timeouts would end every call at once)")
