@@ -133,7 +133,9 @@ impl ProviderMetadata {
 
 impl ClientBuilder {
     /// Reads `<issuer>/.well-known/openid-configuration` (cached for an hour in the
-    /// process) and fills every endpoint not set explicitly and the issuer (then checked
+    /// process, per issuer, proxy and trust roots: a document fetched under one client's
+    /// trust settings never serves a client whose settings would refuse that server) and
+    /// fills every endpoint not set explicitly and the issuer (then checked
     /// against the `iss` of redirects, RFC 9207, and required there when the provider
     /// says `authorization_response_iss_parameter_supported`).
     ///
