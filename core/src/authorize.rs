@@ -150,8 +150,8 @@ impl AuthorizationUrlBuilder {
                 inner.provider.name()
             ))
         })?;
-        let scopes = self.scopes.unwrap_or_else(|| inner.scopes.clone());
-        validate::scopes(&scopes, Error::InvalidArgument)?;
+        let scopes = self.scopes.as_deref().unwrap_or(&inner.scopes);
+        validate::scopes(scopes, Error::InvalidArgument)?;
         validate::params(
             "param",
             &self.params,
@@ -190,9 +190,8 @@ impl AuthorizationUrlBuilder {
             return Err(Error::InvalidArgument("redirect_uri is empty".into()));
         }
 
-        let mut url = endpoint.clone();
+        let mut q = query_appender(endpoint);
         {
-            let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code");
             q.append_pair("client_id", &inner.client_id);
             if let Some(r) = &redirect_uri {
@@ -214,7 +213,7 @@ impl AuthorizationUrlBuilder {
             }
         }
         Ok(AuthorizationRequest {
-            url: url.into(),
+            url: q.finish(),
             state,
             nonce,
             pkce_verifier,
@@ -223,6 +222,24 @@ impl AuthorizationUrlBuilder {
             issuer_required: inner.oidc.issuer_required,
         })
     }
+}
+
+/// A serializer that appends query pairs to the endpoint's URL, as
+/// [`Url::query_pairs_mut`] does (after its query, if it has one), into a string sized
+/// once: the URL is only handed out as text, so it is not parsed again.
+fn query_appender(endpoint: &Url) -> url::form_urlencoded::Serializer<'static, String> {
+    let base = endpoint.as_str();
+    let mut text = String::with_capacity(base.len() + 384);
+    text.push_str(base);
+    // Endpoints never have a fragment (`check_endpoint`), so the query ends the URL.
+    let start = match base.find('?') {
+        Some(i) => i + 1,
+        None => {
+            text.push('?');
+            text.len()
+        }
+    };
+    url::form_urlencoded::Serializer::for_suffix(text, start)
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).
@@ -465,6 +482,24 @@ mod tests {
             )
         );
         assert!(req.nonce.is_none());
+    }
+
+    #[test]
+    fn the_query_is_appended_as_url_would_append_it() {
+        for endpoint in [
+            "https://a.example/authorize",
+            "https://a.example/authorize?",
+            "https://a.example/authorize?tenant=t%201",
+            "http://127.0.0.1:8080",
+        ] {
+            let endpoint = Url::parse(endpoint).unwrap();
+            let pairs = [("response_type", "code"), ("scope", "a b"), ("x", "ä&=+")];
+            let mut expected = endpoint.clone();
+            expected.query_pairs_mut().extend_pairs(pairs);
+            let mut q = query_appender(&endpoint);
+            q.extend_pairs(pairs);
+            assert_eq!(q.finish(), expected.as_str());
+        }
     }
 
     #[test]
