@@ -1101,9 +1101,11 @@ authgate_result authgate_device_expires_in(const struct authgate_device *device,
 
 /**
  * The minimum pause between polls, in seconds: the server's `interval` (5 when it gave
- * none), raised by 5 each time `authgate_client_poll_device_token` answered
- * `AUTHGATE_SLOW_DOWN`, and never above 60 (`AUTHGATE_MAX_POLL_INTERVAL`, whatever the
- * server asks: a till must not go quiet for hours).
+ * none), raised by 5 each time the server answered `slow_down` (to
+ * `authgate_client_poll_device_token`, or to the polls of an operation started from this
+ * device with `authgate_client_device_token_start`), and never above 60
+ * (`AUTHGATE_MAX_POLL_INTERVAL`, whatever the server asks: a till must not go quiet for
+ * hours).
  */
 authgate_result authgate_device_interval(const struct authgate_device *device,
                                          uint64_t *seconds_out);

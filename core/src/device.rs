@@ -1,6 +1,7 @@
 //! The device authorization grant (RFC 8628), for tills and terminals without a browser.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -30,7 +31,10 @@ const SLOW_DOWN_STEP: u64 = 5;
 /// and [`from_json`](Self::from_json) reads it back, for any client of the same
 /// registration to poll on. The JSON holds the device code, a secret: store it like a
 /// refresh token, and delete it once the sign-in has ended.
-#[derive(Debug)]
+///
+/// Clones share the polling interval: it belongs to the device code, so a `slow_down`
+/// answered to a poll on one copy (a worker thread's) slows every copy.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DeviceAuthorization {
     /// The device code (secret: whoever has it can collect the tokens).
@@ -44,30 +48,14 @@ pub struct DeviceAuthorization {
     /// How long the codes stayed valid when the server issued them, in seconds (see
     /// [`expires_at`](Self::expires_at) for when that is).
     pub expires_in: u64,
-    /// The current minimum pause between polls, in seconds.
-    interval: AtomicU64,
+    /// The current minimum pause between polls, in seconds, shared by the clones.
+    interval: Arc<AtomicU64>,
     /// The scopes asked for (the client's defaults when none were given).
     scopes: Vec<String>,
     /// When the codes expire, on the wall clock (what is saved) …
     expires_at: SystemTime,
     /// … and on the monotonic clock (what is checked).
     deadline: Instant,
-}
-
-impl Clone for DeviceAuthorization {
-    fn clone(&self) -> Self {
-        DeviceAuthorization {
-            device_code: self.device_code.clone(),
-            user_code: self.user_code.clone(),
-            verification_uri: self.verification_uri.clone(),
-            verification_uri_complete: self.verification_uri_complete.clone(),
-            expires_in: self.expires_in,
-            interval: AtomicU64::new(self.interval.load(Ordering::Relaxed)),
-            scopes: self.scopes.clone(),
-            expires_at: self.expires_at,
-            deadline: self.deadline,
-        }
-    }
 }
 
 /// The outcome of one poll of the token endpoint.
@@ -172,7 +160,7 @@ impl DeviceAuthorization {
             verification_uri,
             verification_uri_complete,
             expires_in,
-            interval: AtomicU64::new(interval.clamp(1, MAX_POLL_INTERVAL)),
+            interval: Arc::new(AtomicU64::new(interval.clamp(1, MAX_POLL_INTERVAL))),
             scopes,
             // A lifetime too long for the clock is as good as forever.
             expires_at: system_time_after(now, lifetime),

@@ -463,6 +463,23 @@ fn a_huge_interval_and_slow_down_saturate_at_the_cap() {
     assert_eq!(auth.clone().interval(), Duration::from_secs(6));
 }
 
+/// The interval belongs to the device code, not to one copy of it: the C ABI's wait
+/// runs on a clone, and `authgate_device_interval` must still see a `slow_down`.
+#[test]
+fn a_slow_down_seen_through_a_clone_slows_every_copy() {
+    let emu = emulator();
+    let client = kontur(&emu);
+    emu.set_device_timing(300, 1);
+    let auth = client.device_authorization(None).unwrap();
+    let worker = auth.clone();
+    client.poll_device_token(&worker).unwrap();
+    assert!(matches!(
+        client.poll_device_token(&worker).unwrap(),
+        authgate::DevicePoll::SlowDown
+    ));
+    assert_eq!(auth.interval(), Duration::from_secs(6));
+}
+
 #[test]
 fn a_device_sign_in_resumes_after_a_restart() {
     let emu = emulator();

@@ -1,7 +1,5 @@
 //! The device flow (RFC 8628): the codes to show the user, and polling for the tokens.
 
-use std::sync::Arc;
-
 use pyo3::prelude::*;
 
 use crate::args::{opt_scopes, repr, type_error};
@@ -17,16 +15,14 @@ use crate::token_set::TokenSet;
 /// whoever has it can collect the tokens, so ``repr`` never shows it.
 #[pyclass(frozen, module = "authgate", name = "DeviceAuthorization")]
 pub(crate) struct DeviceAuthorization {
-    /// Shared with the polls running without the GIL: a `slow_down` answer lengthens its
-    /// interval for every later poll.
-    inner: Arc<authgate::DeviceAuthorization>,
+    /// Its clones, polled without the GIL, share its interval (the core's rule): a
+    /// `slow_down` answer lengthens it for every later poll.
+    inner: authgate::DeviceAuthorization,
 }
 
 impl DeviceAuthorization {
     fn new(inner: authgate::DeviceAuthorization) -> Self {
-        DeviceAuthorization {
-            inner: Arc::new(inner),
-        }
+        DeviceAuthorization { inner }
     }
 }
 
