@@ -47,11 +47,11 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(operation_out, "operation_out")?;
+        let client = &handle(client, "client")?.client;
         let o = options_arg(options_json, "options_json", LOOPBACK_OPTIONS)?;
         let cancel = CancelToken::new();
         let url = UrlSlot::default();
-        let mut sign_in = handle(client, "client")?
-            .client
+        let mut sign_in = client
             .sign_in_loopback()
             .cancel_token(&cancel)
             .on_url(url.recorder());
