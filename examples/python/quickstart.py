@@ -49,7 +49,7 @@ def code_flow(base_url: str) -> authgate.TokenSet:
     print("1. open in a browser:", request.url)
     callback = play_browser(request.url)
     code = request.parse_callback(callback)  # checks `state`
-    tokens = client.exchange_code(code, code_verifier=request.code_verifier)
+    tokens = client.exchange_code(code, pkce_verifier=request.pkce_verifier)
     print("2. tokens:", tokens)
     tokens = client.refresh(tokens)  # store this set now: the old refresh token is dead
     print("3. refreshed, expires at", tokens.expires_at)

@@ -44,7 +44,7 @@ def play_browser(url: str) -> str:
 def sign_in(client: authgate.Client) -> authgate.TokenSet:
     request = client.authorization_url()
     code = request.parse_callback(play_browser(request.url))
-    return client.exchange_code(code, code_verifier=request.code_verifier)
+    return client.exchange_code(code, pkce_verifier=request.pkce_verifier)
 
 
 def call_api(base_url: str, manager: authgate.TokenManager) -> int:

@@ -15,7 +15,7 @@ this package gives it Python names, types and exceptions::
     request = client.authorization_url()
     # ... send the user to request.url; the browser comes back to the redirect URI ...
     code = request.parse_callback(callback_url)
-    tokens = client.exchange_code(code, code_verifier=request.code_verifier)
+    tokens = client.exchange_code(code, pkce_verifier=request.pkce_verifier)
     tokens = client.refresh(tokens)  # GearCode rotates refresh tokens: store the result
 
 For a long-running program, :class:`TokenManager` keeps the token fresh (one refresh at
@@ -77,6 +77,7 @@ from ._native import (
     MemoryStore,
     TokenManager,
     TokenSet,
+    TokenStore,
     __version__,
     core_version,
     parse_callback,
@@ -89,6 +90,7 @@ __all__ = [
     "AuthorizationRequest",
     "TokenSet",
     "TokenManager",
+    "TokenStore",
     "MemoryStore",
     "FileStore",
     "CancelToken",

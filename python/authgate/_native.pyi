@@ -23,6 +23,7 @@ __all__ = [
     "MemoryStore",
     "TokenManager",
     "TokenSet",
+    "TokenStore",
     "_error_codes",
     "__version__",
     "cli_main",
@@ -192,23 +193,27 @@ class Client:
         scopes: Optional[_Scopes] = None,
         state: Optional[str] = None,
         nonce: Optional[str] = None,
-        code_verifier: Optional[str] = None,
+        pkce_verifier: Optional[str] = None,
         redirect_uri: Optional[str] = None,
         params: Optional[_Params] = None,
+        code_verifier: Optional[str] = None,
     ) -> AuthorizationRequest:
         """Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless
         the client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. Any of
-        them can be given instead. No network call."""
+        them can be given instead. No network call. ``code_verifier`` is the deprecated
+        name of ``pkce_verifier`` (it warns)."""
     def exchange_code(
         self,
         code: str,
         *,
-        code_verifier: Optional[str] = None,
+        pkce_verifier: Optional[str] = None,
         redirect_uri: Optional[str] = None,
         scopes: Optional[_Scopes] = None,
         params: Optional[_Params] = None,
+        code_verifier: Optional[str] = None,
     ) -> TokenSet:
-        """Exchanges an authorization code for tokens (RFC 6749 §4.1.3)."""
+        """Exchanges an authorization code for tokens (RFC 6749 §4.1.3) with the
+        request's ``pkce_verifier`` (``code_verifier`` is its deprecated name; it warns)."""
     def refresh(
         self,
         refresh_token: Union[str, TokenSet],
@@ -266,8 +271,10 @@ class Client:
         browser_command: Optional[str] = None,
         scopes: Optional[_Scopes] = None,
         port: int = 0,
+        path: str = "/callback",
     ) -> TokenSet:
-        """Signs the user in through the browser (RFC 8252): listens on 127.0.0.1,
+        """Signs the user in through the browser (RFC 8252): listens on 127.0.0.1
+        (``port``, 0 for a free one) for the redirect ``http://127.0.0.1:<port><path>``,
         opens the authorization URL (``open_browser(url)``, ``browser_command`` or the
         system browser; ``open_browser`` must return promptly), waits for the redirect,
         exchanges the code and validates the id_token when the issuer is known. Raises
@@ -288,8 +295,11 @@ class AuthorizationRequest:
     def nonce(self) -> Optional[str]:
         """The OpenID Connect ``nonce`` sent, or None."""
     @property
-    def code_verifier(self) -> Optional[str]:
+    def pkce_verifier(self) -> Optional[str]:
         """The PKCE verifier to pass to :meth:`Client.exchange_code`, or None."""
+    @property
+    def code_verifier(self) -> Optional[str]:
+        """Deprecated (it warns): use :attr:`pkce_verifier`."""
     @property
     def redirect_uri(self) -> Optional[str]:
         """The redirect URI sent, or None."""
@@ -358,22 +368,28 @@ def parse_callback(
     :class:`authgate.IssuerMismatch` when ``iss`` names another issuer (or is missing
     and ``issuer_required``), RFC 9207."""
 
-_Store = Union["MemoryStore", "FileStore"]
+class TokenStore:
+    """The base type of this package's token stores, :class:`MemoryStore` and
+    :class:`FileStore`. Not a base for stores written in Python: neither it nor a
+    subclass can be instantiated, and :class:`TokenManager` accepts only this package's
+    stores."""
+
+    def load(self) -> Optional[TokenSet]:
+        """The stored token set, or None (a :class:`FileStore` whose file does not
+        exist). Raises :class:`authgate.StoreError` if it does not hold a token set."""
+    def save(self, tokens: TokenSet) -> None:
+        """Replaces the stored token set (a :class:`FileStore` writes atomically, mode 0600)."""
+    def clear(self) -> None:
+        """Removes the stored token set (a :class:`FileStore`'s file; no error if there is none)."""
 
 @final
-class MemoryStore:
+class MemoryStore(TokenStore):
     """Keeps the token set in memory (the default store of :class:`TokenManager`)."""
 
     def __new__(cls) -> MemoryStore: ...
-    def load(self) -> Optional[TokenSet]:
-        """The stored token set, or None."""
-    def save(self, tokens: TokenSet) -> None:
-        """Replaces the stored token set."""
-    def clear(self) -> None:
-        """Removes the stored token set."""
 
 @final
-class FileStore:
+class FileStore(TokenStore):
     """Keeps the token set in one JSON file shared safely by several processes: atomic
     writes, mode 0600, and a lock file ``<path>.lock`` held while a manager refreshes."""
 
@@ -381,13 +397,6 @@ class FileStore:
     @property
     def path(self) -> Union[str, "os.PathLike[str]"]:
         """The path given."""
-    def load(self) -> Optional[TokenSet]:
-        """The stored token set, or None if the file does not exist. Raises
-        :class:`authgate.StoreError` if it does not hold a token set."""
-    def save(self, tokens: TokenSet) -> None:
-        """Replaces the stored token set (atomically; the file gets mode 0600)."""
-    def clear(self) -> None:
-        """Removes the file (no error if it does not exist)."""
 
 @final
 class TokenManager:
@@ -401,25 +410,28 @@ class TokenManager:
     use; later calls save them again. A store holding another client's tokens raises
     :class:`authgate.StoreError`.
 
-    Raises :class:`authgate.ConfigError` for ``max_attempts=0`` or a zero
+    Transient failures are retried up to ``max_attempts`` times, with a pause that
+    doubles from 0.2 s up to ``max_backoff`` (a server's ``Retry-After`` is honoured up
+    to it). Raises :class:`authgate.ConfigError` for ``max_attempts=0`` or a zero
     ``wait_timeout``."""
 
     def __new__(
         cls,
         client: Client,
         *,
-        store: Optional[_Store] = None,
+        store: Optional[TokenStore] = None,
         leeway: Optional[_Seconds] = 60,
         allow_client_credentials: Optional[bool] = False,
         password_credentials: Optional[Callable[[], Optional[Tuple[str, str]]]] = None,
         max_attempts: Optional[int] = 3,
         wait_timeout: Optional[_Seconds] = None,
+        max_backoff: Optional[_Seconds] = 10,
     ) -> TokenManager: ...
     @property
     def client(self) -> Client:
         """The client the manager gets tokens from."""
     @property
-    def store(self) -> _Store:
+    def store(self) -> TokenStore:
         """The store the manager saves token sets to."""
     @property
     def leeway(self) -> datetime.timedelta:
@@ -454,9 +466,11 @@ class CancelToken:
     def __new__(cls) -> CancelToken: ...
     def cancel(self) -> None:
         """Asks the operation to stop; it raises :class:`authgate.Cancelled`."""
+    def is_cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
     @property
     def cancelled(self) -> bool:
-        """Whether :meth:`cancel` was called."""
+        """Deprecated (it warns): use :meth:`is_cancelled`."""
 
 @final
 class Introspection:

@@ -1,6 +1,8 @@
 //! Argument conversion: wrong Python types are a TypeError naming the argument.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use std::ffi::CString;
+
+use pyo3::exceptions::{PyDeprecationWarning, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple, PyType};
@@ -14,6 +16,14 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 pub(crate) fn type_error(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("{name} must be {expected}, not {}", type_name(obj)))
+}
+
+/// Warns that `old` is a deprecated name of `new` (a DeprecationWarning at the caller's
+/// line; an error when warnings are errors).
+pub(crate) fn deprecated(py: Python<'_>, old: &str, new: &str) -> PyResult<()> {
+    let message = CString::new(format!("{old} is deprecated: use {new}"))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    PyErr::warn(py, &py.get_type::<PyDeprecationWarning>(), &message, 1)
 }
 
 pub(crate) fn req_str(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -1,8 +1,9 @@
 //! The authorization request and reading the redirect back.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::args::{opt_str, repr, req_str};
+use crate::args::{deprecated, opt_str, repr, req_str};
 use crate::error::to_pyerr;
 
 /// What :meth:`Client.authorization_url` returns: the URL to open in the browser and the
@@ -20,7 +21,7 @@ pub(crate) struct AuthorizationRequest {
     nonce: Option<String>,
     /// The PKCE verifier to pass to :meth:`Client.exchange_code`, or None.
     #[pyo3(get)]
-    code_verifier: Option<String>,
+    pkce_verifier: Option<String>,
     /// The redirect URI sent, or None.
     #[pyo3(get)]
     redirect_uri: Option<String>,
@@ -35,7 +36,7 @@ pub(crate) struct AuthorizationRequest {
 impl AuthorizationRequest {
     pub(crate) fn new(req: authgate::AuthorizationRequest) -> Self {
         AuthorizationRequest {
-            code_verifier: req.pkce_verifier.as_ref().map(|v| v.secret().to_owned()),
+            pkce_verifier: req.pkce_verifier.as_ref().map(|v| v.secret().to_owned()),
             url: req.url,
             state: req.state,
             nonce: req.nonce,
@@ -48,6 +49,17 @@ impl AuthorizationRequest {
 
 #[pymethods]
 impl AuthorizationRequest {
+    /// Deprecated: use :attr:`pkce_verifier`.
+    #[getter]
+    fn code_verifier(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        deprecated(
+            py,
+            "AuthorizationRequest.code_verifier",
+            "AuthorizationRequest.pkce_verifier",
+        )?;
+        Ok(self.pkce_verifier.clone())
+    }
+
     /// Reads the redirect back with this request's ``state`` and issuer; returns the
     /// one-time code. Raises :class:`IssuerMismatch` when ``iss`` names another issuer,
     /// or is missing although the provider promises it (RFC 9207).
@@ -65,11 +77,11 @@ impl AuthorizationRequest {
 
     fn __repr__(&self) -> String {
         format!(
-            "AuthorizationRequest(url={}, state={}, nonce={}, code_verifier={}, redirect_uri={}, issuer={})",
+            "AuthorizationRequest(url={}, state={}, nonce={}, pkce_verifier={}, redirect_uri={}, issuer={})",
             repr(Some(&self.url)),
             repr(Some(&self.state)),
             repr(self.nonce.as_deref()),
-            if self.code_verifier.is_some() {
+            if self.pkce_verifier.is_some() {
                 "'[redacted]'"
             } else {
                 "None"
@@ -100,4 +112,22 @@ pub(crate) fn parse_callback_py(
     authgate::parse_callback_with_issuer(&callback, &expected, issuer.as_deref(), issuer_required)
         .map(|c| c.secret().to_owned())
         .map_err(|e| to_pyerr(py, e))
+}
+
+/// The PKCE verifier of a call taking ``pkce_verifier=``, or the deprecated
+/// ``code_verifier=`` (with a DeprecationWarning).
+pub(crate) fn pkce_verifier_arg(
+    pkce_verifier: Option<&Bound<'_, PyAny>>,
+    code_verifier: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<String>> {
+    let Some(old) = code_verifier.filter(|o| !o.is_none()) else {
+        return opt_str("pkce_verifier", pkce_verifier);
+    };
+    if pkce_verifier.is_some_and(|o| !o.is_none()) {
+        return Err(PyTypeError::new_err(
+            "give pkce_verifier or code_verifier, not both (code_verifier is its deprecated name)",
+        ));
+    }
+    deprecated(old.py(), "the code_verifier keyword", "pkce_verifier")?;
+    opt_str("code_verifier", Some(old))
 }

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyDict};
 
 use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
-use crate::authorize::AuthorizationRequest;
+use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
 use crate::config_json::client_config;
 use crate::device::{self, DeviceAuthorization};
 use crate::error::to_pyerr;
@@ -189,7 +189,8 @@ impl Client {
 
     /// Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless the
     /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call.
-    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, code_verifier = None, redirect_uri = None, params = None))]
+    /// ``code_verifier`` is the deprecated name of ``pkce_verifier``.
+    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, pkce_verifier = None, redirect_uri = None, params = None, code_verifier = None))]
     #[allow(clippy::too_many_arguments)]
     fn authorization_url(
         &self,
@@ -197,9 +198,10 @@ impl Client {
         scopes: Option<&Bound<'_, PyAny>>,
         state: Option<&Bound<'_, PyAny>>,
         nonce: Option<&Bound<'_, PyAny>>,
-        code_verifier: Option<&Bound<'_, PyAny>>,
+        pkce_verifier: Option<&Bound<'_, PyAny>>,
         redirect_uri: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
+        code_verifier: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AuthorizationRequest> {
         let mut b = self.inner.authorization_url();
         if let Some(s) = opt_scopes(scopes)? {
@@ -211,7 +213,7 @@ impl Client {
         if let Some(n) = opt_str("nonce", nonce)? {
             b = b.nonce(n);
         }
-        if let Some(v) = opt_str("code_verifier", code_verifier)? {
+        if let Some(v) = pkce_verifier_arg(pkce_verifier, code_verifier)? {
             b = b.pkce_verifier(v);
         }
         if let Some(r) = opt_str("redirect_uri", redirect_uri)? {
@@ -226,19 +228,22 @@ impl Client {
     }
 
     /// Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Pass the
-    /// ``code_verifier`` of the :class:`AuthorizationRequest`.
-    #[pyo3(signature = (code, *, code_verifier = None, redirect_uri = None, scopes = None, params = None))]
+    /// ``pkce_verifier`` of the :class:`AuthorizationRequest` (``code_verifier`` is its
+    /// deprecated name).
+    #[pyo3(signature = (code, *, pkce_verifier = None, redirect_uri = None, scopes = None, params = None, code_verifier = None))]
+    #[allow(clippy::too_many_arguments)]
     fn exchange_code(
         &self,
         py: Python<'_>,
         code: &Bound<'_, PyAny>,
-        code_verifier: Option<&Bound<'_, PyAny>>,
+        pkce_verifier: Option<&Bound<'_, PyAny>>,
         redirect_uri: Option<&Bound<'_, PyAny>>,
         scopes: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
+        code_verifier: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
         let mut r = self.inner.exchange_code(req_str("code", code)?);
-        if let Some(v) = opt_str("code_verifier", code_verifier)? {
+        if let Some(v) = pkce_verifier_arg(pkce_verifier, code_verifier)? {
             r = r.pkce_verifier(v);
         }
         if let Some(u) = opt_str("redirect_uri", redirect_uri)? {
@@ -398,7 +403,8 @@ impl Client {
 
     /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
     /// (on ``port``, 0 for a free one), opens the authorization URL with PKCE, ``state``
-    /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port>/callback``,
+    /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port><path>``
+    /// (``path`` defaults to ``/callback``),
     /// waits for the browser to come back, exchanges the code and, when the client knows
     /// its issuer and an id_token came, validates it.
     ///
@@ -411,8 +417,8 @@ impl Client {
     /// another ``state`` (an old tab, another local program) is answered with an error page
     /// and ignored; no local connection, however slow, holds the wait past ``timeout``.
     #[pyo3(
-        signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None),
-        text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0)"
+        signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None, path = None),
+        text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0, path='/callback')"
     )]
     #[allow(clippy::too_many_arguments)]
     fn sign_in_loopback(
@@ -424,6 +430,7 @@ impl Client {
         browser_command: Option<&Bound<'_, PyAny>>,
         scopes: Option<&Bound<'_, PyAny>>,
         port: Option<&Bound<'_, PyAny>>,
+        path: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
         loopback::sign_in_loopback(
             py,
@@ -434,6 +441,7 @@ impl Client {
             browser_command,
             scopes,
             port,
+            path,
         )
     }
 }

@@ -16,21 +16,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, e: authgate::Error) -> PyErr {
     }
 }
 
-fn id_token_kind(kind: authgate::IdTokenError) -> &'static str {
-    match kind {
-        authgate::IdTokenError::Malformed => "malformed",
-        authgate::IdTokenError::Algorithm => "algorithm",
-        authgate::IdTokenError::UnknownKey => "unknown_key",
-        authgate::IdTokenError::Signature => "signature",
-        authgate::IdTokenError::Issuer => "issuer",
-        authgate::IdTokenError::Audience => "audience",
-        authgate::IdTokenError::Expired => "expired",
-        authgate::IdTokenError::NotYetValid => "not_yet_valid",
-        authgate::IdTokenError::Nonce => "nonce",
-        _ => "other",
-    }
-}
-
 /// A Python exception raised inside a callback the core called (a credentials callback,
 /// a browser opener). The core only sees [`callback_failed`]; the binding raises the
 /// original exception instead.
@@ -122,7 +107,8 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
         authgate::Error::Store(_) => "StoreError",
         authgate::Error::Cancelled => "Cancelled",
         authgate::Error::IdToken { kind, .. } => {
-            fields.set_item("kind", id_token_kind(*kind))?;
+            // The core's name: the variant in snake_case, as the Rust and C sides say it.
+            fields.set_item("kind", kind.name())?;
             "IdTokenError"
         }
         _ => "Error",

@@ -27,7 +27,7 @@ use authorize::{parse_callback_py, AuthorizationRequest};
 use client::Client;
 use device::DeviceAuthorization;
 use error::error_codes;
-use manager::{FileStore, MemoryStore, TokenManager};
+use manager::{FileStore, MemoryStore, TokenManager, TokenStore};
 use oidc::{CancelToken, Introspection};
 use token_set::TokenSet;
 
@@ -51,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AuthorizationRequest>()?;
     m.add_class::<TokenSet>()?;
     m.add_class::<TokenManager>()?;
+    m.add_class::<TokenStore>()?;
     m.add_class::<MemoryStore>()?;
     m.add_class::<FileStore>()?;
     m.add_class::<CancelToken>()?;

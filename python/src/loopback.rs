@@ -23,6 +23,7 @@ pub(crate) fn sign_in_loopback(
     browser_command: Option<&Bound<'_, PyAny>>,
     scopes: Option<&Bound<'_, PyAny>>,
     port: Option<&Bound<'_, PyAny>>,
+    path: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<TokenSet> {
     let cancel = cancel_arg(cancel)?;
     let mut sign_in = client.sign_in_loopback().cancel_token(&cancel);
@@ -58,6 +59,9 @@ pub(crate) fn sign_in_loopback(
                     .map_err(|_| PyValueError::new_err("port must be an int from 0 to 65535"))?,
             )
         }
+    }
+    if let Some(p) = opt_str("path", path)? {
+        sign_in = sign_in.path(p);
     }
     let slot = CallbackSlot::default();
     if let Some(open) = opener.map(Bound::unbind) {

@@ -28,68 +28,70 @@ fn token_set_arg<'a, 'py>(
 // ---------------------------------------------------------------------------------------
 // Stores
 
+/// The base type of the token stores of this package, :class:`MemoryStore` and
+/// :class:`FileStore`: where a :class:`TokenManager` keeps its token set. Not a base for
+/// stores written in Python: it cannot be instantiated, nor can a subclass, and a
+/// :class:`TokenManager` accepts only this package's stores.
+#[pyclass(subclass, frozen, module = "authgate", name = "TokenStore")]
+pub(crate) struct TokenStore {
+    inner: Arc<dyn authgate::TokenStore>,
+}
+
+impl TokenStore {
+    fn with(inner: Arc<dyn authgate::TokenStore>) -> PyClassInitializer<Self> {
+        PyClassInitializer::from(TokenStore { inner })
+    }
+}
+
+#[pymethods]
+impl TokenStore {
+    /// The stored token set, or None (a :class:`FileStore` whose file does not exist).
+    /// A stored text that is not a token set raises :class:`StoreError`.
+    fn load(&self, py: Python<'_>) -> PyResult<Option<TokenSet>> {
+        crate::log_bridge::sync_level(py); // parsing the stored set may log a leniency warning
+        let store = self.inner.clone();
+        py.detach(move || store.load())
+            .map(|t| t.map(TokenSet::new))
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Replaces the stored token set (a :class:`FileStore` writes atomically, mode 0600).
+    fn save(&self, py: Python<'_>, tokens: &Bound<'_, PyAny>) -> PyResult<()> {
+        let tokens = token_set_arg("tokens", tokens)?.get().inner.clone();
+        let store = self.inner.clone();
+        py.detach(move || store.save(&tokens))
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Removes the stored token set (a :class:`FileStore`'s file; no error if there is none).
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        let store = self.inner.clone();
+        py.detach(move || store.clear())
+            .map_err(|e| to_pyerr(py, e))
+    }
+}
+
 /// Keeps the token set in memory: for one process that signs in again after a restart.
 /// The default store of :class:`TokenManager`.
-#[pyclass(frozen, module = "authgate", name = "MemoryStore")]
-pub(crate) struct MemoryStore {
-    inner: Arc<authgate::MemoryStore>,
-}
+#[pyclass(extends = TokenStore, frozen, module = "authgate", name = "MemoryStore")]
+pub(crate) struct MemoryStore;
 
 /// Keeps the token set in one JSON file, shared safely by several processes: writes are
 /// atomic (a temporary file, flushed, renamed over the store), the file is readable by its
 /// owner only (mode 0600 on Unix), and a :class:`TokenManager` holds the lock file
 /// ``<path>.lock`` while it refreshes, so that two processes never spend the same
 /// rotating refresh token. The folder must exist; the file is created on the first save.
-#[pyclass(frozen, module = "authgate", name = "FileStore")]
+#[pyclass(extends = TokenStore, frozen, module = "authgate", name = "FileStore")]
 pub(crate) struct FileStore {
-    inner: Arc<authgate::FileStore>,
     path: Py<PyAny>,
-}
-
-fn store_load(py: Python<'_>, store: Arc<dyn authgate::TokenStore>) -> PyResult<Option<TokenSet>> {
-    crate::log_bridge::sync_level(py); // parsing the stored set may log a leniency warning
-    py.detach(move || store.load())
-        .map(|t| t.map(TokenSet::new))
-        .map_err(|e| to_pyerr(py, e))
-}
-
-fn store_save(
-    py: Python<'_>,
-    store: Arc<dyn authgate::TokenStore>,
-    tokens: &Bound<'_, PyAny>,
-) -> PyResult<()> {
-    let tokens = token_set_arg("tokens", tokens)?.get().inner.clone();
-    py.detach(move || store.save(&tokens))
-        .map_err(|e| to_pyerr(py, e))
-}
-
-fn store_clear(py: Python<'_>, store: Arc<dyn authgate::TokenStore>) -> PyResult<()> {
-    py.detach(move || store.clear())
-        .map_err(|e| to_pyerr(py, e))
+    display: String,
 }
 
 #[pymethods]
 impl MemoryStore {
     #[new]
-    fn new() -> Self {
-        MemoryStore {
-            inner: Arc::new(authgate::MemoryStore::new()),
-        }
-    }
-
-    /// The stored token set, or None.
-    fn load(&self, py: Python<'_>) -> PyResult<Option<TokenSet>> {
-        store_load(py, self.inner.clone())
-    }
-
-    /// Replaces the stored token set.
-    fn save(&self, py: Python<'_>, tokens: &Bound<'_, PyAny>) -> PyResult<()> {
-        store_save(py, self.inner.clone(), tokens)
-    }
-
-    /// Removes the stored token set.
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        store_clear(py, self.inner.clone())
+    fn new() -> PyClassInitializer<Self> {
+        TokenStore::with(Arc::new(authgate::MemoryStore::new())).add_subclass(MemoryStore)
     }
 
     fn __repr__(&self) -> &'static str {
@@ -100,7 +102,7 @@ impl MemoryStore {
 #[pymethods]
 impl FileStore {
     #[new]
-    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
         let fspath = py
             .import("os")?
             .call_method1("fspath", (path,))
@@ -112,10 +114,12 @@ impl FileStore {
         if text.is_empty() {
             return Err(PyValueError::new_err("path is empty"));
         }
-        Ok(FileStore {
-            inner: Arc::new(authgate::FileStore::new(text)),
+        let store = authgate::FileStore::new(text);
+        let display = store.path().display().to_string();
+        Ok(TokenStore::with(Arc::new(store)).add_subclass(FileStore {
             path: path.clone().unbind(),
-        })
+            display,
+        }))
     }
 
     /// The path given.
@@ -124,27 +128,8 @@ impl FileStore {
         self.path.clone_ref(py)
     }
 
-    /// The stored token set, or None if the file does not exist. A file that does not
-    /// hold a token set raises :class:`StoreError`.
-    fn load(&self, py: Python<'_>) -> PyResult<Option<TokenSet>> {
-        store_load(py, self.inner.clone())
-    }
-
-    /// Replaces the stored token set (atomically; the file is created with mode 0600).
-    fn save(&self, py: Python<'_>, tokens: &Bound<'_, PyAny>) -> PyResult<()> {
-        store_save(py, self.inner.clone(), tokens)
-    }
-
-    /// Removes the file (no error if it does not exist).
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        store_clear(py, self.inner.clone())
-    }
-
     fn __repr__(&self) -> String {
-        format!(
-            "FileStore({})",
-            repr(Some(&self.inner.path().display().to_string()))
-        )
+        format!("FileStore({})", repr(Some(&self.display)))
     }
 }
 
@@ -163,8 +148,9 @@ impl FileStore {
 /// refresh token; a failed save raises :class:`StoreError` but keeps the new tokens in use
 /// (saved again on later calls). Requests that never reached the server (connection
 /// refused) are retried up to ``max_attempts`` times, and so are 503 / 429 answers except
-/// to a refresh; a refused refresh token raises :class:`SignInRequired` and is not sent
-/// again. ``max_attempts=0`` or a zero ``wait_timeout`` raises :class:`ConfigError`.
+/// to a refresh, with a pause that doubles from 0.2 s up to ``max_backoff`` (10 s; a
+/// server's ``Retry-After`` is honoured up to it); a refused refresh token raises
+/// :class:`SignInRequired` and is not sent again. ``max_attempts=0`` or a zero ``wait_timeout`` raises :class:`ConfigError`.
 /// Waits and refreshes release the GIL; Ctrl-C interrupts them on the main thread.
 #[pyclass(frozen, module = "authgate", name = "TokenManager")]
 pub(crate) struct TokenManager {
@@ -205,8 +191,8 @@ impl TokenManager {
 impl TokenManager {
     #[new]
     #[pyo3(
-        signature = (client, *, store = None, leeway = None, allow_client_credentials = None, password_credentials = None, max_attempts = None, wait_timeout = None),
-        text_signature = "(client, *, store=None, leeway=60, allow_client_credentials=False, password_credentials=None, max_attempts=3, wait_timeout=None)"
+        signature = (client, *, store = None, leeway = None, allow_client_credentials = None, password_credentials = None, max_attempts = None, wait_timeout = None, max_backoff = None),
+        text_signature = "(client, *, store=None, leeway=60, allow_client_credentials=False, password_credentials=None, max_attempts=3, wait_timeout=None, max_backoff=10)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -218,6 +204,7 @@ impl TokenManager {
         password_credentials: Option<&Bound<'_, PyAny>>,
         max_attempts: Option<&Bound<'_, PyAny>>,
         wait_timeout: Option<&Bound<'_, PyAny>>,
+        max_backoff: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let client = client
             .cast::<Client>()
@@ -227,18 +214,16 @@ impl TokenManager {
             None => Bound::new(py, MemoryStore::new())?.into_any(),
             Some(s) => s.clone(),
         };
-        let dyn_store: Arc<dyn authgate::TokenStore> = if let Ok(m) = store.cast::<MemoryStore>() {
-            m.get().inner.clone()
-        } else if let Ok(f) = store.cast::<FileStore>() {
-            f.get().inner.clone()
-        } else {
-            return Err(type_error(
+        // Only this package's stores: TokenStore itself cannot be instantiated, nor can a
+        // subclass written in Python.
+        let core_store = store.cast::<TokenStore>().map_err(|_| {
+            type_error(
                 "store",
                 "an authgate.MemoryStore or an authgate.FileStore",
                 &store,
-            ));
-        };
-        b = b.store(dyn_store);
+            )
+        })?;
+        b = b.store(core_store.get().inner.clone());
         let leeway = match leeway.filter(|o| !o.is_none()) {
             Some(o) => duration("leeway", o)?,
             None => Duration::from_secs(60),
@@ -259,6 +244,9 @@ impl TokenManager {
         }
         if let Some(o) = wait_timeout.filter(|o| !o.is_none()) {
             b = b.wait_timeout(duration("wait_timeout", o)?);
+        }
+        if let Some(o) = max_backoff.filter(|o| !o.is_none()) {
+            b = b.max_backoff(duration("max_backoff", o)?);
         }
         let callback = CallbackSlot::default();
         if let Some(cb) = password_credentials.filter(|o| !o.is_none()) {

@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::{repr, type_error};
+use crate::args::{deprecated, repr, type_error};
 use crate::json::{datetime_utc, map_to_py};
 
 /// Stops a long operation (:meth:`Client.wait_for_device_token`,
@@ -33,9 +33,15 @@ impl CancelToken {
     }
 
     /// Whether :meth:`cancel` was called.
-    #[getter]
-    fn cancelled(&self) -> bool {
+    fn is_cancelled(&self) -> bool {
         self.inner.is_cancelled()
+    }
+
+    /// Deprecated: use :meth:`is_cancelled`.
+    #[getter]
+    fn cancelled(&self, py: Python<'_>) -> PyResult<bool> {
+        deprecated(py, "CancelToken.cancelled", "CancelToken.is_cancelled()")?;
+        Ok(self.inner.is_cancelled())
     }
 
     fn __repr__(&self) -> String {

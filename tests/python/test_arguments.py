@@ -72,15 +72,15 @@ def test_authorization_url_arguments(client: authgate.Client) -> None:
     with pytest.raises(TypeError, match="state must be a str, not int"):
         client.authorization_url(state=1)  # type: ignore[arg-type]
     with pytest.raises(authgate.InvalidArgument, match="PKCE verifier"):
-        client.authorization_url(code_verifier="short")
+        client.authorization_url(pkce_verifier="short")
     with pytest.raises(ValueError, match="state is empty"):
         client.authorization_url(state="")
     with pytest.raises(TypeError, match="params must be a mapping"):
         client.authorization_url(params="a=b")  # type: ignore[arg-type]
-    req = client.authorization_url(state="st", nonce="n1", code_verifier="a" * 43, scopes="read write",
+    req = client.authorization_url(state="st", nonce="n1", pkce_verifier="a" * 43, scopes="read write",
                                    params={"prompt": "login"})
     assert "state=st" in req.url and "nonce=n1" in req.url and "scope=read+write" in req.url
-    assert "prompt=login" in req.url and req.code_verifier == "a" * 43
+    assert "prompt=login" in req.url and req.pkce_verifier == "a" * 43
 
 
 def test_grant_arguments(client: authgate.Client) -> None:
@@ -127,7 +127,7 @@ def test_token_set_arguments() -> None:
 def test_reprs_hide_secrets(client: authgate.Client) -> None:
     assert "s3cr3t-value" not in repr(client)
     req = client.authorization_url()
-    assert req.code_verifier is not None and req.code_verifier not in repr(req)
+    assert req.pkce_verifier is not None and req.pkce_verifier not in repr(req)
     t = authgate.TokenSet.from_json(
         '{"access_token": "AT-secret", "refresh_token": "RT-secret", "id_token": "a.b.c", "token_type": "bearer"}'
     )

@@ -42,7 +42,7 @@ def test_invalid_grant_revoked_refresh_token(emulator: Emulator, cuba: authgate.
 
 def test_revoked_refresh_token_in_gearcode_words(emulator: Emulator, gearcode: authgate.Client) -> None:
     req = gearcode.authorization_url()
-    tokens = gearcode.exchange_code(req.parse_callback(emulator.authorize(req.url)), code_verifier=req.code_verifier)
+    tokens = gearcode.exchange_code(req.parse_callback(emulator.authorize(req.url)), pkce_verifier=req.pkce_verifier)
     emulator.fault("/oauth/token", "revoked_refresh_token")
     with pytest.raises(authgate.InvalidGrant) as info:
         gearcode.refresh(tokens)
@@ -188,9 +188,9 @@ def test_error_in_the_redirect() -> None:
 def test_one_time_code_cannot_be_used_twice(emulator: Emulator, gearcode: authgate.Client) -> None:
     req = gearcode.authorization_url()
     code = req.parse_callback(emulator.authorize(req.url))
-    gearcode.exchange_code(code, code_verifier=req.code_verifier)
+    gearcode.exchange_code(code, pkce_verifier=req.pkce_verifier)
     with pytest.raises(authgate.InvalidGrant) as info:
-        gearcode.exchange_code(code, code_verifier=req.code_verifier)
+        gearcode.exchange_code(code, pkce_verifier=req.pkce_verifier)
     assert_no_secret(info.value, code)
 
 

@@ -17,7 +17,7 @@ def code_flow(emulator: Emulator, client: authgate.Client) -> authgate.TokenSet:
     callback = emulator.authorize(req.url)
     assert callback.startswith(REDIRECT_URI + "?")
     code = req.parse_callback(callback)
-    return client.exchange_code(code, code_verifier=req.code_verifier)
+    return client.exchange_code(code, pkce_verifier=req.pkce_verifier)
 
 
 def test_taxcom_code_flow(emulator: Emulator) -> None:
@@ -40,12 +40,12 @@ def test_taxcom_code_flow(emulator: Emulator) -> None:
 def test_kontur_code_flow_with_state_and_nonce(emulator: Emulator) -> None:
     client = make_client(emulator, "kontur")
     req = client.authorization_url()
-    assert req.nonce is not None and req.code_verifier is not None
+    assert req.nonce is not None and req.pkce_verifier is not None
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(req.url).query))
     assert query["scope"] == "openid extern.api"
     assert query["nonce"] == req.nonce and query["state"] == req.state
     code = authgate.parse_callback(emulator.authorize(req.url), req.state)
-    tokens = client.exchange_code(code, code_verifier=req.code_verifier)
+    tokens = client.exchange_code(code, pkce_verifier=req.pkce_verifier)
     assert tokens.id_token is not None and tokens.id_token.count(".") == 2
     assert tokens.expires_in == 3600
     assert set(tokens.raw) >= {"access_token", "id_token", "token_type", "expires_in"}

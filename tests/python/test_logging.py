@@ -20,7 +20,7 @@ CUBA_TOKEN = "/app/rest/v2/oauth/token"
 def signed_in(emulator: Emulator, client: authgate.Client) -> authgate.TokenSet:
     req = client.authorization_url()
     code = req.parse_callback(emulator.authorize(req.url))
-    return client.exchange_code(code, code_verifier=req.code_verifier)
+    return client.exchange_code(code, pkce_verifier=req.pkce_verifier)
 
 
 def in_thread(f: Callable[[], Any]) -> Any:

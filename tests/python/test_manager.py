@@ -25,7 +25,7 @@ def signed_in(emulator: Emulator, client: authgate.Client) -> authgate.TokenSet:
     """GearCode's code flow: a token set with a (rotating) refresh token."""
     req = client.authorization_url()
     code = req.parse_callback(emulator.authorize(req.url))
-    return client.exchange_code(code, code_verifier=req.code_verifier)
+    return client.exchange_code(code, pkce_verifier=req.pkce_verifier)
 
 
 def test_64_threads_share_one_refresh_per_expiry(emulator: Emulator, gearcode: authgate.Client) -> None:

@@ -136,3 +136,26 @@ def test_tokens_living_less_than_the_leeway_are_handed_out(emulator: Emulator, g
     assert manager.refresh_count == 0
     with pytest.raises(authgate.InvalidArgument):
         manager.access_token_valid_for(60)  # more than the server gives
+
+
+def test_max_backoff_caps_a_servers_retry_after(emulator: Emulator, gearcode: authgate.Client) -> None:
+    # The server asks for 5 s; the manager waits at most max_backoff (default 10 s) before
+    # its second attempt.
+    emulator.fault(GC_TOKEN, "status", status=503, retry_after=5)
+    manager = authgate.TokenManager(gearcode, allow_client_credentials=True, max_backoff=0.1)
+    before = count(emulator, GC_TOKEN)
+    start = time.monotonic()
+    assert manager.access_token()
+    assert time.monotonic() - start < 3
+    assert count(emulator, GC_TOKEN) == before + 2
+
+
+def test_max_backoff_arguments(gearcode: authgate.Client) -> None:
+    import datetime
+
+    authgate.TokenManager(gearcode, max_backoff=datetime.timedelta(milliseconds=250))
+    authgate.TokenManager(gearcode, max_backoff=0)
+    with pytest.raises(TypeError, match="max_backoff must be a number of seconds or a datetime.timedelta, not str"):
+        authgate.TokenManager(gearcode, max_backoff="1s")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_backoff must be a finite number of seconds"):
+        authgate.TokenManager(gearcode, max_backoff=-1)

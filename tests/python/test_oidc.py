@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any, List
@@ -32,7 +33,7 @@ def kontur(emulator: Emulator, **kwargs: Any) -> authgate.Client:
 def sign_in(emulator: Emulator, client: authgate.Client) -> "tuple[authgate.TokenSet, str]":
     req = client.authorization_url()
     assert req.nonce is not None
-    tokens = client.exchange_code(req.parse_callback(emulator.authorize(req.url)), code_verifier=req.code_verifier)
+    tokens = client.exchange_code(req.parse_callback(emulator.authorize(req.url)), pkce_verifier=req.pkce_verifier)
     return tokens, req.nonce
 
 
@@ -193,7 +194,7 @@ def test_device_flow_cancelled(emulator: Emulator) -> None:
     with pytest.raises(authgate.Cancelled) as info:
         client.wait_for_device_token(auth, cancel=cancel)
     assert time.monotonic() - start < 2
-    assert cancel.cancelled and info.value.code == authgate.ErrorCode.CANCELLED
+    assert cancel.is_cancelled() and info.value.code == authgate.ErrorCode.CANCELLED
 
 
 def test_device_flow_expired(emulator: Emulator) -> None:
@@ -217,7 +218,7 @@ start = time.monotonic()
 try:
     client.wait_for_device_token(auth, cancel=cancel)
 except KeyboardInterrupt:
-    print("interrupted after", round(time.monotonic() - start, 2), cancel.cancelled)
+    print("interrupted after", round(time.monotonic() - start, 2), cancel.is_cancelled())
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
@@ -266,6 +267,36 @@ def test_loopback_sign_in_gearcode_on_a_fixed_port(emulator: Emulator, gearcode:
     tokens = gearcode.sign_in_loopback(open_browser=lambda url: play_browser(url, visited), port=port)
     assert tokens.refresh_token
     assert visited[0].startswith(f"http://127.0.0.1:{port}/callback?")
+
+
+def test_loopback_sign_in_on_another_path(gearcode: authgate.Client) -> None:
+    # The emulator registers only /callback, so the browser comes back with an error, on
+    # the path given; the default path is not listened on then.
+    pages: List[int] = []
+
+    def browser(url: str) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        redirect, state = query["redirect_uri"][0], query["state"][0]
+        assert redirect.startswith("http://127.0.0.1:") and urllib.parse.urlsplit(redirect).path == "/oauth/done"
+
+        def run() -> None:
+            for target in (redirect.replace("/oauth/done", "/callback"), redirect):
+                try:
+                    with urllib.request.urlopen(f"{target}?error=access_denied&state={state}", timeout=10) as page:
+                        pages.append(page.status)
+                except urllib.error.HTTPError as e:
+                    pages.append(e.code)
+
+        threading.Thread(target=run, daemon=True).start()
+
+    with pytest.raises(authgate.OAuthError) as info:
+        gearcode.sign_in_loopback(open_browser=browser, path="/oauth/done", timeout=10)
+    assert info.value.error == "access_denied"
+    assert pages[0] == 404, pages
+    with pytest.raises(authgate.InvalidArgument, match="must start with /"):
+        gearcode.sign_in_loopback(open_browser=pages.append, path="done")
+    with pytest.raises(TypeError, match="path must be a str, not int"):
+        gearcode.sign_in_loopback(open_browser=pages.append, path=1)  # type: ignore[arg-type]
 
 
 def test_loopback_timeout_and_cancel(emulator: Emulator) -> None:

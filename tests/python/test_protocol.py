@@ -91,7 +91,7 @@ def test_control_characters_and_unknown_token_types_are_refused(emulator: Emulat
 def test_a_bad_byte_elsewhere_keeps_the_rotated_refresh_token(emulator: Emulator) -> None:
     gearcode = make_client(emulator, "gearcode")
     req = gearcode.authorization_url()
-    tokens = gearcode.exchange_code(req.parse_callback(emulator.authorize(req.url)), code_verifier=req.code_verifier)
+    tokens = gearcode.exchange_code(req.parse_callback(emulator.authorize(req.url)), pkce_verifier=req.pkce_verifier)
     old = tokens.refresh_token
     assert old is not None
     emulator.fault("/oauth/token", "answer_field", name="user_name", raw_hex="22636166e922")  # "caf\xe9"
