@@ -44,6 +44,7 @@ fn cli_main(py: Python<'_>, argv: Vec<String>) -> u8 {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     log_bridge::install(m.py())?;
+    runtime::install(m)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("core_version", authgate::VERSION)?;

@@ -1,5 +1,21 @@
 //! Running network calls without the GIL, and with Ctrl-C on the main thread.
+//!
+//! Only the main thread runs Python's signal handlers, and a request blocked in the core
+//! does not notice a signal. So on the main thread a call runs on a helper thread while
+//! the main thread waits, checking for signals: Ctrl-C interrupts the wait at once (the
+//! abandoned request ends on its own within the client's timeout). Other threads run the
+//! call inline.
+//!
+//! The handoff costs what an inline call does not: waking the helper, and being woken by
+//! it. Helpers are parked and reused, never started per call, and one is idle again
+//! before its caller has the answer, so that back-to-back calls keep using the same one
+//! instead of now and then starting another. Both sides sleep while they wait: spinning
+//! or polling with `yield` instead was measured, and on a loaded machine it costs more
+//! than it saves (a yielding thread waits behind whole time slices of other processes, a
+//! spinning one takes the CPU from the server and the helper it waits for).
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, SendError, Sender};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -7,72 +23,131 @@ use std::time::Duration;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 
 use crate::log_bridge;
 
 /// How often a call waiting on the main thread looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
+/// Idle helpers kept beyond this many exit.
+const MAX_IDLE_HELPERS: usize = 4;
+
+/// Bumped in a child process after `os.fork()`, which keeps only the forking thread: the
+/// parked helpers and the thread roles known before belong to the parent.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Whether this thread is Python's main thread, as found in the generation given.
+    static ROLE: Cell<Option<(u64, bool)>> = const { Cell::new(None) };
+}
 
 fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
     static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    static MAIN_IDENT: PyOnceLock<u64> = PyOnceLock::new();
-    let main = MAIN_IDENT.get_or_try_init(py, || -> PyResult<u64> {
-        py.import("threading")?
-            .call_method0("main_thread")?
-            .getattr("ident")?
-            .extract()
-    })?;
+    static MAIN_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let generation = GENERATION.load(Ordering::Acquire);
+    if let Some((g, main)) = ROLE.get() {
+        if g == generation {
+            return Ok(main);
+        }
+    }
+    let main_ident: u64 = MAIN_THREAD
+        .import(py, "threading", "main_thread")?
+        .call0()?
+        .getattr("ident")?
+        .extract()?;
     let current: u64 = GET_IDENT
         .import(py, "_thread", "get_ident")?
         .call0()?
         .extract()?;
-    Ok(current == *main)
+    let main = current == main_ident;
+    ROLE.set(Some((generation, main)));
+    Ok(main)
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+/// Called by `os.fork()` in the child.
+#[pyfunction]
+fn after_fork_in_child() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
 
-/// Idle helper threads, each waiting on its job channel. Threads are started on demand
-/// and reused: starting one per call would cost more than a loopback request.
-static IDLE_HELPERS: Mutex<Vec<Sender<Job>>> = Mutex::new(Vec::new());
-/// Idle helpers kept beyond this many exit.
-const MAX_IDLE_HELPERS: usize = 4;
+/// Forgets the helpers and thread roles of the parent in a forked child: a job handed to a
+/// helper that did not survive the fork would never run.
+pub(crate) fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let os = py.import("os")?;
+    if os.hasattr("register_at_fork")? {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("after_in_child", wrap_pyfunction!(after_fork_in_child, m)?)?;
+        os.call_method("register_at_fork", (), Some(&kwargs))?;
+    }
+    Ok(())
+}
 
-fn helper_loop(jobs: Receiver<Job>, me: Sender<Job>) {
+/// A job for a helper. It calls its argument once its work is done and before it hands
+/// the result over, so that the helper is idle again before the caller can make its
+/// next call (which would otherwise find no idle helper and start one).
+type Job = Box<dyn FnOnce(&dyn Fn()) + Send>;
+
+struct IdleHelper {
+    generation: u64,
+    jobs: Sender<Job>,
+}
+
+/// Idle helper threads, each waiting on its job channel. Only ever `try_lock`ed: a fork
+/// while another thread held it must not leave the child's calls waiting for it.
+static IDLE_HELPERS: Mutex<Vec<IdleHelper>> = Mutex::new(Vec::new());
+
+fn helper_loop(jobs: Receiver<Job>, me: Sender<Job>, generation: u64) {
     while let Ok(job) = jobs.recv() {
-        job();
-        let mut idle = IDLE_HELPERS.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() >= MAX_IDLE_HELPERS {
+        let kept = Cell::new(false);
+        job(&|| kept.set(offer(&me, generation)));
+        if !kept.get() {
             return;
         }
-        idle.push(me.clone());
     }
+}
+
+/// Puts a helper back among the idle ones; false when it should exit instead.
+fn offer(me: &Sender<Job>, generation: u64) -> bool {
+    let Ok(mut idle) = IDLE_HELPERS.try_lock() else {
+        return false;
+    };
+    let current = GENERATION.load(Ordering::Acquire);
+    idle.retain(|h| h.generation == current);
+    if generation != current || idle.len() >= MAX_IDLE_HELPERS {
+        return false;
+    }
+    idle.push(IdleHelper {
+        generation,
+        jobs: me.clone(),
+    });
+    true
 }
 
 /// Hands `job` to an idle helper thread, or to a new one.
 fn dispatch(job: Job) -> PyResult<()> {
-    let idle = IDLE_HELPERS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let generation = GENERATION.load(Ordering::Acquire);
+    let idle = IDLE_HELPERS.try_lock().ok().and_then(|mut idle| idle.pop());
     let job = match idle {
         // A helper whose thread is gone hands the job back; start a new one then.
-        Some(tx) => match tx.send(job) {
+        Some(h) if h.generation == generation => match h.jobs.send(job) {
             Ok(()) => return Ok(()),
             Err(SendError(job)) => job,
         },
-        None => job,
+        _ => job,
     };
     let (tx, rx) = channel::<Job>();
     let me = tx.clone();
     std::thread::Builder::new()
         .name("authgate-request".into())
-        .spawn(move || helper_loop(rx, me))
+        .spawn(move || helper_loop(rx, me, generation))
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
     tx.send(job)
         .map_err(|_| PyRuntimeError::new_err("authgate: the request thread did not start"))
 }
 
-/// Runs `f` (a network call) without the GIL. Only the main thread runs Python's signal
-/// handlers, so there the call runs on a helper thread while the main thread waits in
-/// short slices, checking for signals: Ctrl-C interrupts the wait at once (the abandoned
-/// request ends on its own within the client's timeout). Other threads run `f` inline.
+/// Runs `f` (a network call) without the GIL; on the main thread on a helper thread,
+/// interruptible by Ctrl-C (see the module's docs).
 ///
 /// The main thread waits with the GIL released: the helper thread needs the GIL for the
 /// core's log records (and for Python callbacks), so waiting with it held would deadlock.
@@ -101,8 +176,10 @@ where
         return Ok(py.detach(f));
     }
     let (tx, rx) = sync_channel(1);
-    dispatch(Box::new(move || {
-        let _ = tx.send(f());
+    dispatch(Box::new(move |idle: &dyn Fn()| {
+        let v = f();
+        idle();
+        let _ = tx.send(v);
     }))?;
     let mut rx = rx;
     loop {

@@ -1,0 +1,65 @@
+"""How calls run on the main thread: on a parked helper thread, so that Ctrl-C interrupts
+them (tests/python/test_threads.py), and still after a fork."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import Emulator
+
+
+def run_script(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_forked_child_can_still_make_calls(emulator: Emulator) -> None:
+    # The parent's main thread parks a helper thread; the child has only the forking
+    # thread, so a call handed to that helper would never run.
+    out = run_script(f"""
+import os, time, warnings, authgate
+warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads, Python 3.12+
+client = authgate.Client("cuba", base_url={emulator.base_url!r}, client_id="client", client_secret="secret")
+client.password("admin", "admin")
+pid = os.fork()
+if pid == 0:
+    try:
+        client.password("admin", "admin")
+        os._exit(0)
+    except BaseException:
+        os._exit(1)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("child exit", os.waitstatus_to_exitcode(status))
+        break
+    time.sleep(0.02)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    print("child hung")
+client.password("admin", "admin")
+print("parent ok")
+""")
+    assert out.split("\n")[:2] == ["child exit 0", "parent ok"], out
+
+
+def test_back_to_back_calls_on_the_main_thread_reuse_one_helper(emulator: Emulator) -> None:
+    # Helper threads are not Python threads: count the process's threads (Linux).
+    out = run_script(f"""
+import authgate
+def threads():
+    for line in open("/proc/self/status"):
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+client = authgate.Client("cuba", base_url={emulator.base_url!r}, client_id="client", client_secret="secret")
+before = threads()
+tokens = client.password("admin", "admin")
+for _ in range(300):
+    tokens = client.refresh(tokens)
+print(threads() - before)
+""")
+    assert out.split() == ["1"], out
