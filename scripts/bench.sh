@@ -28,7 +28,9 @@ cargo build --quiet --release --manifest-path benches/rust/Cargo.toml
 echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
 echo
 echo "== Rust"
-benches/rust/target/release/authgate-bench "$n"
+benches/rust/target/release/authgate-bench "$n" | tee "$work/rust.out"
+# The Python authorization URL row is compared with this figure (µs -> ns).
+rust_url_ns="$(awk '/^authorization URL: authgate/ {print $(NF-2) * 1000}' "$work/rust.out")"
 
 echo
 echo "== C ABI"
@@ -49,7 +51,8 @@ venv="$work/venv"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet "$root/python" --config-settings=build-args="--profile release"
-AUTHGATE_EMULATOR="$root/target/release/authgate-emulator" "$venv/bin/python" benches/python/bench.py --wire-only --calls "$n"
+AUTHGATE_EMULATOR="$root/target/release/authgate-emulator" AUTHGATE_BENCH_RUST_URL_NS="$rust_url_ns" \
+    "$venv/bin/python" benches/python/bench.py --wire-only --calls "$n"
 
 echo
 echo "== size"

@@ -19,8 +19,10 @@ Measured:
 
 Then the ratios to floors of the same run: a refresh against the minimal token server
 (``authgate-emulator --wire``) next to a raw socket that writes a prebuilt request and reads
-the answer; the cached access token next to a pure-Python dict-and-time check. Each ratio is
-the median of 7 rounds.
+the answer; the cached access token next to a pure-Python dict-and-time check; the
+authorization URL (state + PKCE S256, the Rust bench's client) next to the Rust figure when
+``AUTHGATE_BENCH_RUST_URL_NS`` gives it (``scripts/bench.sh`` does). Each ratio is the median
+of 7 rounds.
 """
 
 from __future__ import annotations
@@ -251,11 +253,17 @@ def wire_ratios(n: int) -> List[Tuple[str, float, float]]:
     finally:
         proc.kill()
         proc.wait()
+    # The same client as the Rust bench's authorization URL row.
+    auth = authgate.Client("generic", base_url="https://auth.example", client_id="pos-42", auth_method="none",
+                           redirect_uri="https://pos.example/callback")
+    url_ns = median_ns(lambda: auth.authorization_url().url, n * 5)
+    rust_url_ns = float(os.environ.get("AUTHGATE_BENCH_RUST_URL_NS") or "nan")
     return [
         ("refresh: raw socket (floor)", raw_ns, 1.0),
         ("refresh: authgate Client.refresh", refresh_ns, refresh_ns / raw_ns),
         ("cached: dict + time.monotonic (floor)", floor_ns, 1.0),
         ("cached: TokenManager.access_token", cached_ns, cached_ns / floor_ns),
+        ("authorization URL: authgate (vs Rust)", url_ns, url_ns / rust_url_ns),
     ]
 
 
@@ -281,7 +289,7 @@ def main() -> int:
     print("ratios to floors of this run (median of 7 rounds):")
     for name, ns, ratio in wire_ratios(args.calls):
         shown = f"{ns / 1e3:9.2f} µs" if ns >= 1e4 else f"{ns:9.1f} ns"
-        print(f"  {name:<40} {shown}  {ratio:6.2f}×")
+        print(f"  {name:<40} {shown}  " + (f"{ratio:6.2f}×" if ratio == ratio else "     -"))
     if args.wire_only:
         return 0
 
