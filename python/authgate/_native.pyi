@@ -8,6 +8,8 @@ import inspect
 import os
 from typing import Any, Callable, ClassVar, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
+from typing_extensions import disjoint_base
+
 __version__: str
 """The version of the authgate package, from Cargo."""
 core_version: str
@@ -368,6 +370,7 @@ def parse_callback(
     :class:`authgate.IssuerMismatch` when ``iss`` names another issuer (or is missing
     and ``issuer_required``), RFC 9207."""
 
+@disjoint_base
 class TokenStore:
     """The base type of this package's token stores, :class:`MemoryStore` and
     :class:`FileStore`. Not a base for stores written in Python: neither it nor a
