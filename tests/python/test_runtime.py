@@ -3,8 +3,11 @@ them (tests/python/test_threads.py), and still after a fork."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from conftest import Emulator
 
@@ -15,6 +18,7 @@ def run_script(code: str) -> str:
     return done.stdout
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
 def test_a_forked_child_can_still_make_calls(emulator: Emulator) -> None:
     # The parent's main thread parks a helper thread; the child has only the forking
     # thread, so a call handed to that helper would never run.
@@ -47,6 +51,7 @@ print("parent ok")
     assert out.split("\n")[:2] == ["child exit 0", "parent ok"], out
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="counts threads in /proc")
 def test_back_to_back_calls_on_the_main_thread_reuse_one_helper(emulator: Emulator) -> None:
     # Helper threads are not Python threads: count the process's threads (Linux).
     out = run_script(f"""
