@@ -133,12 +133,11 @@ impl Provider {
     /// assert_eq!(authgate::Provider::from_name("GearCode"), Some(authgate::Provider::GearCode));
     /// ```
     pub fn from_name(name: &str) -> Option<Provider> {
-        let n = name.to_ascii_lowercase().replace(['-', '.', ' '], "_");
-        match n.as_str() {
+        match name.to_ascii_lowercase().as_str() {
             "generic" => Some(Provider::Generic),
             "taxcom" => Some(Provider::Taxcom),
-            "kontur" | "kontur_extern" | "konturextern" => Some(Provider::KonturExtern),
-            "gearcode" | "gc_auth" => Some(Provider::GearCode),
+            "kontur" | "kontur_extern" => Some(Provider::KonturExtern),
+            "gearcode" => Some(Provider::GearCode),
             "cuba" => Some(Provider::Cuba),
             _ => None,
         }
