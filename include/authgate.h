@@ -41,6 +41,16 @@
  *   paths apply the same table, so they accept and refuse the same values. An option is
  *   optional by being left out: a setter not called or a key absent (or JSON null) keeps
  *   the default; setters never take NULL for "unset". Durations are milliseconds (`_ms`).
+ * Optional inputs. One optional string is NULL for "not given". Several optional inputs
+ *   come as one JSON object, `options_json` (NULL or "" for the defaults), whose keys
+ *   are the names the other languages use (`scopes`, `pkce_verifier`, `params`, …); an
+ *   unknown key or a wrong type is AUTHGATE_INVALID_ARGUMENT, so a typo is not ignored.
+ * Durations. Every duration given to the library is in milliseconds, named *_ms. Values
+ *   the protocol defines in seconds (expires_in, interval, Retry-After, expires_at) are
+ *   handed out in seconds, as the server sent them.
+ * Deprecated names. A function whose documentation starts with "Deprecated: use X" is
+ *   an older name or form of X, kept so that programs written against it still build
+ *   and link; it does what X does.
  * Deadlines. Every blocking call is bounded by the client's connect timeout and overall
  *   timeout (10 s and 30 s by default). For a UI thread, the *_start functions run a
  *   token request on its own thread: see authgate_operation. A token manager's call may
@@ -414,7 +424,7 @@
 #define AUTHGATE_OPERATION_CANCELLED 3
 
 /**
- * Waiting for the user (`authgate_client_device_token_start`,
+ * Waiting for the user (`authgate_client_wait_for_device_token_start`,
  * `authgate_client_sign_in_loopback_start`): `authgate_operation_cancel` stops the wait
  * within about 50 ms. A token request already under way still completes and is kept.
  */
@@ -546,6 +556,156 @@ extern "C" {
 const char *authgate_version(void);
 
 /**
+ * Starts the authorization code flow: builds the URL to open in the browser, with a
+ * fresh `state`, PKCE verifier (unless PKCE is off) and, with the `openid` scope, a
+ * `nonce`, all from the OS random source. No network access.
+ *
+ * `options_json`: NULL or `""` for the defaults, or a JSON object with any of
+ * - `scopes`: a space-separated string or an array, replacing the client's (`""`: none);
+ * - `state`, `nonce`, `pkce_verifier`: use these instead of random ones (the verifier is
+ *   43 to 128 characters of `A-Z a-z 0-9 - . _ ~`); an empty string is an error;
+ * - `redirect_uri`: instead of the client's;
+ * - `params`: an object of strings added to this URL, e.g. `{"prompt":"login"}`.
+ *
+ * An unknown key or a wrong type is `AUTHGATE_INVALID_ARGUMENT`. On success
+ * `*authorization_out` receives a new handle owned by the caller: keep it until the
+ * redirect comes back, then free it with `authgate_authorization_free`. Errors:
+ * `AUTHGATE_CONFIG` (no authorization endpoint), `AUTHGATE_INVALID_ARGUMENT`.
+ * Threads: any.
+ */
+authgate_result authgate_client_authorization_url_with(const struct authgate_client *client,
+                                                       const char *options_json,
+                                                       struct authgate_authorization **authorization_out);
+
+/**
+ * Deprecated: use `authgate_client_authorization_url_with`, which takes the optional
+ * inputs as one JSON object instead of six positional ones.
+ *
+ * The same, with each optional input a positional argument, NULL for the default:
+ * `scopes` (space-separated), `state`, `nonce`, `code_verifier` (the option
+ * `pkce_verifier`), `redirect_uri`, `extra_params_json` (the option `params`, as a JSON
+ * object). Ownership, errors and threads the same.
+ */
+authgate_result authgate_client_authorization_url(const struct authgate_client *client,
+                                                  const char *scopes,
+                                                  const char *state,
+                                                  const char *nonce,
+                                                  const char *code_verifier,
+                                                  const char *redirect_uri,
+                                                  const char *extra_params_json,
+                                                  struct authgate_authorization **authorization_out);
+
+/**
+ * Frees an authorization request (its verifier is wiped). NULL is accepted and ignored.
+ */
+void authgate_authorization_free(struct authgate_authorization *authorization);
+
+/**
+ * The URL to open in the browser. `*out` is owned by the authorization (valid until
+ * `authgate_authorization_free`). Threads: any.
+ */
+authgate_result authgate_authorization_url(const struct authgate_authorization *authorization,
+                                           const char **out);
+
+/**
+ * The `state` sent. `*out` is owned by the authorization.
+ */
+authgate_result authgate_authorization_state(const struct authgate_authorization *authorization,
+                                             const char **out);
+
+/**
+ * The OpenID Connect `nonce` sent, or NULL if none (the id_token's `nonce` claim
+ * must equal it). `*out` is owned by the authorization.
+ */
+authgate_result authgate_authorization_nonce(const struct authgate_authorization *authorization,
+                                             const char **out);
+
+/**
+ * The PKCE verifier, or NULL when PKCE is off: pass it to the code exchange
+ * (`authgate_client_exchange_code_with`'s option `pkce_verifier`). A secret. `*out` is
+ * owned by the authorization.
+ */
+authgate_result authgate_authorization_pkce_verifier(const struct authgate_authorization *authorization,
+                                                     const char **out);
+
+/**
+ * Deprecated: use `authgate_authorization_pkce_verifier` (the same function under the
+ * name the other languages use).
+ */
+authgate_result authgate_authorization_code_verifier(const struct authgate_authorization *authorization,
+                                                     const char **out);
+
+/**
+ * The redirect URI sent, or NULL if none. `*out` is owned by the authorization.
+ */
+authgate_result authgate_authorization_redirect_uri(const struct authgate_authorization *authorization,
+                                                    const char **out);
+
+/**
+ * Reads the redirect back: `callback` is the whole redirect URL or its query string.
+ * The `state` in it is compared (in constant time) with this authorization's, and its
+ * `iss` with the client's issuer when known (RFC 9207; configured or discovered).
+ *
+ * On success `*code_out` receives the one-time code, a new string owned by the caller:
+ * free it with `authgate_string_free` (which wipes it). Errors: `AUTHGATE_STATE_MISMATCH`,
+ * `AUTHGATE_ISSUER_MISMATCH` (`iss` names another issuer, or is missing although the
+ * provider's metadata promises it: a possible mix-up attack), an OAuth code such as
+ * `AUTHGATE_ACCESS_DENIED` when the redirect carries `error` (read
+ * `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT` (also
+ * for a `code` that is not UTF-8 once percent-decoded: it is never altered).
+ */
+authgate_result authgate_authorization_parse_callback(const struct authgate_authorization *authorization,
+                                                      const char *callback,
+                                                      char **code_out);
+
+/**
+ * `authgate_authorization_parse_callback` with an explicit expected state, for a program
+ * that kept only the state string. Ownership and errors the same; `iss` is not checked
+ * (see `authgate_parse_callback_with_issuer`).
+ */
+authgate_result authgate_parse_callback(const char *callback,
+                                        const char *expected_state,
+                                        char **code_out);
+
+/**
+ * `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:
+ * not checked) must equal the redirect's `iss` exactly when there is one, and with
+ * `issuer_required` non-zero (the provider's metadata says
+ * `authorization_response_iss_parameter_supported`) a redirect without `iss` is refused.
+ * Errors as `authgate_authorization_parse_callback`, `AUTHGATE_ISSUER_MISMATCH` included.
+ * Ownership the same. Threads: any.
+ */
+authgate_result authgate_parse_callback_with_issuer(const char *callback,
+                                                    const char *expected_state,
+                                                    const char *expected_issuer,
+                                                    int32_t issuer_required,
+                                                    char **code_out);
+
+/**
+ * Exchanges an authorization code for tokens (RFC 6749 §4.1.3), with the code flow's
+ * options. Blocks until the answer comes or the client's timeout elapses.
+ *
+ * `code` (required): from `authgate_authorization_parse_callback`. `options_json`: NULL
+ * or `""` for the defaults, or a JSON object with any of
+ * - `pkce_verifier`: the authorization's (`authgate_authorization_pkce_verifier`); leave
+ *   it out only without PKCE;
+ * - `redirect_uri`: the one the authorization sent, if it was overridden (default: the
+ *   client's);
+ * - `scopes`: a space-separated string or an array, sent as `scope` (default: none);
+ * - `params`: an object of strings added to the form body.
+ *
+ * An unknown key or a wrong type is `AUTHGATE_INVALID_ARGUMENT`. On success
+ * `*token_set_out` receives a new handle owned by the caller (free it with
+ * `authgate_token_set_free`). On failure read the last error: an OAuth code with
+ * `error` / `description`, a transport code, `AUTHGATE_UNEXPECTED_RESPONSE`, …
+ * Threads: any; the same client may run several requests at once.
+ */
+authgate_result authgate_client_exchange_code_with(const struct authgate_client *client,
+                                                   const char *code,
+                                                   const char *options_json,
+                                                   struct authgate_token_set **token_set_out);
+
+/**
  * Frees a string returned through a `char **` out-parameter and wipes its bytes (it
  * may hold an authorization code or a token). NULL is accepted and ignored.
  *
@@ -605,119 +765,15 @@ authgate_result authgate_client_authorization_endpoint(const struct authgate_cli
                                                        const char **out);
 
 /**
- * Starts the authorization code flow: builds the URL to open in the browser, with a
- * fresh `state`, PKCE verifier (unless PKCE is off) and, with the `openid` scope, a
- * `nonce`, all from the OS random source.
- *
- * Every input but `client` and `authorization_out` may be NULL, meaning "the default":
- * - `scopes`: space-separated scopes replacing the client's defaults (`""`: none);
- * - `state`, `nonce`, `code_verifier`: use these instead of random ones (the verifier
- *   is 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`); an empty string is an error;
- * - `redirect_uri`: instead of the client's;
- * - `extra_params_json`: a JSON object of strings added to this URL, e.g.
- *   `{"prompt":"login"}`.
- *
- * On success `*authorization_out` receives a new handle owned by the caller: keep it
- * until the redirect comes back, then free it with `authgate_authorization_free`.
- * Errors: `AUTHGATE_CONFIG` (no authorization endpoint), `AUTHGATE_INVALID_ARGUMENT`.
- * No network access. Threads: any.
- */
-authgate_result authgate_client_authorization_url(const struct authgate_client *client,
-                                                  const char *scopes,
-                                                  const char *state,
-                                                  const char *nonce,
-                                                  const char *code_verifier,
-                                                  const char *redirect_uri,
-                                                  const char *extra_params_json,
-                                                  struct authgate_authorization **authorization_out);
-
-/**
- * Frees an authorization request (its verifier is wiped). NULL is accepted and ignored.
- */
-void authgate_authorization_free(struct authgate_authorization *authorization);
-
-/**
- * The URL to open in the browser. `*out` is owned by the authorization (valid until
- * `authgate_authorization_free`). Threads: any.
- */
-authgate_result authgate_authorization_url(const struct authgate_authorization *authorization,
-                                           const char **out);
-
-/**
- * The `state` sent. `*out` is owned by the authorization.
- */
-authgate_result authgate_authorization_state(const struct authgate_authorization *authorization,
-                                             const char **out);
-
-/**
- * The OpenID Connect `nonce` sent, or NULL if none (the id_token's `nonce` claim
- * must equal it). `*out` is owned by the authorization.
- */
-authgate_result authgate_authorization_nonce(const struct authgate_authorization *authorization,
-                                             const char **out);
-
-/**
- * The PKCE verifier, or NULL when PKCE is off: pass it to
- * `authgate_client_exchange_code`. A secret. `*out` is owned by the authorization.
- */
-authgate_result authgate_authorization_code_verifier(const struct authgate_authorization *authorization,
-                                                     const char **out);
-
-/**
- * The redirect URI sent, or NULL if none. `*out` is owned by the authorization.
- */
-authgate_result authgate_authorization_redirect_uri(const struct authgate_authorization *authorization,
-                                                    const char **out);
-
-/**
- * Reads the redirect back: `callback` is the whole redirect URL or its query string.
- * The `state` in it is compared (in constant time) with this authorization's, and its
- * `iss` with the client's issuer when known (RFC 9207; configured or discovered).
- *
- * On success `*code_out` receives the one-time code, a new string owned by the caller:
- * free it with `authgate_string_free` (which wipes it). Errors: `AUTHGATE_STATE_MISMATCH`,
- * `AUTHGATE_ISSUER_MISMATCH` (`iss` names another issuer, or is missing although the
- * provider's metadata promises it: a possible mix-up attack), an OAuth code such as
- * `AUTHGATE_ACCESS_DENIED` when the redirect carries `error` (read
- * `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT` (also
- * for a `code` that is not UTF-8 once percent-decoded: it is never altered).
- */
-authgate_result authgate_authorization_parse_callback(const struct authgate_authorization *authorization,
-                                                      const char *callback,
-                                                      char **code_out);
-
-/**
- * `authgate_authorization_parse_callback` with an explicit expected state, for a program
- * that kept only the state string. Ownership and errors the same; `iss` is not checked
- * (see `authgate_parse_callback_with_issuer`).
- */
-authgate_result authgate_parse_callback(const char *callback,
-                                        const char *expected_state,
-                                        char **code_out);
-
-/**
- * `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:
- * not checked) must equal the redirect's `iss` exactly when there is one, and with
- * `issuer_required` non-zero (the provider's metadata says
- * `authorization_response_iss_parameter_supported`) a redirect without `iss` is refused.
- * Errors as `authgate_authorization_parse_callback`, `AUTHGATE_ISSUER_MISMATCH` included.
- * Ownership the same. Threads: any.
- */
-authgate_result authgate_parse_callback_with_issuer(const char *callback,
-                                                    const char *expected_state,
-                                                    const char *expected_issuer,
-                                                    int32_t issuer_required,
-                                                    char **code_out);
-
-/**
  * Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Blocks until the answer
  * comes or the client's timeout elapses; see `authgate_client_exchange_code_start` for
  * the non-blocking form.
  *
- * `code` (required): from `authgate_authorization_parse_callback`. `code_verifier`: the
+ * `code` (required): from `authgate_authorization_parse_callback`. `pkce_verifier`: the
  * authorization's PKCE verifier, or NULL without PKCE. `redirect_uri`: NULL for the
- * client's (pass the authorization's if it was overridden). `extra_params_json`: NULL or
- * a JSON object of strings added to the form body.
+ * client's (pass the authorization's if it was overridden). `params_json`: NULL or
+ * a JSON object of strings added to the form body. To send scopes as well, use
+ * `authgate_client_exchange_code_with`, which takes these as one options object.
  *
  * On success `*token_set_out` receives a new handle owned by the caller (free it with
  * `authgate_token_set_free`). On failure read the last error: an OAuth code with
@@ -726,16 +782,16 @@ authgate_result authgate_parse_callback_with_issuer(const char *callback,
  */
 authgate_result authgate_client_exchange_code(const struct authgate_client *client,
                                               const char *code,
-                                              const char *code_verifier,
+                                              const char *pkce_verifier,
                                               const char *redirect_uri,
-                                              const char *extra_params_json,
+                                              const char *params_json,
                                               struct authgate_token_set **token_set_out);
 
 /**
  * Refreshes tokens (RFC 6749 §6). Blocking, like `authgate_client_exchange_code`.
  *
  * `refresh_token` (required). `scopes`: NULL to send none, else space-separated.
- * `extra_params_json`: NULL or a JSON object of strings. If the answer carries a new
+ * `params_json`: NULL or a JSON object of strings. If the answer carries a new
  * refresh token (rotation, as GearCode does), the old one is dead: store the new token
  * set before using it. If it carries none, the new set keeps the old refresh token.
  * Ownership as `authgate_client_exchange_code`.
@@ -743,7 +799,7 @@ authgate_result authgate_client_exchange_code(const struct authgate_client *clie
 authgate_result authgate_client_refresh(const struct authgate_client *client,
                                         const char *refresh_token,
                                         const char *scopes,
-                                        const char *extra_params_json,
+                                        const char *params_json,
                                         struct authgate_token_set **token_set_out);
 
 /**
@@ -751,24 +807,24 @@ authgate_result authgate_client_refresh(const struct authgate_client *client,
  *
  * `username` (required, non-empty) and `password` (required, may be empty) are UTF-8 and
  * are encoded exactly, whatever they contain. `scopes`: NULL for the client's defaults.
- * `extra_params_json`: NULL or a JSON object of strings. Ownership as
+ * `params_json`: NULL or a JSON object of strings. Ownership as
  * `authgate_client_exchange_code`.
  */
 authgate_result authgate_client_password(const struct authgate_client *client,
                                          const char *username,
                                          const char *password,
                                          const char *scopes,
-                                         const char *extra_params_json,
+                                         const char *params_json,
                                          struct authgate_token_set **token_set_out);
 
 /**
  * The client credentials grant (RFC 6749 §4.4). Blocking. `scopes`: NULL for the
- * client's defaults, else space-separated. `extra_params_json`: NULL or a JSON object of
+ * client's defaults, else space-separated. `params_json`: NULL or a JSON object of
  * strings. Ownership as `authgate_client_exchange_code`.
  */
 authgate_result authgate_client_client_credentials(const struct authgate_client *client,
                                                    const char *scopes,
-                                                   const char *extra_params_json,
+                                                   const char *params_json,
                                                    struct authgate_token_set **token_set_out);
 
 /**
@@ -1029,7 +1085,7 @@ authgate_result authgate_config_set_id_token_leeway_ms(struct authgate_config *c
  * user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
  * code of `_verification_uri_complete`), then poll with
  * `authgate_client_poll_device_token` every `authgate_device_interval` seconds, or let
- * `authgate_client_device_token_start` do it on its own thread.
+ * `authgate_client_wait_for_device_token_start` do it on its own thread.
  *
  * `scopes`: NULL for the client's defaults, else space-separated. Blocking. On success
  * `*device_out` receives a new handle owned by the caller: free it with
@@ -1058,10 +1114,10 @@ authgate_result authgate_device_to_json(const struct authgate_device *device,
 /**
  * Reads back what `authgate_device_to_json` wrote, to poll again with any client of the
  * same registration (`authgate_client_poll_device_token`,
- * `authgate_client_device_token_start`). No network. Codes that expired meanwhile are
- * not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at once, without
- * a request (start a new device authorization). On success `*device_out` receives a new
- * handle owned by the caller: free it with `authgate_device_free`. Errors:
+ * `authgate_client_wait_for_device_token_start`). No network. Codes that expired
+ * meanwhile are not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at
+ * once, without a request (start a new device authorization). On success `*device_out`
+ * receives a new handle owned by the caller: free it with `authgate_device_free`. Errors:
  * `AUTHGATE_INVALID_ARGUMENT` (not such a JSON object). Threads: any.
  */
 authgate_result authgate_device_from_json(const char *json,
@@ -1149,9 +1205,18 @@ authgate_result authgate_client_poll_device_token(const struct authgate_client *
                                                   struct authgate_token_set **token_set_out);
 
 /**
- * Waits for the device sign-in on its own thread: polls every `authgate_device_interval`
- * seconds (slowing down when asked) until the user approves, declines, the codes expire
- * (`AUTHGATE_OAUTH`, `expired_token`) or the operation is cancelled.
+ * Deprecated: use `authgate_client_wait_for_device_token_start` (the same function under
+ * the name the other languages use).
+ */
+authgate_result authgate_client_device_token_start(const struct authgate_client *client,
+                                                   const struct authgate_device *device,
+                                                   struct authgate_operation **operation_out);
+
+/**
+ * Waits for the device sign-in on its own thread (the name the other languages use:
+ * `wait_for_device_token`): polls every `authgate_device_interval` seconds (slowing down
+ * when asked) until the user approves, declines, the codes expire (`AUTHGATE_OAUTH`,
+ * `expired_token`) or the operation is cancelled.
  *
  * Returns at once. On success `*operation_out` receives a new handle owned by the
  * caller: follow it with `authgate_operation_wait` / `_poll`, read the token set with
@@ -1161,9 +1226,9 @@ authgate_result authgate_client_poll_device_token(const struct authgate_client *
  * bringing the tokens is under way, whose result is kept. The device handle may be freed
  * after this call. Threads: any.
  */
-authgate_result authgate_client_device_token_start(const struct authgate_client *client,
-                                                   const struct authgate_device *device,
-                                                   struct authgate_operation **operation_out);
+authgate_result authgate_client_wait_for_device_token_start(const struct authgate_client *client,
+                                                            const struct authgate_device *device,
+                                                            struct authgate_operation **operation_out);
 
 /**
  * The status code of the last failed call on this thread; `AUTHGATE_OK` if the last
@@ -1203,6 +1268,13 @@ const char *authgate_last_error_description(void);
 const char *authgate_last_error_uri(void);
 
 /**
+ * The `WWW-Authenticate` header of the 401 answer behind the last failure (a resource
+ * server's `Bearer error="invalid_token", …` challenge, RFC 6750 §3), scrubbed of
+ * secrets and cut short, or NULL. Ownership as `authgate_last_error_message`.
+ */
+const char *authgate_last_error_www_authenticate(void);
+
+/**
  * The HTTP status of the answer behind the last failure, or 0 when there was no answer
  * (a transport failure, an argument error, an error in the redirect).
  */
@@ -1226,8 +1298,10 @@ int64_t authgate_last_error_retry_after(void);
 
 /**
  * All of the last error as one JSON object: `code`, `name`, `message`, `error`,
- * `error_description`, `error_uri`, `http_status`, `is_terminal`, `is_transient`,
- * `retry_after` (absent values are `null`). NULL when the last call succeeded.
+ * `description`, `error_uri`, `www_authenticate`, `http_status`, `is_terminal`,
+ * `is_transient`, `retry_after` (absent values are `null`). `error_description` repeats
+ * `description` (deprecated: the name the other languages use is `description`). NULL
+ * when the last call succeeded.
  *
  * Ownership as `authgate_last_error_message`.
  */
@@ -1398,9 +1472,17 @@ authgate_result authgate_manager_access_token(const struct authgate_manager *man
                                               char **token_out);
 
 /**
- * Like `authgate_manager_access_token`, but the token stays valid for at least `seconds`
- * (refreshing first if needed): for an operation that must not fail halfway, such as a
- * long upload. Ownership, errors and threads the same.
+ * Like `authgate_manager_access_token`, but the token stays valid for at least `min_ms`
+ * milliseconds (refreshing first if needed): for an operation that must not fail
+ * halfway, such as a long upload. Ownership, errors and threads the same.
+ */
+authgate_result authgate_manager_access_token_valid_for_ms(const struct authgate_manager *manager,
+                                                           uint64_t min_ms,
+                                                           char **token_out);
+
+/**
+ * Deprecated: use `authgate_manager_access_token_valid_for_ms` (every duration in this
+ * API is in milliseconds). The same, with the minimum validity in `seconds`.
  */
 authgate_result authgate_manager_access_token_valid_for(const struct authgate_manager *manager,
                                                         uint32_t seconds,
@@ -1421,6 +1503,19 @@ authgate_result authgate_manager_token_set(const struct authgate_manager *manage
  * Threads: any.
  */
 authgate_result authgate_manager_invalidate(const struct authgate_manager *manager);
+
+/**
+ * After the resource server refused the access token `rejected` (a 401; the token alone,
+ * without `Bearer `): marks it as
+ * expired if it is still the current one, so that many requests refused with the same
+ * token cause one refresh, not one each. `*invalidated_out` receives 1 if it was the
+ * current token (the next call refreshes), 0 if not (a newer one is in use already: just
+ * ask again). No network. Errors: `AUTHGATE_NULL_POINTER` and the like only.
+ * Threads: any.
+ */
+authgate_result authgate_manager_invalidate_token(const struct authgate_manager *manager,
+                                                  const char *rejected,
+                                                  int32_t *invalidated_out);
 
 /**
  * Forgets the tokens, in the manager and in its store (sign-out; the tokens are not
@@ -1503,9 +1598,9 @@ authgate_result authgate_client_introspect(const struct authgate_client *client,
  */
 authgate_result authgate_client_exchange_code_start(const struct authgate_client *client,
                                                     const char *code,
-                                                    const char *code_verifier,
+                                                    const char *pkce_verifier,
                                                     const char *redirect_uri,
-                                                    const char *extra_params_json,
+                                                    const char *params_json,
                                                     struct authgate_operation **operation_out);
 
 /**
@@ -1516,7 +1611,7 @@ authgate_result authgate_client_exchange_code_start(const struct authgate_client
 authgate_result authgate_client_refresh_start(const struct authgate_client *client,
                                               const char *refresh_token,
                                               const char *scopes,
-                                              const char *extra_params_json,
+                                              const char *params_json,
                                               struct authgate_operation **operation_out);
 
 /**
@@ -1526,7 +1621,7 @@ authgate_result authgate_client_password_start(const struct authgate_client *cli
                                                const char *username,
                                                const char *password,
                                                const char *scopes,
-                                               const char *extra_params_json,
+                                               const char *params_json,
                                                struct authgate_operation **operation_out);
 
 /**
@@ -1535,7 +1630,7 @@ authgate_result authgate_client_password_start(const struct authgate_client *cli
  */
 authgate_result authgate_client_client_credentials_start(const struct authgate_client *client,
                                                          const char *scopes,
-                                                         const char *extra_params_json,
+                                                         const char *params_json,
                                                          struct authgate_operation **operation_out);
 
 /**
@@ -1720,8 +1815,16 @@ authgate_result authgate_token_set_expires_at(const struct authgate_token_set *t
                                               int64_t *unix_seconds_out);
 
 /**
- * Whether the access token expires within `leeway_seconds` from now: `*expired_out` is 1
- * or 0. A token without a known expiry is never considered expired.
+ * Whether the access token expires within `leeway_ms` milliseconds from now:
+ * `*expired_out` is 1 or 0. A token without a known expiry is never considered expired.
+ */
+authgate_result authgate_token_set_is_expired_ms(const struct authgate_token_set *token_set,
+                                                 uint64_t leeway_ms,
+                                                 int32_t *expired_out);
+
+/**
+ * Deprecated: use `authgate_token_set_is_expired_ms` (every duration in this API is in
+ * milliseconds). The same, with the leeway in `leeway_seconds`.
  */
 authgate_result authgate_token_set_is_expired(const struct authgate_token_set *token_set,
                                               uint32_t leeway_seconds,

@@ -55,8 +55,7 @@ static inline int sign_in_with_code(const authgate_client *client, authgate_toke
   char *code = NULL;
   char redirect[4096];
   int failed = 1;
-  if (authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth) !=
-          AUTHGATE_OK ||
+  if (authgate_client_authorization_url_with(client, NULL, &auth) != AUTHGATE_OK ||
       authgate_authorization_url(auth, &url) != AUTHGATE_OK) {
     print_last_error("authorization URL");
     goto done;
@@ -69,7 +68,7 @@ static inline int sign_in_with_code(const authgate_client *client, authgate_toke
     print_last_error("the redirect");
     goto done;
   }
-  if (authgate_authorization_code_verifier(auth, &verifier) != AUTHGATE_OK ||
+  if (authgate_authorization_pkce_verifier(auth, &verifier) != AUTHGATE_OK ||
       authgate_authorization_nonce(auth, &nonce) != AUTHGATE_OK ||
       authgate_client_exchange_code(client, code, verifier, NULL, NULL, tokens_out) !=
           AUTHGATE_OK) {

@@ -325,24 +325,37 @@ pub extern "C" fn authgate_string_free(s: *mut c_char) {
 }
 
 /// Parses extra form or URL parameters passed as a JSON object of strings.
-pub(crate) fn params_json(ptr: *const c_char, name: &str) -> FfiResult<Vec<(String, String)>> {
+pub(crate) fn params_arg(ptr: *const c_char, name: &str) -> FfiResult<Vec<(String, String)>> {
     let Some(json) = opt_str_arg(ptr, name)? else {
         return Ok(Vec::new());
     };
     if json.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let bad = || Failure::invalid(format!("`{name}` must be a JSON object of strings"));
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|_| bad())?;
-    let obj = value.as_object().ok_or_else(bad)?;
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(obj)) => params_object(&obj, &format!("`{name}`")),
+        _ => Err(Failure::invalid(format!(
+            "`{name}` must be a JSON object of strings"
+        ))),
+    }
+}
+
+/// The parameters of a JSON object of strings; `what` names it in messages.
+fn params_object(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    what: &str,
+) -> FfiResult<Vec<(String, String)>> {
     let mut params = Vec::with_capacity(obj.len());
     for (k, v) in obj {
         if k.is_empty() {
             return Err(Failure::invalid(format!(
-                "`{name}` has a parameter with an empty name"
+                "{what} has a parameter with an empty name"
             )));
         }
-        params.push((k.clone(), v.as_str().ok_or_else(bad)?.to_owned()));
+        let v = v
+            .as_str()
+            .ok_or_else(|| Failure::invalid(format!("{what} must be a JSON object of strings")))?;
+        params.push((k.clone(), v.to_owned()));
     }
     Ok(params)
 }
@@ -407,6 +420,17 @@ impl Options {
             .transpose()
     }
 
+    /// A JSON object of strings: extra parameters (none when absent).
+    pub(crate) fn params(&self, key: &str) -> FfiResult<Vec<(String, String)>> {
+        match self.map.get(key) {
+            None => Ok(Vec::new()),
+            Some(serde_json::Value::Object(obj)) => {
+                params_object(obj, &format!("`{}`: `{key}`", self.name))
+            }
+            Some(_) => Err(self.bad(key, "a JSON object of strings")),
+        }
+    }
+
     /// A space-separated string or an array of strings.
     pub(crate) fn scopes(&self, key: &str) -> FfiResult<Option<Vec<String>>> {
         let bad = || self.bad(key, "a space-separated string or an array of strings");
@@ -464,9 +488,9 @@ mod tests {
             required_str(c"".as_ptr(), "x").err().unwrap().code(),
             AUTHGATE_INVALID_ARGUMENT
         );
-        assert!(params_json(c"{\"a\":1}".as_ptr(), "p").is_err());
+        assert!(params_arg(c"{\"a\":1}".as_ptr(), "p").is_err());
         assert_eq!(
-            params_json(c"{\"a\":\"b\"}".as_ptr(), "p").ok().unwrap(),
+            params_arg(c"{\"a\":\"b\"}".as_ptr(), "p").ok().unwrap(),
             vec![("a".to_owned(), "b".to_owned())]
         );
     }

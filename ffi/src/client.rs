@@ -1,8 +1,9 @@
-//! `authgate_client`, the authorization URL, the callback, and the blocking token requests.
+//! `authgate_client`, and the blocking token requests (the authorization URL and the
+//! callback are in authorize.rs).
 
 use std::ffi::{c_char, CString};
 
-use authgate_core::{AuthorizationCode, Client, ClientBuilder, Password, TokenRequest};
+use authgate_core::{Client, ClientBuilder, Password, TokenRequest};
 
 use crate::boundary::*;
 use crate::handles::*;
@@ -130,219 +131,15 @@ pub extern "C" fn authgate_client_authorization_endpoint(
     })
 }
 
-/// Starts the authorization code flow: builds the URL to open in the browser, with a
-/// fresh `state`, PKCE verifier (unless PKCE is off) and, with the `openid` scope, a
-/// `nonce`, all from the OS random source.
-///
-/// Every input but `client` and `authorization_out` may be NULL, meaning "the default":
-/// - `scopes`: space-separated scopes replacing the client's defaults (`""`: none);
-/// - `state`, `nonce`, `code_verifier`: use these instead of random ones (the verifier
-///   is 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`); an empty string is an error;
-/// - `redirect_uri`: instead of the client's;
-/// - `extra_params_json`: a JSON object of strings added to this URL, e.g.
-///   `{"prompt":"login"}`.
-///
-/// On success `*authorization_out` receives a new handle owned by the caller: keep it
-/// until the redirect comes back, then free it with `authgate_authorization_free`.
-/// Errors: `AUTHGATE_CONFIG` (no authorization endpoint), `AUTHGATE_INVALID_ARGUMENT`.
-/// No network access. Threads: any.
-#[no_mangle]
-pub extern "C" fn authgate_client_authorization_url(
-    client: *const authgate_client,
-    scopes: *const c_char,
-    state: *const c_char,
-    nonce: *const c_char,
-    code_verifier: *const c_char,
-    redirect_uri: *const c_char,
-    extra_params_json: *const c_char,
-    authorization_out: *mut *mut authgate_authorization,
-) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(authorization_out, "authorization_out")?;
-        let c = handle(client, "client")?;
-        let scopes = scopes_arg(scopes, "scopes")?;
-        let state = opt_str_arg(state, "state")?;
-        let nonce = opt_str_arg(nonce, "nonce")?;
-        let verifier = opt_str_arg(code_verifier, "code_verifier")?;
-        let redirect = opt_str_arg(redirect_uri, "redirect_uri")?;
-        let params = params_json(extra_params_json, "extra_params_json")?;
-
-        let mut b = c.client.authorization_url();
-        if let Some(s) = scopes {
-            b = b.scopes(s);
-        }
-        if let Some(s) = state {
-            b = b.state(s);
-        }
-        if let Some(n) = nonce {
-            b = b.nonce(n);
-        }
-        if let Some(v) = verifier {
-            b = b.pkce_verifier(v);
-        }
-        if let Some(r) = redirect {
-            b = b.redirect_uri(r);
-        }
-        for (k, v) in params {
-            b = b.param(k, v);
-        }
-        let request = b.build()?;
-        let inner = AuthorizationInner {
-            url: field(Some(&request.url)),
-            state: field(Some(&request.state)),
-            nonce: field(request.nonce.as_deref()),
-            code_verifier: field(request.pkce_verifier.as_ref().map(|v| v.secret())),
-            redirect_uri: field(request.redirect_uri.as_deref()),
-            request,
-        };
-        out.write(new_handle::<authgate_authorization>(inner));
-        Ok(())
-    })
-}
-
-/// Frees an authorization request (its verifier is wiped). NULL is accepted and ignored.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_free(authorization: *mut authgate_authorization) {
-    guard((), || free_handle(authorization))
-}
-
-/// Hands out one string of an authorization (cbindgen cannot see functions made by
-/// macros, so each getter is written out and calls this).
-fn authorization_field(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-    pick: impl FnOnce(&AuthorizationInner) -> (&Field, &str),
-) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        let (f, what) = pick(handle(authorization, "authorization")?);
-        read_field(f, what, o)
-    })
-}
-
-/// The URL to open in the browser. `*out` is owned by the authorization (valid until
-/// `authgate_authorization_free`). Threads: any.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_url(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-) -> authgate_result {
-    authorization_field(authorization, out, |a| (&a.url, "URL"))
-}
-
-/// The `state` sent. `*out` is owned by the authorization.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_state(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-) -> authgate_result {
-    authorization_field(authorization, out, |a| (&a.state, "state"))
-}
-
-/// The OpenID Connect `nonce` sent, or NULL if none (the id_token's `nonce` claim
-/// must equal it). `*out` is owned by the authorization.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_nonce(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-) -> authgate_result {
-    authorization_field(authorization, out, |a| (&a.nonce, "nonce"))
-}
-
-/// The PKCE verifier, or NULL when PKCE is off: pass it to
-/// `authgate_client_exchange_code`. A secret. `*out` is owned by the authorization.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_code_verifier(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-) -> authgate_result {
-    authorization_field(authorization, out, |a| (&a.code_verifier, "code verifier"))
-}
-
-/// The redirect URI sent, or NULL if none. `*out` is owned by the authorization.
-#[no_mangle]
-pub extern "C" fn authgate_authorization_redirect_uri(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-) -> authgate_result {
-    authorization_field(authorization, out, |a| (&a.redirect_uri, "redirect URI"))
-}
-
-fn write_code(code: AuthorizationCode, out: Out<*mut c_char>) -> FfiResult {
-    out.write(owned_c_string(code.secret().to_owned(), "code")?);
-    Ok(())
-}
-
-/// Reads the redirect back: `callback` is the whole redirect URL or its query string.
-/// The `state` in it is compared (in constant time) with this authorization's, and its
-/// `iss` with the client's issuer when known (RFC 9207; configured or discovered).
-///
-/// On success `*code_out` receives the one-time code, a new string owned by the caller:
-/// free it with `authgate_string_free` (which wipes it). Errors: `AUTHGATE_STATE_MISMATCH`,
-/// `AUTHGATE_ISSUER_MISMATCH` (`iss` names another issuer, or is missing although the
-/// provider's metadata promises it: a possible mix-up attack), an OAuth code such as
-/// `AUTHGATE_ACCESS_DENIED` when the redirect carries `error` (read
-/// `authgate_last_error_oauth_error` / `_description`), `AUTHGATE_INVALID_ARGUMENT` (also
-/// for a `code` that is not UTF-8 once percent-decoded: it is never altered).
-#[no_mangle]
-pub extern "C" fn authgate_authorization_parse_callback(
-    authorization: *const authgate_authorization,
-    callback: *const c_char,
-    code_out: *mut *mut c_char,
-) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(code_out, "code_out")?;
-        let a = handle(authorization, "authorization")?;
-        let cb = required_str(callback, "callback")?;
-        write_code(a.request.parse_callback(cb)?, out)
-    })
-}
-
-/// `authgate_authorization_parse_callback` with an explicit expected state, for a program
-/// that kept only the state string. Ownership and errors the same; `iss` is not checked
-/// (see `authgate_parse_callback_with_issuer`).
-#[no_mangle]
-pub extern "C" fn authgate_parse_callback(
-    callback: *const c_char,
-    expected_state: *const c_char,
-    code_out: *mut *mut c_char,
-) -> authgate_result {
-    authgate_parse_callback_with_issuer(callback, expected_state, std::ptr::null(), 0, code_out)
-}
-
-/// `authgate_parse_callback` that also checks `iss` (RFC 9207): `expected_issuer` (NULL:
-/// not checked) must equal the redirect's `iss` exactly when there is one, and with
-/// `issuer_required` non-zero (the provider's metadata says
-/// `authorization_response_iss_parameter_supported`) a redirect without `iss` is refused.
-/// Errors as `authgate_authorization_parse_callback`, `AUTHGATE_ISSUER_MISMATCH` included.
-/// Ownership the same. Threads: any.
-#[no_mangle]
-pub extern "C" fn authgate_parse_callback_with_issuer(
-    callback: *const c_char,
-    expected_state: *const c_char,
-    expected_issuer: *const c_char,
-    issuer_required: i32,
-    code_out: *mut *mut c_char,
-) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(code_out, "code_out")?;
-        let cb = required_str(callback, "callback")?;
-        let st = required_str(expected_state, "expected_state")?;
-        let iss = opt_str_arg(expected_issuer, "expected_issuer")?;
-        let code = authgate_core::parse_callback_with_issuer(cb, st, iss, flag(issuer_required))?;
-        write_code(code, out)
-    })
-}
-
 // --- token requests ---------------------------------------------------------------------
 // Each C call translates its arguments into the core's `TokenRequest`, which owns them: the
 // blocking calls send it here, the `_start` calls (operation.rs) on another thread.
 
-/// Adds the optional `scopes` and `extra_params_json` of a C call to a request.
+/// Adds the optional `scopes` and `params_json` of a C call to a request.
 fn with_options(
     mut request: TokenRequest,
     scopes: Option<*const c_char>,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
     if let Some(s) = scopes
         .map(|s| scopes_arg(s, "scopes"))
@@ -351,7 +148,7 @@ fn with_options(
     {
         request = request.scopes(s);
     }
-    for (k, v) in params_json(extra_params_json, "extra_params_json")? {
+    for (k, v) in params_arg(params_json, "params_json")? {
         request = request.param(k, v);
     }
     Ok(request)
@@ -360,28 +157,28 @@ fn with_options(
 pub(crate) fn code_request(
     client: &Client,
     code: *const c_char,
-    code_verifier: *const c_char,
+    pkce_verifier: *const c_char,
     redirect_uri: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
     let mut request = client.exchange_code(required_str(code, "code")?);
-    if let Some(v) = opt_str_arg(code_verifier, "code_verifier")? {
+    if let Some(v) = opt_str_arg(pkce_verifier, "pkce_verifier")? {
         request = request.pkce_verifier(v);
     }
     if let Some(r) = opt_str_arg(redirect_uri, "redirect_uri")? {
         request = request.redirect_uri(r);
     }
-    with_options(request, None, extra_params_json)
+    with_options(request, None, params_json)
 }
 
 pub(crate) fn refresh_request(
     client: &Client,
     refresh_token: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
     let request = client.refresh(required_str(refresh_token, "refresh_token")?);
-    with_options(request, Some(scopes), extra_params_json)
+    with_options(request, Some(scopes), params_json)
 }
 
 pub(crate) fn password_request(
@@ -389,21 +186,21 @@ pub(crate) fn password_request(
     username: *const c_char,
     password: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
     let request = client.password(
         required_str(username, "username")?,
         Password::new(str_arg(password, "password")?),
     );
-    with_options(request, Some(scopes), extra_params_json)
+    with_options(request, Some(scopes), params_json)
 }
 
 pub(crate) fn client_credentials_request(
     client: &Client,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
-    with_options(client.client_credentials(), Some(scopes), extra_params_json)
+    with_options(client.client_credentials(), Some(scopes), params_json)
 }
 
 fn run_blocking(
@@ -423,10 +220,11 @@ fn run_blocking(
 /// comes or the client's timeout elapses; see `authgate_client_exchange_code_start` for
 /// the non-blocking form.
 ///
-/// `code` (required): from `authgate_authorization_parse_callback`. `code_verifier`: the
+/// `code` (required): from `authgate_authorization_parse_callback`. `pkce_verifier`: the
 /// authorization's PKCE verifier, or NULL without PKCE. `redirect_uri`: NULL for the
-/// client's (pass the authorization's if it was overridden). `extra_params_json`: NULL or
-/// a JSON object of strings added to the form body.
+/// client's (pass the authorization's if it was overridden). `params_json`: NULL or
+/// a JSON object of strings added to the form body. To send scopes as well, use
+/// `authgate_client_exchange_code_with`, which takes these as one options object.
 ///
 /// On success `*token_set_out` receives a new handle owned by the caller (free it with
 /// `authgate_token_set_free`). On failure read the last error: an OAuth code with
@@ -436,14 +234,14 @@ fn run_blocking(
 pub extern "C" fn authgate_client_exchange_code(
     client: *const authgate_client,
     code: *const c_char,
-    code_verifier: *const c_char,
+    pkce_verifier: *const c_char,
     redirect_uri: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
     run_blocking(
         client,
-        |c| code_request(c, code, code_verifier, redirect_uri, extra_params_json),
+        |c| code_request(c, code, pkce_verifier, redirect_uri, params_json),
         token_set_out,
     )
 }
@@ -451,7 +249,7 @@ pub extern "C" fn authgate_client_exchange_code(
 /// Refreshes tokens (RFC 6749 §6). Blocking, like `authgate_client_exchange_code`.
 ///
 /// `refresh_token` (required). `scopes`: NULL to send none, else space-separated.
-/// `extra_params_json`: NULL or a JSON object of strings. If the answer carries a new
+/// `params_json`: NULL or a JSON object of strings. If the answer carries a new
 /// refresh token (rotation, as GearCode does), the old one is dead: store the new token
 /// set before using it. If it carries none, the new set keeps the old refresh token.
 /// Ownership as `authgate_client_exchange_code`.
@@ -460,12 +258,12 @@ pub extern "C" fn authgate_client_refresh(
     client: *const authgate_client,
     refresh_token: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
     run_blocking(
         client,
-        |c| refresh_request(c, refresh_token, scopes, extra_params_json),
+        |c| refresh_request(c, refresh_token, scopes, params_json),
         token_set_out,
     )
 }
@@ -474,7 +272,7 @@ pub extern "C" fn authgate_client_refresh(
 ///
 /// `username` (required, non-empty) and `password` (required, may be empty) are UTF-8 and
 /// are encoded exactly, whatever they contain. `scopes`: NULL for the client's defaults.
-/// `extra_params_json`: NULL or a JSON object of strings. Ownership as
+/// `params_json`: NULL or a JSON object of strings. Ownership as
 /// `authgate_client_exchange_code`.
 #[no_mangle]
 pub extern "C" fn authgate_client_password(
@@ -482,29 +280,29 @@ pub extern "C" fn authgate_client_password(
     username: *const c_char,
     password: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
     run_blocking(
         client,
-        |c| password_request(c, username, password, scopes, extra_params_json),
+        |c| password_request(c, username, password, scopes, params_json),
         token_set_out,
     )
 }
 
 /// The client credentials grant (RFC 6749 §4.4). Blocking. `scopes`: NULL for the
-/// client's defaults, else space-separated. `extra_params_json`: NULL or a JSON object of
+/// client's defaults, else space-separated. `params_json`: NULL or a JSON object of
 /// strings. Ownership as `authgate_client_exchange_code`.
 #[no_mangle]
 pub extern "C" fn authgate_client_client_credentials(
     client: *const authgate_client,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
     run_blocking(
         client,
-        |c| client_credentials_request(c, scopes, extra_params_json),
+        |c| client_credentials_request(c, scopes, params_json),
         token_set_out,
     )
 }

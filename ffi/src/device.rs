@@ -21,7 +21,7 @@ const _: () = assert!(AUTHGATE_MAX_POLL_INTERVAL == authgate_core::MAX_POLL_INTE
 /// user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
 /// code of `_verification_uri_complete`), then poll with
 /// `authgate_client_poll_device_token` every `authgate_device_interval` seconds, or let
-/// `authgate_client_device_token_start` do it on its own thread.
+/// `authgate_client_wait_for_device_token_start` do it on its own thread.
 ///
 /// `scopes`: NULL for the client's defaults, else space-separated. Blocking. On success
 /// `*device_out` receives a new handle owned by the caller: free it with
@@ -80,10 +80,10 @@ pub extern "C" fn authgate_device_to_json(
 
 /// Reads back what `authgate_device_to_json` wrote, to poll again with any client of the
 /// same registration (`authgate_client_poll_device_token`,
-/// `authgate_client_device_token_start`). No network. Codes that expired meanwhile are
-/// not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at once, without
-/// a request (start a new device authorization). On success `*device_out` receives a new
-/// handle owned by the caller: free it with `authgate_device_free`. Errors:
+/// `authgate_client_wait_for_device_token_start`). No network. Codes that expired
+/// meanwhile are not polled for: polling answers `AUTHGATE_OAUTH` with `expired_token` at
+/// once, without a request (start a new device authorization). On success `*device_out`
+/// receives a new handle owned by the caller: free it with `authgate_device_free`. Errors:
 /// `AUTHGATE_INVALID_ARGUMENT` (not such a JSON object). Threads: any.
 #[no_mangle]
 pub extern "C" fn authgate_device_from_json(
@@ -261,17 +261,8 @@ pub extern "C" fn authgate_client_poll_device_token(
     })
 }
 
-/// Waits for the device sign-in on its own thread: polls every `authgate_device_interval`
-/// seconds (slowing down when asked) until the user approves, declines, the codes expire
-/// (`AUTHGATE_OAUTH`, `expired_token`) or the operation is cancelled.
-///
-/// Returns at once. On success `*operation_out` receives a new handle owned by the
-/// caller: follow it with `authgate_operation_wait` / `_poll`, read the token set with
-/// `authgate_operation_take_result`, free it with `authgate_operation_free`. While it
-/// waits its state is `AUTHGATE_OPERATION_WAITING`; `authgate_operation_cancel` stops it
-/// within about 50 ms (then `take_result` answers `AUTHGATE_CANCELLED`), unless a poll
-/// bringing the tokens is under way, whose result is kept. The device handle may be freed
-/// after this call. Threads: any.
+/// Deprecated: use `authgate_client_wait_for_device_token_start` (the same function under
+/// the name the other languages use).
 #[no_mangle]
 pub extern "C" fn authgate_client_device_token_start(
     client: *const authgate_client,
@@ -291,4 +282,25 @@ pub extern "C" fn authgate_client_device_token_start(
         )?);
         Ok(())
     })
+}
+
+/// Waits for the device sign-in on its own thread (the name the other languages use:
+/// `wait_for_device_token`): polls every `authgate_device_interval` seconds (slowing down
+/// when asked) until the user approves, declines, the codes expire (`AUTHGATE_OAUTH`,
+/// `expired_token`) or the operation is cancelled.
+///
+/// Returns at once. On success `*operation_out` receives a new handle owned by the
+/// caller: follow it with `authgate_operation_wait` / `_poll`, read the token set with
+/// `authgate_operation_take_result`, free it with `authgate_operation_free`. While it
+/// waits its state is `AUTHGATE_OPERATION_WAITING`; `authgate_operation_cancel` stops it
+/// within about 50 ms (then `take_result` answers `AUTHGATE_CANCELLED`), unless a poll
+/// bringing the tokens is under way, whose result is kept. The device handle may be freed
+/// after this call. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_client_wait_for_device_token_start(
+    client: *const authgate_client,
+    device: *const authgate_device,
+    operation_out: *mut *mut authgate_operation,
+) -> authgate_result {
+    authgate_client_device_token_start(client, device, operation_out)
 }

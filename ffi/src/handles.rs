@@ -1,7 +1,7 @@
 //! The opaque handle types C sees, and what each one holds.
 
 use std::ffi::CString;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use authgate_core::{
     AuthorizationRequest, Client, ClientBuilder, DeviceAuthorization, TokenManager, TokenSet,
@@ -78,12 +78,17 @@ pub(crate) struct ClientInner {
 }
 
 pub(crate) struct AuthorizationInner {
+    /// Its `url` moved out into the field below.
     pub request: AuthorizationRequest,
-    pub url: Field,
-    pub state: Field,
-    pub nonce: Field,
-    pub code_verifier: Field,
-    pub redirect_uri: Field,
+    /// The URL with a NUL byte appended, handed out as it is: no copy, and not wiped (it
+    /// is no secret: it goes to the browser).
+    pub url: String,
+    /// The other strings are made on first read: most programs read only the URL and the
+    /// verifier, and each C string costs an allocation and a copy.
+    pub state: OnceLock<Field>,
+    pub nonce: OnceLock<Field>,
+    pub pkce_verifier: OnceLock<Field>,
+    pub redirect_uri: OnceLock<Field>,
 }
 
 pub(crate) struct TokenSetInner {

@@ -17,6 +17,7 @@ struct LastError {
     oauth_error: Option<CString>,
     description: Option<CString>,
     uri: Option<CString>,
+    www_authenticate: Option<CString>,
     http_status: i32,
     terminal: bool,
     transient: bool,
@@ -55,8 +56,10 @@ pub(crate) fn set(failure: Failure) {
         "name": name(code).to_str().unwrap_or("unknown"),
         "message": message,
         "error": oauth.as_ref().map(|o| o.error.clone()),
+        "description": oauth.as_ref().and_then(|o| o.description.clone()),
         "error_description": oauth.as_ref().and_then(|o| o.description.clone()),
         "error_uri": oauth.as_ref().and_then(|o| o.uri.clone()),
+        "www_authenticate": oauth.as_ref().and_then(|o| o.www_authenticate.clone()),
         "http_status": status,
         "is_terminal": terminal,
         "is_transient": transient,
@@ -71,6 +74,10 @@ pub(crate) fn set(failure: Failure) {
             .and_then(|o| o.description.as_deref())
             .map(c_text),
         uri: oauth.as_ref().and_then(|o| o.uri.as_deref()).map(c_text),
+        www_authenticate: oauth
+            .as_ref()
+            .and_then(|o| o.www_authenticate.as_deref())
+            .map(c_text),
         http_status: status.map_or(0, i32::from),
         terminal,
         transient,
@@ -135,6 +142,14 @@ pub extern "C" fn authgate_last_error_uri() -> *const c_char {
     read(std::ptr::null(), |e| opt_ptr(&e.uri))
 }
 
+/// The `WWW-Authenticate` header of the 401 answer behind the last failure (a resource
+/// server's `Bearer error="invalid_token", …` challenge, RFC 6750 §3), scrubbed of
+/// secrets and cut short, or NULL. Ownership as `authgate_last_error_message`.
+#[no_mangle]
+pub extern "C" fn authgate_last_error_www_authenticate() -> *const c_char {
+    read(std::ptr::null(), |e| opt_ptr(&e.www_authenticate))
+}
+
 /// The HTTP status of the answer behind the last failure, or 0 when there was no answer
 /// (a transport failure, an argument error, an error in the redirect).
 #[no_mangle]
@@ -162,8 +177,10 @@ pub extern "C" fn authgate_last_error_retry_after() -> i64 {
 }
 
 /// All of the last error as one JSON object: `code`, `name`, `message`, `error`,
-/// `error_description`, `error_uri`, `http_status`, `is_terminal`, `is_transient`,
-/// `retry_after` (absent values are `null`). NULL when the last call succeeded.
+/// `description`, `error_uri`, `www_authenticate`, `http_status`, `is_terminal`,
+/// `is_transient`, `retry_after` (absent values are `null`). `error_description` repeats
+/// `description` (deprecated: the name the other languages use is `description`). NULL
+/// when the last call succeeded.
 ///
 /// Ownership as `authgate_last_error_message`.
 #[no_mangle]

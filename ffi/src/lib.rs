@@ -17,6 +17,7 @@
 
 use std::ffi::c_char;
 
+mod authorize;
 mod boundary;
 mod client;
 mod config;
@@ -31,6 +32,7 @@ mod operation;
 mod result;
 mod token_set;
 
+pub use authorize::*;
 pub use boundary::authgate_string_free;
 pub use client::*;
 pub use config::*;

@@ -320,23 +320,34 @@ pub extern "C" fn authgate_manager_access_token(
     })
 }
 
-/// Like `authgate_manager_access_token`, but the token stays valid for at least `seconds`
-/// (refreshing first if needed): for an operation that must not fail halfway, such as a
-/// long upload. Ownership, errors and threads the same.
+/// Like `authgate_manager_access_token`, but the token stays valid for at least `min_ms`
+/// milliseconds (refreshing first if needed): for an operation that must not fail
+/// halfway, such as a long upload. Ownership, errors and threads the same.
 #[no_mangle]
-pub extern "C" fn authgate_manager_access_token_valid_for(
+pub extern "C" fn authgate_manager_access_token_valid_for_ms(
     manager: *const authgate_manager,
-    seconds: u32,
+    min_ms: u64,
     token_out: *mut *mut c_char,
 ) -> authgate_result {
     boundary(|| {
         let out = out_arg(token_out, "token_out")?;
         let token = handle(manager, "manager")?
             .manager
-            .access_token_valid_for(Duration::from_secs(u64::from(seconds)))?;
+            .access_token_valid_for(Duration::from_millis(min_ms))?;
         out.write(secret_c_string(token.secret(), "access token")?);
         Ok(())
     })
+}
+
+/// Deprecated: use `authgate_manager_access_token_valid_for_ms` (every duration in this
+/// API is in milliseconds). The same, with the minimum validity in `seconds`.
+#[no_mangle]
+pub extern "C" fn authgate_manager_access_token_valid_for(
+    manager: *const authgate_manager,
+    seconds: u32,
+    token_out: *mut *mut c_char,
+) -> authgate_result {
+    authgate_manager_access_token_valid_for_ms(manager, u64::from(seconds) * 1000, token_out)
 }
 
 /// The whole current token set (valid for longer than the leeway, refreshing first if
@@ -363,6 +374,28 @@ pub extern "C" fn authgate_manager_token_set(
 pub extern "C" fn authgate_manager_invalidate(manager: *const authgate_manager) -> authgate_result {
     boundary(|| {
         handle(manager, "manager")?.manager.invalidate();
+        Ok(())
+    })
+}
+
+/// After the resource server refused the access token `rejected` (a 401; the token alone,
+/// without `Bearer `): marks it as
+/// expired if it is still the current one, so that many requests refused with the same
+/// token cause one refresh, not one each. `*invalidated_out` receives 1 if it was the
+/// current token (the next call refreshes), 0 if not (a newer one is in use already: just
+/// ask again). No network. Errors: `AUTHGATE_NULL_POINTER` and the like only.
+/// Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_invalidate_token(
+    manager: *const authgate_manager,
+    rejected: *const c_char,
+    invalidated_out: *mut i32,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(invalidated_out, "invalidated_out")?;
+        let m = handle(manager, "manager")?;
+        let rejected = str_arg(rejected, "rejected")?;
+        out.write(i32::from(m.manager.invalidate_token(rejected)));
         Ok(())
     })
 }

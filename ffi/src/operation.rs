@@ -177,14 +177,14 @@ fn start(
 pub extern "C" fn authgate_client_exchange_code_start(
     client: *const authgate_client,
     code: *const c_char,
-    code_verifier: *const c_char,
+    pkce_verifier: *const c_char,
     redirect_uri: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
     start(
         client,
-        |c| code_request(c, code, code_verifier, redirect_uri, extra_params_json),
+        |c| code_request(c, code, pkce_verifier, redirect_uri, params_json),
         operation_out,
     )
 }
@@ -197,12 +197,12 @@ pub extern "C" fn authgate_client_refresh_start(
     client: *const authgate_client,
     refresh_token: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
     start(
         client,
-        |c| refresh_request(c, refresh_token, scopes, extra_params_json),
+        |c| refresh_request(c, refresh_token, scopes, params_json),
         operation_out,
     )
 }
@@ -214,12 +214,12 @@ pub extern "C" fn authgate_client_password_start(
     username: *const c_char,
     password: *const c_char,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
     start(
         client,
-        |c| password_request(c, username, password, scopes, extra_params_json),
+        |c| password_request(c, username, password, scopes, params_json),
         operation_out,
     )
 }
@@ -230,12 +230,12 @@ pub extern "C" fn authgate_client_password_start(
 pub extern "C" fn authgate_client_client_credentials_start(
     client: *const authgate_client,
     scopes: *const c_char,
-    extra_params_json: *const c_char,
+    params_json: *const c_char,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
     start(
         client,
-        |c| client_credentials_request(c, scopes, extra_params_json),
+        |c| client_credentials_request(c, scopes, params_json),
         operation_out,
     )
 }

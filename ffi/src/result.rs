@@ -164,7 +164,7 @@ pub const AUTHGATE_OPERATION_DONE: u32 = 2;
 /// Cancelled before the request was sent (nothing reached the server), or while it
 /// waited for the user (device flow, loopback sign-in).
 pub const AUTHGATE_OPERATION_CANCELLED: u32 = 3;
-/// Waiting for the user (`authgate_client_device_token_start`,
+/// Waiting for the user (`authgate_client_wait_for_device_token_start`,
 /// `authgate_client_sign_in_loopback_start`): `authgate_operation_cancel` stops the wait
 /// within about 50 ms. A token request already under way still completes and is kept.
 pub const AUTHGATE_OPERATION_WAITING: u32 = 4;

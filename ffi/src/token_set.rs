@@ -218,21 +218,31 @@ pub extern "C" fn authgate_token_set_expires_at(
     })
 }
 
-/// Whether the access token expires within `leeway_seconds` from now: `*expired_out` is 1
-/// or 0. A token without a known expiry is never considered expired.
+/// Whether the access token expires within `leeway_ms` milliseconds from now:
+/// `*expired_out` is 1 or 0. A token without a known expiry is never considered expired.
+#[no_mangle]
+pub extern "C" fn authgate_token_set_is_expired_ms(
+    token_set: *const authgate_token_set,
+    leeway_ms: u64,
+    expired_out: *mut i32,
+) -> authgate_result {
+    boundary(|| {
+        let o = out_arg(expired_out, "expired_out")?;
+        let t = handle(token_set, "token_set")?;
+        o.write(i32::from(
+            t.tokens.is_expired(Duration::from_millis(leeway_ms)),
+        ));
+        Ok(())
+    })
+}
+
+/// Deprecated: use `authgate_token_set_is_expired_ms` (every duration in this API is in
+/// milliseconds). The same, with the leeway in `leeway_seconds`.
 #[no_mangle]
 pub extern "C" fn authgate_token_set_is_expired(
     token_set: *const authgate_token_set,
     leeway_seconds: u32,
     expired_out: *mut i32,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(expired_out, "expired_out")?;
-        let t = handle(token_set, "token_set")?;
-        let expired = t
-            .tokens
-            .is_expired(Duration::from_secs(u64::from(leeway_seconds)));
-        o.write(i32::from(expired));
-        Ok(())
-    })
+    authgate_token_set_is_expired_ms(token_set, u64::from(leeway_seconds) * 1000, expired_out)
 }

@@ -237,14 +237,15 @@ static inline int sign_in_code(authgate_client *client, const char *scopes,
   int failed = 1;
   authgate_authorization *auth = NULL;
   const char *url = NULL, *verifier = NULL, *nonce = NULL;
-  char location[4096];
+  char location[4096], options[512];
   char *code = NULL;
-  if (authgate_client_authorization_url(client, scopes, NULL, NULL, NULL, NULL, NULL, &auth) !=
+  snprintf(options, sizeof options, "{\"scopes\":\"%s\"}", scopes ? scopes : "");
+  if (authgate_client_authorization_url_with(client, scopes ? options : NULL, &auth) !=
           AUTHGATE_OK ||
       authgate_authorization_url(auth, &url) != AUTHGATE_OK ||
       follow_authorize(url, location, sizeof location) != 0 ||
       authgate_authorization_parse_callback(auth, location, &code) != AUTHGATE_OK ||
-      authgate_authorization_code_verifier(auth, &verifier) != AUTHGATE_OK ||
+      authgate_authorization_pkce_verifier(auth, &verifier) != AUTHGATE_OK ||
       authgate_authorization_nonce(auth, &nonce) != AUTHGATE_OK ||
       authgate_client_exchange_code(client, code, verifier, NULL, NULL, out) != AUTHGATE_OK) {
     fprintf(stderr, "  sign-in failed: %s\n", authgate_last_error_message());

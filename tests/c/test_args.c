@@ -38,6 +38,11 @@ static int test_null_pointers(void) {
   EXPECT(authgate_client_token_endpoint(NULL, &s), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_client_authorization_url(NULL, NULL, NULL, NULL, NULL, NULL, NULL, &auth),
          AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_authorization_url_with(NULL, NULL, &auth), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_client_exchange_code_with(NULL, "c", NULL, &ts), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_authorization_pkce_verifier(NULL, &s), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_invalidate_token(NULL, "t", &b), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_token_set_is_expired_ms(NULL, 0, &b), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_authorization_url(NULL, &s), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_authorization_parse_callback(NULL, "?code=a&state=b", &owned),
          AUTHGATE_NULL_POINTER);
@@ -113,6 +118,8 @@ static int test_invalid_utf8(void) {
   EXPECT(authgate_client_password(client, "user", BAD_UTF8, NULL, NULL, &ts), AUTHGATE_INVALID_UTF8);
   EXPECT(authgate_client_authorization_url(client, NULL, BAD_UTF8, NULL, NULL, NULL, NULL, &auth),
          AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_client_authorization_url_with(client, BAD_UTF8, &auth), AUTHGATE_INVALID_UTF8);
+  EXPECT(authgate_client_exchange_code_with(client, "c", BAD_UTF8, &ts), AUTHGATE_INVALID_UTF8);
   EXPECT(authgate_parse_callback(BAD_UTF8, "s", &owned), AUTHGATE_INVALID_UTF8);
   EXPECT(authgate_token_set_new_from_json(BAD_UTF8, &ts), AUTHGATE_INVALID_UTF8);
   failed = 0;
@@ -196,6 +203,26 @@ static int test_empty_and_invalid_values(void) {
          AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_client_authorization_url(client, NULL, NULL, NULL, "short", NULL, NULL, &auth),
          AUTHGATE_INVALID_ARGUMENT);
+  /* The options object: the same checks, a typo or a wrong type is an error too. */
+  EXPECT(authgate_client_authorization_url_with(client, "{\"state\":\"\"}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url_with(client, "{\"pkce_verifier\":\"short\"}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url_with(client, "{\"code_verifier\":\"x\"}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  CHECK(strstr(authgate_last_error_message(), "code_verifier") != NULL);
+  EXPECT(authgate_client_authorization_url_with(client, "{\"params\":{\"a\":1}}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url_with(client, "{\"params\":{\"\":\"v\"}}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url_with(client, "{\"scopes\":7}", &auth),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_authorization_url_with(client, "[]", &auth), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_exchange_code_with(client, "", NULL, &ts), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_exchange_code_with(client, "c", "{\"state\":\"s\"}", &ts),
+         AUTHGATE_INVALID_ARGUMENT); /* not an option of the exchange */
+  EXPECT(authgate_client_exchange_code_with(client, "c", "{\"redirect_uri\":5}", &ts),
+         AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_parse_callback("", "s", &owned), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_parse_callback("?code=a&state=s", "", &owned), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_token_set_new_from_json("{\"token_type\":\"Bearer\"}", &ts),
@@ -237,6 +264,7 @@ static int test_manager_device_oidc_arguments(void) {
   const char *s = NULL;
   char *owned = NULL;
   uint64_t u = 0;
+  int32_t b = 0;
   const char bad_utf8[] = {'h', (char)0xff, 0};
 
   CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_KONTUR, &cfg));
@@ -268,6 +296,9 @@ static int test_manager_device_oidc_arguments(void) {
                                                "\"wait_timeout_ms\":1000}",
                                 &manager));
   EXPECT(authgate_manager_access_token_valid_for(manager, 1, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_access_token_valid_for_ms(manager, 1, NULL), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_invalidate_token(manager, NULL, &b), AUTHGATE_NULL_POINTER);
+  EXPECT(authgate_manager_invalidate_token(manager, bad_utf8, &b), AUTHGATE_INVALID_UTF8);
   EXPECT(authgate_manager_token_set(manager, NULL), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_manager_invalidate(NULL), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_manager_clear((const authgate_manager *)client), AUTHGATE_WRONG_HANDLE);
@@ -286,6 +317,7 @@ static int test_manager_device_oidc_arguments(void) {
   EXPECT(authgate_client_poll_device_token(client, NULL, &ts), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_client_device_token_start(client, (const authgate_device *)store, &op),
          AUTHGATE_WRONG_HANDLE);
+  EXPECT(authgate_client_wait_for_device_token_start(client, NULL, &op), AUTHGATE_NULL_POINTER);
   EXPECT(authgate_client_sign_in_loopback_start(client, "{\"timeout_ms\":true}", &op),
          AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_operation_authorization_url((const authgate_operation *)client, &s),

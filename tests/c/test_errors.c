@@ -22,6 +22,15 @@ static int test_invalid_grant_details(void) {
   CHECK(strstr(authgate_last_error_message(), "invalid_grant") != NULL);
   CHECK(strstr(authgate_last_error_json(), "\"error\":\"invalid_grant\"") != NULL);
   CHECK(strstr(authgate_last_error_json(), "\"is_terminal\":true") != NULL);
+  /* The description under the name every language uses, and the older key too. */
+  {
+    char key[512];
+    snprintf(key, sizeof key, "\"description\":\"%s\"", authgate_last_error_description());
+    CHECK(strstr(authgate_last_error_json(), key) != NULL);
+    snprintf(key, sizeof key, "\"error_description\":\"%s\"", authgate_last_error_description());
+    CHECK(strstr(authgate_last_error_json(), key) != NULL);
+  }
+  CHECK(authgate_last_error_www_authenticate() == NULL); /* a token endpoint's 400 */
   CHECK(strstr(authgate_last_error_message(), "not-a-code") == NULL); /* no secrets */
   CHECK_STR(authgate_result_str(AUTHGATE_INVALID_GRANT), "invalid_grant");
   /* A successful call clears the last error. */

@@ -118,6 +118,62 @@ cleanup:
   return failed;
 }
 
+/* The code flow with options objects: the authorization URL's, and the exchange's with
+ * scopes and extra parameters (which the positional exchange cannot send). */
+static int test_code_flow_with_options(void) {
+  int failed = 1;
+  authgate_client *client = NULL;
+  authgate_authorization *auth = NULL;
+  authgate_token_set *ts = NULL;
+  const char *s = NULL, *url = NULL, *verifier = NULL;
+  char *code = NULL;
+  char location[4096], options[512], recorded[8192];
+
+  client = emulator_client(AUTHGATE_PROVIDER_KONTUR, "kontur-service", "kontur-api-key");
+  CHECK(client != NULL);
+  CHECK_OK(authgate_client_authorization_url_with(
+      client,
+      "{\"scopes\":[\"openid\",\"extern.api\"],\"state\":\"opt-state\",\"nonce\":\"opt-nonce\","
+      "\"params\":{\"prompt\":\"login\",\"ui_locales\":\"ru\"}}",
+      &auth));
+  CHECK_OK(authgate_authorization_url(auth, &url));
+  CHECK(strstr(url, "scope=openid+extern.api") != NULL);
+  CHECK(strstr(url, "state=opt-state") != NULL && strstr(url, "nonce=opt-nonce") != NULL);
+  CHECK(strstr(url, "prompt=login") != NULL && strstr(url, "ui_locales=ru") != NULL);
+  CHECK(strstr(url, "code_challenge_method=S256") != NULL);
+  CHECK_OK(authgate_authorization_state(auth, &s));
+  CHECK_STR(s, "opt-state");
+  CHECK_OK(authgate_authorization_nonce(auth, &s));
+  CHECK_STR(s, "opt-nonce");
+  CHECK_OK(authgate_authorization_pkce_verifier(auth, &verifier));
+  CHECK(verifier != NULL && strlen(verifier) == 43);
+  /* The deprecated name hands out the same string. */
+  CHECK_OK(authgate_authorization_code_verifier(auth, &s));
+  CHECK(s == verifier);
+
+  CHECK(follow_authorize(url, location, sizeof location) == 0);
+  CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
+  snprintf(options, sizeof options,
+           "{\"pkce_verifier\":\"%s\",\"scopes\":\"openid extern.api\","
+           "\"params\":{\"tenant\":\"t-1\"}}",
+           verifier);
+  CHECK_OK(authgate_client_exchange_code_with(client, code, options, &ts));
+  CHECK_OK(authgate_token_set_id_token(ts, &s));
+  CHECK(s != NULL);
+  CHECK(emulator_last_request("/connect/token", recorded, sizeof recorded) == 200);
+  CHECK(strstr(recorded, "grant_type=authorization_code") != NULL);
+  CHECK(strstr(recorded, "scope=openid+extern.api") != NULL);
+  CHECK(strstr(recorded, "tenant=t-1") != NULL);
+  CHECK(strstr(recorded, "code_verifier=") != NULL);
+  failed = 0;
+cleanup:
+  authgate_string_free(code);
+  authgate_token_set_free(ts);
+  authgate_authorization_free(auth);
+  authgate_client_free(client);
+  return failed;
+}
+
 static int test_gearcode_code_flow_and_rotation(void) {
   int failed = 1;
   authgate_client *client = NULL;
@@ -243,6 +299,10 @@ static int test_token_set_json_round_trip(void) {
   CHECK(expired == 0);
   CHECK_OK(authgate_token_set_is_expired(back, 50000, &expired));
   CHECK(expired == 1);
+  CHECK_OK(authgate_token_set_is_expired_ms(back, 60000, &expired));
+  CHECK(expired == 0);
+  CHECK_OK(authgate_token_set_is_expired_ms(back, 50000000, &expired));
+  CHECK(expired == 1);
   CHECK_OK(authgate_token_set_warnings_json(ts, &w));
   CHECK(w != NULL && w[0] == '[');
   CHECK_OK(authgate_token_set_raw_json(ts, &w));
@@ -337,6 +397,7 @@ int main(void) {
   RUN(test_taxcom_code_flow);
   RUN(test_kontur_code_flow_with_nonce);
   RUN(test_caller_supplied_state_nonce_verifier);
+  RUN(test_code_flow_with_options);
   RUN(test_gearcode_code_flow_and_rotation);
   RUN(test_gearcode_client_credentials);
   RUN(test_cuba_password_cyrillic_and_refresh);

@@ -97,7 +97,7 @@ static int matrix(const char *client_id, const char *secret, const char *user, c
       records_reset();
       authgate_token_set *ts = NULL;
       authgate_result rc = authgate_client_password(client, user, password, NULL, NULL, &ts);
-      const char *shown[6] = {NULL};
+      const char *shown[7] = {NULL};
       if (rc == AUTHGATE_OK) {
         authgate_token_set_warnings_json(ts, &shown[0]);
         if (strcmp(PLACES[p], "content_type") != 0) fprintf(stderr, "  %s: no error\n", PLACES[p]);
@@ -107,10 +107,11 @@ static int matrix(const char *client_id, const char *secret, const char *user, c
         shown[2] = authgate_last_error_description();
         shown[3] = authgate_last_error_oauth_error();
         shown[4] = authgate_last_error_uri();
+        shown[6] = authgate_last_error_www_authenticate();
       }
       pthread_mutex_lock(&g_lock);
       shown[5] = g_records;
-      for (int i = 0; i < 6; i++) {
+      for (int i = 0; i < 7; i++) {
         const char *n = leaked(shown[i], needles);
         if (n != NULL) {
           fprintf(stderr, "  %s/%s: \"%s\" leaked into: %s\n", PLACES[p], ENCODINGS[e], n, shown[i]);

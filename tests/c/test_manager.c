@@ -63,9 +63,10 @@ static int test_cached_invalidate_valid_for_clear(void) {
   authgate_client *client = NULL;
   authgate_token_set *ts = NULL, *current = NULL;
   authgate_manager *manager = NULL;
-  char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+  char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL, *t5 = NULL;
   const char *s = NULL;
   long before;
+  int32_t invalidated = -1;
 
   client = gearcode();
   CHECK(client != NULL);
@@ -97,16 +98,35 @@ static int test_cached_invalidate_valid_for_clear(void) {
   CHECK_STR(t4, t3);
   authgate_string_free(t4);
   t4 = NULL;
-  CHECK_RC(authgate_manager_access_token_valid_for(manager, 3600, &t4), AUTHGATE_INVALID_ARGUMENT);
+  CHECK_RC(authgate_manager_access_token_valid_for_ms(manager, 3600000, &t4),
+           AUTHGATE_INVALID_ARGUMENT);
   CHECK(t4 == NULL);
   CHECK(emulator_count(GC_TOKEN_PATH) == before + 2);
-  CHECK_OK(authgate_manager_access_token_valid_for(manager, 60, &t4));
+  CHECK_OK(authgate_manager_access_token_valid_for_ms(manager, 60000, &t4));
   CHECK(strcmp(t4, t3) != 0); /* the refreshed one, kept */
   CHECK(emulator_count(GC_TOKEN_PATH) == before + 2);
 
+  /* A 401 for a token the manager no longer hands out changes nothing; for the current
+   * one, the next call refreshes, once however many requests were refused with it. */
+  CHECK_RC(authgate_manager_invalidate_token(manager, t1, NULL), AUTHGATE_NULL_POINTER);
+  CHECK_OK(authgate_manager_invalidate_token(manager, t1, &invalidated));
+  CHECK(invalidated == 0);
+  CHECK_OK(authgate_manager_access_token(manager, &t5));
+  CHECK_STR(t5, t4);
+  authgate_string_free(t5);
+  t5 = NULL;
+  CHECK(emulator_count(GC_TOKEN_PATH) == before + 2);
+  CHECK_OK(authgate_manager_invalidate_token(manager, t4, &invalidated));
+  CHECK(invalidated == 1);
+  CHECK_OK(authgate_manager_access_token(manager, &t5));
+  CHECK(strcmp(t5, t4) != 0);
+  CHECK(emulator_count(GC_TOKEN_PATH) == before + 3);
+  CHECK_OK(authgate_manager_invalidate_token(manager, t4, &invalidated));
+  CHECK(invalidated == 0);
+
   CHECK_OK(authgate_manager_token_set(manager, &current));
   CHECK_OK(authgate_token_set_access_token(current, &s));
-  CHECK_STR(s, t4);
+  CHECK_STR(s, t5);
   CHECK_OK(authgate_token_set_refresh_token(current, &s));
   CHECK(s != NULL);
 
@@ -120,6 +140,7 @@ cleanup:
   authgate_string_free(t2);
   authgate_string_free(t3);
   authgate_string_free(t4);
+  authgate_string_free(t5);
   authgate_token_set_free(current);
   authgate_token_set_free(ts);
   authgate_manager_free(manager);

@@ -169,6 +169,11 @@ static int test_userinfo_revoke_introspect(void) {
   CHECK_RC(authgate_client_userinfo(client, access, &dead), AUTHGATE_OAUTH);
   CHECK(authgate_last_error_http_status() == 401);
   CHECK_STR(authgate_last_error_oauth_error(), "invalid_token");
+  /* The resource server's challenge, as Rust's `www_authenticate` and Python's. */
+  CHECK(authgate_last_error_www_authenticate() != NULL);
+  CHECK(strncmp(authgate_last_error_www_authenticate(), "Bearer ", 7) == 0);
+  CHECK(strstr(authgate_last_error_www_authenticate(), "invalid_token") != NULL);
+  CHECK(strstr(authgate_last_error_json(), "\"www_authenticate\":\"Bearer ") != NULL);
   CHECK(dead == NULL);
   /* Revoking again succeeds (RFC 7009 §2.2). */
   CHECK_OK(authgate_client_revoke(client, refresh, NULL));
@@ -262,7 +267,7 @@ static int test_device_waited_on_a_thread(void) {
   client = kontur(NULL);
   CHECK(client != NULL);
   CHECK_OK(authgate_client_device_authorization(client, "openid extern.api", &device));
-  CHECK_OK(authgate_client_device_token_start(client, device, &op));
+  CHECK_OK(authgate_client_wait_for_device_token_start(client, device, &op));
   /* The device handle may go: the operation has its own copy. */
   CHECK(approve(device) == 0);
   authgate_device_free(device);
