@@ -157,7 +157,9 @@ type
   public
     Code: TAuthgateResult;
     OAuthError: UTF8String;
-    ErrorDescription: UTF8String;
+    Description: UTF8String;
+    ErrorDescription: UTF8String;  { deprecated: the same as Description }
+    WwwAuthenticate: UTF8String;
     HttpStatus: Int32;
     IsTerminal: Boolean;
     IsTransient: Boolean;
@@ -175,6 +177,7 @@ function authgate_last_error_message: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_oauth_error: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_description: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_uri: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_www_authenticate: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_http_status: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_is_terminal: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_is_transient: Int32; cdecl; external AuthgateLib;
@@ -232,13 +235,19 @@ function authgate_client_client_id(client: PAuthgateClient; out value: PAnsiChar
 function authgate_client_token_endpoint(client: PAuthgateClient; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_client_authorization_endpoint(client: PAuthgateClient; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 
-{ authorization code flow: front channel (nil = default for every optional string) }
+{ authorization code flow: front channel. options_json: nil for the defaults, or a JSON
+  object with any of scopes, state, nonce, pkce_verifier, redirect_uri, params }
+function authgate_client_authorization_url_with(client: PAuthgateClient; options_json: PAnsiChar;
+  out authorization: PAuthgateAuthorization): TAuthgateResult; cdecl; external AuthgateLib;
+{ deprecated: use authgate_client_authorization_url_with (nil = default for every optional string) }
 function authgate_client_authorization_url(client: PAuthgateClient; scopes, state, nonce, code_verifier,
   redirect_uri, extra_params_json: PAnsiChar; out authorization: PAuthgateAuthorization): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_authorization_free(authorization: PAuthgateAuthorization); cdecl; external AuthgateLib;
 function authgate_authorization_url(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_authorization_state(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_authorization_nonce(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_authorization_pkce_verifier(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ deprecated: use authgate_authorization_pkce_verifier }
 function authgate_authorization_code_verifier(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_authorization_redirect_uri(authorization: PAuthgateAuthorization; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 { code: free with authgate_string_free }
@@ -248,23 +257,26 @@ function authgate_parse_callback(callback, expected_state: PAnsiChar; out code: 
 function authgate_parse_callback_with_issuer(callback, expected_state, expected_issuer: PAnsiChar; issuer_required: Int32; out code: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 
 { token requests, blocking (bounded by the client's timeouts) }
-function authgate_client_exchange_code(client: PAuthgateClient; code, code_verifier, redirect_uri,
-  extra_params_json: PAnsiChar; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_refresh(client: PAuthgateClient; refresh_token, scopes, extra_params_json: PAnsiChar;
+function authgate_client_exchange_code(client: PAuthgateClient; code, pkce_verifier, redirect_uri,
+  params_json: PAnsiChar; out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+{ options_json: nil or a JSON object with any of pkce_verifier, redirect_uri, scopes, params }
+function authgate_client_exchange_code_with(client: PAuthgateClient; code, options_json: PAnsiChar;
   out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_password(client: PAuthgateClient; username, password, scopes, extra_params_json: PAnsiChar;
+function authgate_client_refresh(client: PAuthgateClient; refresh_token, scopes, params_json: PAnsiChar;
   out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_client_credentials(client: PAuthgateClient; scopes, extra_params_json: PAnsiChar;
+function authgate_client_password(client: PAuthgateClient; username, password, scopes, params_json: PAnsiChar;
+  out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_client_credentials(client: PAuthgateClient; scopes, params_json: PAnsiChar;
   out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
 
 { token requests on their own thread: for a UI thread }
-function authgate_client_exchange_code_start(client: PAuthgateClient; code, code_verifier, redirect_uri,
-  extra_params_json: PAnsiChar; out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_refresh_start(client: PAuthgateClient; refresh_token, scopes, extra_params_json: PAnsiChar;
+function authgate_client_exchange_code_start(client: PAuthgateClient; code, pkce_verifier, redirect_uri,
+  params_json: PAnsiChar; out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_refresh_start(client: PAuthgateClient; refresh_token, scopes, params_json: PAnsiChar;
   out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_password_start(client: PAuthgateClient; username, password, scopes, extra_params_json: PAnsiChar;
+function authgate_client_password_start(client: PAuthgateClient; username, password, scopes, params_json: PAnsiChar;
   out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_client_client_credentials_start(client: PAuthgateClient; scopes, extra_params_json: PAnsiChar;
+function authgate_client_client_credentials_start(client: PAuthgateClient; scopes, params_json: PAnsiChar;
   out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_operation_poll(operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_operation_wait(operation: PAuthgateOperation; timeout_ms: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
@@ -286,7 +298,7 @@ function authgate_client_revoke(client: PAuthgateClient; token, token_type_hint:
 function authgate_client_introspect(client: PAuthgateClient; token: PAnsiChar; out json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 
 { device flow (RFC 8628): poll answers AUTHGATE_OK, AUTHGATE_PENDING or AUTHGATE_SLOW_DOWN
-  (not failures), or a failure; device_token_start waits on a thread, cancellable }
+  (not failures), or a failure; wait_for_device_token_start waits on a thread, cancellable }
 function authgate_client_device_authorization(client: PAuthgateClient; scopes: PAnsiChar;
   out device: PAuthgateDevice): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_device_free(device: PAuthgateDevice); cdecl; external AuthgateLib;
@@ -304,6 +316,9 @@ function authgate_device_to_json(device: PAuthgateDevice; out json: PAnsiChar): 
 function authgate_device_from_json(json: PAnsiChar; out device: PAuthgateDevice): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_client_poll_device_token(client: PAuthgateClient; device: PAuthgateDevice;
   out token_set: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_wait_for_device_token_start(client: PAuthgateClient; device: PAuthgateDevice;
+  out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
+{ deprecated: use authgate_client_wait_for_device_token_start }
 function authgate_client_device_token_start(client: PAuthgateClient; device: PAuthgateDevice;
   out operation: PAuthgateOperation): TAuthgateResult; cdecl; external AuthgateLib;
 
@@ -325,10 +340,16 @@ function authgate_manager_set_password_credentials(manager: PAuthgateManager;
 function authgate_manager_set_tokens(manager: PAuthgateManager; tokens: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
 { token: free with authgate_string_free }
 function authgate_manager_access_token(manager: PAuthgateManager; out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_access_token_valid_for_ms(manager: PAuthgateManager; min_ms: UInt64;
+  out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ deprecated: use authgate_manager_access_token_valid_for_ms }
 function authgate_manager_access_token_valid_for(manager: PAuthgateManager; seconds: UInt32;
   out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_manager_token_set(manager: PAuthgateManager; out tokens: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_manager_invalidate(manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
+{ after a 401 for the token Rejected: invalidated is 1 if it was still the current one }
+function authgate_manager_invalidate_token(manager: PAuthgateManager; rejected: PAnsiChar;
+  out invalidated: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_manager_clear(manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_manager_free(manager: PAuthgateManager); cdecl; external AuthgateLib;
 
@@ -347,6 +368,8 @@ function authgate_token_set_raw_json(token_set: PAuthgateTokenSet; out value: PA
 function authgate_token_set_warnings_json(token_set: PAuthgateTokenSet; out value: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_token_set_expires_in(token_set: PAuthgateTokenSet; out seconds: Int64): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_token_set_expires_at(token_set: PAuthgateTokenSet; out unix_seconds: Int64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_token_set_is_expired_ms(token_set: PAuthgateTokenSet; leeway_ms: UInt64; out expired: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+{ deprecated: use authgate_token_set_is_expired_ms }
 function authgate_token_set_is_expired(token_set: PAuthgateTokenSet; leeway_seconds: UInt32; out expired: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 
 { helpers }
@@ -374,7 +397,9 @@ begin
   E := EAuthgate.Create(string(AuthgateStr(authgate_last_error_message)));
   E.Code := Code;
   E.OAuthError := AuthgateStr(authgate_last_error_oauth_error);
-  E.ErrorDescription := AuthgateStr(authgate_last_error_description);
+  E.Description := AuthgateStr(authgate_last_error_description);
+  E.ErrorDescription := E.Description;
+  E.WwwAuthenticate := AuthgateStr(authgate_last_error_www_authenticate);
   E.HttpStatus := authgate_last_error_http_status;
   E.IsTerminal := authgate_last_error_is_terminal <> 0;
   E.IsTransient := authgate_last_error_is_transient <> 0;

@@ -185,10 +185,13 @@ begin
     AuthgateCheck(authgate_config_set_client_secret(Config, 'gearcode-secret'));
     AuthgateCheck(authgate_config_set_redirect_uri(Config, 'http://127.0.0.1/callback'));
     AuthgateCheck(authgate_client_new(Config, Client));
-    AuthgateCheck(authgate_client_authorization_url(Client, nil, 'pascal-state', nil, nil, nil,
-      nil, Auth));
+    AuthgateCheck(authgate_client_authorization_url_with(Client,
+      '{"state":"pascal-state","params":{"prompt":"login"}}', Auth));
     AuthgateCheck(authgate_authorization_url(Auth, P));
     Expect(Pos('state=pascal-state', string(AuthgateStr(P))) > 0, 'state in the URL');
+    Expect(Pos('prompt=login', string(AuthgateStr(P))) > 0, 'params in the URL');
+    AuthgateCheck(authgate_authorization_pkce_verifier(Auth, P));
+    Expect(Length(AuthgateStr(P)) = 43, 'a PKCE verifier');
     Callback := 'http://127.0.0.1/callback?code=abc&state=pascal-state';
     Expect(authgate_authorization_parse_callback(Auth, PAnsiChar(Callback), Code) = AUTHGATE_OK,
       'parse callback');
@@ -233,6 +236,7 @@ var
   Tokens: PAuthgateTokenSet;
   T1, T2: PAnsiChar;
   P: PAnsiChar;
+  Invalidated: Int32;
 begin
   Client := NewCubaClient;
   Store := nil; Manager := nil; Tokens := nil; T1 := nil; T2 := nil;
@@ -254,12 +258,16 @@ begin
     AuthgateCheck(authgate_manager_token_set(Manager, Tokens));
     AuthgateCheck(authgate_token_set_refresh_token(Tokens, P));
     Expect(P <> nil, 'manager token set has a refresh token');
-    AuthgateCheck(authgate_manager_invalidate(Manager));
+    { the resource server refused T1: the manager drops it once, however often it hears so }
+    AuthgateCheck(authgate_manager_invalidate_token(Manager, T1, Invalidated));
+    Expect(Invalidated = 1, 'the refused token was the current one');
     authgate_string_free(T2);
     T2 := nil;
     Expect(authgate_manager_access_token(Manager, T2) = AUTHGATE_OK, 'refreshed token');
     Expect((T2 <> nil) and (AuthgateStr(T1) <> AuthgateStr(T2)), 'a new token after invalidate');
     Expect(CallbackCalls = 1, 'refreshed with the refresh token, not the callback');
+    AuthgateCheck(authgate_manager_invalidate_token(Manager, T1, Invalidated));
+    Expect(Invalidated = 0, 'an old refused token does not invalidate the new one');
   finally
     authgate_string_free(T1);
     authgate_string_free(T2);
@@ -339,7 +347,7 @@ begin
     Expect(authgate_client_poll_device_token(Client, Device, Tokens) = AUTHGATE_PENDING,
       'device poll pending');
     { the user never comes: cancel the wait, as a Cancel button would }
-    AuthgateCheck(authgate_client_device_token_start(Client, Device, Op));
+    AuthgateCheck(authgate_client_wait_for_device_token_start(Client, Device, Op));
     AuthgateCheck(authgate_operation_cancel(Op));
     Expect(authgate_operation_wait(Op, 5000) = AUTHGATE_OK, 'cancelled promptly');
     Expect(authgate_operation_take_result(Op, Tokens) = AUTHGATE_CANCELLED, 'cancelled result');
