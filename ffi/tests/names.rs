@@ -545,6 +545,9 @@ fn split(entry: &str) -> (&str, Option<char>, Vec<&str>) {
 
 // --- one check per language -------------------------------------------------------------------
 
+/// Whether one entry of the table is found in the sources, and if not, why.
+type Check = fn(&Sources, &str) -> Result<(), String>;
+
 fn rust_has(s: &Sources, entry: &str) -> Result<(), String> {
     let found = |pattern: &str| s.rust.iter().any(|f| has_word(f, pattern));
     if let Some((ty, field)) = entry.split_once('.') {
@@ -706,7 +709,7 @@ fn every_concept_has_its_names_in_every_language() {
     let s = sources();
     let mut problems = Vec::new();
     for c in TABLE {
-        let checks: [(&str, &[&str], fn(&Sources, &str) -> Result<(), String>); 4] = [
+        let checks: [(&str, &[&str], Check); 4] = [
             ("Rust", c.rust, rust_has),
             ("C", c.c, c_has),
             ("Python", c.python, python_has),
