@@ -1,9 +1,6 @@
 //! HTTPS and the trust roots: a local TLS server whose certificate comes from a private CA,
 //! as behind a corporate TLS proxy or with a national root CA.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-
 use authgate::{Client, ErrorCode, Provider, ProxyConfig, TrustRoots};
 
 /// Serves one HTTPS token answer per connection, for `connections` connections.
@@ -17,53 +14,7 @@ fn start_tls_server(connections: usize) -> String {
 /// `connections` connections; returns the base URL.
 fn serve_tls(connections: usize, body: impl Fn(&str) -> String + Send + 'static) -> String {
     let config = authgate_emulator::tls::server_config();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let base = format!("https://127.0.0.1:{port}");
-    let body = body(&base);
-    std::thread::spawn(move || {
-        for tcp in listener.incoming().take(connections) {
-            let Ok(tcp) = tcp else { return };
-            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-            let mut tls = rustls::StreamOwned::new(conn, tcp);
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            // A handshake refused by the client ends here with an error: next connection.
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match tls.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            if head.is_empty() {
-                continue;
-            }
-            // Read the form body too: closing with unread data would reset the connection
-            // before the client reads the answer.
-            let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-            let header_end = text.find("\r\n\r\n").map_or(text.len(), |i| i + 4);
-            let length: usize = text
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            let mut have = head.len() - header_end;
-            while have < length {
-                match tls.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => have += n,
-                }
-            }
-            let _ = write!(
-                tls,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
-        }
-    });
-    base
+    authgate_emulator::tls::serve_json(config, "127.0.0.1", connections, body)
 }
 
 fn client(base: &str, roots: TrustRoots) -> Client {
