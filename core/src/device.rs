@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::cancel::CancelToken;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result, UnexpectedResponse};
 use crate::secret::DeviceCode;
 use crate::time::{instant_after, system_time_after};
 use crate::token_set::TokenSet;
@@ -329,18 +329,16 @@ impl Client {
         if !scope.is_empty() {
             params.push(("scope", scope.as_str()));
         }
-        let obj = self.post_authenticated(url, &params, &[])?.ok_or_else(|| {
-            Error::InvalidArgument("the device authorization answer is empty".into())
-        })?;
+        let obj = self
+            .post_authenticated(Endpoint::DeviceAuthorization, url, &params, &[])?
+            .ok_or_else(|| {
+                Error::InvalidArgument("the device authorization answer is empty".into())
+            })?;
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
         let missing = |k: &str| {
-            Error::UnexpectedResponse(Box::new(crate::UnexpectedResponse {
-                status: 200,
-                content_type: None,
-                reason: format!("the device authorization answer has no {k}"),
-                excerpt: String::new(),
-                retry_after: None,
-            }))
+            let r =
+                UnexpectedResponse::new(200, format!("the device authorization answer has no {k}"));
+            Error::UnexpectedResponse(Box::new(r)).at(Endpoint::DeviceAuthorization, url.as_str())
         };
         Ok(DeviceAuthorization::new(
             DeviceCode::new(text("device_code").ok_or_else(|| missing("device_code"))?),

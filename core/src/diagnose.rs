@@ -2,7 +2,7 @@
 //! support tools: nothing here spends a code, a refresh token or a password.
 
 use crate::client::Client;
-use crate::error::{Error, OAuthError, Result, UnexpectedResponse};
+use crate::error::{Endpoint, Error, OAuthError, Result, UnexpectedResponse};
 
 /// The grant type of the probe: no server grants it, so the answer is always an error.
 const PROBE_GRANT: &str = "urn:authgate:params:grant-type:probe";
@@ -19,16 +19,17 @@ impl Client {
     /// [`Error::UnexpectedResponse`] for a wrong token endpoint path.
     pub fn probe_token_endpoint(&self) -> Result<OAuthError> {
         let endpoint = self.inner.token_endpoint.clone();
-        match self.post_authenticated(&endpoint, &[("grant_type", PROBE_GRANT)], &[]) {
+        let grant = [("grant_type", PROBE_GRANT)];
+        match self.post_authenticated(Endpoint::Token, &endpoint, &grant, &[]) {
             Err(Error::OAuth(e)) => Ok(*e),
             Err(e) => Err(e),
-            Ok(_) => Err(Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-                status: 200,
-                content_type: None,
-                reason: "the token endpoint accepted a grant type that does not exist".into(),
-                excerpt: String::new(),
-                retry_after: None,
-            }))),
+            Ok(_) => {
+                let r = UnexpectedResponse::new(
+                    200,
+                    "the token endpoint accepted a grant type that does not exist",
+                );
+                Err(Error::UnexpectedResponse(Box::new(r)).at(Endpoint::Token, endpoint.as_str()))
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::client::{check_endpoint, ClientBuilder, Discoverable};
 use crate::endpoint::json_answer;
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
 use crate::http::{Http, ProxyConfig, TrustRoots};
 use crate::provider::AuthMethod;
 use crate::redact::Scrubber;
@@ -176,7 +176,7 @@ impl ClientBuilder {
             None => {
                 let http = Http::new(settings)?;
                 let url = format!("{issuer_url}/.well-known/openid-configuration");
-                let resp = http.get(&url, &[])?;
+                let resp = http.get(Endpoint::Discovery, &url, &[])?;
                 let (raw, _) = json_answer(&resp, &Scrubber::default())?;
                 let m = ProviderMetadata::from_object(raw, issuer)?;
                 let mut cache = cache();

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::error::{Error, OAuthError, Result, UnexpectedResponse};
+use crate::error::{Endpoint, Error, OAuthError, Result, UnexpectedResponse};
 use crate::http::HttpResponse;
 use crate::provider::{AuthMethod, BasicEncoding};
 use crate::redact::{excerpt, truncate, Scrubber, ServerText};
@@ -60,6 +60,7 @@ impl Client {
     /// 2xx body.
     pub(crate) fn post_authenticated(
         &self,
+        endpoint: Endpoint,
         url: &url::Url,
         params: &[(&str, &str)],
         secrets: &[&str],
@@ -74,7 +75,10 @@ impl Client {
         if let Some(a) = &authorization {
             headers.push(("Authorization", a.as_str()));
         }
-        let resp = self.inner.http.post_form(url.as_str(), &headers, &body)?;
+        let resp = self
+            .inner
+            .http
+            .post_form(endpoint, url.as_str(), &headers, &body)?;
         let mut scrubber = Scrubber::default();
         if let Some(s) = &self.inner.client_secret {
             scrubber.add(s.secret());
@@ -116,13 +120,11 @@ pub(crate) fn json_answer_repaired(
 ) -> Result<(serde_json::Map<String, Value>, bool, Vec<Repair>)> {
     let status = resp.status;
     let unexpected = |reason: String| {
-        Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-            status,
-            content_type: resp.content_type.as_ref().map(|c| scrubber.media_type(c)),
-            reason,
-            excerpt: excerpt(&resp.body, scrubber),
-            retry_after: resp.retry_after,
-        }))
+        let mut r = UnexpectedResponse::new(status, reason);
+        r.content_type = resp.content_type.as_ref().map(|c| scrubber.media_type(c));
+        r.excerpt = excerpt(&resp.body, scrubber);
+        r.retry_after = resp.retry_after;
+        resp.blame(Error::UnexpectedResponse(Box::new(r)))
     };
     if (300..400).contains(&status) {
         // The location may carry anything: show where it points, without its query, scrubbed.

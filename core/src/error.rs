@@ -49,8 +49,13 @@ pub enum Error {
     Transport {
         /// Which stage failed.
         kind: TransportKind,
-        /// What happened, without secrets.
+        /// What happened and what to do, without secrets.
         message: String,
+        /// The address the request went to: scheme, host, port and path, never the query
+        /// or a `user:password@` part. `None` when no request was under way.
+        url: Option<String>,
+        /// Which of the provider's endpoints that address is.
+        endpoint: Option<Endpoint>,
     },
     /// The connect timeout or the overall timeout elapsed.
     Timeout(String),
@@ -132,6 +137,77 @@ pub struct UnexpectedResponse {
     pub excerpt: String,
     /// `Retry-After`, in seconds, when the server sent one.
     pub retry_after: Option<u64>,
+    /// The address the answer came from: scheme, host, port and path, never the query or
+    /// a `user:password@` part.
+    pub url: Option<String>,
+    /// Which of the provider's endpoints answered.
+    pub endpoint: Option<Endpoint>,
+}
+
+impl UnexpectedResponse {
+    /// An answer with this status that was wrong for this reason; no content type, excerpt,
+    /// `Retry-After` or address yet (set the fields).
+    pub(crate) fn new(status: u16, reason: impl Into<String>) -> UnexpectedResponse {
+        UnexpectedResponse {
+            status,
+            content_type: None,
+            reason: reason.into(),
+            excerpt: String::new(),
+            retry_after: None,
+            url: None,
+            endpoint: None,
+        }
+    }
+}
+
+/// Which of the provider's endpoints a request went to, named in transport and
+/// unexpected-answer errors so that a wrong address is found at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// The token endpoint (RFC 6749 §3.2).
+    Token,
+    /// The discovery document (`/.well-known/openid-configuration`).
+    Discovery,
+    /// The provider's signing keys (`jwks_uri`).
+    Jwks,
+    /// The UserInfo endpoint (OpenID Connect Core §5.3).
+    UserInfo,
+    /// The revocation endpoint (RFC 7009).
+    Revocation,
+    /// The introspection endpoint (RFC 7662).
+    Introspection,
+    /// The device authorization endpoint (RFC 8628 §3.1).
+    DeviceAuthorization,
+}
+
+impl Endpoint {
+    /// A short name: `token`, `discovery`, `jwks`, `userinfo`, `revocation`,
+    /// `introspection` or `device_authorization` (the C and Python `endpoint` values).
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Token => "token",
+            Endpoint::Discovery => "discovery",
+            Endpoint::Jwks => "jwks",
+            Endpoint::UserInfo => "userinfo",
+            Endpoint::Revocation => "revocation",
+            Endpoint::Introspection => "introspection",
+            Endpoint::DeviceAuthorization => "device_authorization",
+        }
+    }
+
+    /// The endpoint in words, as messages name it.
+    fn words(self) -> &'static str {
+        match self {
+            Endpoint::Token => "the token endpoint",
+            Endpoint::Discovery => "the discovery document",
+            Endpoint::Jwks => "the signing keys (jwks_uri)",
+            Endpoint::UserInfo => "the UserInfo endpoint",
+            Endpoint::Revocation => "the revocation endpoint",
+            Endpoint::Introspection => "the introspection endpoint",
+            Endpoint::DeviceAuthorization => "the device authorization endpoint",
+        }
+    }
 }
 
 /// The stage at which a transport failure happened.
@@ -335,6 +411,58 @@ impl ErrorCode {
 }
 
 impl Error {
+    /// A transport failure of this stage, not yet tied to an address ([`Error::at`] does).
+    pub(crate) fn transport(kind: TransportKind, message: impl Into<String>) -> Error {
+        Error::Transport {
+            kind,
+            message: message.into(),
+            url: None,
+            endpoint: None,
+        }
+    }
+
+    /// Names the endpoint and the address in a transport or unexpected-answer error that
+    /// does not name one yet; other errors are returned as they are. `url` is shown
+    /// without its query and userinfo.
+    pub(crate) fn at(mut self, endpoint: Endpoint, url: &str) -> Error {
+        let slots = match &mut self {
+            Error::Transport {
+                url: u,
+                endpoint: e,
+                ..
+            } => Some((u, e)),
+            Error::UnexpectedResponse(r) => Some((&mut r.url, &mut r.endpoint)),
+            _ => None,
+        };
+        if let Some((u, e)) = slots {
+            if u.is_none() {
+                *u = Some(crate::redact::endpoint_url(url));
+                *e = Some(endpoint);
+            }
+        }
+        self
+    }
+
+    /// The address of the request behind a transport or unexpected-answer error (scheme,
+    /// host, port and path; never the query or a `user:password@` part).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Error::Transport { url, .. } => url.as_deref(),
+            Error::UnexpectedResponse(r) => r.url.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Which of the provider's endpoints the request behind a transport or
+    /// unexpected-answer error went to.
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        match self {
+            Error::Transport { endpoint, .. } => *endpoint,
+            Error::UnexpectedResponse(r) => r.endpoint,
+            _ => None,
+        }
+    }
+
     /// The stable numeric code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -484,13 +612,20 @@ impl fmt::Display for Error {
                 if let Some(ct) = &r.content_type {
                     write!(f, ", {ct}")?;
                 }
-                write!(f, "): {}", r.reason)?;
+                f.write_str(")")?;
+                write_at(f, "from", r.endpoint, r.url.as_deref())?;
+                write!(f, ": {}", r.reason)?;
                 if !r.excerpt.is_empty() {
                     write!(f, ": \"{}\"", r.excerpt)?;
                 }
                 Ok(())
             }
-            Error::Transport { kind, message } => {
+            Error::Transport {
+                kind,
+                message,
+                url,
+                endpoint,
+            } => {
                 let stage = match kind {
                     TransportKind::Dns => "DNS lookup failed",
                     TransportKind::Connect => "connection failed",
@@ -498,7 +633,9 @@ impl fmt::Display for Error {
                     TransportKind::Proxy => "proxy failed",
                     TransportKind::Io => "I/O failed",
                 };
-                write!(f, "{stage}: {message}")
+                f.write_str(stage)?;
+                write_at(f, "for", *endpoint, url.as_deref())?;
+                write!(f, ": {message}")
             }
             Error::Timeout(m) => write!(f, "timed out: {m}"),
             Error::BodyTooLarge { limit } => {
@@ -513,6 +650,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// " from the token endpoint https://host:443/token", when the address is known.
+fn write_at(
+    f: &mut fmt::Formatter<'_>,
+    preposition: &str,
+    endpoint: Option<Endpoint>,
+    url: Option<&str>,
+) -> fmt::Result {
+    match (endpoint, url) {
+        (Some(e), Some(u)) => write!(f, " {preposition} {} {u}", e.words()),
+        (None, Some(u)) => write!(f, " {preposition} {u}"),
+        (Some(e), None) => write!(f, " {preposition} {}", e.words()),
+        (None, None) => Ok(()),
+    }
+}
 
 /// At most 100 characters of a value an attacker may have chosen.
 fn shorten(s: &str) -> &str {

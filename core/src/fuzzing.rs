@@ -100,6 +100,8 @@ fn token_answer_shown(data: &[u8]) -> String {
         retry_after: None,
         location: None,
         body: body.to_vec(),
+        endpoint: crate::Endpoint::Token,
+        url: String::new(),
     };
     let mut accept_unknown_token_type = false;
     for line in lines {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ureq::unversioned::transport::{Connector, DefaultConnector};
 
 use crate::client::is_loopback;
-use crate::error::{Error, ErrorCode, TransportKind};
+use crate::error::{Endpoint, Error, ErrorCode, TransportKind};
 use crate::redact::ServerText;
 use crate::transport::{FastResolver, OneWrite};
 use crate::wire_trace;
@@ -101,6 +101,17 @@ pub(crate) struct HttpResponse {
     pub retry_after: Option<u64>,
     pub location: Option<ServerText>,
     pub body: Vec<u8>,
+    /// Which endpoint answered, and its address as the caller gave it (errors show it
+    /// without query and userinfo).
+    pub endpoint: Endpoint,
+    pub url: String,
+}
+
+impl HttpResponse {
+    /// [`Error::at`] this answer's endpoint and address.
+    pub(crate) fn blame(&self, e: Error) -> Error {
+        e.at(self.endpoint, &self.url)
+    }
 }
 
 impl std::fmt::Debug for HttpResponse {
@@ -159,9 +170,11 @@ impl Http {
         })
     }
 
-    /// POSTs a form. `headers` are extra request headers (e.g. `Authorization`).
+    /// POSTs a form to one of the provider's endpoints. `headers` are extra request
+    /// headers (e.g. `Authorization`).
     pub(crate) fn post_form(
         &self,
+        endpoint: Endpoint,
         url: &str,
         headers: &[(&str, &str)],
         body: &str,
@@ -174,18 +187,23 @@ impl Http {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        trace.finish(self.read(trace.head(req.send(body))))
+        trace.finish(self.read(trace.head(req.send(body)), endpoint, url))
     }
 
-    /// GETs a URL (discovery, JWKS, UserInfo).
-    pub(crate) fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
+    /// GETs one of the provider's endpoints (discovery, JWKS, UserInfo).
+    pub(crate) fn get(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<HttpResponse, Error> {
         check_headers(headers)?;
         let trace = wire_trace::Exchange::request("GET", url, headers, None);
         let mut req = self.direct_if_loopback(self.agent.get(url), url);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        trace.finish(self.read(trace.head(req.call())))
+        trace.finish(self.read(trace.head(req.call()), endpoint, url))
     }
 
     /// Takes the proxy off a request to a loopback host: a proxy (from `HTTP_PROXY` without
@@ -206,8 +224,11 @@ impl Http {
     fn read(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        endpoint: Endpoint,
+        url: &str,
     ) -> Result<HttpResponse, Error> {
-        let resp = sent.map_err(transport_error)?;
+        let failed = |e: ureq::Error| transport_error(e).at(endpoint, url);
+        let resp = sent.map_err(failed)?;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -224,7 +245,7 @@ impl Http {
             .with_config()
             .limit(self.max_response_bytes)
             .read_to_vec()
-            .map_err(transport_error)?;
+            .map_err(failed)?;
         Ok(HttpResponse {
             status,
             content_type,
@@ -232,6 +253,8 @@ impl Http {
             retry_after,
             location,
             body,
+            endpoint,
+            url: url.to_owned(),
         })
     }
 }
@@ -295,7 +318,7 @@ pub(crate) fn never_sent(e: &Error) -> bool {
 
 fn transport_error(e: ureq::Error) -> Error {
     use ureq::Error as U;
-    let t = |kind, message: String| Error::Transport { kind, message };
+    let t = |kind, message: String| Error::transport(kind, message);
     match e {
         U::Timeout(which) => Error::Timeout(format!("{which}")),
         U::HostNotFound => t(TransportKind::Dns, "host not found".into()),

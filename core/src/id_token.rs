@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::client::Client;
 use crate::endpoint::json_answer;
-use crate::error::{Error, IdTokenError, Result};
+use crate::error::{Endpoint, Error, IdTokenError, Result};
 use crate::redact::Scrubber;
 use crate::secret::IdToken;
 
@@ -311,7 +311,7 @@ impl Client {
                 "validating an id_token needs the jwks_uri (set it, or use discover)".into(),
             )
         })?;
-        let resp = self.inner.http.get(uri.as_str(), &[])?;
+        let resp = self.inner.http.get(Endpoint::Jwks, uri.as_str(), &[])?;
         let (obj, _) = json_answer(&resp, &Scrubber::default())?;
         let jwks = Arc::new(Jwks::parse(&obj));
         *oidc.jwks.lock().unwrap_or_else(|p| p.into_inner()) = Some(jwks.clone());

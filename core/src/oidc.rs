@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::endpoint::{bearer_error, json_answer};
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
 use crate::redact::Scrubber;
 use crate::secret::AccessToken;
 
@@ -51,10 +51,11 @@ impl Client {
     pub fn userinfo(&self, access_token: &AccessToken) -> Result<Map<String, Value>> {
         let url = self.endpoint(&self.inner.oidc.userinfo_endpoint, "userinfo_endpoint")?;
         let bearer = format!("Bearer {}", access_token.secret());
-        let resp = self
-            .inner
-            .http
-            .get(url.as_str(), &[("Authorization", bearer.as_str())])?;
+        let resp = self.inner.http.get(
+            Endpoint::UserInfo,
+            url.as_str(),
+            &[("Authorization", bearer.as_str())],
+        )?;
         let mut scrubber = Scrubber::default();
         scrubber.add(access_token.secret());
         if resp.status == 401 {
@@ -87,7 +88,7 @@ impl Client {
         if let Some(h) = token_type_hint {
             params.push(("token_type_hint", h));
         }
-        self.post_authenticated(url, &params, &[token])?;
+        self.post_authenticated(Endpoint::Revocation, url, &params, &[token])?;
         Ok(())
     }
 
@@ -103,7 +104,7 @@ impl Client {
             ));
         }
         let raw = self
-            .post_authenticated(url, &[("token", token)], &[token])?
+            .post_authenticated(Endpoint::Introspection, url, &[("token", token)], &[token])?
             .ok_or_else(|| Error::InvalidArgument("the introspection answer is empty".into()))?;
         let text = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_owned);
         Ok(Introspection {

@@ -451,6 +451,27 @@ fn lenient_base64(input: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The address of a request as errors show it: scheme, host, port (also the default one)
+/// and path; never the query, the fragment or a `user:password@` part, which may carry
+/// secrets (an API key in the query, a password in the userinfo).
+pub(crate) fn endpoint_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.has_host() => {
+            let host = u.host_str().unwrap_or_default();
+            let shown = match u.port_or_known_default() {
+                Some(port) => format!("{}://{host}:{port}{}", u.scheme(), u.path()),
+                None => format!("{}://{host}{}", u.scheme(), u.path()),
+            };
+            truncate(&shown)
+        }
+        _ => {
+            let bare = url.split(['?', '#']).next().unwrap_or("");
+            let bare = bare.rsplit_once('@').map_or(bare, |(_, host)| host);
+            truncate(bare)
+        }
+    }
+}
+
 /// A short excerpt of a body that is safe to show: for JSON only the key names (values may
 /// be tokens), for anything else the visible text with HTML tags removed, whitespace
 /// collapsed and known secrets scrubbed.
@@ -647,6 +668,22 @@ mod tests {
         );
         assert_eq!(at("/x/secret-value/y#frag"), "/x/[redacted]/y");
         assert_eq!(at("/x/c2VjcmV0LXZhbHVl"), "/x/[redacted]");
+    }
+
+    #[test]
+    fn endpoint_urls_show_no_query_and_no_userinfo() {
+        for (url, shown) in [
+            (
+                "https://u:pw@idp.example/oauth/token?api_key=k#f",
+                "https://idp.example:443/oauth/token",
+            ),
+            ("http://127.0.0.1:8080/t", "http://127.0.0.1:8080/t"),
+            ("http://[::1]/x?y=1", "http://[::1]:80/x"),
+            ("not a url?key=v", "not a url"),
+            ("u:pw@host/p?k=v", "host/p"),
+        ] {
+            assert_eq!(endpoint_url(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use crate::client::Client;
 use crate::endpoint::json_answer_repaired;
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
 use crate::http::HttpResponse;
 use crate::redact::Scrubber;
 use crate::secret::{AuthorizationCode, DeviceCode, Password, PkceVerifier, RefreshToken};
@@ -299,9 +299,12 @@ impl TokenRequest {
             inner.token_endpoint,
             self.grant_type()
         );
-        let resp = inner
-            .http
-            .post_form(inner.token_endpoint.as_str(), &headers, &body)?;
+        let resp = inner.http.post_form(
+            Endpoint::Token,
+            inner.token_endpoint.as_str(),
+            &headers,
+            &body,
+        )?;
 
         let mut scrubber = Scrubber::default();
         if let Some(s) = &inner.client_secret {
@@ -353,7 +356,8 @@ pub(crate) fn token_response(
     let patched = repairs
         .iter()
         .map(|r| r.check(&object, scrubber))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+        .map_err(|e| resp.blame(e))?;
     let mut tokens = TokenSet::from_object(
         object,
         requested_scope,
@@ -361,7 +365,8 @@ pub(crate) fn token_response(
         SystemTime::now(),
         accept_unknown_token_type,
         scrubber,
-    )?;
+    )
+    .map_err(|e| resp.blame(e))?;
     for warning in patched {
         tokens.add_warning(warning);
     }

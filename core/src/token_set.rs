@@ -640,13 +640,9 @@ pub(crate) fn repair_json(body: &[u8]) -> Option<(Map<String, Value>, Vec<Repair
 fn bad_answer(reason: &str, raw: &Map<String, Value>, scrubber: &Scrubber<'_>) -> Error {
     let keys: Vec<&str> = raw.keys().map(String::as_str).collect();
     let keys = truncate(&scrubber.scrub(&keys.join(", ")));
-    Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-        status: 200,
-        content_type: None,
-        reason: reason.to_owned(),
-        excerpt: format!("JSON object with keys: {keys}"),
-        retry_after: None,
-    }))
+    let mut r = UnexpectedResponse::new(200, reason);
+    r.excerpt = format!("JSON object with keys: {keys}");
+    Error::UnexpectedResponse(Box::new(r))
 }
 
 #[cfg(test)]
