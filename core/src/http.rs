@@ -7,12 +7,12 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ureq::unversioned::transport::{Connector, DefaultConnector};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::client::is_loopback;
 use crate::error::{Endpoint, Error, ErrorCode, TransportKind};
 use crate::redact::ServerText;
-use crate::transport::{FastResolver, OneWrite};
+use crate::transport::{FastResolver, OneWrite, Tls};
 use crate::wire_trace;
 
 /// Where the proxy for outgoing requests comes from. Whichever it is, requests to a
@@ -58,13 +58,27 @@ fn without_userinfo(url: &str) -> Cow<'_, str> {
 #[non_exhaustive]
 pub enum TrustRoots {
     /// Mozilla's root certificates, bundled in the library: the same on every machine.
+    /// When `SSL_CERT_FILE` and/or `SSL_CERT_DIR` are set (as for OpenSSL-based clients
+    /// such as curl), the certificates they name are trusted instead.
     #[default]
     Bundled,
     /// The operating system's trust store and verifier (Windows, macOS, the Linux CA
     /// bundle): what a corporate TLS proxy's or a national root CA is installed into.
     System,
-    /// Only the certificates in this PEM file.
+    /// Only the certificates in this PEM file. A certificate in it that the server
+    /// presents itself is trusted as it is (its host name and validity still checked), so
+    /// a self-signed server certificate works here, as with curl's `--cacert`.
     CaFile(PathBuf),
+}
+
+impl TrustRoots {
+    /// Where trusted certificates come from, in words: "the CA file /etc/ca.pem", "the
+    /// system store", "the bundled Mozilla roots", or, when `SSL_CERT_FILE` /
+    /// `SSL_CERT_DIR` are set, which take the bundled roots' place as for OpenSSL-based
+    /// clients, "SSL_CERT_FILE (/path)".
+    pub fn describe(&self) -> String {
+        crate::tls::describe(self)
+    }
 }
 
 /// Settings of the HTTP layer, part of the client configuration.
@@ -140,13 +154,9 @@ impl Http {
                     .map_err(|_| Error::Config("the proxy URL is not valid".into()))?,
             ),
         };
-        let roots = match &s.trust_roots {
-            TrustRoots::Bundled => ureq::tls::RootCerts::WebPki,
-            TrustRoots::System => ureq::tls::RootCerts::PlatformVerifier,
-            TrustRoots::CaFile(path) => load_ca_file(path)?,
-        };
+        let (tls, trust_source) = crate::tls::client_config(&s.trust_roots)?;
+        log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");
         let proxied = proxy.is_some();
-        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A token endpoint that redirects is misconfigured or hijacked: following it
@@ -158,11 +168,15 @@ impl Http {
             .user_agent(s.user_agent.as_str())
             .accept("application/json")
             .proxy(proxy)
-            .tls_config(tls)
             .build();
-        // The default connector chain (proxy, TCP, TLS) with one link added at the end, and a
-        // resolver that skips the per-request lookup thread (see `transport`).
-        let connector = DefaultConnector::new().chain(OneWrite);
+        // ureq's connector chain (HTTP proxy, TCP) with the core's TLS link (see `tls`) and
+        // one more link at the end, and a resolver that skips the per-request lookup thread
+        // (see `transport`).
+        let connector = ()
+            .chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(Tls { config: tls })
+            .chain(OneWrite);
         Ok(Http {
             agent: ureq::Agent::with_parts(config, connector, FastResolver::default()),
             proxied,
@@ -273,31 +287,6 @@ fn check_headers(headers: &[(&str, &str)]) -> Result<(), Error> {
     Ok(())
 }
 
-fn load_ca_file(path: &PathBuf) -> Result<ureq::tls::RootCerts, Error> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read the CA file {}: {e}", path.display())))?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-            Ok(_) => {}
-            Err(e) => {
-                return Err(Error::Config(format!(
-                    "the CA file {} is not valid PEM: {e}",
-                    path.display()
-                )))
-            }
-        }
-    }
-    if certs.is_empty() {
-        return Err(Error::Config(format!(
-            "the CA file {} holds no certificate",
-            path.display()
-        )));
-    }
-    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
-}
-
 /// What kind of malformed answer it was, without the bytes ureq quotes after the colon
 /// (`bad header: …`, `location header is malformed: …`): they are the server's, and a
 /// server may echo a secret of the request there.
@@ -331,7 +320,8 @@ fn transport_error(e: ureq::Error) -> Error {
                 .get_ref()
                 .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
             {
-                t(TransportKind::Tls, io.to_string())
+                let inner = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+                t(TransportKind::Tls, inner.map_or_else(String::new, crate::tls::words))
             }
             // std's resolver reports failures as an uncategorised I/O error with this text.
             _ if io.to_string().contains("lookup address") => t(TransportKind::Dns, io.to_string()),
@@ -344,7 +334,7 @@ fn transport_error(e: ureq::Error) -> Error {
         },
         U::Tls(m) => t(TransportKind::Tls, m.to_owned()),
         U::Pem(e) => t(TransportKind::Tls, e.to_string()),
-        U::Rustls(e) => t(TransportKind::Tls, e.to_string()),
+        U::Rustls(e) => t(TransportKind::Tls, crate::tls::words(&e)),
         U::InvalidProxyUrl => t(TransportKind::Proxy, "invalid proxy URL".into()),
         U::ConnectProxyFailed(m) => t(TransportKind::Proxy, m),
         U::BadUri(m) => Error::InvalidArgument(format!("bad URL: {m}")),

@@ -28,6 +28,7 @@ mod redact;
 mod secret;
 mod store;
 mod time;
+mod tls;
 mod token;
 mod token_set;
 mod transport;
