@@ -139,8 +139,8 @@ impl std::fmt::Debug for HttpResponse {
 
 pub(crate) struct Http {
     agent: ureq::Agent,
-    /// Whether the agent has a proxy, which loopback requests must bypass.
-    proxied: bool,
+    /// The agent's proxy, which loopback requests bypass.
+    proxy: Option<ureq::Proxy>,
     max_response_bytes: u64,
 }
 
@@ -156,7 +156,6 @@ impl Http {
         };
         let (tls, trust_source) = crate::tls::client_config(&s.trust_roots)?;
         log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");
-        let proxied = proxy.is_some();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A token endpoint that redirects is misconfigured or hijacked: following it
@@ -167,19 +166,19 @@ impl Http {
             .timeout_global(Some(s.timeout))
             .user_agent(s.user_agent.as_str())
             .accept("application/json")
-            .proxy(proxy)
+            .proxy(proxy.clone())
             .build();
         // ureq's connector chain (HTTP proxy, TCP) with the core's TLS link (see `tls`) and
         // one more link at the end, and a resolver that skips the per-request lookup thread
         // (see `transport`).
-        let connector = ()
-            .chain(ConnectProxyConnector::default())
-            .chain(TcpConnector::default())
-            .chain(Tls { config: tls })
-            .chain(OneWrite);
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(Tls { config: tls })
+                .chain(OneWrite);
         Ok(Http {
             agent: ureq::Agent::with_parts(config, connector, FastResolver::default()),
-            proxied,
+            proxy,
             max_response_bytes: s.max_response_bytes,
         })
     }
@@ -228,11 +227,21 @@ impl Http {
         req: ureq::RequestBuilder<B>,
         url: &str,
     ) -> ureq::RequestBuilder<B> {
-        if self.proxied && url::Url::parse(url).is_ok_and(|u| is_loopback(&u)) {
+        if self.proxy.is_some() && url::Url::parse(url).is_ok_and(|u| is_loopback(&u)) {
             req.config().proxy(None).build()
         } else {
             req
         }
+    }
+
+    /// The proxy a request to `url` goes through, if any.
+    fn proxy_for(&self, url: &str) -> Option<&ureq::Proxy> {
+        let proxy = self.proxy.as_ref()?;
+        let direct = url::Url::parse(url).is_ok_and(|u| is_loopback(&u))
+            || url
+                .parse::<ureq::http::Uri>()
+                .is_ok_and(|u| proxy.is_no_proxy(&u));
+        (!direct).then_some(proxy)
     }
 
     fn read(
@@ -241,15 +250,24 @@ impl Http {
         endpoint: Endpoint,
         url: &str,
     ) -> Result<HttpResponse, Error> {
-        let failed = |e: ureq::Error| transport_error(e).at(endpoint, url);
+        let via = self.proxy_for(url);
+        let failed = |e: ureq::Error| blame_proxy(transport_error(e), via).at(endpoint, url);
         let resp = sent.map_err(failed)?;
+        let status = resp.status().as_u16();
+        if status == 407 {
+            if let Some(proxy) = via {
+                // A plain http:// request through the proxy: its refusal comes as an answer.
+                return Err(
+                    Error::transport(TransportKind::Proxy, proxy_wants(proxy)).at(endpoint, url)
+                );
+            }
+        }
         let header = |name: &str| {
             resp.headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(ServerText::new)
         };
-        let status = resp.status().as_u16();
         let content_type = header("content-type");
         let www_authenticate = header("www-authenticate");
         let retry_after = header("retry-after").and_then(|v| v.untrusted().trim().parse().ok());
@@ -295,14 +313,65 @@ fn protocol_message(ureq_text: &str) -> String {
     format!("malformed HTTP answer ({kind})")
 }
 
+/// A failure to reach the proxy, or the proxy's refusal, said as such; other errors as
+/// they are. `via` is the proxy the request went through.
+fn blame_proxy(e: Error, via: Option<&ureq::Proxy>) -> Error {
+    let Some(proxy) = via else {
+        return e;
+    };
+    let at = format!("the proxy {}:{}", proxy.host(), proxy.port());
+    let setting = "check the proxy setting (HTTPS_PROXY / HTTP_PROXY or the configured proxy), \
+                   or turn the proxy off if this network needs none";
+    match &e {
+        Error::Transport { kind, message, .. } => match kind {
+            TransportKind::Connect => Error::transport(
+                TransportKind::Proxy,
+                format!("{at} refused the connection ({message}): {setting}"),
+            ),
+            TransportKind::Dns => Error::transport(
+                TransportKind::Proxy,
+                format!("{at} was not found ({message}): {setting}"),
+            ),
+            // ureq's words for the proxy's answer to CONNECT.
+            TransportKind::Proxy if message.starts_with("proxy server responded 407") => {
+                Error::transport(TransportKind::Proxy, proxy_wants(proxy))
+            }
+            TransportKind::Proxy => {
+                Error::transport(TransportKind::Proxy, format!("{at}: {message}"))
+            }
+            _ => e,
+        },
+        _ => e,
+    }
+}
+
+/// What a 407 from the proxy means: credentials missing or refused (never shown).
+fn proxy_wants(proxy: &ureq::Proxy) -> String {
+    let at = format!("the proxy {}:{}", proxy.host(), proxy.port());
+    if proxy.username().is_some() || proxy.password().is_some() {
+        format!(
+            "{at} refused the credentials in the proxy URL (HTTP 407): check the user name and \
+             password there"
+        )
+    } else {
+        format!(
+            "{at} answered HTTP 407: the proxy needs credentials (give them in the proxy URL: \
+             http://user:pass@host:port)"
+        )
+    }
+}
+
 /// Whether a failed request provably never reached the server: DNS, a refused
-/// connection, or a timeout while resolving or connecting. Only such a request may be sent
+/// connection, a proxy that could not be reached or refused to pass the request on, or a
+/// timeout while resolving or connecting. Only such a request may be sent
 /// again blindly (a rotating refresh token is spent by any request that arrived). Next to
 /// [`transport_error`], which words those timeouts.
 pub(crate) fn never_sent(e: &Error) -> bool {
     const UNSENT_TIMEOUTS: [&str; 2] = ["resolve", "connect"];
-    matches!(e.code(), ErrorCode::Connect | ErrorCode::Dns)
-        || matches!(e, Error::Timeout(m) if UNSENT_TIMEOUTS.contains(&m.as_str()))
+    matches!(
+        e.code(),
+        ErrorCode::Connect | ErrorCode::Dns | ErrorCode::Proxy
+    ) || matches!(e, Error::Timeout(m) if UNSENT_TIMEOUTS.contains(&m.as_str()))
 }
 
 fn transport_error(e: ureq::Error) -> Error {
@@ -321,7 +390,10 @@ fn transport_error(e: ureq::Error) -> Error {
                 .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
             {
                 let inner = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
-                t(TransportKind::Tls, inner.map_or_else(String::new, crate::tls::words))
+                t(
+                    TransportKind::Tls,
+                    inner.map_or_else(String::new, crate::tls::words),
+                )
             }
             // std's resolver reports failures as an uncategorised I/O error with this text.
             _ if io.to_string().contains("lookup address") => t(TransportKind::Dns, io.to_string()),

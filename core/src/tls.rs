@@ -186,7 +186,11 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
             return self.check_pinned(end_entity, server_name, now);
         }
         self.inner
@@ -228,9 +232,9 @@ impl Verifier {
         let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
         rustls::client::verify_server_name(&parsed, server_name)
             .map_err(|e| self.explain(e, end_entity, server_name, now))?;
-        let info = CertInfo::parse(end_entity.as_ref()).ok_or(rustls::Error::InvalidCertificate(
-            CertificateError::BadEncoding,
-        ))?;
+        let info = CertInfo::parse(end_entity.as_ref()).ok_or(
+            rustls::Error::InvalidCertificate(CertificateError::BadEncoding),
+        )?;
         let now = now.as_secs();
         if now < info.not_before || now > info.not_after {
             return Err(in_words(validity_words(&info, now)));
@@ -255,9 +259,10 @@ impl Verifier {
         };
         let source = &self.source;
         let words = match cert_error {
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
-                validity_words(&info, now.as_secs())
-            }
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => validity_words(&info, now.as_secs()),
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 let host = server_name.to_str();
                 format!(
@@ -407,7 +412,9 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |l, &b| (l << 8) | usize::from(b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |l, &b| (l << 8) | usize::from(b));
         rest = &rest[n..];
         len
     };
@@ -472,7 +479,8 @@ fn subject_alt_names(extensions: &[u8]) -> Option<Vec<String>> {
             names = rest;
             match (tag, name.len()) {
                 (0x82, _) => out.push(String::from_utf8_lossy(name).into_owned()),
-                (0x87, 4) => out.push(std::net::Ipv4Addr::new(name[0], name[1], name[2], name[3]).to_string()),
+                (0x87, 4) => out
+                    .push(std::net::Ipv4Addr::new(name[0], name[1], name[2], name[3]).to_string()),
                 (0x87, 16) => {
                     let octets: [u8; 16] = name.try_into().ok()?;
                     out.push(std::net::Ipv6Addr::from(octets).to_string());

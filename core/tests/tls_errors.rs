@@ -50,7 +50,10 @@ fn an_untrusted_issuer_is_explained_with_what_to_do() {
         text.contains("the server's certificate is not trusted by this computer"),
         "{text}"
     );
-    assert!(text.contains("authgate test CA"), "names the issuer: {text}");
+    assert!(
+        text.contains("authgate test CA"),
+        "names the issuer: {text}"
+    );
     assert!(
         text.contains("ca_file") && text.contains("system store"),
         "{text}"
