@@ -1275,6 +1275,20 @@ const char *authgate_last_error_uri(void);
 const char *authgate_last_error_www_authenticate(void);
 
 /**
+ * The address of the request behind the last failure (scheme, host, port and path; never
+ * the query or a `user:password@` part), or NULL when the last failure was not a
+ * transport failure or an unexpected answer. Ownership as `authgate_last_error_message`.
+ */
+const char *authgate_last_error_url(void);
+
+/**
+ * Which of the provider's endpoints that request went to: `"token"`, `"discovery"`,
+ * `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"` or `"device_authorization"`;
+ * NULL when unknown. Ownership as `authgate_last_error_message`.
+ */
+const char *authgate_last_error_endpoint(void);
+
+/**
  * The HTTP status of the answer behind the last failure, or 0 when there was no answer
  * (a transport failure, an argument error, an error in the redirect).
  */
@@ -1299,9 +1313,9 @@ int64_t authgate_last_error_retry_after(void);
 /**
  * All of the last error as one JSON object: `code`, `name`, `message`, `error`,
  * `description`, `error_uri`, `www_authenticate`, `http_status`, `is_terminal`,
- * `is_transient`, `retry_after` (absent values are `null`). `error_description` repeats
- * `description` (deprecated: the name the other languages use is `description`). NULL
- * when the last call succeeded.
+ * `is_transient`, `retry_after`, `url`, `endpoint` (absent values are `null`).
+ * `error_description` repeats `description` (deprecated: the name the other languages
+ * use is `description`). NULL when the last call succeeded.
  *
  * Ownership as `authgate_last_error_message`.
  */

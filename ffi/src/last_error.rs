@@ -18,6 +18,8 @@ struct LastError {
     description: Option<CString>,
     uri: Option<CString>,
     www_authenticate: Option<CString>,
+    url: Option<CString>,
+    endpoint: Option<CString>,
     http_status: i32,
     terminal: bool,
     transient: bool,
@@ -51,6 +53,10 @@ pub(crate) fn set(failure: Failure) {
         ),
         Failure::Ffi { message, .. } => (message.clone(), None, None, false, false, None),
     };
+    let (url, endpoint) = match &failure {
+        Failure::Core(e) => (e.url().map(str::to_owned), e.endpoint().map(|e| e.name())),
+        Failure::Ffi { .. } => (None, None),
+    };
     let json = json!({
         "code": code,
         "name": name(code).to_str().unwrap_or("unknown"),
@@ -64,6 +70,8 @@ pub(crate) fn set(failure: Failure) {
         "is_terminal": terminal,
         "is_transient": transient,
         "retry_after": retry_after,
+        "url": url,
+        "endpoint": endpoint,
     });
     let last = LastError {
         code,
@@ -78,6 +86,8 @@ pub(crate) fn set(failure: Failure) {
             .as_ref()
             .and_then(|o| o.www_authenticate.as_deref())
             .map(c_text),
+        url: url.as_deref().map(c_text),
+        endpoint: endpoint.map(c_text),
         http_status: status.map_or(0, i32::from),
         terminal,
         transient,
@@ -150,6 +160,22 @@ pub extern "C" fn authgate_last_error_www_authenticate() -> *const c_char {
     read(std::ptr::null(), |e| opt_ptr(&e.www_authenticate))
 }
 
+/// The address of the request behind the last failure (scheme, host, port and path; never
+/// the query or a `user:password@` part), or NULL when the last failure was not a
+/// transport failure or an unexpected answer. Ownership as `authgate_last_error_message`.
+#[no_mangle]
+pub extern "C" fn authgate_last_error_url() -> *const c_char {
+    read(std::ptr::null(), |e| opt_ptr(&e.url))
+}
+
+/// Which of the provider's endpoints that request went to: `"token"`, `"discovery"`,
+/// `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"` or `"device_authorization"`;
+/// NULL when unknown. Ownership as `authgate_last_error_message`.
+#[no_mangle]
+pub extern "C" fn authgate_last_error_endpoint() -> *const c_char {
+    read(std::ptr::null(), |e| opt_ptr(&e.endpoint))
+}
+
 /// The HTTP status of the answer behind the last failure, or 0 when there was no answer
 /// (a transport failure, an argument error, an error in the redirect).
 #[no_mangle]
@@ -178,9 +204,9 @@ pub extern "C" fn authgate_last_error_retry_after() -> i64 {
 
 /// All of the last error as one JSON object: `code`, `name`, `message`, `error`,
 /// `description`, `error_uri`, `www_authenticate`, `http_status`, `is_terminal`,
-/// `is_transient`, `retry_after` (absent values are `null`). `error_description` repeats
-/// `description` (deprecated: the name the other languages use is `description`). NULL
-/// when the last call succeeded.
+/// `is_transient`, `retry_after`, `url`, `endpoint` (absent values are `null`).
+/// `error_description` repeats `description` (deprecated: the name the other languages
+/// use is `description`). NULL when the last call succeeded.
 ///
 /// Ownership as `authgate_last_error_message`.
 #[no_mangle]

@@ -14,6 +14,7 @@
 //! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
 //! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
+//! | `POST /_emulator/tls`                | `{"cert":"expired"}`: starts an HTTPS token server with that certificate of `tls/` (`server`, `self-signed`, `self-signed-leaf`, `expired`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
 //!
 //! Fault kinds: `delay` (`ms`), `status` (`status`, `retry_after`), `html` (`status`),
 //! `invalid_json`, `oversized` (`bytes`), `drop`, `truncated`, `redirect` (`location`),
@@ -51,7 +52,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
         "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
-        | "device/approve" | "interactive" | "clock" => "POST",
+        | "device/approve" | "interactive" | "clock" | "tls" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -124,6 +125,19 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 .decide_device(user_code, approve, unix_now())
                 .map_err(|e| e.message().to_string())?;
             Ok(ok())
+        }),
+        "tls" => body_json(request).and_then(|v| {
+            let cert = v.get("cert").and_then(Value::as_str).unwrap_or("server");
+            if !["server", "self-signed", "self-signed-leaf", "expired"].contains(&cert) {
+                return Err(format!("no certificate {cert:?} in tls/"));
+            }
+            let config = crate::tls::server_config_for(cert);
+            let url = crate::tls::serve_token_answers(config, "127.0.0.1");
+            let dir = crate::tls::file("");
+            Ok(Response::json(
+                200,
+                &json!({"ok": true, "url": url, "dir": dir.to_string_lossy()}),
+            ))
         }),
         "interactive" => body_json(request).and_then(|v| {
             shared.lock().interactive = boolean(&v, "enabled")?.ok_or("enabled is required")?;
