@@ -178,6 +178,8 @@ function authgate_last_error_oauth_error: PAnsiChar; cdecl; external AuthgateLib
 function authgate_last_error_description: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_uri: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_www_authenticate: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_url: PAnsiChar; cdecl; external AuthgateLib;
+function authgate_last_error_endpoint: PAnsiChar; cdecl; external AuthgateLib;
 function authgate_last_error_http_status: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_is_terminal: Int32; cdecl; external AuthgateLib;
 function authgate_last_error_is_transient: Int32; cdecl; external AuthgateLib;

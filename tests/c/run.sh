@@ -116,7 +116,8 @@ run_counted "static_test_args" "$work/bin/static_test_args"
 echo "== valgrind memcheck" >&2
 for t in "${tests[@]}"; do
   run_counted "valgrind $t" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --show-leak-kinds=definite,indirect --error-exitcode=1 "$work/bin/$t"
+    --show-leak-kinds=definite,indirect --suppressions=tests/c/valgrind.supp --error-exitcode=1 \
+    "$work/bin/$t"
 done
 
 echo "== the C examples (examples/c) and the README's C snippet, against the emulator" >&2
