@@ -88,6 +88,12 @@ class Error(Exception):
         is_terminal: retrying cannot help; the user must sign in again or the
             configuration must be fixed.
         is_transient: the same call may succeed later (network, timeout, 5xx, 429).
+        url: for a :class:`TransportError` or an :class:`UnexpectedResponse`, the
+            address of the request (scheme, host, port and path; never the query or a
+            ``user:password@`` part), else None.
+        endpoint: which of the provider's endpoints that request went to: ``"token"``,
+            ``"discovery"``, ``"jwks"``, ``"userinfo"``, ``"revocation"``,
+            ``"introspection"`` or ``"device_authorization"``; else None.
     """
 
     _default_code: int = 0
@@ -95,6 +101,8 @@ class Error(Exception):
     code: int
     is_terminal: bool
     is_transient: bool
+    url: Optional[str]
+    endpoint: Optional[str]
 
     def __init__(
         self,
@@ -103,11 +111,15 @@ class Error(Exception):
         code: Optional[int] = None,
         is_terminal: bool = False,
         is_transient: bool = False,
+        url: Optional[str] = None,
+        endpoint: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.code = _code(self._default_code if code is None else code)
         self.is_terminal = is_terminal
         self.is_transient = is_transient
+        self.url = url
+        self.endpoint = endpoint
 
     @property
     def message(self) -> str:

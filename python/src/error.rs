@@ -51,6 +51,9 @@ fn build_exception<'py>(py: Python<'py>, e: &authgate::Error) -> PyResult<Bound<
     fields.set_item("code", code.as_u32())?;
     fields.set_item("is_terminal", e.is_terminal())?;
     fields.set_item("is_transient", e.is_transient())?;
+    // Where the request went, for transport and unexpected-answer errors (else None).
+    fields.set_item("url", e.url())?;
+    fields.set_item("endpoint", e.endpoint().map(|p| p.name()))?;
     let class = match e {
         authgate::Error::Config(_) => "ConfigError",
         authgate::Error::InvalidArgument(_) => "InvalidArgument",
