@@ -59,8 +59,10 @@ pub fn report_error(e: &Error) {
             | Error::OAuth(_)
             | Error::BodyTooLarge { .. }
     );
-    if let (true, Some(at)) = (
+    // Transport errors and unexpected answers name their address themselves.
+    if let (true, None, Some(at)) = (
         network,
+        e.url(),
         ENDPOINT.lock().unwrap_or_else(|p| p.into_inner()).as_ref(),
     ) {
         eprintln!("  at: {at}");

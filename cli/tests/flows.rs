@@ -421,7 +421,7 @@ fn exit_codes_tell_sign_in_again_try_later_and_configuration() {
     );
     assert_eq!(code(&out), 3, "{}", text(&out));
     assert!(
-        text(&out).contains(&format!("at: token endpoint {wrong}/oauth/token")),
+        text(&out).contains(&format!("from the token endpoint {wrong}/oauth/token")),
         "{}",
         text(&out)
     );

@@ -282,11 +282,16 @@ impl Verifier {
                  trust roots",
                 info.subject
             ),
-            C::UnknownIssuer | C::BadSignature | C::Other(_) => format!(
+            C::UnknownIssuer | C::BadSignature => format!(
                 "the server's certificate is not trusted by this computer: it was issued by \
                  \"{}\", which is not in {source}; give the issuing CA (PEM) with ca_file, or \
                  install it in the system store and use the system trust roots",
                 info.issuer
+            ),
+            C::Other(_) => format!(
+                "the server's certificate (\"{}\", issued by \"{}\") was refused ({e}): the \
+                 server's owner must fix its certificate chain",
+                info.subject, info.issuer
             ),
             _ => return e,
         };
