@@ -1,7 +1,6 @@
 //! Proxy failures reported as proxy failures: a proxy that refuses the connection, and a
 //! proxy that wants credentials (407), without ever showing the proxy's password.
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use authgate::{Client, Endpoint, Error, ErrorCode, Provider, ProxyConfig, TrustRoots};
@@ -9,31 +8,6 @@ use authgate::{Client, Endpoint, Error, ErrorCode, Provider, ProxyConfig, TrustR
 /// A host that does not resolve here: only a proxy could reach it (a loopback address
 /// would bypass the proxy).
 const PROVIDER: &str = "provider.invalid";
-
-/// A proxy that answers every request (a CONNECT or a proxied plain request) with 407.
-fn proxy_407() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match conn.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = conn.write_all(
-                b"HTTP/1.1 407 Proxy Authentication Required\r\n\
-                  Proxy-Authenticate: Basic realm=\"corp\"\r\n\
-                  Content-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
-    port
-}
 
 fn sign_in(base: &str, proxy: &str) -> Error {
     let err = Client::builder(Provider::Cuba)
@@ -76,7 +50,7 @@ fn a_proxy_that_refuses_the_connection_is_named() {
 
 #[test]
 fn a_proxy_that_wants_credentials_says_so() {
-    let port = proxy_407();
+    let port = authgate_emulator::proxy::answering_407();
     for scheme in ["https", "http"] {
         let base = format!("{scheme}://{PROVIDER}");
         let text = sign_in(&base, &format!("http://127.0.0.1:{port}")).to_string();

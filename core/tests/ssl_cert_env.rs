@@ -4,17 +4,13 @@
 //! This binary changes the process environment, so it holds one test only: no other test
 //! can race with it.
 
-use authgate::{Client, Error, Provider, ProxyConfig, TrustRoots};
+mod common;
+
+use authgate::{Error, TrustRoots};
 use authgate_emulator::tls::{file, serve_token_answers, server_config_for};
 
 fn sign_in(base: &str, roots: TrustRoots) -> Result<(), Error> {
-    Client::builder(Provider::Cuba)
-        .base_url(base)
-        .client_id("client")
-        .client_secret("secret")
-        .trust_roots(roots)
-        .proxy(ProxyConfig::Disabled)
-        .build()?
+    common::https_client(base, roots)?
         .password("admin", "admin")
         .send()
         .map(|_| ())

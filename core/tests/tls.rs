@@ -1,7 +1,13 @@
 //! HTTPS and the trust roots: a local TLS server whose certificate comes from a private CA,
-//! as behind a corporate TLS proxy or with a national root CA.
+//! as behind a corporate TLS proxy or with a national root CA; TLS failures in plain words
+//! (an untrusted issuer with the `ca_file` hint, a host name mismatch, a certificate outside
+//! its validity with its dates and this computer's clock); and a self-signed certificate
+//! given as `ca_file`, which is trusted as curl trusts it.
 
-use authgate::{Client, ErrorCode, Provider, ProxyConfig, TrustRoots};
+mod common;
+
+use authgate::{Client, Endpoint, Error, ErrorCode, Provider, ProxyConfig, TrustRoots};
+use authgate_emulator::tls::{file, serve_token_answers, server_config_for};
 
 /// Serves one HTTPS token answer per connection, for `connections` connections.
 fn start_tls_server(connections: usize) -> String {
@@ -18,14 +24,7 @@ fn serve_tls(connections: usize, body: impl Fn(&str) -> String + Send + 'static)
 }
 
 fn client(base: &str, roots: TrustRoots) -> Client {
-    Client::builder(Provider::Cuba)
-        .base_url(base)
-        .client_id("client")
-        .client_secret("secret")
-        .trust_roots(roots)
-        .proxy(ProxyConfig::Disabled)
-        .build()
-        .unwrap()
+    common::https_client(base, roots).unwrap()
 }
 
 #[test]
@@ -74,4 +73,95 @@ fn discovery_is_not_shared_across_trust_roots() {
     }
     // The same settings do share it: the server takes no more connections.
     builder(ca()).discover(&base).unwrap();
+}
+
+fn ca_file(name: &str) -> TrustRoots {
+    TrustRoots::CaFile(file(name))
+}
+
+/// Signs in with the password grant; returns the error.
+fn fails(base: &str, roots: TrustRoots) -> Error {
+    let err = client(base, roots)
+        .password("admin", "pa55word")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Tls, "{err:?}");
+    assert!(!err.to_string().contains("pa55word"), "{err}");
+    assert_eq!(err.endpoint(), Some(Endpoint::Token), "{err:?}");
+    assert!(err.url().unwrap().starts_with(base), "{err:?}");
+    err
+}
+
+fn works(base: &str, roots: TrustRoots) {
+    let tokens = client(base, roots.clone())
+        .password("admin", "pa55word")
+        .send()
+        .unwrap_or_else(|e| panic!("{roots:?}: {e}"));
+    assert_eq!(tokens.access_token().secret(), "tls-token");
+}
+
+#[test]
+fn an_untrusted_issuer_is_explained_with_what_to_do() {
+    let base = serve_token_answers(server_config_for("server"), "127.0.0.1");
+    let text = fails(&base, TrustRoots::Bundled).to_string();
+    assert!(
+        text.contains("the server's certificate is not trusted by this computer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("authgate test CA"),
+        "names the issuer: {text}"
+    );
+    assert!(
+        text.contains("ca_file") && text.contains("system store"),
+        "{text}"
+    );
+    // Another CA file: the same words, naming the file.
+    let text = fails(&base, ca_file("expired-ca.pem")).to_string();
+    assert!(text.contains("not trusted by this computer"), "{text}");
+    assert!(text.contains("expired-ca.pem"), "{text}");
+}
+
+#[test]
+fn a_host_name_mismatch_is_named_as_such() {
+    let base = serve_token_answers(server_config_for("server"), "127.0.0.2");
+    let text = fails(&base, ca_file("ca.pem")).to_string();
+    assert!(text.contains("host name"), "{text}");
+    assert!(
+        text.contains("127.0.0.2") && text.contains("127.0.0.1, localhost"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_self_signed_certificate_given_as_ca_file_is_trusted() {
+    for name in ["self-signed", "self-signed-leaf"] {
+        let base = serve_token_answers(server_config_for(name), "127.0.0.1");
+        works(&base, ca_file(&format!("{name}.pem")));
+        // Pinned, but still checked: the host name must match.
+        let elsewhere = serve_token_answers(server_config_for(name), "127.0.0.2");
+        let text = fails(&elsewhere, ca_file(&format!("{name}.pem"))).to_string();
+        assert!(text.contains("host name"), "{name}: {text}");
+        // And only the certificate given is trusted.
+        let text = fails(&base, ca_file("ca.pem")).to_string();
+        assert!(text.contains("not trusted"), "{name}: {text}");
+    }
+}
+
+#[test]
+fn an_expired_certificate_shows_its_dates_and_the_clock() {
+    let base = serve_token_answers(server_config_for("expired"), "127.0.0.1");
+    // Through its CA, and pinned as a self-given certificate: the same words.
+    for roots in [ca_file("expired-ca.pem"), ca_file("expired.pem")] {
+        let err = fails(&base, roots.clone());
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "the certificate is valid from 2020-01-01 00:00:00 UTC to 2021-01-01 00:00:00 UTC \
+                 but this computer's clock says 20"
+            ),
+            "{roots:?}: {text}"
+        );
+        assert!(!err.is_transient(), "{text}");
+    }
 }

@@ -61,6 +61,17 @@ pub fn sign_in(client: &Client) -> authgate::TokenSet {
         .unwrap()
 }
 
+/// A CUBA client of an HTTPS test server (`authgate_emulator::tls`) with these trust roots.
+pub fn https_client(base: &str, roots: authgate::TrustRoots) -> authgate::Result<Client> {
+    Client::builder(Provider::Cuba)
+        .base_url(base)
+        .client_id("client")
+        .client_secret("secret")
+        .trust_roots(roots)
+        .proxy(ProxyConfig::Disabled)
+        .build()
+}
+
 /// Asserts that no secret appears in an error's Display or Debug output.
 pub fn assert_no_secret(err: &authgate::Error, secrets: &[&str]) {
     let shown = format!("{err} / {err:?}");

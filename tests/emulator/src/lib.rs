@@ -52,6 +52,7 @@ pub mod fixtures;
 pub use browser::{browse, browse_to_the_app};
 mod http;
 mod providers;
+pub mod proxy;
 mod server;
 mod state;
 pub mod tls;

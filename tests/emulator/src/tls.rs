@@ -83,14 +83,8 @@ pub fn serve_json(
                 return;
             };
             let mut tls = rustls::StreamOwned::new(conn, tcp);
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match tls.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            // A handshake refused by the client ends here with an error: next connection.
+            let head = crate::proxy::read_head(&mut tls);
             if head.is_empty() {
                 continue;
             }
@@ -103,6 +97,7 @@ pub fn serve_json(
                 .find_map(|l| l.strip_prefix("content-length:"))
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
+            let mut buf = [0u8; 4096];
             let mut have = head.len() - header_end;
             while have < length {
                 match tls.read(&mut buf) {
