@@ -27,7 +27,8 @@ pub enum ProxyConfig {
     FromEnv,
     /// No proxy at all, whatever the environment says.
     Disabled,
-    /// This proxy, e.g. `http://user:pass@proxy.lan:3128` or `socks5://…`.
+    /// This HTTP proxy, e.g. `http://user:pass@proxy.lan:3128` (a `socks5://` one is a
+    /// configuration error: SOCKS is not supported).
     Url(String),
 }
 
@@ -153,6 +154,26 @@ impl Http {
                 ureq::Proxy::new(u)
                     .map_err(|_| Error::Config("the proxy URL is not valid".into()))?,
             ),
+        };
+        // No SOCKS link in the connector chain: an explicit SOCKS proxy is a configuration
+        // error (not a silent direct connection), one from the environment is skipped.
+        let proxy = match proxy {
+            Some(p)
+                if !matches!(
+                    p.protocol(),
+                    ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+                ) =>
+            {
+                if matches!(s.proxy, ProxyConfig::Url(_)) {
+                    return Err(Error::Config(
+                        "SOCKS proxies are not supported: give an HTTP proxy (http://host:port)"
+                            .into(),
+                    ));
+                }
+                log::warn!(target: "authgate", "the SOCKS proxy from the environment is not supported: connecting directly");
+                None
+            }
+            other => other,
         };
         let (tls, trust_source) = crate::tls::client_config(&s.trust_roots)?;
         log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");
@@ -447,6 +468,18 @@ mod tests {
             protocol_message("chunk length is not ascii"),
             "malformed HTTP answer (chunk length is not ascii)"
         );
+    }
+
+    #[test]
+    fn an_explicit_socks_proxy_is_refused_not_bypassed() {
+        let settings = HttpSettings {
+            proxy: ProxyConfig::Url("socks5://u:p@10.0.0.1:1080".into()),
+            ..HttpSettings::default()
+        };
+        match Http::new(&settings) {
+            Err(Error::Config(m)) => assert!(m.contains("SOCKS"), "{m}"),
+            other => panic!("{:?}", other.err()),
+        }
     }
 
     #[test]
