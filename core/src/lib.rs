@@ -49,7 +49,7 @@ pub use error::{
 pub use http::{ProxyConfig, TrustRoots};
 pub use id_token::IdTokenClaims;
 pub use loopback::LoopbackSignIn;
-pub use manager::{CredentialsCallback, TokenManager, TokenManagerBuilder};
+pub use manager::{CredentialsCallback, TokenManager, TokenManagerBuilder, TokensChangedCallback};
 pub use oidc::Introspection;
 pub use provider::{AuthMethod, BasicEncoding, Provider};
 pub use secret::{

@@ -19,6 +19,10 @@ use crate::validate;
 /// again; `Ok(None)` when it has none (the manager then reports why a sign-in is needed).
 pub type CredentialsCallback = dyn Fn() -> Result<Option<(String, Password)>> + Send + Sync;
 
+/// Told of every new token set the manager obtains: see
+/// [`TokenManagerBuilder::on_tokens_changed`].
+pub type TokensChangedCallback = dyn Fn(&TokenSet) + Send + Sync;
+
 /// Keeps an access token fresh for the whole process.
 ///
 /// - [`access_token`](Self::access_token) returns the cached token while it stays valid for
@@ -75,6 +79,7 @@ struct Inner {
     leeway: Duration,
     client_credentials: bool,
     credentials: Option<Box<CredentialsCallback>>,
+    tokens_changed: Option<Box<TokensChangedCallback>>,
     max_attempts: u32,
     max_backoff: Duration,
     wait_timeout: Duration,
@@ -222,6 +227,7 @@ pub struct TokenManagerBuilder {
     leeway: Duration,
     client_credentials: bool,
     credentials: Option<Box<CredentialsCallback>>,
+    tokens_changed: Option<Box<TokensChangedCallback>>,
     max_attempts: u32,
     max_backoff: Duration,
     wait_timeout: Option<Duration>,
@@ -236,6 +242,7 @@ impl TokenManager {
             leeway: Duration::from_secs(60),
             client_credentials: false,
             credentials: None,
+            tokens_changed: None,
             max_attempts: 3,
             max_backoff: Duration::from_secs(10),
             wait_timeout: None,
@@ -269,6 +276,37 @@ impl TokenManagerBuilder {
         callback: impl Fn() -> Result<Option<(String, Password)>> + Send + Sync + 'static,
     ) -> Self {
         self.credentials = Some(Box::new(callback));
+        self
+    }
+
+    /// Calls `hook` with every new token set the manager obtains from the server (a
+    /// refresh, a client credentials or password grant), once, after saving it to the
+    /// store: for applications that also keep the tokens elsewhere (a database, the 1C
+    /// infobase), so that they always hold the newest (rotated) refresh token.
+    ///
+    /// - It is called whether or not the save succeeded: the set is in use either way, and
+    ///   the call that obtained it also returns the save's [`Error::Store`]. Sets passed to
+    ///   [`TokenManager::set_tokens`] (the caller has them) and sets another process saved
+    ///   to a shared store are not reported.
+    /// - It runs on the thread that refreshed, while the other threads asking wait: keep
+    ///   it short, and do not call this manager from it (no refresh, `set_tokens` or
+    ///   `clear`). Do not log the set: it holds the tokens.
+    /// - A panic in it is caught and logged (without the tokens): the set stays in use and
+    ///   the manager keeps working.
+    ///
+    /// ```
+    /// # let client = authgate::Client::builder(authgate::Provider::GearCode)
+    /// #     .base_url("https://auth.gearcode.example").client_id("pos-42").build()?;
+    /// let manager = authgate::TokenManager::builder(client)
+    ///     .on_tokens_changed(|tokens| {
+    ///         // e.g. write tokens.to_json() to the application's database
+    ///         let _ = tokens.refresh_token();
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn on_tokens_changed(mut self, hook: impl Fn(&TokenSet) + Send + Sync + 'static) -> Self {
+        self.tokens_changed = Some(Box::new(hook));
         self
     }
 
@@ -323,6 +361,7 @@ impl TokenManagerBuilder {
                 leeway: self.leeway,
                 client_credentials: self.client_credentials,
                 credentials: self.credentials,
+                tokens_changed: self.tokens_changed,
                 max_attempts: self.max_attempts,
                 max_backoff: self.max_backoff,
                 wait_timeout,
@@ -702,7 +741,25 @@ impl TokenManager {
         let mut st = self.state();
         st.current = st.pending.take();
         st.refused = None;
-        self.saved(&mut st, saved)
+        let saved = self.saved(&mut st, saved);
+        drop(st);
+        self.tokens_changed(&tokens);
+        saved
+    }
+
+    /// Tells the application's hook of a new set (already `current`, so that a panic in
+    /// the hook loses nothing).
+    fn tokens_changed(&self, tokens: &TokenSet) {
+        let Some(hook) = &self.inner.tokens_changed else {
+            return;
+        };
+        let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(tokens)));
+        if called.is_err() {
+            log::warn!(
+                target: "authgate",
+                "the tokens-changed hook panicked; the new tokens stay in use"
+            );
+        }
     }
 
     /// Uses a set found in the store (another process's).

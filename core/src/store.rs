@@ -1,16 +1,44 @@
 //! Where token sets live between calls and across restarts: the [`TokenStore`] interface,
 //! an in-memory store and a crash-safe, multi-process file store.
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ring::aead;
+use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
 
 /// Storage for one token set. Implementations must be safe to call from several threads.
+///
+/// # Writing your own store
+///
+/// A [`TokenManager`](crate::TokenManager) calls the store from the thread of the call
+/// that needs it (never while holding its own state lock), so a store may block (a
+/// database, a network share); a slow store makes that call, and the threads waiting for
+/// its refresh, slow. The contract that keeps a rotated refresh token alive:
+///
+/// - [`save`](Self::save) returns `Ok` only once the set is durable: the manager hands a
+///   new set out only after the save returns. A save that fails returns an error
+///   ([`Error::Store`], with a message that names no token): the manager then keeps the
+///   new set in memory, uses it, and calls `save` again on every later call until it
+///   succeeds. Never keep the old set after a failed save of a new one and report success.
+/// - [`load`](Self::load) returns the set of the last successful save (or `None`), never a
+///   half-written one; unreadable data is [`Error::Store`].
+/// - If several processes share the store, [`lock_within`](Self::lock_within) takes a lock
+///   that excludes the others (the manager holds it from re-reading the store to saving a
+///   refreshed set) and gives up with [`Error::Timeout`] after its timeout; return the
+///   guard from [`StoreLock::releasing`]. A store used by one process needs no lock.
+/// - A panic in a store does not lose a new set either (the manager keeps it unsaved),
+///   but report failures as errors.
 ///
 /// ```
 /// use authgate::{MemoryStore, TokenSet, TokenStore};
@@ -31,7 +59,7 @@ pub trait TokenStore: Send + Sync {
     /// processes never spend the same (rotating) refresh token. Defaults to no lock, which
     /// is right for a store used by one process only.
     fn lock(&self) -> Result<StoreLock> {
-        Ok(StoreLock(None))
+        Ok(StoreLock::unlocked())
     }
     /// Takes the lock like [`lock`](Self::lock), but gives up after `timeout` with a
     /// transient error ([`Error::Timeout`]) instead of waiting for ever. The token manager
@@ -44,13 +72,53 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// A held store lock; dropping it releases the lock.
-#[derive(Debug)]
-pub struct StoreLock(Option<File>);
+///
+/// A store of your own makes one with [`StoreLock::unlocked`] (no lock) or
+/// [`StoreLock::releasing`] (a closure that releases its lock when the guard is dropped).
+pub struct StoreLock(Held);
+
+enum Held {
+    Nothing,
+    File(File),
+    Custom(Option<Box<dyn FnOnce() + Send>>),
+}
+
+impl StoreLock {
+    /// A guard that holds no lock: for a store used by one process only.
+    pub fn unlocked() -> StoreLock {
+        StoreLock(Held::Nothing)
+    }
+
+    /// A guard that calls `release` once when it is dropped: for a store of your own whose
+    /// `lock_within` has just taken its lock (a database row lock, a lock file).
+    pub fn releasing(release: impl FnOnce() + Send + 'static) -> StoreLock {
+        StoreLock(Held::Custom(Some(Box::new(release))))
+    }
+}
+
+impl fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = match self.0 {
+            Held::Nothing => "nothing",
+            Held::File(_) => "file",
+            Held::Custom(_) => "custom",
+        };
+        f.debug_tuple("StoreLock").field(&held).finish()
+    }
+}
 
 impl Drop for StoreLock {
     fn drop(&mut self) {
-        if let Some(f) = &self.0 {
-            let _ = f.unlock();
+        match &mut self.0 {
+            Held::Nothing => {}
+            Held::File(f) => {
+                let _ = f.unlock();
+            }
+            Held::Custom(release) => {
+                if let Some(release) = release.take() {
+                    release();
+                }
+            }
         }
     }
 }
@@ -107,10 +175,38 @@ impl TokenStore for MemoryStore {
 /// store.clear()?;
 /// # Ok::<(), authgate::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// With [`FileStore::encrypted`] the file holds the set sealed with ChaCha20-Poly1305
+/// under a caller-supplied 32-byte key (a random nonce per save): a copied or backed-up file
+/// reveals nothing without the key. It protects the file, not a process that runs as the
+/// same user and holds the key.
+#[derive(Clone)]
 pub struct FileStore {
     path: PathBuf,
+    key: Option<Arc<StoreKey>>,
 }
+
+/// The key of an encrypted [`FileStore`], wiped when the last store using it is dropped.
+struct StoreKey([u8; 32]);
+
+impl Drop for StoreKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .field("encrypted", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The format of an encrypted store file (its `authgate_store` field), also the
+/// authenticated data of the seal.
+const SEALED_FORMAT: &str = "chacha20-poly1305/1";
 
 impl FileStore {
     /// How long [`lock`](TokenStore::lock) waits for another process to release the lock
@@ -123,7 +219,136 @@ impl FileStore {
 
     /// A store at `path` (created on the first save; the folder must exist).
     pub fn new(path: impl Into<PathBuf>) -> FileStore {
-        FileStore { path: path.into() }
+        FileStore {
+            path: path.into(),
+            key: None,
+        }
+    }
+
+    /// A store at `path` whose file is encrypted with `key` (32 bytes, e.g. from the OS
+    /// key store or a secret of the installation; keep it apart from the file). Each save
+    /// seals the set with ChaCha20-Poly1305 and a new random nonce; the file says its
+    /// format (`{"authgate_store":"chacha20-poly1305/1",...}`). A file sealed with another
+    /// key is [`Error::Store`] saying the key does not match; a plain file (written before
+    /// encryption was turned on) is read and encrypted on the next save.
+    ///
+    /// ```
+    /// use authgate::{FileStore, TokenSet, TokenStore};
+    /// let path = std::env::temp_dir().join(format!("authgate-doc-enc-{}.json", std::process::id()));
+    /// let store = FileStore::encrypted(&path, [7; 32]);
+    /// store.save(&TokenSet::parse(r#"{"access_token":"a","refresh_token":"r"}"#)?)?;
+    /// assert!(!std::fs::read_to_string(&path).unwrap().contains("\"r\""));
+    /// assert!(FileStore::encrypted(&path, [8; 32]).load().is_err());
+    /// store.clear()?;
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn encrypted(path: impl Into<PathBuf>, key: [u8; 32]) -> FileStore {
+        FileStore {
+            path: path.into(),
+            key: Some(Arc::new(StoreKey(key))),
+        }
+    }
+
+    /// [`encrypted`](Self::encrypted) with the key as a slice, which must be 32 bytes long
+    /// ([`Error::InvalidArgument`] otherwise): for the bindings.
+    pub fn encrypted_with(path: impl Into<PathBuf>, key: &[u8]) -> Result<FileStore> {
+        let key: [u8; 32] = key.try_into().map_err(|_| {
+            Error::InvalidArgument(format!(
+                "a token store key must be 32 bytes long, not {}",
+                key.len()
+            ))
+        })?;
+        Ok(FileStore::encrypted(path, key))
+    }
+
+    /// Whether the file is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The file's text for `tokens`: the set's JSON, sealed if the store has a key.
+    fn seal(&self, tokens: &TokenSet) -> Result<String> {
+        let mut json = tokens.to_json().into_bytes();
+        let Some(key) = &self.key else {
+            return Ok(String::from_utf8(json).unwrap_or_default());
+        };
+        let mut nonce = [0u8; aead::NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| Error::Store("the OS random source failed".into()))?;
+        let sealed = aead_key(key).seal_in_place_append_tag(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::from(SEALED_FORMAT),
+            &mut json,
+        );
+        if sealed.is_err() {
+            json.zeroize();
+            return Err(Error::Store("cannot encrypt the token set".into()));
+        }
+        let text = serde_json::json!({
+            "authgate_store": SEALED_FORMAT,
+            "nonce": URL_SAFE_NO_PAD.encode(nonce),
+            "ciphertext": URL_SAFE_NO_PAD.encode(&json),
+        })
+        .to_string();
+        Ok(text)
+    }
+
+    /// The set in the file's text, unsealed if it is sealed.
+    fn unseal(&self, text: &str) -> Result<TokenSet> {
+        let not_a_set = || {
+            Error::Store(format!(
+                "{} does not hold a token set (not written by authgate?)",
+                self.path.display()
+            ))
+        };
+        let sealed = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .filter(|v| v.get("authgate_store").is_some());
+        let Some(sealed) = sealed else {
+            // A plain set: stores written before encryption was turned on are read, and
+            // sealed on the next save.
+            return TokenSet::from_json(text).map_err(|_| not_a_set());
+        };
+        let Some(key) = &self.key else {
+            return Err(Error::Store(format!(
+                "{} is encrypted: open it with its key (FileStore::encrypted)",
+                self.path.display()
+            )));
+        };
+        if sealed["authgate_store"] != SEALED_FORMAT {
+            return Err(Error::Store(format!(
+                "{} is in an encrypted format this version does not know (a newer authgate \
+                 wrote it?)",
+                self.path.display()
+            )));
+        }
+        let field = |name: &str| {
+            sealed[name]
+                .as_str()
+                .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+                .ok_or_else(not_a_set)
+        };
+        let nonce: [u8; aead::NONCE_LEN] = field("nonce")?.try_into().map_err(|_| not_a_set())?;
+        let mut data = field("ciphertext")?;
+        let opened = aead_key(key)
+            .open_in_place(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(SEALED_FORMAT),
+                &mut data,
+            )
+            .map(|plain| std::str::from_utf8(plain).map(TokenSet::from_json));
+        let result = match opened {
+            Ok(Ok(Ok(tokens))) => Ok(tokens),
+            Ok(_) => Err(not_a_set()),
+            Err(_) => Err(Error::Store(format!(
+                "the key does not match {} (it was encrypted with another key, or altered): \
+                 use the key it was saved with, or clear it and sign in again",
+                self.path.display()
+            ))),
+        };
+        data.zeroize();
+        result
     }
 
     /// The store's path.
@@ -242,12 +467,10 @@ impl TokenStore for FileStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.store_error("cannot read", e)),
         };
-        TokenSet::from_json(&text).map(Some).map_err(|_| {
-            Error::Store(format!(
-                "{} does not hold a token set (not written by authgate?)",
-                self.path.display()
-            ))
-        })
+        let mut text = text;
+        let tokens = self.unseal(&text);
+        text.zeroize();
+        tokens.map(Some)
     }
 
     fn save(&self, tokens: &TokenSet) -> Result<()> {
@@ -258,18 +481,21 @@ impl TokenStore for FileStore {
             std::process::id(),
             crate::random::random_token(6)?
         ));
+        let mut text = self.seal(tokens)?;
         let write = || -> io::Result<()> {
             let mut f = owner_only(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
             // Held until the file is closed (or the process dies): tells a cleaner in
             // another PID namespace that this writer is alive.
             let _ = f.try_lock();
-            f.write_all(tokens.to_json().as_bytes())?;
+            f.write_all(text.as_bytes())?;
             f.sync_all()?;
             drop(f);
             fs::rename(&tmp, &self.path)?;
             sync_dir(&self.path)
         };
-        write().map_err(|e| {
+        let written = write();
+        text.zeroize();
+        written.map_err(|e| {
             let _ = fs::remove_file(&tmp);
             self.store_error("cannot write", e)
         })
@@ -307,7 +533,7 @@ impl TokenStore for FileStore {
         let mut pause = Duration::from_millis(1);
         loop {
             match f.try_lock() {
-                Ok(()) => return Ok(StoreLock(Some(f))),
+                Ok(()) => return Ok(StoreLock(Held::File(f))),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(e)) => return Err(self.store_error("cannot lock", e)),
             }
@@ -325,6 +551,13 @@ impl TokenStore for FileStore {
             pause = (pause * 2).min(LONGEST_PAUSE);
         }
     }
+}
+
+/// The AEAD key of a store key.
+fn aead_key(key: &StoreKey) -> aead::LessSafeKey {
+    aead::LessSafeKey::new(
+        aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &key.0).expect("a 32-byte key"),
+    )
 }
 
 /// The folder a file is in.
@@ -429,5 +662,67 @@ mod tests {
         drop(guard);
         rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
         t.join().unwrap();
+    }
+
+    fn sample() -> TokenSet {
+        TokenSet::parse(r#"{"access_token":"a-secret","refresh_token":"r-secret","expires_in":60}"#)
+            .unwrap()
+    }
+
+    #[test]
+    fn an_encrypted_store_round_trips_and_hides_the_tokens() {
+        let path = tmp("enc");
+        let store = FileStore::encrypted(&path, [1; 32]);
+        store.save(&sample()).unwrap();
+        let first = fs::read_to_string(&path).unwrap();
+        assert!(
+            first.contains(r#""authgate_store":"chacha20-poly1305/1""#),
+            "{first}"
+        );
+        assert!(!first.contains("secret"));
+        assert_eq!(
+            store
+                .load()
+                .unwrap()
+                .unwrap()
+                .refresh_token()
+                .unwrap()
+                .secret(),
+            "r-secret"
+        );
+        store.save(&sample()).unwrap();
+        assert_ne!(
+            fs::read_to_string(&path).unwrap(),
+            first,
+            "a new nonce per save"
+        );
+        assert!(format!("{store:?}").contains("encrypted: true"));
+    }
+
+    #[test]
+    fn a_copied_file_does_not_decrypt_with_another_key() {
+        let path = tmp("enc-copy");
+        FileStore::encrypted(&path, [1; 32])
+            .save(&sample())
+            .unwrap();
+        let copy = path.with_file_name("copy.json");
+        fs::copy(&path, &copy).unwrap();
+        let e = FileStore::encrypted(&copy, [2; 32]).load().unwrap_err();
+        assert!(matches!(e, Error::Store(_)));
+        assert!(e.to_string().contains("the key does not match"), "{e}");
+        let e = FileStore::new(&copy).load().unwrap_err();
+        assert!(e.to_string().contains("is encrypted"), "{e}");
+        assert!(FileStore::encrypted_with(&copy, &[1; 31]).is_err());
+    }
+
+    #[test]
+    fn a_plain_file_is_read_by_an_encrypted_store_and_sealed_on_save() {
+        let path = tmp("enc-migrate");
+        FileStore::new(&path).save(&sample()).unwrap();
+        let store = FileStore::encrypted(&path, [3; 32]);
+        let t = store.load().unwrap().unwrap();
+        store.save(&t).unwrap();
+        assert!(!fs::read_to_string(&path).unwrap().contains("secret"));
+        assert!(store.load().unwrap().is_some());
     }
 }

@@ -546,3 +546,126 @@ fn build_refuses_invalid_settings() {
         .build()
         .unwrap();
 }
+
+// ---- issue 16.2: the tokens-changed hook ------------------------------------------------------
+
+/// A GearCode manager on a faulty store whose hook records every set it is told of (and
+/// panics while `panic` is set).
+fn hooked(
+    emu: &Emulator,
+    panic: Arc<AtomicBool>,
+) -> (Arc<FaultyStore>, TokenManager, Arc<Mutex<Vec<TokenSet>>>) {
+    let client = client(emu, Provider::GearCode);
+    let store = Arc::new(FaultyStore::default());
+    let seen: Arc<Mutex<Vec<TokenSet>>> = Arc::default();
+    let record = seen.clone();
+    let manager = TokenManager::builder(client.clone())
+        .store(store.clone())
+        .wait_timeout(Duration::from_secs(5))
+        .on_tokens_changed(move |t| {
+            record.lock().unwrap().push(t.clone());
+            assert!(!panic.load(Ordering::SeqCst), "injected: the hook panics");
+        })
+        .build()
+        .unwrap();
+    manager.set_tokens(sign_in(&client)).unwrap();
+    (store, manager, seen)
+}
+
+#[test]
+fn the_hook_sees_each_rotated_refresh_token_after_it_is_saved() {
+    let emu = emulator();
+    let (store, manager, seen) = hooked(&emu, Arc::default());
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "set_tokens is not reported"
+    );
+    for n in 1..=2 {
+        manager.invalidate();
+        let t = manager.access_token().unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), n);
+        let last = seen.last().unwrap();
+        assert_eq!(last.access_token().secret(), t.secret());
+        // Saved before the hook heard of it: the store holds the same rotated token.
+        assert_eq!(
+            last.refresh_token().unwrap().secret(),
+            stored(&store).refresh_token().unwrap().secret()
+        );
+    }
+}
+
+#[test]
+fn the_hook_is_told_of_a_set_whose_save_failed() {
+    let emu = emulator();
+    let (store, manager, seen) = hooked(&emu, Arc::default());
+    let t = refresh_while_saves_fail(&store, &manager, 1);
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().access_token().secret(),
+        t.secret()
+    );
+}
+
+#[test]
+fn a_panicking_hook_loses_no_tokens_and_does_not_poison_the_manager() {
+    let emu = emulator();
+    let panic = Arc::new(AtomicBool::new(true));
+    let (store, manager, seen) = hooked(&emu, panic.clone());
+    manager.invalidate();
+    let t = manager
+        .access_token()
+        .expect("the refresh succeeded; the hook's panic is caught");
+    assert_eq!(stored(&store).access_token().secret(), t.secret());
+    panic.store(false, Ordering::SeqCst);
+    manager.invalidate();
+    let t2 = manager.access_token().expect("the manager still works");
+    assert_ne!(t.secret(), t2.secret());
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+// ---- issue 16.1: a store of one's own with a lock ------------------------------------------
+
+/// A user-written store with a lock of its own, released by the guard.
+#[derive(Default)]
+struct CountingLockStore {
+    inner: MemoryStore,
+    held: Arc<AtomicU32>,
+    taken: AtomicU32,
+}
+
+impl TokenStore for CountingLockStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        self.inner.load()
+    }
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        assert_eq!(self.held.load(Ordering::SeqCst), 1, "saved under the lock");
+        self.inner.save(tokens)
+    }
+    fn clear(&self) -> Result<()> {
+        self.inner.clear()
+    }
+    fn lock_within(&self, _timeout: Duration) -> Result<StoreLock> {
+        self.held.fetch_add(1, Ordering::SeqCst);
+        self.taken.fetch_add(1, Ordering::SeqCst);
+        let held = self.held.clone();
+        Ok(StoreLock::releasing(move || {
+            held.fetch_sub(1, Ordering::SeqCst);
+        }))
+    }
+}
+
+#[test]
+fn a_custom_lock_is_held_while_saving_and_released_after() {
+    let emu = emulator();
+    let client = client(&emu, Provider::GearCode);
+    let store = Arc::new(CountingLockStore::default());
+    let manager = TokenManager::builder(client.clone())
+        .store(store.clone())
+        .build()
+        .unwrap();
+    manager.set_tokens(sign_in(&client)).unwrap();
+    manager.invalidate();
+    manager.access_token().unwrap();
+    assert_eq!(store.taken.load(Ordering::SeqCst), 2);
+    assert_eq!(store.held.load(Ordering::SeqCst), 0, "released");
+}
