@@ -544,6 +544,19 @@ typedef authgate_result (*authgate_credentials_callback)(void *user_data,
                                                          char *password,
                                                          size_t password_capacity);
 
+/**
+ * Told of every new token set a manager obtains: see
+ * `authgate_manager_set_tokens_changed_callback`.
+ *
+ * `tokens` is borrowed for the duration of the call: read it with the
+ * `authgate_token_set_*` functions (e.g. `authgate_token_set_to_json` to keep it in a
+ * database) and do not free it; copy what you need before returning. It holds the
+ * tokens: do not log it. In Delphi:
+ * `procedure(user_data: Pointer; tokens: Pointer); cdecl;`.
+ */
+typedef void (*authgate_tokens_changed_callback)(void *user_data,
+                                                 const struct authgate_token_set *tokens);
+
 #ifdef __cplusplus
 extern "C" {
 #endif /* __cplusplus */
@@ -1459,6 +1472,31 @@ authgate_result authgate_manager_new(const struct authgate_client *client,
 authgate_result authgate_manager_set_password_credentials(const struct authgate_manager *manager,
                                                           authgate_credentials_callback callback,
                                                           void *user_data);
+
+/**
+ * Sets (or, with a NULL `callback`, removes) the callback told of every new token set the
+ * manager obtains from the server (a refresh, which with GearCode rotates the refresh
+ * token; a client credentials or password grant): for an application that also keeps the
+ * tokens elsewhere (its database, the 1C infobase), so that it always holds the newest
+ * refresh token. See `authgate_tokens_changed_callback` for its arguments.
+ *
+ * - It is called once per new set, after the manager tried to save it to its store, and
+ *   whether or not that save succeeded (the set is in use either way; the call that
+ *   obtained it then also returns `AUTHGATE_STORE`). Sets given to
+ *   `authgate_manager_set_tokens`, and sets another process saved to a shared file store,
+ *   are not reported.
+ * - It runs on the thread whose call refreshed, while other threads asking the same
+ *   manager wait: keep it short; it must not call this manager and must not unwind (no
+ *   C++ exception, no longjmp) out of itself. It reports nothing back: a failure to keep
+ *   the set elsewhere is the application's to handle (the manager's store still has it).
+ *
+ * `user_data` is passed to the callback as is: it must stay valid, and usable from any
+ * thread, until the manager is freed or the callback replaced. Returns `AUTHGATE_OK`
+ * for a valid manager. Threads: any.
+ */
+authgate_result authgate_manager_set_tokens_changed_callback(const struct authgate_manager *manager,
+                                                             authgate_tokens_changed_callback callback,
+                                                             void *user_data);
 
 /**
  * Hands the manager the tokens of a sign-in (from `authgate_client_exchange_code`,

@@ -142,6 +142,12 @@ type
   TAuthgateCredentialsCallback = function(UserData: Pointer; Username: PAnsiChar;
     UsernameCapacity: NativeUInt; Password: PAnsiChar; PasswordCapacity: NativeUInt): TAuthgateResult; cdecl;
 
+  { Told of every new token set a manager obtains (a rotated refresh token included),
+    after it was saved (or failed to be). Tokens is borrowed for the call: read it with
+    authgate_token_set_to_json etc., do not free it. Runs on the thread that refreshed;
+    must not raise exceptions out of itself, nor call the same manager. }
+  TAuthgateTokensChangedCallback = procedure(UserData: Pointer; Tokens: PAuthgateTokenSet); cdecl;
+
   { Receives authgate's log records (authgate_set_log_callback). Level is
     AUTHGATE_LOG_ERROR .. AUTHGATE_LOG_TRACE; Target ('authgate') and Message are UTF-8,
     valid during the call only (copy them with AuthgateStr). Records hold no secrets.
@@ -339,6 +345,8 @@ function authgate_manager_new(client: PAuthgateClient; store: PAuthgateStore; op
   out manager: PAuthgateManager): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_manager_set_password_credentials(manager: PAuthgateManager;
   callback: TAuthgateCredentialsCallback; user_data: Pointer): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_manager_set_tokens_changed_callback(manager: PAuthgateManager;
+  callback: TAuthgateTokensChangedCallback; user_data: Pointer): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_manager_set_tokens(manager: PAuthgateManager; tokens: PAuthgateTokenSet): TAuthgateResult; cdecl; external AuthgateLib;
 { token: free with authgate_string_free }
 function authgate_manager_access_token(manager: PAuthgateManager; out token: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;

@@ -111,6 +111,8 @@ pub(crate) struct ManagerInner {
     pub manager: TokenManager,
     /// The C callback `authgate_manager_set_password_credentials` installs (see manager.rs).
     pub credentials: Arc<Mutex<Option<crate::manager::Credentials>>>,
+    /// The C hook `authgate_manager_set_tokens_changed_callback` installs (see manager.rs).
+    pub tokens_changed: Arc<Mutex<Option<crate::manager::TokensChanged>>>,
 }
 
 pub(crate) struct DeviceInner {

@@ -118,6 +118,45 @@ fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<Option<(Strin
     result
 }
 
+/// Told of every new token set a manager obtains: see
+/// `authgate_manager_set_tokens_changed_callback`.
+///
+/// `tokens` is borrowed for the duration of the call: read it with the
+/// `authgate_token_set_*` functions (e.g. `authgate_token_set_to_json` to keep it in a
+/// database) and do not free it; copy what you need before returning. It holds the
+/// tokens: do not log it. In Delphi:
+/// `procedure(user_data: Pointer; tokens: Pointer); cdecl;`.
+pub type authgate_tokens_changed_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, tokens: *const authgate_token_set)>;
+
+type TokensChangedFn = unsafe extern "C" fn(*mut c_void, *const authgate_token_set);
+
+/// A C tokens-changed callback and its user data.
+#[derive(Clone, Copy)]
+pub(crate) struct TokensChanged {
+    callback: TokensChangedFn,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller promises (documented on
+// `authgate_manager_set_tokens_changed_callback`) that the callback may be called with this
+// user data from any thread.
+unsafe impl Send for TokensChanged {}
+unsafe impl Sync for TokensChanged {}
+
+/// What the core's tokens-changed hook does: call the C callback, if set, with a handle
+/// that lives for the call.
+fn tell(slot: &Mutex<Option<TokensChanged>>, tokens: &authgate_core::TokenSet) {
+    let hook = *slot.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(h) = hook else {
+        return;
+    };
+    let handle = new_token_set(tokens.clone());
+    // SAFETY: a valid handle, freed below; the caller promises the callback does not keep it.
+    unsafe { (h.callback)(h.user_data, handle) };
+    free_handle(handle);
+}
+
 fn new_store(store: Arc<dyn TokenStore>, out: Out<*mut authgate_store>) {
     out.write(new_handle::<authgate_store>(StoreInner { store }));
 }
@@ -241,10 +280,16 @@ pub extern "C" fn authgate_manager_new(
         // manager always gets this one, which asks whatever C has set (if anything).
         let credentials: Arc<Mutex<Option<Credentials>>> = Arc::default();
         let slot = Arc::clone(&credentials);
-        let manager = b.password_credentials(move || ask(&slot)).build()?;
+        let tokens_changed: Arc<Mutex<Option<TokensChanged>>> = Arc::default();
+        let hook = Arc::clone(&tokens_changed);
+        let manager = b
+            .password_credentials(move || ask(&slot))
+            .on_tokens_changed(move |t| tell(&hook, t))
+            .build()?;
         out.write(new_handle::<authgate_manager>(ManagerInner {
             manager,
             credentials,
+            tokens_changed,
         }));
         Ok(())
     })
@@ -269,6 +314,42 @@ pub extern "C" fn authgate_manager_set_password_credentials(
         let m = handle(manager, "manager")?;
         *m.credentials.lock().unwrap_or_else(|p| p.into_inner()) =
             callback.map(|callback| Credentials {
+                callback,
+                user_data,
+            });
+        Ok(())
+    })
+}
+
+/// Sets (or, with a NULL `callback`, removes) the callback told of every new token set the
+/// manager obtains from the server (a refresh, which with GearCode rotates the refresh
+/// token; a client credentials or password grant): for an application that also keeps the
+/// tokens elsewhere (its database, the 1C infobase), so that it always holds the newest
+/// refresh token. See `authgate_tokens_changed_callback` for its arguments.
+///
+/// - It is called once per new set, after the manager tried to save it to its store, and
+///   whether or not that save succeeded (the set is in use either way; the call that
+///   obtained it then also returns `AUTHGATE_STORE`). Sets given to
+///   `authgate_manager_set_tokens`, and sets another process saved to a shared file store,
+///   are not reported.
+/// - It runs on the thread whose call refreshed, while other threads asking the same
+///   manager wait: keep it short; it must not call this manager and must not unwind (no
+///   C++ exception, no longjmp) out of itself. It reports nothing back: a failure to keep
+///   the set elsewhere is the application's to handle (the manager's store still has it).
+///
+/// `user_data` is passed to the callback as is: it must stay valid, and usable from any
+/// thread, until the manager is freed or the callback replaced. Returns `AUTHGATE_OK`
+/// for a valid manager. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_manager_set_tokens_changed_callback(
+    manager: *const authgate_manager,
+    callback: authgate_tokens_changed_callback,
+    user_data: *mut c_void,
+) -> authgate_result {
+    boundary(|| {
+        let m = handle(manager, "manager")?;
+        *m.tokens_changed.lock().unwrap_or_else(|p| p.into_inner()) =
+            callback.map(|callback| TokensChanged {
                 callback,
                 user_data,
             });
