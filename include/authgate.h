@@ -480,6 +480,13 @@ typedef struct authgate_operation authgate_operation;
 typedef struct authgate_store authgate_store;
 
 /**
+ * One call of a store callback, passed to it so that it can hand back the stored JSON
+ * (`authgate_store_call_set_json`, from `load`) and say why it failed
+ * (`authgate_store_call_set_error`). Valid during that call only.
+ */
+typedef struct authgate_store_call authgate_store_call;
+
+/**
  * The tokens an authorization server issued. Immutable; safe to use from several
  * threads at once. Holds secrets: free it as soon as it is no longer needed (its
  * memory is wiped).
@@ -495,6 +502,72 @@ typedef struct authgate_token_set authgate_token_set;
  * 9xx exist only in the C ABI.
  */
 typedef uint32_t authgate_result;
+
+/**
+ * The callbacks of a token store written in C, for `authgate_store_new_callbacks`. The
+ * struct is copied: it may live on the caller's stack.
+ *
+ * Each callback receives the `user_data` given to `authgate_store_new_callbacks` and a
+ * `call` for its answer, and returns `AUTHGATE_OK` or a failure code, after which it may
+ * call `authgate_store_call_set_error(call, "what failed")` first (no token in it: it
+ * becomes the error message the application sees). A failure is `AUTHGATE_STORE` for the
+ * manager call that needed the store, except `AUTHGATE_TIMEOUT` from `lock`.
+ *
+ * - `load` (required): hands back the stored token set, the JSON text `save` was last
+ *   given, with `authgate_store_call_set_json`; not calling it means there is none.
+ * - `save` (required): stores `json` (NUL-terminated UTF-8, valid during the call; it holds
+ *   the tokens: wipe any copy). Return `AUTHGATE_OK` only once it is durable (committed):
+ *   the manager hands a new set out only after that. If it fails, the manager keeps the
+ *   new set in memory, uses it, and calls `save` again on each later call, so that a
+ *   rotated refresh token is never lost; never report success for a save that did not
+ *   happen.
+ * - `clear` (required): removes the stored set (sign-out); no set is not a failure.
+ * - `lock` (optional, with `unlock`): for a store shared by several processes, takes a
+ *   lock that excludes the others, waiting at most `timeout_ms` and returning
+ *   `AUTHGATE_TIMEOUT` if it is still taken. The manager holds it from re-reading the
+ *   store to saving a refreshed set, and `unlock` releases it on the same thread.
+ * - `free_user_data` (optional): called once when the last reference to the store goes
+ *   (the store handle and every manager made with it freed).
+ *
+ * Threads: the callbacks run on the thread of the call that needs the store (a manager
+ * call, or the thread a refresh runs on), and may block (a database); a slow store makes
+ * those calls slow. `load`, `save`, `clear` and `unlock` of one store never run at the
+ * same time (the library serialises them); `lock` may run while another thread's call
+ * runs, and must wait for the lock itself. A callback must not call a manager using this
+ * store, and must not unwind (no C++ exception, no longjmp) out of itself.
+ */
+typedef struct authgate_store_callbacks {
+  /**
+   * Hands back the stored JSON with `authgate_store_call_set_json`, or nothing.
+   */
+  authgate_result (*load)(void *user_data,
+                          struct authgate_store_call *call);
+  /**
+   * Stores `json` durably before returning `AUTHGATE_OK`.
+   */
+  authgate_result (*save)(void *user_data,
+                          const char *json,
+                          struct authgate_store_call *call);
+  /**
+   * Removes the stored set.
+   */
+  authgate_result (*clear)(void *user_data,
+                           struct authgate_store_call *call);
+  /**
+   * Takes the cross-process lock within `timeout_ms` (optional).
+   */
+  authgate_result (*lock)(void *user_data,
+                          uint64_t timeout_ms,
+                          struct authgate_store_call *call);
+  /**
+   * Releases the lock `lock` took (required with `lock`).
+   */
+  void (*unlock)(void *user_data);
+  /**
+   * Frees `user_data` when the store is gone (optional).
+   */
+  void (*free_user_data)(void *user_data);
+} authgate_store_callbacks;
 
 /**
  * Receives authgate's log records: see `authgate_set_log_callback`.
@@ -1094,6 +1167,41 @@ authgate_result authgate_config_set_id_token_leeway_ms(struct authgate_config *c
                                                        uint64_t leeway_ms);
 
 /**
+ * Creates a token store whose load, save, clear and (optionally) lock are the caller's
+ * callbacks: for keeping tokens where the application keeps its data (a database, the OS
+ * keyring, a 1C infobase). See `authgate_store_callbacks` for what each callback does,
+ * the contract that keeps a rotated refresh token alive, and the thread rules.
+ *
+ * `callbacks` is copied. `user_data` is passed to every callback as is: it must stay
+ * valid, and usable from any thread, until `free_user_data` is called (or, without one,
+ * until the store and every manager using it are freed). On success `*store_out`
+ * receives a new handle owned by the caller: free it with `authgate_store_free`
+ * (managers keep their own reference). Errors: `AUTHGATE_INVALID_ARGUMENT` when `load`,
+ * `save` or `clear` is missing, or `lock` without `unlock` (then `free_user_data` is not
+ * called). Threads: any.
+ */
+authgate_result authgate_store_new_callbacks(const struct authgate_store_callbacks *callbacks,
+                                             void *user_data,
+                                             struct authgate_store **store_out);
+
+/**
+ * From a store's `load` callback: hands back the stored token set, the JSON text its
+ * `save` was given (NUL-terminated UTF-8; copied, so the caller may wipe its own copy at
+ * once). Errors: `AUTHGATE_NULL_POINTER`, `AUTHGATE_INVALID_UTF8`, `AUTHGATE_WRONG_HANDLE`
+ * (not the live call). Threads: the callback's.
+ */
+authgate_result authgate_store_call_set_json(struct authgate_store_call *call,
+                                             const char *json);
+
+/**
+ * From any store callback that is about to fail: why (NUL-terminated UTF-8, no token in
+ * it), which becomes the message of the manager call's error. Errors as
+ * `authgate_store_call_set_json`. Threads: the callback's.
+ */
+authgate_result authgate_store_call_set_error(struct authgate_store_call *call,
+                                              const char *message);
+
+/**
  * Starts a device sign-in (RFC 8628 §3.1): asks the device authorization endpoint for a
  * user code. Show the user `authgate_device_user_code` and `_verification_uri` (or the QR
  * code of `_verification_uri_complete`), then poll with
@@ -1423,6 +1531,24 @@ authgate_result authgate_store_new_memory(struct authgate_store **store_out);
  */
 authgate_result authgate_store_new_file(const char *path,
                                         struct authgate_store **store_out);
+
+/**
+ * Creates a file store like `authgate_store_new_file` whose file is encrypted with `key`
+ * (`key_len` must be 32 bytes: e.g. from the OS key store, kept apart from the file).
+ * Each save seals the token set with ChaCha20-Poly1305 and a new random nonce; the file
+ * says its format. This protects a copied or backed-up file, not a process that runs as
+ * the same user and holds the key. The key is copied (wipe yours when done).
+ *
+ * A file sealed with another key makes the manager's calls fail with `AUTHGATE_STORE`
+ * ("the key does not match"), never with a garbled token; a plain file (written before
+ * encryption was turned on) is read and encrypted on the next save. Ownership as
+ * `authgate_store_new_memory`. Errors: `AUTHGATE_INVALID_ARGUMENT` for an empty path or
+ * a key that is not 32 bytes. Threads: any.
+ */
+authgate_result authgate_store_new_file_encrypted(const char *path,
+                                                  const uint8_t *key,
+                                                  size_t key_len,
+                                                  struct authgate_store **store_out);
 
 /**
  * Frees a store handle. NULL is accepted and ignored. Managers made with it keep their

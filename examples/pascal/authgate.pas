@@ -148,6 +148,19 @@ type
     must not raise exceptions out of itself, nor call the same manager. }
   TAuthgateTokensChangedCallback = procedure(UserData: Pointer; Tokens: PAuthgateTokenSet); cdecl;
 
+  { A token store written in Pascal (authgate_store_new_callbacks): see
+    authgate_store_callbacks in authgate.h for the contract (Save returns AUTHGATE_OK only
+    once the set is durable) and the thread rules. Call is valid during the callback. }
+  TAuthgateStoreCallbacks = record
+    Load: function(UserData: Pointer; Call: Pointer): TAuthgateResult; cdecl;
+    Save: function(UserData: Pointer; Json: PAnsiChar; Call: Pointer): TAuthgateResult; cdecl;
+    Clear: function(UserData: Pointer; Call: Pointer): TAuthgateResult; cdecl;
+    Lock: function(UserData: Pointer; TimeoutMs: UInt64; Call: Pointer): TAuthgateResult; cdecl;
+    Unlock: procedure(UserData: Pointer); cdecl;
+    FreeUserData: procedure(UserData: Pointer); cdecl;
+  end;
+  PAuthgateStoreCallbacks = ^TAuthgateStoreCallbacks;
+
   { Receives authgate's log records (authgate_set_log_callback). Level is
     AUTHGATE_LOG_ERROR .. AUTHGATE_LOG_TRACE; Target ('authgate') and Message are UTF-8,
     valid during the call only (copy them with AuthgateStr). Records hold no secrets.
@@ -338,6 +351,15 @@ function authgate_client_sign_in_loopback_start(client: PAuthgateClient; options
 { token stores and the token manager; client and store may be freed once the manager exists }
 function authgate_store_new_memory(out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_store_new_file(path: PAnsiChar; out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+{ key: KeyLen (32) bytes; the file is sealed with ChaCha20-Poly1305 }
+function authgate_store_new_file_encrypted(path: PAnsiChar; key: PByte; key_len: NativeUInt;
+  out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+{ a store written in Pascal }
+function authgate_store_new_callbacks(callbacks: PAuthgateStoreCallbacks; user_data: Pointer;
+  out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+{ from a store callback: hand back the stored JSON (load) / say why it failed }
+function authgate_store_call_set_json(call: Pointer; json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_store_call_set_error(call: Pointer; message: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_store_free(store: PAuthgateStore); cdecl; external AuthgateLib;
 { store: nil for a memory store; options_json: nil or leeway_ms, allow_client_credentials,
   max_attempts, max_backoff_ms, wait_timeout_ms }

@@ -21,6 +21,7 @@ mod authorize;
 mod boundary;
 mod client;
 mod config;
+mod custom_store;
 mod device;
 mod handles;
 mod last_error;
@@ -36,6 +37,7 @@ pub use authorize::*;
 pub use boundary::authgate_string_free;
 pub use client::*;
 pub use config::*;
+pub use custom_store::*;
 pub use device::*;
 pub use handles::{
     authgate_authorization, authgate_client, authgate_config, authgate_device, authgate_manager,

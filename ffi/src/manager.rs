@@ -157,7 +157,7 @@ fn tell(slot: &Mutex<Option<TokensChanged>>, tokens: &authgate_core::TokenSet) {
     free_handle(handle);
 }
 
-fn new_store(store: Arc<dyn TokenStore>, out: Out<*mut authgate_store>) {
+pub(crate) fn new_store(store: Arc<dyn TokenStore>, out: Out<*mut authgate_store>) {
     out.write(new_handle::<authgate_store>(StoreInner { store }));
 }
 
@@ -195,6 +195,37 @@ pub extern "C" fn authgate_store_new_file(
         let out = out_arg(store_out, "store_out")?;
         let path = required_str(path, "path")?;
         new_store(Arc::new(FileStore::new(path)), out);
+        Ok(())
+    })
+}
+
+/// Creates a file store like `authgate_store_new_file` whose file is encrypted with `key`
+/// (`key_len` must be 32 bytes: e.g. from the OS key store, kept apart from the file).
+/// Each save seals the token set with ChaCha20-Poly1305 and a new random nonce; the file
+/// says its format. This protects a copied or backed-up file, not a process that runs as
+/// the same user and holds the key. The key is copied (wipe yours when done).
+///
+/// A file sealed with another key makes the manager's calls fail with `AUTHGATE_STORE`
+/// ("the key does not match"), never with a garbled token; a plain file (written before
+/// encryption was turned on) is read and encrypted on the next save. Ownership as
+/// `authgate_store_new_memory`. Errors: `AUTHGATE_INVALID_ARGUMENT` for an empty path or
+/// a key that is not 32 bytes. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_store_new_file_encrypted(
+    path: *const c_char,
+    key: *const u8,
+    key_len: usize,
+    store_out: *mut *mut authgate_store,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(store_out, "store_out")?;
+        let path = required_str(path, "path")?;
+        if key.is_null() {
+            return Err(Failure::new(AUTHGATE_NULL_POINTER, "`key` is NULL"));
+        }
+        // SAFETY: not NULL; the caller promises `key_len` readable bytes.
+        let key = unsafe { std::slice::from_raw_parts(key, key_len) };
+        new_store(Arc::new(FileStore::encrypted_with(path, key)?), out);
         Ok(())
     })
 }
