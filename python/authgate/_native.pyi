@@ -6,7 +6,7 @@ Import these names from ``authgate``, not from here.
 import datetime
 import inspect
 import os
-from typing import Any, Callable, ClassVar, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+from typing import Any, Callable, ClassVar, Coroutine, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -264,6 +264,14 @@ class Client:
         """Polls until the user signs in (honouring ``interval`` and ``slow_down``).
         Raises :class:`authgate.OAuthError` on denial or expiry and
         :class:`authgate.Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it)."""
+    def wait_for_device_token_async(
+        self, auth: DeviceAuthorization, *, cancel: Optional[CancelToken] = None
+    ) -> Coroutine[Any, Any, TokenSet]:
+        """:meth:`wait_for_device_token` on a worker thread; cancelling the awaiting task
+        cancels the wait."""
+    def sign_in_loopback_async(self, **kwargs: Any) -> Coroutine[Any, Any, TokenSet]:
+        """:meth:`sign_in_loopback` (same keyword arguments) on a worker thread;
+        cancelling the awaiting task cancels the sign-in."""
     def sign_in_loopback(
         self,
         *,
@@ -324,6 +332,12 @@ class TokenSet:
     def from_json(json: str) -> TokenSet:
         """Reads back :meth:`to_json`'s output (the absolute expiry and the refresh token
         kept), or parses a token answer as a server sends it (then received now)."""
+    @staticmethod
+    def from_dict(data: Dict[str, Any]) -> TokenSet:
+        """Reads back :meth:`to_dict`'s output (or a token answer as a dict)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The token set as a new dict (what :meth:`to_json` writes); it holds the tokens."""
+    def __reduce__(self) -> Tuple[Any, Tuple[str]]: ...
     def to_json(self) -> str:
         """The token set as JSON for storage: the server's answer with the current
         tokens and ``expires_at`` in Unix seconds (it holds the tokens: keep it safe)."""
@@ -372,16 +386,23 @@ def parse_callback(
 
 @disjoint_base
 class TokenStore:
-    """The base type of this package's token stores, :class:`MemoryStore` and
-    :class:`FileStore`. Not a base for stores written in Python: neither it nor a
-    subclass can be instantiated, and :class:`TokenManager` accepts only this package's
-    stores."""
+    """The base type of token stores: this package's :class:`MemoryStore` and
+    :class:`FileStore`, and the base for stores written in Python. A store of your own
+    implements ``load()`` (the JSON text ``save`` last stored, or None), ``save(json)``
+    (return only once durable: a failed save raises, and the manager keeps the new set
+    in memory and saves it again on later calls) and ``clear()``; optionally, for a
+    store shared by processes, ``lock(timeout)`` returning a context manager, or
+    ``acquire(timeout)`` / ``release()``. Any object with ``load`` and ``save`` is
+    accepted as well. An exception in them becomes :class:`authgate.StoreError`."""
 
-    def load(self) -> Optional[TokenSet]:
-        """The stored token set, or None (a :class:`FileStore` whose file does not
-        exist). Raises :class:`authgate.StoreError` if it does not hold a token set."""
-    def save(self, tokens: TokenSet) -> None:
-        """Replaces the stored token set (a :class:`FileStore` writes atomically, mode 0600)."""
+    def __new__(cls, *args: Any, **kwargs: Any) -> TokenStore: ...
+    def load(self) -> Any:
+        """The stored token set, or None. This package's stores return a
+        :class:`TokenSet`; a store of your own returns the ``str`` given to ``save``
+        (a ``dict`` or a :class:`TokenSet` also do)."""
+    def save(self, tokens: Any) -> None:
+        """Replaces the stored token set: this package's stores take a
+        :class:`TokenSet`; the manager passes a store of your own the JSON ``str``."""
     def clear(self) -> None:
         """Removes the stored token set (a :class:`FileStore`'s file; no error if there is none)."""
 
@@ -396,10 +417,15 @@ class FileStore(TokenStore):
     """Keeps the token set in one JSON file shared safely by several processes: atomic
     writes, mode 0600, and a lock file ``<path>.lock`` held while a manager refreshes."""
 
-    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> FileStore: ...
+    def __new__(cls, path: Union[str, "os.PathLike[str]"], *, key: Optional[bytes] = None) -> FileStore:
+        """With ``key`` (32 bytes) the file is encrypted (ChaCha20-Poly1305); a file
+        encrypted with another key raises :class:`authgate.StoreError`."""
     @property
     def path(self) -> Union[str, "os.PathLike[str]"]:
         """The path given."""
+    @property
+    def encrypted(self) -> bool:
+        """Whether the file is encrypted (a ``key`` was given)."""
 
 @final
 class TokenManager:
@@ -422,19 +448,20 @@ class TokenManager:
         cls,
         client: Client,
         *,
-        store: Optional[TokenStore] = None,
+        store: Optional[Any] = None,
         leeway: Optional[_Seconds] = 60,
         allow_client_credentials: Optional[bool] = False,
         password_credentials: Optional[Callable[[], Optional[Tuple[str, str]]]] = None,
         max_attempts: Optional[int] = 3,
         wait_timeout: Optional[_Seconds] = None,
         max_backoff: Optional[_Seconds] = 10,
+        on_tokens_changed: Optional[Callable[[TokenSet], object]] = None,
     ) -> TokenManager: ...
     @property
     def client(self) -> Client:
         """The client the manager gets tokens from."""
     @property
-    def store(self) -> TokenStore:
+    def store(self) -> Any:
         """The store the manager saves token sets to."""
     @property
     def leeway(self) -> datetime.timedelta:
@@ -449,6 +476,12 @@ class TokenManager:
         """An access token that stays valid at least ``min``."""
     def token_set(self) -> TokenSet:
         """The whole current token set, valid for longer than the leeway."""
+    def access_token_async(self) -> Coroutine[Any, Any, str]:
+        """:meth:`access_token` for ``asyncio``: a refresh runs on a worker thread."""
+    def access_token_valid_for_async(self, min: _Seconds) -> Coroutine[Any, Any, str]:
+        """:meth:`access_token_valid_for` off the event loop."""
+    def token_set_async(self) -> Coroutine[Any, Any, TokenSet]:
+        """:meth:`token_set` off the event loop."""
     def set_tokens(self, tokens: TokenSet) -> None:
         """Hands the manager the tokens of a sign-in; saved to the store at once."""
     def invalidate(self) -> None:

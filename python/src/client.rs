@@ -401,6 +401,40 @@ impl Client {
         device::wait_for_device_token(py, &self.inner, auth, cancel)
     }
 
+    /// ``await client.wait_for_device_token_async(auth)``: :meth:`wait_for_device_token`
+    /// on a worker thread; cancelling the awaiting task cancels the wait (through
+    /// ``cancel``, or a new :class:`CancelToken`).
+    #[pyo3(signature = (auth, *, cancel = None))]
+    fn wait_for_device_token_async<'py>(
+        slf: &Bound<'py, Self>,
+        auth: &Bound<'py, PyAny>,
+        cancel: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("cancel", cancel)?;
+        let args = pyo3::types::PyTuple::new(py, [auth])?;
+        crate::manager::off_the_loop(
+            slf.getattr("wait_for_device_token")?,
+            args,
+            Some(&kwargs),
+            true,
+        )
+    }
+
+    /// ``await client.sign_in_loopback_async(...)``: :meth:`sign_in_loopback` (same
+    /// keyword arguments) on a worker thread; cancelling the awaiting task cancels the
+    /// sign-in.
+    #[pyo3(signature = (**kwargs))]
+    fn sign_in_loopback_async<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let method = slf.getattr("sign_in_loopback")?;
+        crate::manager::off_the_loop(method, pyo3::types::PyTuple::empty(py), kwargs, true)
+    }
+
     /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
     /// (on ``port``, 0 for a free one), opens the authorization URL with PKCE, ``state``
     /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port><path>``

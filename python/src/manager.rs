@@ -28,28 +28,63 @@ fn token_set_arg<'a, 'py>(
 // ---------------------------------------------------------------------------------------
 // Stores
 
-/// The base type of the token stores of this package, :class:`MemoryStore` and
-/// :class:`FileStore`: where a :class:`TokenManager` keeps its token set. Not a base for
-/// stores written in Python: it cannot be instantiated, nor can a subclass, and a
-/// :class:`TokenManager` accepts only this package's stores.
+/// The base type of token stores: this package's :class:`MemoryStore` and
+/// :class:`FileStore`, and the base for stores written in Python (a database, the OS
+/// keyring). A store of your own subclasses it (or just has the same methods) and
+/// implements:
+///
+/// - ``load()``: the JSON text the last successful ``save`` was given (a ``str``; a
+///   ``dict``, ``bytes`` or :class:`TokenSet` also do), or None when there is none.
+/// - ``save(json)``: stores ``json`` (a ``str``: it holds the tokens). Return only once it
+///   is durable (committed): the manager hands a new set out only after ``save`` returns.
+///   If it raises, the manager keeps the new set in memory, uses it, raises
+///   :class:`StoreError` from the call that obtained it, and calls ``save`` again on each
+///   later call, so that a rotated refresh token is never lost.
+/// - ``clear()``: removes the stored set (sign-out).
+/// - Optionally, for a store shared by several processes, a lock the manager holds from
+///   re-reading the store to saving a refreshed set: ``lock(timeout)`` returning a context
+///   manager, or ``acquire(timeout)`` (False when it gave up) and ``release()``. Raise
+///   ``TimeoutError`` when ``timeout`` (seconds) passes.
+///
+/// The methods are called from the thread of the manager call that needs them (with the
+/// GIL); they may block. An exception becomes :class:`StoreError` (``TimeoutError`` from
+/// the lock: :class:`authgate.TimeoutError`) with its type and message.
 #[pyclass(subclass, frozen, module = "authgate", name = "TokenStore")]
 pub(crate) struct TokenStore {
-    inner: Arc<dyn authgate::TokenStore>,
+    /// This package's store; `None` for a subclass written in Python.
+    inner: Option<Arc<dyn authgate::TokenStore>>,
 }
 
 impl TokenStore {
     fn with(inner: Arc<dyn authgate::TokenStore>) -> PyClassInitializer<Self> {
-        PyClassInitializer::from(TokenStore { inner })
+        PyClassInitializer::from(TokenStore { inner: Some(inner) })
+    }
+
+    fn native(&self) -> PyResult<Arc<dyn authgate::TokenStore>> {
+        self.inner.clone().ok_or_else(|| {
+            pyo3::exceptions::PyNotImplementedError::new_err(
+                "a TokenStore subclass implements load(), save(json) and clear()",
+            )
+        })
     }
 }
 
 #[pymethods]
 impl TokenStore {
+    /// The base of a store written in Python (its arguments go to the subclass's
+    /// ``__init__``).
+    #[new]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn py_new(args: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyAny>>) -> Self {
+        let _ = (args, kwargs);
+        TokenStore { inner: None }
+    }
+
     /// The stored token set, or None (a :class:`FileStore` whose file does not exist).
     /// A stored text that is not a token set raises :class:`StoreError`.
     fn load(&self, py: Python<'_>) -> PyResult<Option<TokenSet>> {
         crate::log_bridge::sync_level(py); // parsing the stored set may log a leniency warning
-        let store = self.inner.clone();
+        let store = self.native()?;
         py.detach(move || store.load())
             .map(|t| t.map(TokenSet::new))
             .map_err(|e| to_pyerr(py, e))
@@ -58,16 +93,202 @@ impl TokenStore {
     /// Replaces the stored token set (a :class:`FileStore` writes atomically, mode 0600).
     fn save(&self, py: Python<'_>, tokens: &Bound<'_, PyAny>) -> PyResult<()> {
         let tokens = token_set_arg("tokens", tokens)?.get().inner.clone();
-        let store = self.inner.clone();
+        let store = self.native()?;
         py.detach(move || store.save(&tokens))
             .map_err(|e| to_pyerr(py, e))
     }
 
     /// Removes the stored token set (a :class:`FileStore`'s file; no error if there is none).
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        let store = self.inner.clone();
+        let store = self.native()?;
         py.detach(move || store.clear())
             .map_err(|e| to_pyerr(py, e))
+    }
+}
+
+/// How a store written in Python locks, if it does.
+enum LockStyle {
+    None,
+    /// `with store.lock(timeout):`
+    Context,
+    /// `store.acquire(timeout)` / `store.release()`
+    AcquireRelease,
+}
+
+/// A store written in Python, as the core sees it.
+struct PyStore {
+    obj: Py<PyAny>,
+    lock: LockStyle,
+}
+
+impl PyStore {
+    fn new(obj: &Bound<'_, PyAny>) -> PyResult<PyStore> {
+        let callable = |name: &str| obj.getattr(name).map(|a| a.is_callable()).unwrap_or(false);
+        if !(callable("load") && callable("save")) {
+            return Err(type_error(
+                "store",
+                "an authgate.TokenStore or an object with load() and save(json)",
+                obj,
+            ));
+        }
+        let lock = if callable("lock") {
+            LockStyle::Context
+        } else if callable("acquire") && callable("release") {
+            LockStyle::AcquireRelease
+        } else {
+            LockStyle::None
+        };
+        Ok(PyStore {
+            obj: obj.clone().unbind(),
+            lock,
+        })
+    }
+
+    /// Calls `method` of the store with the GIL, turning an exception into the core's
+    /// error (its type and message, never a traceback).
+    fn call<T>(
+        &self,
+        method: &str,
+        args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>>,
+        then: impl for<'py> FnOnce(Bound<'py, PyAny>) -> authgate::Result<T>,
+    ) -> authgate::Result<T> {
+        Python::attach(|py| {
+            let called = args(py).and_then(|a| self.obj.bind(py).call_method1(method, a));
+            match called {
+                Ok(v) => then(v),
+                Err(e) => Err(store_exception(py, method, &e)),
+            }
+        })
+    }
+}
+
+/// The core's error for an exception a store method raised.
+fn store_exception(py: Python<'_>, method: &str, e: &PyErr) -> authgate::Error {
+    let class = e
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an exception".into());
+    let message = format!("the store's {method}() raised {class}: {}", e.value(py));
+    if e.is_instance_of::<pyo3::exceptions::PyTimeoutError>(py) {
+        authgate::Error::Timeout(message)
+    } else {
+        authgate::Error::Store(message)
+    }
+}
+
+fn no_args(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyTuple>> {
+    Ok(pyo3::types::PyTuple::empty(py))
+}
+
+impl authgate::TokenStore for PyStore {
+    fn load(&self) -> authgate::Result<Option<authgate::TokenSet>> {
+        self.call("load", no_args, |v| {
+            let py = v.py();
+            if v.is_none() {
+                return Ok(None);
+            }
+            if let Ok(t) = v.cast::<TokenSet>() {
+                return Ok(Some(t.get().inner.clone()));
+            }
+            let text: Option<String> =
+                if v.is_instance_of::<PyString>() || v.is_instance_of::<pyo3::types::PyBytes>() {
+                    v.extract::<String>().ok().or_else(|| {
+                        v.extract::<Vec<u8>>()
+                            .ok()
+                            .and_then(|b| String::from_utf8(b).ok())
+                    })
+                } else if v.is_instance_of::<pyo3::types::PyDict>() {
+                    py.import("json")
+                        .and_then(|j| j.call_method1("dumps", (&v,)))
+                        .and_then(|s| s.extract())
+                        .ok()
+                } else {
+                    None
+                };
+            let Some(text) = text else {
+                return Err(authgate::Error::Store(format!(
+                    "the store's load() returned {}: expected the str save() was given, a \
+                     dict, a TokenSet or None",
+                    type_name(&v)
+                )));
+            };
+            authgate::TokenSet::from_json(&text).map(Some).map_err(|_| {
+                authgate::Error::Store(
+                    "the store's load() returned text that is not a token set".into(),
+                )
+            })
+        })
+    }
+
+    fn save(&self, tokens: &authgate::TokenSet) -> authgate::Result<()> {
+        let json = tokens.to_json();
+        self.call(
+            "save",
+            |py| pyo3::types::PyTuple::new(py, [json.as_str()]),
+            |_| Ok(()),
+        )
+    }
+
+    fn clear(&self) -> authgate::Result<()> {
+        self.call("clear", no_args, |_| Ok(()))
+    }
+
+    fn lock_within(&self, timeout: Duration) -> authgate::Result<authgate::StoreLock> {
+        let secs = timeout.as_secs_f64();
+        let timed_out = || {
+            authgate::Error::Timeout(format!(
+                "the store's lock was not free within {secs} s (another process holds it?)"
+            ))
+        };
+        match self.lock {
+            LockStyle::None => Ok(authgate::StoreLock::unlocked()),
+            LockStyle::Context => {
+                let cm = self.call("lock", |py| (secs,).into_pyobject(py), |cm| Ok(cm.unbind()))?;
+                Python::attach(|py| {
+                    cm.bind(py)
+                        .call_method0("__enter__")
+                        .map(drop)
+                        .map_err(|e| store_exception(py, "lock", &e))
+                })?;
+                Ok(authgate::StoreLock::releasing(move || {
+                    Python::attach(|py| {
+                        let none = py.None();
+                        if let Err(e) = cm.bind(py).call_method1("__exit__", (&none, &none, &none))
+                        {
+                            e.write_unraisable(py, Some(cm.bind(py)));
+                        }
+                    })
+                }))
+            }
+            LockStyle::AcquireRelease => {
+                let got = self.call(
+                    "acquire",
+                    |py| (secs,).into_pyobject(py),
+                    |v| {
+                        // Only an explicit False means it gave up (None: a lock without a result).
+                        let gave_up =
+                            v.is_instance_of::<PyBool>() && !v.is_truthy().unwrap_or(true);
+                        Ok(!gave_up)
+                    },
+                )?;
+                if !got {
+                    return Err(timed_out());
+                }
+                let obj = Python::attach(|py| self.obj.clone_ref(py));
+                Ok(authgate::StoreLock::releasing(move || {
+                    Python::attach(|py| {
+                        if let Err(e) = obj.bind(py).call_method0("release") {
+                            e.write_unraisable(py, Some(obj.bind(py)));
+                        }
+                    })
+                }))
+            }
+        }
+    }
+
+    fn lock(&self) -> authgate::Result<authgate::StoreLock> {
+        self.lock_within(authgate::FileStore::DEFAULT_LOCK_WAIT)
     }
 }
 
@@ -81,10 +302,17 @@ pub(crate) struct MemoryStore;
 /// owner only (mode 0600 on Unix), and a :class:`TokenManager` holds the lock file
 /// ``<path>.lock`` while it refreshes, so that two processes never spend the same
 /// rotating refresh token. The folder must exist; the file is created on the first save.
+///
+/// With ``key`` (32 bytes, kept apart from the file, e.g. in the OS key store) the file is
+/// encrypted with ChaCha20-Poly1305 and a new random nonce per save: a copied or backed-up
+/// file reveals nothing without the key (a process running as the same user with the key
+/// still can). A file encrypted with another key raises :class:`StoreError` saying the
+/// key does not match.
 #[pyclass(extends = TokenStore, frozen, module = "authgate", name = "FileStore")]
 pub(crate) struct FileStore {
     path: Py<PyAny>,
     display: String,
+    encrypted: bool,
 }
 
 #[pymethods]
@@ -102,7 +330,12 @@ impl MemoryStore {
 #[pymethods]
 impl FileStore {
     #[new]
-    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
+    #[pyo3(signature = (path, *, key = None))]
+    fn new(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
         let fspath = py
             .import("os")?
             .call_method1("fspath", (path,))
@@ -114,11 +347,22 @@ impl FileStore {
         if text.is_empty() {
             return Err(PyValueError::new_err("path is empty"));
         }
-        let store = authgate::FileStore::new(text);
+        let store = match key.filter(|k| !k.is_none()) {
+            None => authgate::FileStore::new(text),
+            Some(k) => {
+                let bytes = k
+                    .cast::<pyo3::types::PyBytes>()
+                    .map_err(|_| type_error("key", "32 bytes", k))?;
+                authgate::FileStore::encrypted_with(text, bytes.as_bytes())
+                    .map_err(|e| to_pyerr(py, e))?
+            }
+        };
         let display = store.path().display().to_string();
+        let encrypted = store.is_encrypted();
         Ok(TokenStore::with(Arc::new(store)).add_subclass(FileStore {
             path: path.clone().unbind(),
             display,
+            encrypted,
         }))
     }
 
@@ -128,9 +372,39 @@ impl FileStore {
         self.path.clone_ref(py)
     }
 
-    fn __repr__(&self) -> String {
-        format!("FileStore({})", repr(Some(&self.display)))
+    /// Whether the file is encrypted (a ``key`` was given).
+    #[getter]
+    fn encrypted(&self) -> bool {
+        self.encrypted
     }
+
+    fn __repr__(&self) -> String {
+        let key = if self.encrypted { ", key=..." } else { "" };
+        format!("FileStore({}{key})", repr(Some(&self.display)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The async twins
+
+/// A coroutine running `method(*args, **kwargs)` on a worker thread
+/// (`authgate._async.run`, or `run_cancellable` for a wait that takes a `cancel=`).
+pub(crate) fn off_the_loop<'py>(
+    method: Bound<'py, PyAny>,
+    args: Bound<'py, pyo3::types::PyTuple>,
+    kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+    cancellable: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = method.py();
+    let runner = if cancellable {
+        "run_cancellable"
+    } else {
+        "run"
+    };
+    let run = py.import("authgate._async")?.getattr(runner)?;
+    let mut all = vec![method];
+    all.extend(args.iter());
+    run.call(pyo3::types::PyTuple::new(py, all)?, kwargs)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -191,8 +465,8 @@ impl TokenManager {
 impl TokenManager {
     #[new]
     #[pyo3(
-        signature = (client, *, store = None, leeway = None, allow_client_credentials = None, password_credentials = None, max_attempts = None, wait_timeout = None, max_backoff = None),
-        text_signature = "(client, *, store=None, leeway=60, allow_client_credentials=False, password_credentials=None, max_attempts=3, wait_timeout=None, max_backoff=10)"
+        signature = (client, *, store = None, leeway = None, allow_client_credentials = None, password_credentials = None, max_attempts = None, wait_timeout = None, max_backoff = None, on_tokens_changed = None),
+        text_signature = "(client, *, store=None, leeway=60, allow_client_credentials=False, password_credentials=None, max_attempts=3, wait_timeout=None, max_backoff=10, on_tokens_changed=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -205,6 +479,7 @@ impl TokenManager {
         max_attempts: Option<&Bound<'_, PyAny>>,
         wait_timeout: Option<&Bound<'_, PyAny>>,
         max_backoff: Option<&Bound<'_, PyAny>>,
+        on_tokens_changed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let client = client
             .cast::<Client>()
@@ -214,16 +489,16 @@ impl TokenManager {
             None => Bound::new(py, MemoryStore::new())?.into_any(),
             Some(s) => s.clone(),
         };
-        // Only this package's stores: TokenStore itself cannot be instantiated, nor can a
-        // subclass written in Python.
-        let core_store = store.cast::<TokenStore>().map_err(|_| {
-            type_error(
-                "store",
-                "an authgate.MemoryStore or an authgate.FileStore",
-                &store,
-            )
-        })?;
-        b = b.store(core_store.get().inner.clone());
+        // This package's stores run natively; any other (a TokenStore subclass, or an
+        // object with load() and save()) is called through Python.
+        let native = store
+            .cast::<TokenStore>()
+            .ok()
+            .and_then(|s| s.get().inner.clone());
+        b = match native {
+            Some(s) => b.store(s),
+            None => b.store(Arc::new(PyStore::new(&store)?)),
+        };
         let leeway = match leeway.filter(|o| !o.is_none()) {
             Some(o) => duration("leeway", o)?,
             None => Duration::from_secs(60),
@@ -247,6 +522,26 @@ impl TokenManager {
         }
         if let Some(o) = max_backoff.filter(|o| !o.is_none()) {
             b = b.max_backoff(duration("max_backoff", o)?);
+        }
+        if let Some(hook) = on_tokens_changed.filter(|o| !o.is_none()) {
+            if !hook.is_callable() {
+                return Err(type_error(
+                    "on_tokens_changed",
+                    "a callable taking a TokenSet",
+                    hook,
+                ));
+            }
+            let hook = hook.clone().unbind();
+            // Called by the core on the refreshing thread, which does not hold the GIL. An
+            // exception cannot reach the caller (the refresh succeeded): it goes to
+            // sys.unraisablehook, and the new tokens stay in use.
+            b = b.on_tokens_changed(move |t| {
+                Python::attach(|py| {
+                    if let Err(e) = hook.bind(py).call1((TokenSet::new(t.clone()),)) {
+                        e.write_unraisable(py, Some(hook.bind(py)));
+                    }
+                })
+            });
         }
         let callback = CallbackSlot::default();
         if let Some(cb) = password_credentials.filter(|o| !o.is_none()) {
@@ -344,6 +639,40 @@ impl TokenManager {
     /// The whole current token set, valid for longer than the leeway.
     fn token_set(&self, py: Python<'_>) -> PyResult<TokenSet> {
         self.blocking(py, |m| m.token_set()).map(TokenSet::new)
+    }
+
+    /// ``await manager.access_token_async()``: :meth:`access_token` for ``asyncio``; a
+    /// refresh (or a wait for another thread's) runs on a worker thread, not the event loop.
+    fn access_token_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        off_the_loop(
+            slf.getattr("access_token")?,
+            pyo3::types::PyTuple::empty(py),
+            None,
+            false,
+        )
+    }
+
+    /// ``await manager.access_token_valid_for_async(min)``: :meth:`access_token_valid_for`
+    /// off the event loop.
+    fn access_token_valid_for_async<'py>(
+        slf: &Bound<'py, Self>,
+        min: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let args = pyo3::types::PyTuple::new(py, [min])?;
+        off_the_loop(slf.getattr("access_token_valid_for")?, args, None, false)
+    }
+
+    /// ``await manager.token_set_async()``: :meth:`token_set` off the event loop.
+    fn token_set_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        off_the_loop(
+            slf.getattr("token_set")?,
+            pyo3::types::PyTuple::empty(py),
+            None,
+            false,
+        )
     }
 
     /// Hands the manager the tokens of a sign-in; they are saved to the store at once.

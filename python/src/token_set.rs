@@ -44,6 +44,31 @@ impl TokenSet {
         self.inner.to_json()
     }
 
+    /// The token set as a new ``dict`` (what :meth:`to_json` writes, parsed), like
+    /// authlib's ``OAuth2Token``: to keep it in a document database or a session. It holds
+    /// the tokens.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("json")?
+            .call_method1("loads", (self.inner.to_json(),))
+    }
+
+    /// Reads a token set back from :meth:`to_dict`'s output (or a token answer as a
+    /// server sends it, as a dict).
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if !data.is_instance_of::<PyDict>() {
+            return Err(type_error("data", "a dict", data));
+        }
+        let json = py.import("json")?.call_method1("dumps", (data,))?;
+        TokenSet::from_json(py, &json)
+    }
+
+    /// Pickles as its JSON (it holds the tokens: keep pickles as safe as the tokens).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = py.get_type::<TokenSet>().getattr("from_json")?;
+        Ok((from_json, (self.inner.to_json(),)))
+    }
+
     /// The access token.
     #[getter]
     fn access_token(&self) -> &str {

@@ -29,6 +29,12 @@ EXPECTED = {
     "device_flow.py": ["tokens: TokenSet(", "[redacted]", "signed in as user-1 Тестовый Пользователь"],
     "httpx_async.py": ["[200, 200, 200, 200]"],
     "requests_adapter.py": ["signed in as admin on cuba"],
+    "sqlite_store.py": [
+        "rotations seen by the hook: 2",
+        "the database holds the newest refresh token: True",
+        "stored: TokenSet(",
+        "[redacted]",
+    ],
 }
 # Where the examples send tokens and codes: none of what they sent may be printed.
 SECRET_FIELDS = ("refresh_token", "code", "code_verifier", "device_code")

@@ -219,8 +219,8 @@ def test_store_errors(tmp_path: pathlib.Path, cuba: authgate.Client) -> None:
 def test_manager_arguments(cuba: authgate.Client) -> None:
     with pytest.raises(TypeError, match="client must be an authgate.Client, not str"):
         authgate.TokenManager("cuba")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="store must be an authgate.MemoryStore or an authgate.FileStore, not dict"):
-        authgate.TokenManager(cuba, store={})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="store must be an authgate.TokenStore or an object with load\\(\\) and save\\(json\\), not dict"):
+        authgate.TokenManager(cuba, store={})
     with pytest.raises(TypeError, match="leeway must be a number of seconds"):
         authgate.TokenManager(cuba, leeway="60")  # type: ignore[arg-type]
     with pytest.raises(authgate.ConfigError, match="max_attempts must be at least 1"):

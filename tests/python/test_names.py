@@ -85,16 +85,17 @@ def test_the_stores_share_a_base_type(tmp_path: pathlib.Path) -> None:
         assert loaded is not None and loaded.access_token == "at"
         store.clear()
         assert store.load() is None
-    with pytest.raises(TypeError):
-        authgate.TokenStore()  # type: ignore[call-arg]
+    with pytest.raises(NotImplementedError):  # the base of stores written in Python
+        authgate.TokenStore().load()
 
 
-def test_the_base_type_does_not_pretend_to_support_python_stores() -> None:
+def test_the_base_type_is_the_base_of_python_stores() -> None:
+    # Issue 16.1: a subclass, or any object with load() and save(), is a store.
     class Custom(authgate.TokenStore):
         pass
 
-    with pytest.raises(TypeError):
-        Custom()
+    with pytest.raises(NotImplementedError, match="load\\(\\), save\\(json\\) and clear\\(\\)"):
+        Custom().save(authgate.TokenSet.from_json('{"access_token":"at"}'))
 
     class DuckStore:
         def load(self) -> None:
@@ -107,8 +108,9 @@ def test_the_base_type_does_not_pretend_to_support_python_stores() -> None:
             pass
 
     client = authgate.Client("generic", base_url="https://auth.example", client_id="pos-42", auth_method="none")
-    with pytest.raises(TypeError, match="store must be an authgate.MemoryStore or an authgate.FileStore, not DuckStore"):
-        authgate.TokenManager(client, store=DuckStore())  # type: ignore[arg-type]
+    assert isinstance(authgate.TokenManager(client, store=DuckStore()).store, DuckStore)
+    with pytest.raises(TypeError, match="store must be an authgate.TokenStore or an object with load\\(\\) and save\\(json\\), not dict"):
+        authgate.TokenManager(client, store={})
 
 
 def test_no_deprecation_warning_from_the_new_names(emulator: Emulator, gearcode: authgate.Client) -> None:
