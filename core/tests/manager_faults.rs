@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use authgate::{
     AccessToken, Client, Error, ErrorCode, FileStore, MemoryStore, Provider, Result, StoreLock,
-    TokenManager, TokenSet, TokenStore,
+    TokenManager, TokenManagerBuilder, TokenSet, TokenStore,
 };
 use common::*;
 
@@ -69,9 +69,17 @@ fn temp_store(name: &str) -> PathBuf {
 
 /// A GearCode manager (rotating refresh tokens) on a faulty store, signed in.
 fn signed_in(emu: &Emulator) -> (Client, Arc<FaultyStore>, TokenManager) {
+    signed_in_with(emu, |b| b)
+}
+
+/// [`signed_in`], with more settings.
+fn signed_in_with(
+    emu: &Emulator,
+    configure: impl FnOnce(TokenManagerBuilder) -> TokenManagerBuilder,
+) -> (Client, Arc<FaultyStore>, TokenManager) {
     let client = client(emu, Provider::GearCode);
     let store = Arc::new(FaultyStore::default());
-    let manager = TokenManager::builder(client.clone())
+    let manager = configure(TokenManager::builder(client.clone()))
         .store(store.clone())
         .wait_timeout(Duration::from_secs(5))
         .build()
@@ -555,20 +563,14 @@ fn hooked(
     emu: &Emulator,
     panic: Arc<AtomicBool>,
 ) -> (Arc<FaultyStore>, TokenManager, Arc<Mutex<Vec<TokenSet>>>) {
-    let client = client(emu, Provider::GearCode);
-    let store = Arc::new(FaultyStore::default());
     let seen: Arc<Mutex<Vec<TokenSet>>> = Arc::default();
     let record = seen.clone();
-    let manager = TokenManager::builder(client.clone())
-        .store(store.clone())
-        .wait_timeout(Duration::from_secs(5))
-        .on_tokens_changed(move |t| {
+    let (_, store, manager) = signed_in_with(emu, |b| {
+        b.on_tokens_changed(move |t| {
             record.lock().unwrap().push(t.clone());
             assert!(!panic.load(Ordering::SeqCst), "injected: the hook panics");
         })
-        .build()
-        .unwrap();
-    manager.set_tokens(sign_in(&client)).unwrap();
+    });
     (store, manager, seen)
 }
 

@@ -45,17 +45,42 @@ pub type authgate_credentials_callback = Option<
 type CredentialsFn =
     unsafe extern "C" fn(*mut c_void, *mut c_char, usize, *mut c_char, usize) -> authgate_result;
 
-/// A C credentials callback and its user data.
+/// A C callback and its user data.
 #[derive(Clone, Copy)]
-pub(crate) struct Credentials {
-    callback: CredentialsFn,
+pub(crate) struct CCallback<F: Copy> {
+    callback: F,
     user_data: *mut c_void,
 }
 
-// SAFETY: the caller promises (documented on `authgate_manager_set_password_credentials`)
-// that the callback may be called with this user data from any thread.
-unsafe impl Send for Credentials {}
-unsafe impl Sync for Credentials {}
+// SAFETY: the caller promises (documented on `authgate_manager_set_password_credentials`
+// and `authgate_manager_set_tokens_changed_callback`) that the callback may be called with
+// this user data from any thread.
+unsafe impl<F: Copy> Send for CCallback<F> {}
+unsafe impl<F: Copy> Sync for CCallback<F> {}
+
+/// A C credentials callback and its user data.
+pub(crate) type Credentials = CCallback<CredentialsFn>;
+
+/// A C tokens-changed callback and its user data.
+pub(crate) type TokensChanged = CCallback<TokensChangedFn>;
+
+/// The C callback in `slot`, copied out: the lock is not held while C runs (it may set
+/// another callback).
+fn current<F: Copy>(slot: &Mutex<Option<CCallback<F>>>) -> Option<CCallback<F>> {
+    *slot.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Sets (or, with `None`, removes) the callback of a manager's `slot`.
+fn set_callback<F: Copy>(
+    slot: &Mutex<Option<CCallback<F>>>,
+    callback: Option<F>,
+    user_data: *mut c_void,
+) {
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = callback.map(|callback| CCallback {
+        callback,
+        user_data,
+    });
+}
 
 /// Reads one NUL-terminated UTF-8 string the callback wrote.
 fn read_buffer(buf: &[u8], what: &str) -> authgate_core::Result<String> {
@@ -76,10 +101,8 @@ fn read_buffer(buf: &[u8], what: &str) -> authgate_core::Result<String> {
 
 /// What the core's password-credentials callback does: call the C callback, if set.
 fn ask(slot: &Mutex<Option<Credentials>>) -> authgate_core::Result<Option<(String, Password)>> {
-    // Copied out: the lock is not held while C runs (it may set another callback).
-    let credentials = *slot.lock().unwrap_or_else(|p| p.into_inner());
     // No callback: the core then says why a sign-in is needed (e.g. the refused token).
-    let Some(c) = credentials else {
+    let Some(c) = current(slot) else {
         return Ok(None);
     };
     let mut user = vec![0u8; AUTHGATE_CREDENTIALS_CAPACITY];
@@ -131,24 +154,10 @@ pub type authgate_tokens_changed_callback =
 
 type TokensChangedFn = unsafe extern "C" fn(*mut c_void, *const authgate_token_set);
 
-/// A C tokens-changed callback and its user data.
-#[derive(Clone, Copy)]
-pub(crate) struct TokensChanged {
-    callback: TokensChangedFn,
-    user_data: *mut c_void,
-}
-
-// SAFETY: the caller promises (documented on
-// `authgate_manager_set_tokens_changed_callback`) that the callback may be called with this
-// user data from any thread.
-unsafe impl Send for TokensChanged {}
-unsafe impl Sync for TokensChanged {}
-
 /// What the core's tokens-changed hook does: call the C callback, if set, with a handle
 /// that lives for the call.
 fn tell(slot: &Mutex<Option<TokensChanged>>, tokens: &authgate_core::TokenSet) {
-    let hook = *slot.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(h) = hook else {
+    let Some(h) = current(slot) else {
         return;
     };
     let handle = new_token_set(tokens.clone());
@@ -342,12 +351,11 @@ pub extern "C" fn authgate_manager_set_password_credentials(
     user_data: *mut c_void,
 ) -> authgate_result {
     boundary(|| {
-        let m = handle(manager, "manager")?;
-        *m.credentials.lock().unwrap_or_else(|p| p.into_inner()) =
-            callback.map(|callback| Credentials {
-                callback,
-                user_data,
-            });
+        set_callback(
+            &handle(manager, "manager")?.credentials,
+            callback,
+            user_data,
+        );
         Ok(())
     })
 }
@@ -378,12 +386,11 @@ pub extern "C" fn authgate_manager_set_tokens_changed_callback(
     user_data: *mut c_void,
 ) -> authgate_result {
     boundary(|| {
-        let m = handle(manager, "manager")?;
-        *m.tokens_changed.lock().unwrap_or_else(|p| p.into_inner()) =
-            callback.map(|callback| TokensChanged {
-                callback,
-                user_data,
-            });
+        set_callback(
+            &handle(manager, "manager")?.tokens_changed,
+            callback,
+            user_data,
+        );
         Ok(())
     })
 }

@@ -407,6 +407,17 @@ pub(crate) fn off_the_loop<'py>(
     run.call(pyo3::types::PyTuple::new(py, all)?, kwargs)
 }
 
+/// The coroutine of `obj.method()`, a method without arguments, off the event loop.
+fn twin<'py>(obj: &Bound<'py, TokenManager>, method: &str) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    off_the_loop(
+        obj.getattr(method)?,
+        pyo3::types::PyTuple::empty(py),
+        None,
+        false,
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // TokenManager
 
@@ -644,13 +655,7 @@ impl TokenManager {
     /// ``await manager.access_token_async()``: :meth:`access_token` for ``asyncio``; a
     /// refresh (or a wait for another thread's) runs on a worker thread, not the event loop.
     fn access_token_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        off_the_loop(
-            slf.getattr("access_token")?,
-            pyo3::types::PyTuple::empty(py),
-            None,
-            false,
-        )
+        twin(slf, "access_token")
     }
 
     /// ``await manager.access_token_valid_for_async(min)``: :meth:`access_token_valid_for`
@@ -666,13 +671,7 @@ impl TokenManager {
 
     /// ``await manager.token_set_async()``: :meth:`token_set` off the event loop.
     fn token_set_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        off_the_loop(
-            slf.getattr("token_set")?,
-            pyo3::types::PyTuple::empty(py),
-            None,
-            false,
-        )
+        twin(slf, "token_set")
     }
 
     /// Hands the manager the tokens of a sign-in; they are saved to the store at once.

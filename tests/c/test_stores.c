@@ -158,54 +158,71 @@ static void stored_refresh(const struct buffer_store *s, char *buf, size_t cap) 
   authgate_token_set_free(ts);
 }
 
+/* A signed-in GearCode client and a manager on a buffer store (the set not handed over yet). */
+struct fixture {
+  struct buffer_store s;
+  authgate_client *client;
+  authgate_token_set *ts;
+  authgate_store *store;
+  authgate_manager *manager;
+};
+
+static int fixture_open(struct fixture *f) {
+  memset(f, 0, sizeof *f);
+  buffer_store_init(&f->s);
+  f->client = gearcode();
+  if (f->client == NULL || sign_in_code(f->client, NULL, &f->ts, NULL, 0) != 0 ||
+      authgate_store_new_callbacks(&BUFFER_STORE, &f->s, &f->store) != AUTHGATE_OK ||
+      authgate_manager_new(f->client, f->store, NULL, &f->manager) != AUTHGATE_OK)
+    return -1;
+  return 0;
+}
+
+static void fixture_close(struct fixture *f) {
+  authgate_manager_free(f->manager);
+  authgate_store_free(f->store);
+  authgate_token_set_free(f->ts);
+  authgate_client_free(f->client);
+  pthread_mutex_destroy(&f->s.mutex);
+}
+
 /* Issue 16.1: a store of the application's own round-trips through two managers, with its
  * lock taken and released around each save; user_data is freed with the last reference. */
 static int test_callback_store_round_trips(void) {
   int failed = 1;
-  struct buffer_store s;
-  authgate_client *client = gearcode();
-  authgate_token_set *ts = NULL;
-  authgate_store *store = NULL;
-  authgate_manager *first = NULL, *second = NULL;
+  struct fixture f;
+  authgate_manager *second = NULL;
   char *a = NULL, *b = NULL;
   long before;
 
-  buffer_store_init(&s);
-  CHECK(client != NULL);
-  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
-  CHECK_OK(authgate_store_new_callbacks(&BUFFER_STORE, &s, &store));
-  CHECK_OK(authgate_manager_new(client, store, NULL, &first));
-  CHECK_OK(authgate_manager_set_tokens(first, ts));
-  CHECK(s.has && s.saves == 1 && s.locks == 1 && s.unlocks == 1);
-  CHECK(strstr(s.json, "\"refresh_token\"") != NULL);
-  CHECK_OK(authgate_manager_access_token(first, &a));
+  CHECK(fixture_open(&f) == 0);
+  CHECK_OK(authgate_manager_set_tokens(f.manager, f.ts));
+  CHECK(f.s.has && f.s.saves == 1 && f.s.locks == 1 && f.s.unlocks == 1);
+  CHECK(strstr(f.s.json, "\"refresh_token\"") != NULL);
+  CHECK_OK(authgate_manager_access_token(f.manager, &a));
   /* Another manager (a restarted program) reads the same set: no request. */
   before = emulator_count(GC_TOKEN_PATH);
-  CHECK_OK(authgate_manager_new(client, store, NULL, &second));
+  CHECK_OK(authgate_manager_new(f.client, f.store, NULL, &second));
   CHECK_OK(authgate_manager_access_token(second, &b));
   CHECK_STR(a, b);
   CHECK(emulator_count(GC_TOKEN_PATH) == before);
   CHECK_OK(authgate_manager_clear(second));
-  CHECK(!s.has);
-  authgate_store_free(store);
-  store = NULL;
-  authgate_manager_free(first);
-  first = NULL;
-  CHECK(s.freed == 0); /* the second manager still uses it */
+  CHECK(!f.s.has);
+  authgate_store_free(f.store);
+  f.store = NULL;
+  authgate_manager_free(f.manager);
+  f.manager = NULL;
+  CHECK(f.s.freed == 0); /* the second manager still uses it */
   authgate_manager_free(second);
   second = NULL;
-  CHECK(s.freed == 1);
-  CHECK(s.locks == s.unlocks);
+  CHECK(f.s.freed == 1);
+  CHECK(f.s.locks == f.s.unlocks);
   failed = 0;
 cleanup:
   authgate_string_free(a);
   authgate_string_free(b);
-  authgate_manager_free(first);
   authgate_manager_free(second);
-  authgate_store_free(store);
-  authgate_token_set_free(ts);
-  authgate_client_free(client);
-  pthread_mutex_destroy(&s.mutex);
+  fixture_close(&f);
   return failed;
 }
 
@@ -213,51 +230,40 @@ cleanup:
  * use, is saved by the next call (without a request), and is the live one. */
 static int test_callback_store_failed_save_keeps_the_rotated_refresh_token(void) {
   int failed = 1;
-  struct buffer_store s;
-  authgate_client *client = gearcode();
-  authgate_token_set *ts = NULL, *fresh = NULL;
-  authgate_store *store = NULL;
-  authgate_manager *manager = NULL;
+  struct fixture f;
+  authgate_token_set *fresh = NULL;
   struct seen seen = {0, ""};
   char *token = NULL;
   char rt1[512], rt[512];
   long before;
 
-  buffer_store_init(&s);
-  CHECK(client != NULL);
-  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
-  CHECK_OK(authgate_store_new_callbacks(&BUFFER_STORE, &s, &store));
-  CHECK_OK(authgate_manager_new(client, store, NULL, &manager));
-  CHECK_OK(authgate_manager_set_tokens_changed_callback(manager, on_tokens_changed, &seen));
-  CHECK_OK(authgate_manager_set_tokens(manager, ts));
-  stored_refresh(&s, rt1, sizeof rt1);
+  CHECK(fixture_open(&f) == 0);
+  CHECK_OK(authgate_manager_set_tokens_changed_callback(f.manager, on_tokens_changed, &seen));
+  CHECK_OK(authgate_manager_set_tokens(f.manager, f.ts));
+  stored_refresh(&f.s, rt1, sizeof rt1);
   CHECK(rt1[0] != '\0');
 
-  s.fail_saves = 1;
+  f.s.fail_saves = 1;
   before = emulator_count(GC_TOKEN_PATH);
-  CHECK_OK(authgate_manager_invalidate(manager));
-  CHECK_RC(authgate_manager_access_token(manager, &token), AUTHGATE_STORE);
+  CHECK_OK(authgate_manager_invalidate(f.manager));
+  CHECK_RC(authgate_manager_access_token(f.manager, &token), AUTHGATE_STORE);
   CHECK(strstr(authgate_last_error_message(), "injected: disk full") != NULL);
   CHECK(strstr(authgate_last_error_message(), "kept in memory") != NULL);
-  stored_refresh(&s, rt, sizeof rt);
+  stored_refresh(&f.s, rt, sizeof rt);
   CHECK_STR(rt, rt1); /* the save failed: the store still has the dead RT1 */
   CHECK(seen.calls == 1 && strcmp(seen.refresh, rt1) != 0); /* the hook has RT2 */
 
-  CHECK_OK(authgate_manager_access_token(manager, &token));
+  CHECK_OK(authgate_manager_access_token(f.manager, &token));
   CHECK(emulator_count(GC_TOKEN_PATH) == before + 1); /* saved, not refreshed again */
-  stored_refresh(&s, rt, sizeof rt);
+  stored_refresh(&f.s, rt, sizeof rt);
   CHECK_STR(rt, seen.refresh);
   /* RT2, from the store, is live at the server. */
-  CHECK_OK(authgate_client_refresh(client, rt, NULL, NULL, &fresh));
+  CHECK_OK(authgate_client_refresh(f.client, rt, NULL, NULL, &fresh));
   failed = 0;
 cleanup:
   authgate_string_free(token);
   authgate_token_set_free(fresh);
-  authgate_manager_free(manager);
-  authgate_store_free(store);
-  authgate_token_set_free(ts);
-  authgate_client_free(client);
-  pthread_mutex_destroy(&s.mutex);
+  fixture_close(&f);
   return failed;
 }
 
@@ -265,47 +271,37 @@ cleanup:
  * lock); a struct missing a required callback is refused. */
 static int test_callback_store_failures_are_typed(void) {
   int failed = 1;
-  struct buffer_store s;
-  authgate_client *client = gearcode();
-  authgate_token_set *ts = NULL;
-  authgate_store *store = NULL, *bad = NULL;
-  authgate_manager *manager = NULL;
+  struct fixture f;
+  authgate_store *bad = NULL;
   authgate_store_callbacks partial = BUFFER_STORE;
   char *token = NULL;
 
-  buffer_store_init(&s);
-  CHECK(client != NULL);
-  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
-  CHECK_OK(authgate_store_new_callbacks(&BUFFER_STORE, &s, &store));
-  CHECK_OK(authgate_manager_new(client, store, NULL, &manager));
-  s.load_rc = AUTHGATE_IO;
-  CHECK_RC(authgate_manager_access_token(manager, &token), AUTHGATE_STORE);
-  CHECK(strstr(authgate_last_error_message(), "load callback failed: injected: the database is offline") != NULL);
-  s.load_rc = AUTHGATE_OK;
-  s.lock_rc = AUTHGATE_TIMEOUT;
-  CHECK_RC(authgate_manager_set_tokens(manager, ts), AUTHGATE_TIMEOUT);
+  CHECK(fixture_open(&f) == 0);
+  f.s.load_rc = AUTHGATE_IO;
+  CHECK_RC(authgate_manager_access_token(f.manager, &token), AUTHGATE_STORE);
+  CHECK(strstr(authgate_last_error_message(),
+               "load callback failed: injected: the database is offline") != NULL);
+  f.s.load_rc = AUTHGATE_OK;
+  f.s.lock_rc = AUTHGATE_TIMEOUT;
+  CHECK_RC(authgate_manager_set_tokens(f.manager, f.ts), AUTHGATE_TIMEOUT);
   CHECK(strstr(authgate_last_error_message(), "another till holds the lock") != NULL);
-  s.lock_rc = AUTHGATE_OK;
-  CHECK_OK(authgate_manager_set_tokens(manager, ts));
+  f.s.lock_rc = AUTHGATE_OK;
+  CHECK_OK(authgate_manager_set_tokens(f.manager, f.ts));
 
   partial.save = NULL;
-  CHECK_RC(authgate_store_new_callbacks(&partial, &s, &bad), AUTHGATE_INVALID_ARGUMENT);
+  CHECK_RC(authgate_store_new_callbacks(&partial, &f.s, &bad), AUTHGATE_INVALID_ARGUMENT);
   CHECK(strstr(authgate_last_error_message(), "save") != NULL);
   partial = BUFFER_STORE;
   partial.unlock = NULL;
-  CHECK_RC(authgate_store_new_callbacks(&partial, &s, &bad), AUTHGATE_INVALID_ARGUMENT);
-  CHECK_RC(authgate_store_new_callbacks(NULL, &s, &bad), AUTHGATE_NULL_POINTER);
+  CHECK_RC(authgate_store_new_callbacks(&partial, &f.s, &bad), AUTHGATE_INVALID_ARGUMENT);
+  CHECK_RC(authgate_store_new_callbacks(NULL, &f.s, &bad), AUTHGATE_NULL_POINTER);
   CHECK(bad == NULL);
   CHECK_RC(authgate_store_call_set_json(NULL, "{}"), AUTHGATE_NULL_POINTER);
   failed = 0;
 cleanup:
   authgate_string_free(token);
-  authgate_manager_free(manager);
-  authgate_store_free(store);
-  authgate_token_set_free(ts);
-  authgate_client_free(client);
-  if (s.freed != 1) failed = 1;
-  pthread_mutex_destroy(&s.mutex);
+  fixture_close(&f);
+  if (f.s.freed != 1) failed = 1;
   return failed;
 }
 
