@@ -276,6 +276,28 @@ const TABLE: &[Concept] = &[
         &["TokenStore", "MemoryStore", "FileStore"],
     ),
     row(
+        "a token store of one's own",
+        &["TokenStore", "StoreLock", "releasing", "unlocked"],
+        &[
+            "authgate_store_new_callbacks(callbacks, user_data)",
+            "authgate_store_call_set_json(call, json)",
+            "authgate_store_call_set_error(call, message)",
+        ],
+        &["TokenStore", "TokenStore.load", "TokenStore.save", "TokenStore.clear"],
+    ),
+    row(
+        "tokens-changed hook",
+        &["on_tokens_changed"],
+        &["authgate_manager_set_tokens_changed_callback(manager, callback, user_data)"],
+        &["TokenManager.__new__(on_tokens_changed)"],
+    ),
+    row(
+        "encrypted file store",
+        &["encrypted", "encrypted_with", "is_encrypted"],
+        &["authgate_store_new_file_encrypted(path, key, key_len)"],
+        &["FileStore.__new__(path, key)", "FileStore.encrypted"],
+    ),
+    row(
         "token set from JSON",
         &["TokenSet", "from_json", "to_json"],
         &["authgate_token_set_new_from_json(json)", "authgate_token_set_to_json"],
