@@ -296,7 +296,7 @@ impl TokenManagerBuilder {
     ///
     /// ```
     /// # let client = authgate::Client::builder(authgate::Provider::GearCode)
-    /// #     .base_url("https://auth.gearcode.example").client_id("pos-42").build()?;
+    /// #     .base_url("https://auth.gearcode.example").client_id("pos-42").client_secret("s").build()?;
     /// let manager = authgate::TokenManager::builder(client)
     ///     .on_tokens_changed(|tokens| {
     ///         // e.g. write tokens.to_json() to the application's database
