@@ -276,7 +276,7 @@ impl FileStore {
         SystemRandom::new()
             .fill(&mut nonce)
             .map_err(|_| Error::Store("the OS random source failed".into()))?;
-        let sealed = aead_key(key).seal_in_place_append_tag(
+        let sealed = aead_key(key)?.seal_in_place_append_tag(
             aead::Nonce::assume_unique_for_key(nonce),
             aead::Aad::from(SEALED_FORMAT),
             &mut json,
@@ -331,7 +331,7 @@ impl FileStore {
         };
         let nonce: [u8; aead::NONCE_LEN] = field("nonce")?.try_into().map_err(|_| not_a_set())?;
         let mut data = field("ciphertext")?;
-        let opened = aead_key(key)
+        let opened = aead_key(key)?
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
                 aead::Aad::from(SEALED_FORMAT),
@@ -554,10 +554,10 @@ impl TokenStore for FileStore {
 }
 
 /// The AEAD key of a store key.
-fn aead_key(key: &StoreKey) -> aead::LessSafeKey {
-    aead::LessSafeKey::new(
-        aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &key.0).expect("a 32-byte key"),
-    )
+fn aead_key(key: &StoreKey) -> Result<aead::LessSafeKey> {
+    aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &key.0)
+        .map(aead::LessSafeKey::new)
+        .map_err(|_| Error::Store("cannot use the token store's key".into()))
 }
 
 /// The folder a file is in.

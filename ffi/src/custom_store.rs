@@ -108,11 +108,22 @@ pub struct authgate_store_callbacks {
     pub free_user_data: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
 }
 
+type LoadFn = unsafe extern "C" fn(*mut c_void, *mut authgate_store_call) -> authgate_result;
+type SaveFn =
+    unsafe extern "C" fn(*mut c_void, *const c_char, *mut authgate_store_call) -> authgate_result;
+type ClearFn = LoadFn;
+type LockFn = unsafe extern "C" fn(*mut c_void, u64, *mut authgate_store_call) -> authgate_result;
+type UnlockFn = unsafe extern "C" fn(*mut c_void);
+
 /// The C store, as the core sees it (shared with the guards of its lock).
 struct CallbackStore(Arc<Callbacks>);
 
 struct Callbacks {
-    cb: authgate_store_callbacks,
+    load: LoadFn,
+    save: SaveFn,
+    clear: ClearFn,
+    lock: Option<(LockFn, UnlockFn)>,
+    free_user_data: Option<unsafe extern "C" fn(*mut c_void)>,
     user_data: *mut c_void,
     /// Serialises load, save, clear and unlock.
     serial: Mutex<()>,
@@ -163,9 +174,8 @@ impl Callbacks {
 impl TokenStore for CallbackStore {
     fn load(&self) -> authgate_core::Result<Option<TokenSet>> {
         let c = &self.0;
-        let load = c.cb.load.expect("checked at creation");
         // SAFETY: the caller's callback, with its user data and a live call.
-        let state = c.call("load", true, |call| unsafe { load(c.user_data, call) })?;
+        let state = c.call("load", true, |call| unsafe { (c.load)(c.user_data, call) })?;
         match &state.json {
             None => Ok(None),
             Some(json) => TokenSet::from_json(json).map(Some).map_err(|_| {
@@ -178,29 +188,29 @@ impl TokenStore for CallbackStore {
 
     fn save(&self, tokens: &TokenSet) -> authgate_core::Result<()> {
         let c = &self.0;
-        let save = c.cb.save.expect("checked at creation");
         let mut json = tokens.to_json();
         let text = SecretCString::new(&json);
         json.zeroize();
         let text = text.ok_or_else(|| Error::Store("the token set holds a NUL byte".into()))?;
         // SAFETY: as in `load`; `text` lives until the callback returns.
         c.call("save", true, |call| unsafe {
-            save(c.user_data, text.as_ptr(), call)
+            (c.save)(c.user_data, text.as_ptr(), call)
         })
         .map(drop)
     }
 
     fn clear(&self) -> authgate_core::Result<()> {
         let c = &self.0;
-        let clear = c.cb.clear.expect("checked at creation");
         // SAFETY: as in `load`.
-        c.call("clear", true, |call| unsafe { clear(c.user_data, call) })
-            .map(drop)
+        c.call("clear", true, |call| unsafe {
+            (c.clear)(c.user_data, call)
+        })
+        .map(drop)
     }
 
     fn lock_within(&self, timeout: Duration) -> authgate_core::Result<StoreLock> {
         let c = Arc::clone(&self.0);
-        let (Some(lock), Some(unlock)) = (c.cb.lock, c.cb.unlock) else {
+        let Some((lock, unlock)) = c.lock else {
             return Ok(StoreLock::unlocked());
         };
         let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
@@ -220,7 +230,7 @@ impl TokenStore for CallbackStore {
 
 impl Drop for Callbacks {
     fn drop(&mut self) {
-        if let Some(free) = self.cb.free_user_data {
+        if let Some(free) = self.free_user_data {
             // SAFETY: the last reference: the callbacks are never called again.
             unsafe { free(self.user_data) };
         }
@@ -252,30 +262,27 @@ pub extern "C" fn authgate_store_new_callbacks(
         }
         // SAFETY: not NULL; the caller promises a readable struct.
         let cb = unsafe { *callbacks };
-        for (present, what) in [
-            (cb.load.is_some(), "load"),
-            (cb.save.is_some(), "save"),
-            (cb.clear.is_some(), "clear"),
-            (
-                cb.lock.is_none() || cb.unlock.is_some(),
-                "unlock (lock is set)",
-            ),
-        ] {
-            if !present {
-                return Err(Failure::invalid(format!(
-                    "`callbacks`: {what} is NULL; a store needs load, save and clear, and \
-                     unlock with lock"
-                )));
-            }
-        }
-        new_store(
-            Arc::new(CallbackStore(Arc::new(Callbacks {
-                cb,
-                user_data,
-                serial: Mutex::new(()),
-            }))),
-            out,
-        );
+        let missing = |what: &str| {
+            Failure::invalid(format!(
+                "`callbacks`: {what} is NULL; a store needs load, save and clear, and unlock \
+                 with lock"
+            ))
+        };
+        let lock = match (cb.lock, cb.unlock) {
+            (Some(lock), Some(unlock)) => Some((lock, unlock)),
+            (None, _) => None,
+            (Some(_), None) => return Err(missing("unlock (lock is set)")),
+        };
+        let callbacks = Callbacks {
+            load: cb.load.ok_or_else(|| missing("load"))?,
+            save: cb.save.ok_or_else(|| missing("save"))?,
+            clear: cb.clear.ok_or_else(|| missing("clear"))?,
+            lock,
+            free_user_data: cb.free_user_data,
+            user_data,
+            serial: Mutex::new(()),
+        };
+        new_store(Arc::new(CallbackStore(Arc::new(callbacks))), out);
         Ok(())
     })
 }
