@@ -141,8 +141,27 @@ impl AuthorizationUrlBuilder {
         self
     }
 
-    /// Builds the URL.
+    /// Builds the URL. When the client pushes authorization requests
+    /// ([`ClientBuilder::pushed_authorization_requests`](crate::ClientBuilder::pushed_authorization_requests),
+    /// on by default when discovery says `require_pushed_authorization_requests`), this
+    /// is [`push`](Self::push): a network call.
     pub fn build(self) -> Result<AuthorizationRequest> {
+        let push = self.client.inner.oidc.par;
+        self.finish(push)
+    }
+
+    /// Pushes the request's parameters to the pushed authorization request endpoint
+    /// (RFC 9126), authenticated as token requests are, and returns the short URL that
+    /// carries only `client_id` and the `request_uri` the server answered (valid once,
+    /// for the time the server says: open it at once). A network call within the
+    /// client's timeout; its errors are those of a token request
+    /// ([`Error::OAuth`] for what the server refused, [`Error::Transport`], …), and a
+    /// client without the endpoint is an [`Error::Config`].
+    pub fn push(self) -> Result<AuthorizationRequest> {
+        self.finish(true)
+    }
+
+    fn finish(self, push: bool) -> Result<AuthorizationRequest> {
         let inner = &self.client.inner;
         let endpoint = inner.authorization_endpoint.as_ref().ok_or_else(|| {
             Error::Config(format!(
@@ -190,25 +209,38 @@ impl AuthorizationUrlBuilder {
             return Err(Error::InvalidArgument("redirect_uri is empty".into()));
         }
 
+        let scope = (!scopes.is_empty()).then(|| scopes.join(" "));
+        let challenge = pkce_verifier.as_ref().map(|v| pkce_challenge(v.secret()));
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(12);
+        pairs.push(("response_type", "code"));
+        // A pushed request carries the client id with the client's authentication.
+        if !push {
+            pairs.push(("client_id", &inner.client_id));
+        }
+        if let Some(r) = &redirect_uri {
+            pairs.push((&inner.redirect_param, r));
+        }
+        if let Some(s) = &scope {
+            pairs.push(("scope", s));
+        }
+        pairs.push(("state", &state));
+        if let Some(n) = &nonce {
+            pairs.push(("nonce", n));
+        }
+        if let Some(c) = &challenge {
+            pairs.push(("code_challenge", c));
+            pairs.push(("code_challenge_method", "S256"));
+        }
+        for (k, v) in inner.authorization_params.iter().chain(&self.params) {
+            pairs.push((k, v));
+        }
         let mut q = query_appender(endpoint);
-        {
-            q.append_pair("response_type", "code");
+        if push {
+            let request_uri = self.client.push_authorization_request(&pairs)?;
             q.append_pair("client_id", &inner.client_id);
-            if let Some(r) = &redirect_uri {
-                q.append_pair(&inner.redirect_param, r);
-            }
-            if !scopes.is_empty() {
-                q.append_pair("scope", &scopes.join(" "));
-            }
-            q.append_pair("state", &state);
-            if let Some(n) = &nonce {
-                q.append_pair("nonce", n);
-            }
-            if let Some(v) = &pkce_verifier {
-                q.append_pair("code_challenge", &pkce_challenge(v.secret()));
-                q.append_pair("code_challenge_method", "S256");
-            }
-            for (k, v) in inner.authorization_params.iter().chain(&self.params) {
+            q.append_pair("request_uri", &request_uri);
+        } else {
+            for (k, v) in &pairs {
                 q.append_pair(k, v);
             }
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::client_auth::{AssertionAlg, AssertionAudience, KeySource, Signer};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpSettings, ProxyConfig, TrustRoots};
 use crate::provider::{AuthMethod, BasicEncoding, Provider};
@@ -51,6 +52,8 @@ pub(crate) struct Inner {
     pub timeout: Duration,
     pub accept_unknown_token_type: bool,
     pub oidc: Oidc,
+    /// Signs client assertions (`private_key_jwt`, `client_secret_jwt`).
+    pub signer: Option<Signer>,
 }
 
 /// The OpenID Connect side of a client: where its keys and extra endpoints are.
@@ -64,6 +67,11 @@ pub(crate) struct Oidc {
     pub revocation_endpoint: Option<Url>,
     pub introspection_endpoint: Option<Url>,
     pub device_authorization_endpoint: Option<Url>,
+    /// Where authorization requests are pushed (RFC 9126).
+    pub par_endpoint: Option<Url>,
+    /// Whether authorization URLs are pushed first (configured, or required by the
+    /// provider's metadata).
+    pub par: bool,
     pub id_token_leeway: Duration,
     /// The provider's keys, fetched on first use and again (once) on an unknown `kid`.
     pub jwks: std::sync::Mutex<Option<Arc<crate::id_token::Jwks>>>,
@@ -155,6 +163,7 @@ pub(crate) enum Discoverable {
     RevocationEndpoint,
     IntrospectionEndpoint,
     DeviceAuthorizationEndpoint,
+    PushedAuthorizationRequestEndpoint,
 }
 
 /// Builds a [`Client`]. Every setter overrides the preset; `build()` checks the whole
@@ -190,6 +199,13 @@ pub struct ClientBuilder {
     introspection_endpoint: Option<String>,
     device_authorization_endpoint: Option<String>,
     id_token_leeway: Duration,
+    client_key: Option<KeySource>,
+    client_key_id: Option<String>,
+    client_assertion_alg: Option<AssertionAlg>,
+    client_assertion_audience: AssertionAudience,
+    par_endpoint: Option<String>,
+    /// Push authorization requests: configured, or required by discovered metadata.
+    par: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -234,6 +250,12 @@ impl ClientBuilder {
             introspection_endpoint: None,
             device_authorization_endpoint: None,
             id_token_leeway: Duration::from_secs(60),
+            client_key: None,
+            client_key_id: None,
+            client_assertion_alg: None,
+            client_assertion_audience: AssertionAudience::TokenEndpoint,
+            par_endpoint: None,
+            par: false,
         }
     }
 
@@ -274,6 +296,54 @@ impl ClientBuilder {
         self
     }
 
+    /// The private key that signs `private_key_jwt` assertions: PEM text (a `PRIVATE KEY`
+    /// in PKCS#8, RSA of 2048 bits or more or EC P-256, or an `RSA PRIVATE KEY`), or the
+    /// path of a PEM file; a value containing `-----BEGIN` is taken as the PEM itself.
+    /// Read and parsed once, by [`build`](Self::build); wiped from memory when the
+    /// builder is dropped and never shown in errors or logs. Setting it makes
+    /// `private_key_jwt` the authentication method unless
+    /// [`auth_method`](Self::auth_method) says otherwise. Defaults to none.
+    pub fn client_key(mut self, pem_or_path: impl Into<String>) -> Self {
+        self.client_key = Some(KeySource::new(pem_or_path.into()));
+        self
+    }
+
+    /// The `kid` put in the header of client assertions (the key's id as registered with
+    /// the provider). Defaults to none.
+    pub fn client_key_id(mut self, kid: impl Into<String>) -> Self {
+        self.client_key_id = Some(kid.into());
+        self
+    }
+
+    /// The algorithm that signs client assertions. Defaults to RS256 for an RSA key,
+    /// ES256 for an EC key, and HS256 (the only one allowed) for `client_secret_jwt`.
+    pub fn client_assertion_alg(mut self, alg: AssertionAlg) -> Self {
+        self.client_assertion_alg = Some(alg);
+        self
+    }
+
+    /// The `aud` of client assertions: the token endpoint (the default) or the issuer.
+    pub fn client_assertion_audience(mut self, audience: AssertionAudience) -> Self {
+        self.client_assertion_audience = audience;
+        self
+    }
+
+    /// The pushed authorization request endpoint (RFC 9126). Defaults to none (set by
+    /// discovery).
+    pub fn pushed_authorization_request_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.par_endpoint = Some(url.into());
+        self
+    }
+
+    /// Whether [`AuthorizationUrlBuilder::build`](crate::AuthorizationUrlBuilder::build)
+    /// pushes the request's parameters to the pushed authorization request endpoint
+    /// first (RFC 9126) and returns the short `request_uri` URL. Defaults to false, or
+    /// true when discovery says `require_pushed_authorization_requests`.
+    pub fn pushed_authorization_requests(mut self, enabled: bool) -> Self {
+        self.par = enabled;
+        self
+    }
+
     /// The clock skew tolerated when checking an id_token's `exp`, `iat` and `nbf`.
     /// Defaults to 60 s.
     pub fn id_token_leeway(mut self, leeway: Duration) -> Self {
@@ -294,15 +364,23 @@ impl ClientBuilder {
             Discoverable::DeviceAuthorizationEndpoint => {
                 self.device_authorization_endpoint.is_some()
             }
+            Discoverable::PushedAuthorizationRequestEndpoint => self.par_endpoint.is_some(),
         }
     }
 
     /// Records what discovered metadata says beyond the endpoints: the client
     /// authentication methods the token endpoint supports (one is chosen at `build()`,
-    /// when the secret is known) and whether redirects must carry `iss` (RFC 9207).
-    pub(crate) fn discovered(mut self, auth_methods: Vec<String>, iss_required: bool) -> Self {
+    /// when the secret is known), whether redirects must carry `iss` (RFC 9207) and
+    /// whether authorization requests must be pushed (RFC 9126).
+    pub(crate) fn discovered(
+        mut self,
+        auth_methods: Vec<String>,
+        iss_required: bool,
+        par_required: bool,
+    ) -> Self {
         self.discovered_auth_methods = Some(auth_methods);
         self.issuer_required |= iss_required;
+        self.par |= par_required;
         self
     }
 
@@ -465,7 +543,12 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(mut self) -> Result<Client> {
-        if let (Some(supported), false) = (&self.discovered_auth_methods, self.auth_method_set) {
+        if self.client_key.is_some() && !self.auth_method_set {
+            // A key is given for one purpose only.
+            self.auth_method = AuthMethod::PrivateKeyJwt;
+        } else if let (Some(supported), false) =
+            (&self.discovered_auth_methods, self.auth_method_set)
+        {
             self.auth_method = crate::discovery::choose_auth_method(
                 supported,
                 self.auth_method,
@@ -516,7 +599,9 @@ impl ClientBuilder {
             check_no_control("redirect_uri", uri)?;
         }
         match self.auth_method {
-            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+            AuthMethod::ClientSecretBasic
+            | AuthMethod::ClientSecretPost
+            | AuthMethod::ClientSecretJwt
                 if self.client_secret.is_none() =>
             {
                 return Err(Error::Config(format!(
@@ -532,6 +617,40 @@ impl ClientBuilder {
                 ));
             }
             _ => {}
+        }
+        let jwt = matches!(
+            self.auth_method,
+            AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
+        );
+        let signer = jwt
+            .then(|| {
+                Signer::new(
+                    self.auth_method == AuthMethod::PrivateKeyJwt,
+                    self.client_key.as_ref(),
+                    self.client_assertion_alg,
+                    self.client_key_id.clone(),
+                    self.client_assertion_audience,
+                )
+            })
+            .transpose()?;
+        if !jwt
+            && (self.client_key_id.is_some()
+                || self.client_assertion_alg.is_some()
+                || self.client_assertion_audience != AssertionAudience::TokenEndpoint)
+        {
+            return Err(Error::Config(format!(
+                "client_key_id, client_assertion_alg and client_assertion_audience apply to private_key_jwt and client_secret_jwt, not {}",
+                self.auth_method.name()
+            )));
+        }
+        if self.client_assertion_audience == AssertionAudience::Issuer
+            && jwt
+            && self.issuer.is_none()
+        {
+            return Err(Error::Config(
+                "client_assertion_audience issuer needs the issuer (set issuer, or discover)"
+                    .into(),
+            ));
         }
         if self.redirect_param.trim().is_empty() {
             return Err(Error::Config("redirect_param is empty".into()));
@@ -573,6 +692,11 @@ impl ClientBuilder {
         if self.issuer.as_deref() == Some("") {
             return Err(Error::Config("issuer is empty".into()));
         }
+        if self.par && self.par_endpoint.is_none() {
+            return Err(Error::Config(
+                "pushed_authorization_requests needs the pushed_authorization_request_endpoint (set it, or discover)".into(),
+            ));
+        }
         let oidc = Oidc {
             issuer: self.issuer.clone(),
             issuer_required: self.issuer_required && self.issuer.is_some(),
@@ -587,6 +711,8 @@ impl ClientBuilder {
                 "device_authorization_endpoint",
                 &self.device_authorization_endpoint,
             )?,
+            par_endpoint: optional("pushed_authorization_request_endpoint", &self.par_endpoint)?,
+            par: self.par,
             id_token_leeway: self.id_token_leeway,
             jwks: Default::default(),
         };
@@ -607,6 +733,7 @@ impl ClientBuilder {
                 pkce: self.pkce,
                 http,
                 timeout,
+                signer,
                 accept_unknown_token_type: self.accept_unknown_token_type,
                 oidc,
             }),

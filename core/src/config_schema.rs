@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::client::ClientBuilder;
+use crate::client_auth::{AssertionAlg, AssertionAudience};
 use crate::error::{Error, Result};
 use crate::http::{ProxyConfig, TrustRoots};
 use crate::provider::{AuthMethod, BasicEncoding};
@@ -299,9 +300,15 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         key: "auth_method",
         aliases: &[],
         default: "the preset's",
-        doc: "How the client authenticates at the token endpoint (RFC 6749 §2.3.1).",
+        doc: "How the client authenticates at the token endpoint (RFC 6749 §2.3.1, RFC 7523 §2.2); private_key_jwt when client_key is set.",
         set: Setter::Choice(
-            &["client_secret_basic", "client_secret_post", "none"],
+            &[
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+                "private_key_jwt",
+                "client_secret_jwt",
+            ],
             |b, v| AuthMethod::from_name(v).map(|m| b.auth_method(m)),
         ),
     },
@@ -463,6 +470,52 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         default: "60000",
         doc: "The clock skew tolerated when checking an id_token's exp, iat and nbf.",
         set: Setter::Millis(|b, v| b.id_token_leeway(v)),
+    },
+    ConfigOption {
+        key: "client_key",
+        aliases: &[],
+        default: "none",
+        doc: "The private key that signs private_key_jwt assertions: PEM text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA), or the path of a PEM file (a value without -----BEGIN); read once when the client is built.",
+        set: Setter::Str(|b, v| b.client_key(v)),
+    },
+    ConfigOption {
+        key: "client_key_id",
+        aliases: &[],
+        default: "none",
+        doc: "The kid put in the header of client assertions.",
+        set: Setter::Str(|b, v| b.client_key_id(v)),
+    },
+    ConfigOption {
+        key: "client_assertion_alg",
+        aliases: &[],
+        default: "RS256 for an RSA key, ES256 for an EC key, HS256 for client_secret_jwt",
+        doc: "The algorithm that signs client assertions.",
+        set: Setter::Choice(&["RS256", "PS256", "ES256", "HS256"], |b, v| {
+            AssertionAlg::from_name(v).map(|a| b.client_assertion_alg(a))
+        }),
+    },
+    ConfigOption {
+        key: "client_assertion_audience",
+        aliases: &[],
+        default: "token_endpoint",
+        doc: "The aud of client assertions: the token endpoint's URL, or the issuer when the provider requires it.",
+        set: Setter::Choice(&["token_endpoint", "issuer"], |b, v| {
+            AssertionAudience::from_name(v).map(|a| b.client_assertion_audience(a))
+        }),
+    },
+    ConfigOption {
+        key: "pushed_authorization_request_endpoint",
+        aliases: &[],
+        default: "none, or discovery's",
+        doc: "The pushed authorization request endpoint (RFC 9126).",
+        set: Setter::Str(|b, v| b.pushed_authorization_request_endpoint(v)),
+    },
+    ConfigOption {
+        key: "pushed_authorization_requests",
+        aliases: &[],
+        default: "false, or discovery's require_pushed_authorization_requests",
+        doc: "Whether authorization URLs are pushed first (RFC 9126): building one is then a network call that returns the short request_uri URL.",
+        set: Setter::Bool(|b, v| b.pushed_authorization_requests(v)),
     },
 ];
 

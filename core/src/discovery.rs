@@ -45,6 +45,11 @@ pub struct ProviderMetadata {
     /// `authorization_response_iss_parameter_supported` (RFC 9207): the provider puts
     /// `iss` in every redirect, so a redirect without it is refused.
     pub authorization_response_iss_parameter_supported: bool,
+    /// `pushed_authorization_request_endpoint` (RFC 9126).
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5): authorization requests
+    /// must be pushed; a client built from this document then pushes them.
+    pub require_pushed_authorization_requests: bool,
     /// The whole document.
     pub raw: Map<String, Value>,
 }
@@ -126,6 +131,11 @@ impl ProviderMetadata {
                 .get("authorization_response_iss_parameter_supported")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            pushed_authorization_request_endpoint: text("pushed_authorization_request_endpoint"),
+            require_pushed_authorization_requests: raw
+                .get("require_pushed_authorization_requests")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             raw,
         })
     }
@@ -197,7 +207,7 @@ impl ClientBuilder {
     /// `build()`, unless the configuration sets them already.
     pub fn provider_metadata(mut self, m: &ProviderMetadata) -> ClientBuilder {
         type Setter = fn(ClientBuilder, String) -> ClientBuilder;
-        let offered: [(Discoverable, Option<&String>, Setter); 8] = [
+        let offered: [(Discoverable, Option<&String>, Setter); 9] = [
             (
                 Discoverable::AuthorizationEndpoint,
                 m.authorization_endpoint.as_ref(),
@@ -234,6 +244,11 @@ impl ClientBuilder {
                 m.device_authorization_endpoint.as_ref(),
                 ClientBuilder::device_authorization_endpoint,
             ),
+            (
+                Discoverable::PushedAuthorizationRequestEndpoint,
+                m.pushed_authorization_request_endpoint.as_ref(),
+                ClientBuilder::pushed_authorization_request_endpoint,
+            ),
         ];
         for (option, value, set) in offered {
             if let Some(v) = value.filter(|_| !self.is_set(option)) {
@@ -255,6 +270,7 @@ impl ClientBuilder {
         self.discovered(
             m.token_endpoint_auth_methods_supported.clone(),
             m.authorization_response_iss_parameter_supported,
+            m.require_pushed_authorization_requests,
         )
     }
 }

@@ -19,14 +19,16 @@ fn form_encode(s: &str) -> String {
 }
 
 impl Client {
-    /// Adds the client's authentication to a form (client_secret_post, none) or returns the
-    /// `Authorization` header value (client_secret_basic). Never both, never a guess.
+    /// Adds the client's authentication to a form (client_secret_post, none, a fresh
+    /// client assertion for private_key_jwt and client_secret_jwt) or returns the
+    /// `Authorization` header value (client_secret_basic). Never both, never a guess, and
+    /// never retried with another method.
     pub(crate) fn authenticate(
         &self,
         form: &mut url::form_urlencoded::Serializer<'_, String>,
-    ) -> Option<String> {
+    ) -> Result<Option<String>> {
         let inner = &self.inner;
-        match inner.auth_method {
+        Ok(match inner.auth_method {
             AuthMethod::ClientSecretBasic => {
                 let secret = inner
                     .client_secret
@@ -52,7 +54,28 @@ impl Client {
                 form.append_pair("client_id", &inner.client_id);
                 None
             }
-        }
+            AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt => {
+                form.append_pair("client_id", &inner.client_id);
+                form.append_pair("client_assertion_type", crate::client_auth::ASSERTION_TYPE);
+                form.append_pair("client_assertion", &self.client_assertion()?);
+                None
+            }
+        })
+    }
+
+    /// A fresh client assertion, addressed as configured.
+    fn client_assertion(&self) -> Result<String> {
+        let inner = &self.inner;
+        let signer = inner.signer.as_ref().ok_or_else(|| {
+            Error::Config("the client has no assertion signer".into())
+        })?;
+        let aud = match signer.audience {
+            crate::AssertionAudience::TokenEndpoint => inner.token_endpoint.as_str(),
+            // `build()` refuses the issuer audience without an issuer.
+            crate::AssertionAudience::Issuer => inner.oidc.issuer.as_deref().unwrap_or(""),
+        };
+        let secret = inner.client_secret.as_ref().map_or("", |s| s.secret());
+        signer.assertion(&inner.client_id, aud, secret)
     }
 
     /// POSTs `params` with the client's authentication to `url` (revocation, introspection,
@@ -69,7 +92,7 @@ impl Client {
         for (k, v) in params {
             form.append_pair(k, v);
         }
-        let authorization = self.authenticate(&mut form);
+        let authorization = self.authenticate(&mut form)?;
         let body = form.finish();
         let mut headers = Vec::new();
         if let Some(a) = &authorization {

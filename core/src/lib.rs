@@ -7,6 +7,7 @@
 mod authorize;
 mod cancel;
 mod client;
+mod client_auth;
 mod config_json;
 mod config_schema;
 mod device;
@@ -22,6 +23,7 @@ mod id_token;
 mod loopback;
 mod manager;
 mod oidc;
+mod par;
 mod provider;
 mod random;
 mod redact;
@@ -40,6 +42,7 @@ pub use authorize::{
 };
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
+pub use client_auth::{AssertionAlg, AssertionAudience};
 pub use config_schema::{ConfigOption, OptionType, CONFIG_OPTIONS};
 pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
 pub use discovery::ProviderMetadata;

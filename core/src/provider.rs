@@ -42,6 +42,11 @@ pub enum AuthMethod {
     ClientSecretPost = 1,
     /// A public client: only `client_id` in the body.
     None = 2,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OpenID Connect Core
+    /// §9): see [`crate::ClientBuilder::client_key`].
+    PrivateKeyJwt = 3,
+    /// A JWT signed HS256 with the client secret (OpenID Connect Core §9).
+    ClientSecretJwt = 4,
 }
 
 /// How the id and secret are encoded inside HTTP Basic credentials.
@@ -56,12 +61,15 @@ pub enum BasicEncoding {
 }
 
 impl AuthMethod {
-    /// The RFC 7591 name: `client_secret_basic`, `client_secret_post` or `none`.
+    /// The RFC 7591 name: `client_secret_basic`, `client_secret_post`, `none`,
+    /// `private_key_jwt` or `client_secret_jwt`.
     pub fn name(self) -> &'static str {
         match self {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
         }
     }
 
@@ -71,6 +79,8 @@ impl AuthMethod {
             "client_secret_basic" | "basic" => Some(AuthMethod::ClientSecretBasic),
             "client_secret_post" | "post" => Some(AuthMethod::ClientSecretPost),
             "none" => Some(AuthMethod::None),
+            "private_key_jwt" => Some(AuthMethod::PrivateKeyJwt),
+            "client_secret_jwt" => Some(AuthMethod::ClientSecretJwt),
             _ => None,
         }
     }
@@ -81,6 +91,8 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic,
             AuthMethod::ClientSecretPost,
             AuthMethod::None,
+            AuthMethod::PrivateKeyJwt,
+            AuthMethod::ClientSecretJwt,
         ]
         .get(n as usize)
         .copied()

@@ -248,7 +248,7 @@ impl TokenRequest {
             }
         }
 
-        let authorization = self.client.authenticate(&mut form);
+        let authorization = self.client.authenticate(&mut form)?;
         for (k, v) in inner.token_params.iter().chain(&self.params) {
             form.append_pair(k, v);
         }

@@ -40,6 +40,7 @@ const PLAIN_FORM_FIELDS: &[&str] = &[
     "resource_id",
     "response_type",
     "username",
+    "client_assertion_type",
 ];
 const PLAIN_JSON_FIELDS: &[&str] = &[
     "token_type",
@@ -336,6 +337,7 @@ fn client_auth(headers: &[(&str, &str)], form: Option<&str>) -> &'static str {
         Some(a) if a.len() >= 6 && a[..6].eq_ignore_ascii_case("basic ") => "client_secret_basic",
         Some(_) => "a bearer token (no client authentication)",
         None if has("client_secret") => "client_secret_post",
+        None if has("client_assertion") => "a client assertion (private_key_jwt or client_secret_jwt)",
         None if has("client_id") => "none (client_id only: a public client)",
         None => "none",
     }
@@ -421,6 +423,12 @@ mod tests {
             client_auth(&[], Some("grant_type=x&client_id=a&client_secret=b")),
             "client_secret_post"
         );
+        let jwt = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
+        assert_eq!(
+            describe_form(jwt),
+            "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer client_assertion=[masked, 29 chars]"
+        );
+        assert!(client_auth(&[], Some(jwt)).starts_with("a client assertion"));
         assert_eq!(
             client_auth(&[("Authorization", "Basic YTpi")], Some("grant_type=x")),
             "client_secret_basic"

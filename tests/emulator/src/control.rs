@@ -15,6 +15,7 @@
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
 //! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
 //! | `POST /_emulator/tls`                | `{"cert":"expired"}`: starts an HTTPS token server with that certificate of `tls/` (`server`, `self-signed`, `self-signed-leaf`, `expired`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
+//! | `POST /_emulator/par`                | `{"required":true}`: authorize takes only pushed requests |
 //!
 //! Fault kinds: `delay` (`ms`), `status` (`status`, `retry_after`), `html` (`status`),
 //! `invalid_json`, `oversized` (`bytes`), `drop`, `truncated`, `redirect` (`location`),
@@ -52,7 +53,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
         "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
-        | "device/approve" | "interactive" | "clock" | "tls" => "POST",
+        | "device/approve" | "interactive" | "clock" | "tls" | "par" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -141,6 +142,10 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
         }),
         "interactive" => body_json(request).and_then(|v| {
             shared.lock().interactive = boolean(&v, "enabled")?.ok_or("enabled is required")?;
+            Ok(ok())
+        }),
+        "par" => body_json(request).and_then(|v| {
+            shared.lock().require_par = boolean(&v, "required")?.ok_or("required is required")?;
             Ok(ok())
         }),
         "clock" => body_json(request).and_then(|v| {

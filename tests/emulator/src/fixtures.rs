@@ -78,6 +78,22 @@ pub const KONTUR_AUTHORIZE_PATH: &str = "/connect/authorize";
 pub const KONTUR_TOKEN_PATH: &str = "/connect/token";
 /// Kontur OpenID discovery document.
 pub const KONTUR_DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+/// Kontur's pushed authorization request endpoint (RFC 9126): the authorize parameters,
+/// with the client authenticated as at the token endpoint, answered `201
+/// {"request_uri":…,"expires_in":60}`. The `request_uri` is good for one authorize
+/// request within [`PAR_LIFETIME_SECS`].
+pub const KONTUR_PAR_PATH: &str = "/connect/par";
+/// How long a pushed request's `request_uri` stays valid, in seconds.
+pub const PAR_LIFETIME_SECS: u64 = 60;
+/// The Kontur client's registered RSA key (PKCS#8 PEM; not a secret, a test fixture):
+/// its public half verifies `private_key_jwt` assertions signed RS256 or PS256.
+pub const CLIENT_RSA_KEY_PEM: &str = include_str!("../keys/client-rsa.pem");
+/// [`CLIENT_RSA_KEY_PEM`]'s file, for tests that configure a key by path.
+pub const CLIENT_RSA_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/client-rsa.pem");
+/// The Kontur client's registered EC P-256 key (PKCS#8 PEM), for ES256 assertions.
+pub const CLIENT_EC_KEY_PEM: &str = include_str!("../keys/client-ec.pem");
+/// [`CLIENT_EC_KEY_PEM`]'s file.
+pub const CLIENT_EC_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/client-ec.pem");
 /// Kontur JWKS: the fixed RSA key ([`KONTUR_RSA_KEY_ID`]) and the current EC P-256 key
 /// (generated at start, [`KONTUR_KEY_ID`] until rotated).
 pub const KONTUR_JWKS_PATH: &str = "/.well-known/openid-configuration/jwks";

@@ -24,7 +24,12 @@
 //! - UserInfo, token revocation (RFC 7009) and introspection (RFC 7662);
 //! - the refresh grant when `offline_access` was granted;
 //! - the device authorization grant (RFC 8628), approved on the `/device` page or with
-//!   [`Emulator::approve_device`].
+//!   [`Emulator::approve_device`];
+//! - client authentication by JWT assertion (`private_key_jwt` with the registered keys
+//!   of [`fixtures::CLIENT_RSA_KEY_PEM`] and [`fixtures::CLIENT_EC_KEY_PEM`],
+//!   `client_secret_jwt`), checking signature, `aud`, `exp` and `jti` replay;
+//! - pushed authorization requests (RFC 9126, [`fixtures::KONTUR_PAR_PATH`]), required
+//!   with [`Emulator::set_require_pushed_authorization_requests`].
 //!
 //! Every authorize endpoint accepts loopback redirect URIs with any port (RFC 8252 §7.3),
 //! and can show a real login form instead of approving at once
@@ -250,6 +255,13 @@ impl Emulator {
         self.shared
             .signer
             .sign_id_token(claims, crypto::Forgery::None)
+    }
+
+    /// Makes Kontur's authorize endpoint take only pushed authorization requests, and
+    /// its discovery document say `require_pushed_authorization_requests` (RFC 9126 §5).
+    /// Off by default and after [`Emulator::reset`].
+    pub fn set_require_pushed_authorization_requests(&self, required: bool) {
+        self.shared.lock().require_par = required;
     }
 
     /// The last request received on `path` (without the query string), if any.

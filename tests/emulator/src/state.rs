@@ -221,6 +221,25 @@ pub(crate) struct State {
     /// Overrides of [`DEVICE_EXPIRES_IN`] and [`DEVICE_INTERVAL`].
     pub device_expires_in: Option<u64>,
     pub device_interval: Option<u64>,
+    /// How far [`State::advance_clock`] moved the server's clock in total: client
+    /// assertions are checked against the real time plus this.
+    pub advanced: Duration,
+    /// The `jti` of every client assertion accepted, with its `exp` (replay detection).
+    pub used_jtis: HashMap<String, u64>,
+    /// Pushed authorization requests (RFC 9126): `request_uri` → the request.
+    pub pushed: HashMap<String, PushedRequest>,
+    /// Whether the authorize endpoint takes only pushed requests
+    /// (`require_pushed_authorization_requests`).
+    pub require_par: bool,
+}
+
+/// A pushed authorization request, until used once or expired.
+#[derive(Debug, Clone)]
+pub(crate) struct PushedRequest {
+    pub client_id: String,
+    /// Its parameters as a query string, as the authorize endpoint reads them.
+    pub query: String,
+    pub expires_at: Instant,
 }
 
 impl State {
@@ -279,6 +298,7 @@ impl State {
         self.faults.clear();
         self.expires_in = [None; 4];
         self.interactive = false;
+        self.require_par = false;
         self.device_expires_in = None;
         self.device_interval = None;
     }
@@ -289,6 +309,10 @@ impl State {
         // Moving the stored instants back is the same as moving the clock forward. An
         // instant that cannot go back that far (right after boot) is simply the earliest.
         let back = |at: Instant| at.checked_sub(by).unwrap_or(at);
+        self.advanced += by;
+        for pushed in self.pushed.values_mut() {
+            pushed.expires_at = back(pushed.expires_at);
+        }
         for grant in self.codes.values_mut() {
             grant.issued = back(grant.issued);
         }

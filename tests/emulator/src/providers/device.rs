@@ -21,7 +21,7 @@ pub(super) fn authorization(shared: &Shared, request: &Request) -> Response {
         Ok(params) => params,
         Err(error) => return error.response(),
     };
-    let client_id = match authenticate_client(request, &params) {
+    let client_id = match authenticate_client(shared, request, &params) {
         Ok(id) => id,
         Err(error) => return error.endpoint_response(),
     };

@@ -93,6 +93,8 @@ pub(super) enum ClientAuthError {
     Invalid,
     /// Basic and client_secret_post at once (RFC 6749 §2.3: one method per request).
     TwoMethods,
+    /// A client assertion that does not verify: why.
+    Assertion(String),
 }
 
 impl ClientAuthError {
@@ -103,6 +105,9 @@ impl ClientAuthError {
                 OAuthError::new("invalid_client", "Invalid client credentials").response()
             }
             ClientAuthError::TwoMethods => two_methods().response(),
+            ClientAuthError::Assertion(why) => {
+                OAuthError::new("invalid_client", why.clone()).response()
+            }
         }
     }
 
@@ -119,6 +124,11 @@ impl ClientAuthError {
                     .header("WWW-Authenticate", "Basic realm=\"kontur\"")
             }
             ClientAuthError::TwoMethods => two_methods().response(),
+            ClientAuthError::Assertion(why) => {
+                let mut error = OAuthError::new("invalid_client", why.clone());
+                error.status = 401;
+                error.response()
+            }
         }
     }
 }
@@ -130,11 +140,19 @@ fn two_methods() -> OAuthError {
     )
 }
 
-/// Authenticates the Kontur client as the token endpoint does; returns its id.
+/// Authenticates the Kontur client as the token endpoint does (a secret, or a client
+/// assertion: see `assertion.rs`); returns its id.
 pub(super) fn authenticate_client(
+    shared: &Shared,
     request: &Request,
     params: &Params,
 ) -> Result<&'static str, ClientAuthError> {
+    if params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some() {
+        if params.get("client_secret").is_some() || !matches!(basic_auth(request, true), BasicAuth::Absent) {
+            return Err(ClientAuthError::TwoMethods);
+        }
+        return super::assertion::verify(shared, params).map_err(ClientAuthError::Assertion);
+    }
     let (id, secret) = match (basic_auth(request, true), params.get("client_secret")) {
         (BasicAuth::Credentials { .. }, Some(_)) => return Err(ClientAuthError::TwoMethods),
         (BasicAuth::Credentials { id, secret }, None) => {
@@ -164,7 +182,7 @@ pub(super) fn token(shared: &Shared, request: &Request) -> Response {
         Ok(params) => params,
         Err(response) => return response,
     };
-    let client_id = match authenticate_client(request, &params) {
+    let client_id = match authenticate_client(shared, request, &params) {
         Ok(id) => id,
         Err(error) => return error.token_response(),
     };
@@ -370,7 +388,12 @@ pub(super) fn discovery(shared: &Shared, request: &Request) -> Response {
         return method_not_allowed("GET");
     }
     let base = &shared.base_url;
-    let auth_methods = ["client_secret_post", "client_secret_basic"];
+    let auth_methods = [
+        "client_secret_post",
+        "client_secret_basic",
+        "private_key_jwt",
+        "client_secret_jwt",
+    ];
     Response::json(
         200,
         &json!({
@@ -399,6 +422,9 @@ pub(super) fn discovery(shared: &Shared, request: &Request) -> Response {
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "introspection_endpoint_auth_methods_supported": auth_methods,
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256", "HS256"],
+            "pushed_authorization_request_endpoint": format!("{base}{KONTUR_PAR_PATH}"),
+            "require_pushed_authorization_requests": shared.lock().require_par,
         }),
     )
 }

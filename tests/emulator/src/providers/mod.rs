@@ -2,12 +2,14 @@
 //! client authentication, the authorize step (with its login page and loopback redirect
 //! URIs), code redemption and PKCE.
 
+mod assertion;
 mod cuba;
 mod device;
 mod gearcode;
 mod kontur;
 mod oidc;
 mod pages;
+mod par;
 mod taxcom;
 
 use base64::engine::general_purpose::STANDARD;
@@ -35,6 +37,7 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> Response {
         TAXCOM_TOKEN_PATH => taxcom::token(shared, request),
         KONTUR_TOKEN_PATH => kontur::token(shared, request),
         KONTUR_DISCOVERY_PATH => kontur::discovery(shared, request),
+        KONTUR_PAR_PATH => par::push(shared, request),
         KONTUR_JWKS_PATH => kontur::jwks(shared, request),
         KONTUR_USERINFO_PATH => oidc::userinfo(shared, request),
         KONTUR_REVOCATION_PATH => oidc::revocation(shared, request),
@@ -58,7 +61,15 @@ pub(crate) fn authorize_at(
     query: &str,
     login: Login,
 ) -> Option<Response> {
-    let params = Params::parse(query.as_bytes());
+    let pushed;
+    let (query, params) = match par::resolve(shared, path, query) {
+        Ok(None) => (query, Params::parse(query.as_bytes())),
+        Ok(Some(q)) => {
+            pushed = q;
+            (pushed.as_str(), Params::parse(pushed.as_bytes()))
+        }
+        Err(response) => return Some(response),
+    };
     Some(match path {
         TAXCOM_AUTHORIZE_PATH => taxcom::authorize(shared, query, &params, login),
         KONTUR_AUTHORIZE_PATH => kontur::authorize(shared, query, &params, login),
