@@ -382,6 +382,46 @@
 #define AUTHGATE_AUTH_METHOD_NONE 2
 
 /**
+ * A JWT assertion signed with the client's private key (`authgate_config_set_client_key`).
+ */
+#define AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT 3
+
+/**
+ * A JWT assertion signed HS256 with the client secret.
+ */
+#define AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT 4
+
+/**
+ * Client assertions signed RSASSA-PKCS1-v1_5 SHA-256 (an RSA key).
+ */
+#define AUTHGATE_ASSERTION_ALG_RS256 0
+
+/**
+ * Client assertions signed RSASSA-PSS SHA-256 (an RSA key).
+ */
+#define AUTHGATE_ASSERTION_ALG_PS256 1
+
+/**
+ * Client assertions signed ECDSA P-256 SHA-256 (an EC key).
+ */
+#define AUTHGATE_ASSERTION_ALG_ES256 2
+
+/**
+ * Client assertions signed HMAC SHA-256 with the client secret (`client_secret_jwt`).
+ */
+#define AUTHGATE_ASSERTION_ALG_HS256 3
+
+/**
+ * Client assertions are addressed to the token endpoint's URL.
+ */
+#define AUTHGATE_ASSERTION_AUDIENCE_TOKEN_ENDPOINT 0
+
+/**
+ * Client assertions are addressed to the issuer.
+ */
+#define AUTHGATE_ASSERTION_AUDIENCE_ISSUER 1
+
+/**
  * RFC 6749 §2.3.1: form-encode id and secret, then base64.
  */
 #define AUTHGATE_BASIC_ENCODING_FORM 0
@@ -644,14 +684,21 @@ const char *authgate_version(void);
 /**
  * Starts the authorization code flow: builds the URL to open in the browser, with a
  * fresh `state`, PKCE verifier (unless PKCE is off) and, with the `openid` scope, a
- * `nonce`, all from the OS random source. No network access.
+ * `nonce`, all from the OS random source. No network access, unless the request is
+ * pushed (RFC 9126: the option `push`, or the client's
+ * `authgate_config_set_pushed_authorization_requests`, on when the provider's discovery
+ * document requires it): then the parameters are POSTed to the pushed authorization
+ * request endpoint within the client's timeout, authenticated as token requests are,
+ * the URL carries only `client_id` and `request_uri`, and the errors are those of a
+ * token request.
  *
  * `options_json`: NULL or `""` for the defaults, or a JSON object with any of
  * - `scopes`: a space-separated string or an array, replacing the client's (`""`: none);
  * - `state`, `nonce`, `pkce_verifier`: use these instead of random ones (the verifier is
  *   43 to 128 characters of `A-Z a-z 0-9 - . _ ~`); an empty string is an error;
  * - `redirect_uri`: instead of the client's;
- * - `params`: an object of strings added to this URL, e.g. `{"prompt":"login"}`.
+ * - `params`: an object of strings added to this URL, e.g. `{"prompt":"login"}`;
+ * - `push`: `true` to push this request (RFC 9126) even if the client does not by default.
  *
  * An unknown key or a wrong type is `AUTHGATE_INVALID_ARGUMENT`. On success
  * `*authorization_out` receives a new handle owned by the caller: keep it until the
@@ -1167,6 +1214,51 @@ authgate_result authgate_config_set_id_token_leeway_ms(struct authgate_config *c
                                                        uint64_t leeway_ms);
 
 /**
+ * Sets the private key that signs `private_key_jwt` assertions: PEM text (PKCS#8 RSA
+ * or EC P-256, or PKCS#1 RSA) or the path of a PEM file (a value without `-----BEGIN`),
+ * read when the client is built. Makes `private_key_jwt` the method unless
+ * `authgate_config_set_auth_method` says otherwise. The copy kept is wiped when the
+ * configuration is freed; the key never appears in errors or logs.
+ */
+authgate_result authgate_config_set_client_key(struct authgate_config *config,
+                                               const char *pem_or_path);
+
+/**
+ * Sets the `kid` of client assertions (default: none).
+ */
+authgate_result authgate_config_set_client_key_id(struct authgate_config *config,
+                                                  const char *kid);
+
+/**
+ * Sets the algorithm of client assertions: `AUTHGATE_ASSERTION_ALG_*` (default: RS256
+ * for an RSA key, ES256 for an EC key, HS256 for `client_secret_jwt`).
+ */
+authgate_result authgate_config_set_client_assertion_alg(struct authgate_config *config,
+                                                         uint32_t alg);
+
+/**
+ * Sets the `aud` of client assertions: `AUTHGATE_ASSERTION_AUDIENCE_*` (default: the
+ * token endpoint).
+ */
+authgate_result authgate_config_set_client_assertion_audience(struct authgate_config *config,
+                                                              uint32_t audience);
+
+/**
+ * Sets the pushed authorization request endpoint, RFC 9126 (default: none, or
+ * discovery's).
+ */
+authgate_result authgate_config_set_pushed_authorization_request_endpoint(struct authgate_config *config,
+                                                                          const char *url);
+
+/**
+ * Whether `authgate_client_authorization_url` pushes the request first (RFC 9126) and
+ * returns the short `request_uri` URL; it is then a network call (default: 0, or 1
+ * when discovery says `require_pushed_authorization_requests`).
+ */
+authgate_result authgate_config_set_pushed_authorization_requests(struct authgate_config *config,
+                                                                  int32_t enabled);
+
+/**
  * Creates a token store whose load, save, clear and (optionally) lock are the caller's
  * callbacks: for keeping tokens where the application keeps its data (a database, the OS
  * keyring, a 1C infobase). See `authgate_store_callbacks` for what each callback does,
@@ -1404,7 +1496,8 @@ const char *authgate_last_error_url(void);
 
 /**
  * Which of the provider's endpoints that request went to: `"token"`, `"discovery"`,
- * `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"` or `"device_authorization"`;
+ * `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"`, `"device_authorization"` or
+ * `"pushed_authorization"`;
  * NULL when unknown. Ownership as `authgate_last_error_message`.
  */
 const char *authgate_last_error_endpoint(void);

@@ -128,6 +128,14 @@ impl Client {
         &self.inner.scopes
     }
 
+    /// Whether authorization URLs are pushed first (RFC 9126): configured with
+    /// [`ClientBuilder::pushed_authorization_requests`], or required by the provider's
+    /// discovered metadata. [`AuthorizationUrlBuilder::build`](crate::AuthorizationUrlBuilder::build)
+    /// is then a network call.
+    pub fn pushes_authorization_requests(&self) -> bool {
+        self.inner.oidc.par
+    }
+
     /// The configured redirect URI, if any.
     pub fn redirect_uri(&self) -> Option<&str> {
         self.inner.redirect_uri.as_deref()

@@ -331,7 +331,9 @@ mod tests {
     #[test]
     fn hs256_assertions_carry_the_claims() {
         let s = Signer::new(false, None, None, Some("k1".into()), Default::default()).unwrap();
-        let jwt = s.assertion("pos", "https://a.example/token", "s3cret").unwrap();
+        let jwt = s
+            .assertion("pos", "https://a.example/token", "s3cret")
+            .unwrap();
         let parts: Vec<_> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
         let header: serde_json::Value =
@@ -343,8 +345,13 @@ mod tests {
         assert_eq!(claims["iss"], "pos");
         assert_eq!(claims["sub"], "pos");
         assert_eq!(claims["aud"], "https://a.example/token");
-        assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 60);
-        let other = s.assertion("pos", "https://a.example/token", "s3cret").unwrap();
+        assert_eq!(
+            claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+            60
+        );
+        let other = s
+            .assertion("pos", "https://a.example/token", "s3cret")
+            .unwrap();
         assert_ne!(jwt, other, "every assertion has its own jti");
     }
 }

@@ -66,9 +66,10 @@ impl Client {
     /// A fresh client assertion, addressed as configured.
     fn client_assertion(&self) -> Result<String> {
         let inner = &self.inner;
-        let signer = inner.signer.as_ref().ok_or_else(|| {
-            Error::Config("the client has no assertion signer".into())
-        })?;
+        let signer = inner
+            .signer
+            .as_ref()
+            .ok_or_else(|| Error::Config("the client has no assertion signer".into()))?;
         let aud = match signer.audience {
             crate::AssertionAudience::TokenEndpoint => inner.token_endpoint.as_str(),
             // `build()` refuses the issuer audience without an issuer.

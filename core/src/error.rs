@@ -179,11 +179,14 @@ pub enum Endpoint {
     Introspection,
     /// The device authorization endpoint (RFC 8628 §3.1).
     DeviceAuthorization,
+    /// The pushed authorization request endpoint (RFC 9126).
+    PushedAuthorization,
 }
 
 impl Endpoint {
     /// A short name: `token`, `discovery`, `jwks`, `userinfo`, `revocation`,
-    /// `introspection` or `device_authorization` (the C and Python `endpoint` values).
+    /// `introspection`, `device_authorization` or `pushed_authorization` (the C and Python
+    /// `endpoint` values).
     pub fn name(self) -> &'static str {
         match self {
             Endpoint::Token => "token",
@@ -193,6 +196,7 @@ impl Endpoint {
             Endpoint::Revocation => "revocation",
             Endpoint::Introspection => "introspection",
             Endpoint::DeviceAuthorization => "device_authorization",
+            Endpoint::PushedAuthorization => "pushed_authorization",
         }
     }
 
@@ -206,6 +210,7 @@ impl Endpoint {
             Endpoint::Revocation => "the revocation endpoint",
             Endpoint::Introspection => "the introspection endpoint",
             Endpoint::DeviceAuthorization => "the device authorization endpoint",
+            Endpoint::PushedAuthorization => "the pushed authorization request endpoint",
         }
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::error::{Error, Result, UnexpectedResponse};
+use crate::error::{Endpoint, Error, Result, UnexpectedResponse};
 
 impl Client {
     /// POSTs the authorization request's parameters to the pushed authorization request
@@ -18,7 +18,7 @@ impl Client {
             )
         })?;
         log::debug!(target: "authgate", "POST {url} (pushed authorization request)");
-        let answer = self.post_authenticated(url, params, &[])?;
+        let answer = self.post_authenticated(Endpoint::PushedAuthorization, url, params, &[])?;
         answer
             .as_ref()
             .and_then(|obj| obj.get("request_uri"))
@@ -26,13 +26,12 @@ impl Client {
             .filter(|uri| !uri.is_empty())
             .map(str::to_owned)
             .ok_or_else(|| {
-                Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-                    status: 201,
-                    content_type: None,
-                    reason: "the pushed authorization request answer has no request_uri".into(),
-                    excerpt: String::new(),
-                    retry_after: None,
-                }))
+                let r = UnexpectedResponse::new(
+                    201,
+                    "the pushed authorization request answer has no request_uri",
+                );
+                Error::UnexpectedResponse(Box::new(r))
+                    .at(Endpoint::PushedAuthorization, url.as_str())
             })
     }
 }

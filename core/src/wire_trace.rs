@@ -337,7 +337,9 @@ fn client_auth(headers: &[(&str, &str)], form: Option<&str>) -> &'static str {
         Some(a) if a.len() >= 6 && a[..6].eq_ignore_ascii_case("basic ") => "client_secret_basic",
         Some(_) => "a bearer token (no client authentication)",
         None if has("client_secret") => "client_secret_post",
-        None if has("client_assertion") => "a client assertion (private_key_jwt or client_secret_jwt)",
+        None if has("client_assertion") => {
+            "a client assertion (private_key_jwt or client_secret_jwt)"
+        }
         None if has("client_id") => "none (client_id only: a public client)",
         None => "none",
     }

@@ -76,7 +76,10 @@ fn private_key_jwt_signs_every_token_request_with_rsa_and_ec_keys() {
         assert_eq!(claims["iss"], fx::KONTUR_CLIENT_ID);
         assert_eq!(claims["sub"], fx::KONTUR_CLIENT_ID);
         assert_eq!(claims["aud"], emu.url(fx::KONTUR_TOKEN_PATH));
-        let (iat, exp) = (claims["iat"].as_u64().unwrap(), claims["exp"].as_u64().unwrap());
+        let (iat, exp) = (
+            claims["iat"].as_u64().unwrap(),
+            claims["exp"].as_u64().unwrap(),
+        );
         assert_eq!(exp - iat, 60);
         // Never in the client's Debug output.
         assert!(!format!("{client:?}").contains("PRIVATE KEY"));
@@ -109,7 +112,12 @@ fn revocation_introspection_and_device_authorization_send_assertions_too() {
         .unwrap();
     assert_eq!(client.auth_method(), AuthMethod::PrivateKeyJwt);
     let tokens = sign_in_and_refresh(&client).unwrap();
-    assert!(client.introspect(tokens.access_token().secret()).unwrap().active);
+    assert!(
+        client
+            .introspect(tokens.access_token().secret())
+            .unwrap()
+            .active
+    );
     client
         .revoke(tokens.refresh_token().unwrap().secret(), None)
         .unwrap();
@@ -136,7 +144,11 @@ fn a_wrong_audience_is_invalid_client_and_never_retried() {
     let err = sign_in_and_refresh(&client).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidClient, "{err}");
     assert!(err.to_string().contains("aud"), "{err}");
-    assert_eq!(emu.count(fx::KONTUR_TOKEN_PATH), 1, "one try, no other method");
+    assert_eq!(
+        emu.count(fx::KONTUR_TOKEN_PATH),
+        1,
+        "one try, no other method"
+    );
     let (_, _, jwt) = last_assertion(&emu);
     assert_no_secret(&err, &[&jwt]);
 }
@@ -187,11 +199,13 @@ fn key_mistakes_are_config_errors_without_the_key() {
     let err = e(keyed(&emu, fx::CLIENT_EC_KEY_PEM).client_assertion_alg(AssertionAlg::Rs256));
     assert!(err.to_string().contains("EC key"), "{err}");
     assert_no_secret(&err, &[&fx::CLIENT_EC_KEY_PEM[28..60]]);
-    let err = e(common::builder(&emu, Provider::KonturExtern).auth_method(AuthMethod::PrivateKeyJwt));
+    let err =
+        e(common::builder(&emu, Provider::KonturExtern).auth_method(AuthMethod::PrivateKeyJwt));
     assert!(err.to_string().contains("client_key"), "{err}");
     let err = e(common::builder(&emu, Provider::KonturExtern).client_key_id("k"));
     assert!(err.to_string().contains("client_key_id"), "{err}");
-    let err = e(keyed(&emu, fx::CLIENT_EC_KEY_PEM).client_assertion_audience(AssertionAudience::Issuer));
+    let err =
+        e(keyed(&emu, fx::CLIENT_EC_KEY_PEM).client_assertion_audience(AssertionAudience::Issuer));
     assert!(err.to_string().contains("issuer"), "{err}");
     let builder = keyed(&emu, fx::CLIENT_EC_KEY_PEM);
     assert!(!format!("{builder:?}").contains("PRIVATE"));
@@ -219,5 +233,8 @@ fn the_json_configuration_takes_the_key_and_its_settings() {
         .unwrap();
     sign_in_and_refresh(&client).unwrap();
     let (header, _, _) = last_assertion(&emu);
-    assert_eq!((header["alg"].as_str(), header["kid"].as_str()), (Some("PS256"), Some("k-json")));
+    assert_eq!(
+        (header["alg"].as_str(), header["kid"].as_str()),
+        (Some("PS256"), Some("k-json"))
+    );
 }

@@ -21,7 +21,12 @@ fn push_sends_the_parameters_back_channel_and_returns_the_short_url() {
     let emu = emulator();
     let client = common::discovered_kontur(&emu);
     // Not required by this provider: build() makes the usual long URL, push() pushes.
-    assert!(client.authorization_url().build().unwrap().url.contains("code_challenge="));
+    assert!(client
+        .authorization_url()
+        .build()
+        .unwrap()
+        .url
+        .contains("code_challenge="));
     let req = client
         .authorization_url()
         .redirect_uri(fx::REDIRECT_URI)
@@ -37,9 +42,18 @@ fn push_sends_the_parameters_back_channel_and_returns_the_short_url() {
     assert!(pairs[1].1.starts_with("urn:ietf:params:oauth:request_uri:"));
     // The pushed form carried the parameters and the client's authentication.
     let pushed = emu.last_request(fx::KONTUR_PAR_PATH).unwrap();
-    assert_eq!(pushed.form_param("state").as_deref(), Some(req.state.as_str()));
-    assert_eq!(pushed.form_param("client_secret").as_deref(), Some(fx::KONTUR_CLIENT_SECRET));
-    assert_eq!(pushed.form_param("code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        pushed.form_param("state").as_deref(),
+        Some(req.state.as_str())
+    );
+    assert_eq!(
+        pushed.form_param("client_secret").as_deref(),
+        Some(fx::KONTUR_CLIENT_SECRET)
+    );
+    assert_eq!(
+        pushed.form_param("code_challenge_method").as_deref(),
+        Some("S256")
+    );
     let tokens = exchange(&client, &req);
     assert!(tokens.id_token().is_some());
 
@@ -100,7 +114,9 @@ fn forcing_pushes_and_the_server_refusal_is_typed() {
         .build()
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Config);
-    assert!(err.to_string().contains("pushed_authorization_request_endpoint"));
+    assert!(err
+        .to_string()
+        .contains("pushed_authorization_request_endpoint"));
 }
 
 #[test]

@@ -23,6 +23,8 @@ struct CodeFlowOptions {
     pkce_verifier: Option<PkceVerifier>,
     redirect_uri: Option<String>,
     params: Vec<(String, String)>,
+    /// Push the request first (RFC 9126), whatever the client's setting.
+    push: bool,
 }
 
 const URL_OPTIONS: &[&str] = &[
@@ -32,6 +34,7 @@ const URL_OPTIONS: &[&str] = &[
     "pkce_verifier",
     "redirect_uri",
     "params",
+    "push",
 ];
 
 const EXCHANGE_OPTIONS: &[&str] = &["pkce_verifier", "redirect_uri", "scopes", "params"];
@@ -51,6 +54,7 @@ impl CodeFlowOptions {
             pkce_verifier: o.str("pkce_verifier")?.map(PkceVerifier::new),
             redirect_uri: text("redirect_uri")?,
             params: o.params("params")?,
+            push: o.bool("push")?.unwrap_or(false),
         })
     }
 }
@@ -79,7 +83,7 @@ fn new_authorization(
     for (k, v) in o.params {
         b = b.param(k, v);
     }
-    let mut request = b.build()?;
+    let mut request = if o.push { b.push()? } else { b.build()? };
     let mut url = std::mem::take(&mut request.url);
     // The URL has no NUL byte: the endpoint is a parsed URL (the URL standard
     // percent-encodes C0 controls) and the query pairs are form-encoded. So it is not
@@ -99,14 +103,21 @@ fn new_authorization(
 
 /// Starts the authorization code flow: builds the URL to open in the browser, with a
 /// fresh `state`, PKCE verifier (unless PKCE is off) and, with the `openid` scope, a
-/// `nonce`, all from the OS random source. No network access.
+/// `nonce`, all from the OS random source. No network access, unless the request is
+/// pushed (RFC 9126: the option `push`, or the client's
+/// `authgate_config_set_pushed_authorization_requests`, on when the provider's discovery
+/// document requires it): then the parameters are POSTed to the pushed authorization
+/// request endpoint within the client's timeout, authenticated as token requests are,
+/// the URL carries only `client_id` and `request_uri`, and the errors are those of a
+/// token request.
 ///
 /// `options_json`: NULL or `""` for the defaults, or a JSON object with any of
 /// - `scopes`: a space-separated string or an array, replacing the client's (`""`: none);
 /// - `state`, `nonce`, `pkce_verifier`: use these instead of random ones (the verifier is
 ///   43 to 128 characters of `A-Z a-z 0-9 - . _ ~`); an empty string is an error;
 /// - `redirect_uri`: instead of the client's;
-/// - `params`: an object of strings added to this URL, e.g. `{"prompt":"login"}`.
+/// - `params`: an object of strings added to this URL, e.g. `{"prompt":"login"}`;
+/// - `push`: `true` to push this request (RFC 9126) even if the client does not by default.
 ///
 /// An unknown key or a wrong type is `AUTHGATE_INVALID_ARGUMENT`. On success
 /// `*authorization_out` receives a new handle owned by the caller: keep it until the
@@ -159,6 +170,7 @@ pub extern "C" fn authgate_client_authorization_url(
             pkce_verifier: opt_str_arg(code_verifier, "code_verifier")?.map(PkceVerifier::new),
             redirect_uri: text(redirect_uri, "redirect_uri")?,
             params: params_arg(extra_params_json, "extra_params_json")?,
+            push: false,
         };
         new_authorization(c, options, out)
     })

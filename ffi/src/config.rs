@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::sync::Mutex;
 
-use authgate_core::{AuthMethod, ClientBuilder, Provider};
+use authgate_core::{AssertionAlg, AssertionAudience, AuthMethod, ClientBuilder, Provider};
 use serde_json::Value;
 use zeroize::Zeroize;
 
@@ -489,6 +489,79 @@ pub extern "C" fn authgate_config_set_id_token_leeway_ms(
     set_u64(config, "id_token_leeway_ms", leeway_ms)
 }
 
+/// Sets the private key that signs `private_key_jwt` assertions: PEM text (PKCS#8 RSA
+/// or EC P-256, or PKCS#1 RSA) or the path of a PEM file (a value without `-----BEGIN`),
+/// read when the client is built. Makes `private_key_jwt` the method unless
+/// `authgate_config_set_auth_method` says otherwise. The copy kept is wiped when the
+/// configuration is freed; the key never appears in errors or logs.
+#[no_mangle]
+pub extern "C" fn authgate_config_set_client_key(
+    config: *mut authgate_config,
+    pem_or_path: *const c_char,
+) -> authgate_result {
+    set_str(config, "client_key", pem_or_path, "pem_or_path")
+}
+
+/// Sets the `kid` of client assertions (default: none).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_client_key_id(
+    config: *mut authgate_config,
+    kid: *const c_char,
+) -> authgate_result {
+    set_str(config, "client_key_id", kid, "kid")
+}
+
+/// Sets the algorithm of client assertions: `AUTHGATE_ASSERTION_ALG_*` (default: RS256
+/// for an RSA key, ES256 for an EC key, HS256 for `client_secret_jwt`).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_client_assertion_alg(
+    config: *mut authgate_config,
+    alg: u32,
+) -> authgate_result {
+    set_numbered(
+        config,
+        "client_assertion_alg",
+        AssertionAlg::from_u32(alg).map(AssertionAlg::name),
+        alg,
+    )
+}
+
+/// Sets the `aud` of client assertions: `AUTHGATE_ASSERTION_AUDIENCE_*` (default: the
+/// token endpoint).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_client_assertion_audience(
+    config: *mut authgate_config,
+    audience: u32,
+) -> authgate_result {
+    set_numbered(
+        config,
+        "client_assertion_audience",
+        AssertionAudience::from_u32(audience).map(AssertionAudience::name),
+        audience,
+    )
+}
+
+/// Sets the pushed authorization request endpoint, RFC 9126 (default: none, or
+/// discovery's).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_pushed_authorization_request_endpoint(
+    config: *mut authgate_config,
+    url: *const c_char,
+) -> authgate_result {
+    set_str(config, "pushed_authorization_request_endpoint", url, "url")
+}
+
+/// Whether `authgate_client_authorization_url` pushes the request first (RFC 9126) and
+/// returns the short `request_uri` URL; it is then a network call (default: 0, or 1
+/// when discovery says `require_pushed_authorization_requests`).
+#[no_mangle]
+pub extern "C" fn authgate_config_set_pushed_authorization_requests(
+    config: *mut authgate_config,
+    enabled: i32,
+) -> authgate_result {
+    set_flag(config, "pushed_authorization_requests", enabled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +606,12 @@ mod tests {
             authgate_config_set_introspection_endpoint(cfg, url.as_ptr()),
             authgate_config_set_device_authorization_endpoint(cfg, url.as_ptr()),
             authgate_config_set_id_token_leeway_ms(cfg, 1000),
+            authgate_config_set_client_key(cfg, s("/key.pem").as_ptr()),
+            authgate_config_set_client_key_id(cfg, s("k").as_ptr()),
+            authgate_config_set_client_assertion_alg(cfg, AUTHGATE_ASSERTION_ALG_PS256),
+            authgate_config_set_client_assertion_audience(cfg, AUTHGATE_ASSERTION_AUDIENCE_ISSUER),
+            authgate_config_set_pushed_authorization_request_endpoint(cfg, url.as_ptr()),
+            authgate_config_set_pushed_authorization_requests(cfg, 1),
         ];
         // Every key of the table but `provider` (chosen by authgate_config_new).
         assert_eq!(results.len(), authgate_core::CONFIG_OPTIONS.len() - 1);

@@ -169,7 +169,8 @@ pub extern "C" fn authgate_last_error_url() -> *const c_char {
 }
 
 /// Which of the provider's endpoints that request went to: `"token"`, `"discovery"`,
-/// `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"` or `"device_authorization"`;
+/// `"jwks"`, `"userinfo"`, `"revocation"`, `"introspection"`, `"device_authorization"` or
+/// `"pushed_authorization"`;
 /// NULL when unknown. Ownership as `authgate_last_error_message`.
 #[no_mangle]
 pub extern "C" fn authgate_last_error_endpoint() -> *const c_char {

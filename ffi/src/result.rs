@@ -142,6 +142,24 @@ pub const AUTHGATE_AUTH_METHOD_CLIENT_SECRET_BASIC: u32 = 0;
 pub const AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST: u32 = 1;
 /// A public client: only `client_id` in the body.
 pub const AUTHGATE_AUTH_METHOD_NONE: u32 = 2;
+/// A JWT assertion signed with the client's private key (`authgate_config_set_client_key`).
+pub const AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT: u32 = 3;
+/// A JWT assertion signed HS256 with the client secret.
+pub const AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT: u32 = 4;
+
+/// Client assertions signed RSASSA-PKCS1-v1_5 SHA-256 (an RSA key).
+pub const AUTHGATE_ASSERTION_ALG_RS256: u32 = 0;
+/// Client assertions signed RSASSA-PSS SHA-256 (an RSA key).
+pub const AUTHGATE_ASSERTION_ALG_PS256: u32 = 1;
+/// Client assertions signed ECDSA P-256 SHA-256 (an EC key).
+pub const AUTHGATE_ASSERTION_ALG_ES256: u32 = 2;
+/// Client assertions signed HMAC SHA-256 with the client secret (`client_secret_jwt`).
+pub const AUTHGATE_ASSERTION_ALG_HS256: u32 = 3;
+
+/// Client assertions are addressed to the token endpoint's URL.
+pub const AUTHGATE_ASSERTION_AUDIENCE_TOKEN_ENDPOINT: u32 = 0;
+/// Client assertions are addressed to the issuer.
+pub const AUTHGATE_ASSERTION_AUDIENCE_ISSUER: u32 = 1;
 
 /// RFC 6749 §2.3.1: form-encode id and secret, then base64.
 pub const AUTHGATE_BASIC_ENCODING_FORM: u32 = 0;
@@ -298,5 +316,20 @@ mod tests {
             AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST
         );
         assert_eq!(BasicEncoding::Raw as u32, AUTHGATE_BASIC_ENCODING_RAW);
+        assert_eq!(
+            AuthMethod::PrivateKeyJwt as u32,
+            AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT
+        );
+        assert_eq!(
+            AuthMethod::ClientSecretJwt as u32,
+            AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT
+        );
+        use authgate_core::{AssertionAlg, AssertionAudience};
+        assert_eq!(AssertionAlg::Es256 as u32, AUTHGATE_ASSERTION_ALG_ES256);
+        assert_eq!(AssertionAlg::Hs256 as u32, AUTHGATE_ASSERTION_ALG_HS256);
+        assert_eq!(
+            AssertionAudience::Issuer as u32,
+            AUTHGATE_ASSERTION_AUDIENCE_ISSUER
+        );
     }
 }

@@ -93,7 +93,8 @@ class Error(Exception):
             ``user:password@`` part), else None.
         endpoint: which of the provider's endpoints that request went to: ``"token"``,
             ``"discovery"``, ``"jwks"``, ``"userinfo"``, ``"revocation"``,
-            ``"introspection"`` or ``"device_authorization"``; else None.
+            ``"introspection"``, ``"device_authorization"`` or
+            ``"pushed_authorization"``; else None.
     """
 
     _default_code: int = 0

@@ -37,7 +37,7 @@ _Scopes = Union[str, Iterable[str]]
 _Params = Mapping[str, str]
 _Seconds = Union[int, float, datetime.timedelta]
 _Provider = Literal["generic", "taxcom", "kontur", "gearcode", "cuba"]
-_AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+_AuthMethod = Literal["client_secret_basic", "client_secret_post", "none", "private_key_jwt", "client_secret_jwt"]
 
 @final
 class Client:
@@ -80,6 +80,12 @@ class Client:
         introspection_endpoint: Optional[str] = None,
         device_authorization_endpoint: Optional[str] = None,
         id_token_leeway: Optional[_Seconds] = None,
+        client_key: Optional[Union[str, "os.PathLike[str]"]] = None,
+        client_key_id: Optional[str] = None,
+        client_assertion_alg: Optional[Literal["RS256", "PS256", "ES256", "HS256"]] = None,
+        client_assertion_audience: Optional[Literal["token_endpoint", "issuer"]] = None,
+        pushed_authorization_request_endpoint: Optional[str] = None,
+        pushed_authorization_requests: Optional[bool] = None,
     ) -> Client:
         """Builds a client.
 
@@ -94,7 +100,8 @@ class Client:
             client_secret: the client secret; None for a public client.
             redirect_uri: the redirect URI registered for this client.
             scopes: the default scopes (a space-separated str or an iterable of str).
-            auth_method: ``"client_secret_basic"``, ``"client_secret_post"`` or ``"none"``.
+            auth_method: ``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
+                ``"private_key_jwt"`` or ``"client_secret_jwt"``.
                 Defaults to the preset's.
             basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
             token_params: extra form parameters for every token request.
@@ -121,6 +128,18 @@ class Client:
             device_authorization_endpoint: for :meth:`device_authorization`.
             id_token_leeway: the clock skew allowed on id_token times (seconds or
                 timedelta).
+            client_key: the private key that signs ``private_key_jwt`` assertions: PEM
+                text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA) or the path of a PEM file,
+                read once; setting it makes ``private_key_jwt`` the method.
+            client_key_id: the ``kid`` of client assertions.
+            client_assertion_alg: ``"RS256"``, ``"PS256"``, ``"ES256"`` or ``"HS256"``
+                (default: from the key; HS256 for ``client_secret_jwt``).
+            client_assertion_audience: ``"token_endpoint"`` (default) or ``"issuer"``:
+                the ``aud`` of client assertions.
+            pushed_authorization_request_endpoint: the PAR endpoint (RFC 9126).
+            pushed_authorization_requests: push authorization requests first (RFC
+                9126): :meth:`authorization_url` is then a network call returning the
+                short ``request_uri`` URL. On when discovery requires it.
         """
     @staticmethod
     def discover(
@@ -155,6 +174,12 @@ class Client:
         introspection_endpoint: Optional[str] = None,
         device_authorization_endpoint: Optional[str] = None,
         id_token_leeway: Optional[_Seconds] = None,
+        client_key: Optional[Union[str, "os.PathLike[str]"]] = None,
+        client_key_id: Optional[str] = None,
+        client_assertion_alg: Optional[Literal["RS256", "PS256", "ES256", "HS256"]] = None,
+        client_assertion_audience: Optional[Literal["token_endpoint", "issuer"]] = None,
+        pushed_authorization_request_endpoint: Optional[str] = None,
+        pushed_authorization_requests: Optional[bool] = None,
     ) -> Client:
         """Builds a client from the provider's OpenID Connect discovery document
         (``<issuer>/.well-known/openid-configuration``, cached for an hour in the
@@ -182,7 +207,8 @@ class Client:
         """The authorization endpoint URL, or None (CUBA has none)."""
     @property
     def auth_method(self) -> str:
-        """``client_secret_basic``, ``client_secret_post`` or ``none``."""
+        """``client_secret_basic``, ``client_secret_post``, ``none``,
+        ``private_key_jwt`` or ``client_secret_jwt``."""
     @property
     def scopes(self) -> List[str]:
         """The default scopes."""
@@ -199,11 +225,15 @@ class Client:
         redirect_uri: Optional[str] = None,
         params: Optional[_Params] = None,
         code_verifier: Optional[str] = None,
+        push: bool = False,
     ) -> AuthorizationRequest:
         """Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless
         the client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. Any of
-        them can be given instead. No network call. ``code_verifier`` is the deprecated
-        name of ``pkce_verifier`` (it warns)."""
+        them can be given instead. No network call, unless the request is pushed (RFC
+        9126): ``push=True``, or the client's ``pushed_authorization_requests`` (on when
+        discovery requires it); then the parameters are POSTed (the GIL released) and
+        the URL carries only ``client_id`` and ``request_uri``. ``code_verifier`` is the
+        deprecated name of ``pkce_verifier`` (it warns)."""
     def exchange_code(
         self,
         code: str,

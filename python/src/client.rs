@@ -31,7 +31,8 @@ use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenS
 ///     client_secret: the client secret; None for a public client.
 ///     redirect_uri: the redirect URI registered for this client.
 ///     scopes: the default scopes (a space-separated str or an iterable of str).
-///     auth_method: ``"client_secret_basic"``, ``"client_secret_post"`` or ``"none"``.
+///     auth_method: ``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
+///         ``"private_key_jwt"`` or ``"client_secret_jwt"``.
 ///         Defaults to the preset's.
 ///     basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
 ///     token_params: extra form parameters for every token request.
@@ -58,6 +59,18 @@ use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenS
 ///     device_authorization_endpoint: for :meth:`device_authorization`.
 ///     id_token_leeway: the clock skew allowed on id_token times (seconds or
 ///         timedelta).
+///     client_key: the private key that signs ``private_key_jwt`` assertions: PEM
+///         text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA) or the path of a PEM file,
+///         read once; setting it makes ``private_key_jwt`` the method.
+///     client_key_id: the ``kid`` of client assertions.
+///     client_assertion_alg: ``"RS256"``, ``"PS256"``, ``"ES256"`` or ``"HS256"``
+///         (default: from the key; HS256 for ``client_secret_jwt``).
+///     client_assertion_audience: ``"token_endpoint"`` (default) or ``"issuer"``:
+///         the ``aud`` of client assertions.
+///     pushed_authorization_request_endpoint: the PAR endpoint (RFC 9126).
+///     pushed_authorization_requests: push authorization requests first (RFC
+///         9126): :meth:`authorization_url` is then a network call returning the
+///         short ``request_uri`` URL. On when discovery requires it.
 #[pyclass(frozen, module = "authgate", name = "Client")]
 pub(crate) struct Client {
     pub(crate) inner: authgate::Client,
@@ -160,7 +173,8 @@ impl Client {
         self.inner.authorization_endpoint()
     }
 
-    /// How the client authenticates: ``client_secret_basic``, ``client_secret_post`` or ``none``.
+    /// How the client authenticates: ``client_secret_basic``, ``client_secret_post``,
+    /// ``none``, ``private_key_jwt`` or ``client_secret_jwt``.
     #[getter]
     fn auth_method(&self) -> &'static str {
         self.inner.auth_method().name()
@@ -188,9 +202,12 @@ impl Client {
     }
 
     /// Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless the
-    /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call.
-    /// ``code_verifier`` is the deprecated name of ``pkce_verifier``.
-    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, pkce_verifier = None, redirect_uri = None, params = None, code_verifier = None))]
+    /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call,
+    /// unless the request is pushed (RFC 9126): ``push=True``, or the client's
+    /// ``pushed_authorization_requests`` (on when discovery requires it); the GIL is then
+    /// released while the parameters are POSTed, and the URL carries only ``client_id``
+    /// and ``request_uri``. ``code_verifier`` is the deprecated name of ``pkce_verifier``.
+    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, pkce_verifier = None, redirect_uri = None, params = None, code_verifier = None, push = false))]
     #[allow(clippy::too_many_arguments)]
     fn authorization_url(
         &self,
@@ -202,6 +219,7 @@ impl Client {
         redirect_uri: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
         code_verifier: Option<&Bound<'_, PyAny>>,
+        push: bool,
     ) -> PyResult<AuthorizationRequest> {
         let mut b = self.inner.authorization_url();
         if let Some(s) = opt_scopes(scopes)? {
@@ -222,7 +240,15 @@ impl Client {
         for (k, v) in opt_params("params", params)? {
             b = b.param(k, v);
         }
-        b.build()
+        let built = if push {
+            run_blocking(py, move || b.push())?
+        } else if self.inner.pushes_authorization_requests() {
+            run_blocking(py, move || b.build())?
+        } else {
+            // No network: not worth leaving the GIL (the common, measured case).
+            b.build()
+        };
+        built
             .map(AuthorizationRequest::new)
             .map_err(|e| to_pyerr(py, e))
     }

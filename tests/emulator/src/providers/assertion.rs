@@ -32,10 +32,7 @@ struct ClientKeys {
 }
 
 fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).expect("the fixture key is base64")
 }
 
@@ -72,9 +69,11 @@ pub(super) fn verify(shared: &Shared, params: &Params) -> Result<&'static str, S
     let [header, claims, sig] = parts[..] else {
         return Err("the client assertion is not a compact JWS".into());
     };
-    let (Some(header), Some(claims), Ok(sig)) =
-        (segment(header), segment(claims), URL_SAFE_NO_PAD.decode(sig))
-    else {
+    let (Some(header), Some(claims), Ok(sig)) = (
+        segment(header),
+        segment(claims),
+        URL_SAFE_NO_PAD.decode(sig),
+    ) else {
         return Err("the client assertion cannot be decoded".into());
     };
     let signed = &jwt[..jwt.rfind('.').unwrap_or(0)];
@@ -90,7 +89,8 @@ pub(super) fn verify(shared: &Shared, params: &Params) -> Result<&'static str, S
             .verify(signed.as_bytes(), &sig)
             .is_ok(),
         Some("HS256") => {
-            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, KONTUR_CLIENT_SECRET.as_bytes());
+            let key =
+                ring::hmac::Key::new(ring::hmac::HMAC_SHA256, KONTUR_CLIENT_SECRET.as_bytes());
             ring::hmac::verify(&key, signed.as_bytes(), &sig).is_ok()
         }
         _ => return Err("the client assertion's alg must be RS256, PS256, ES256 or HS256".into()),
@@ -102,12 +102,18 @@ pub(super) fn verify(shared: &Shared, params: &Params) -> Result<&'static str, S
     if text("iss") != Some(KONTUR_CLIENT_ID) || text("sub") != Some(KONTUR_CLIENT_ID) {
         return Err("the client assertion's iss and sub must be the client id".into());
     }
-    if params.get("client_id").is_some_and(|id| id != KONTUR_CLIENT_ID) {
+    if params
+        .get("client_id")
+        .is_some_and(|id| id != KONTUR_CLIENT_ID)
+    {
         return Err("client_id and the client assertion name different clients".into());
     }
     let issuer = shared.base_url.as_str();
     let token_endpoint = format!("{issuer}{KONTUR_TOKEN_PATH}");
-    let for_us = |a: &Value| a.as_str().is_some_and(|a| a == issuer || a == token_endpoint);
+    let for_us = |a: &Value| {
+        a.as_str()
+            .is_some_and(|a| a == issuer || a == token_endpoint)
+    };
     let aud_ok = match claims.get("aud") {
         Some(Value::Array(items)) => items.iter().any(for_us),
         Some(a) => for_us(a),

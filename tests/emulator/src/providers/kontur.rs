@@ -148,7 +148,9 @@ pub(super) fn authenticate_client(
     params: &Params,
 ) -> Result<&'static str, ClientAuthError> {
     if params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some() {
-        if params.get("client_secret").is_some() || !matches!(basic_auth(request, true), BasicAuth::Absent) {
+        if params.get("client_secret").is_some()
+            || !matches!(basic_auth(request, true), BasicAuth::Absent)
+        {
             return Err(ClientAuthError::TwoMethods);
         }
         return super::assertion::verify(shared, params).map_err(ClientAuthError::Assertion);

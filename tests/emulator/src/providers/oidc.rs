@@ -34,12 +34,16 @@ pub(super) fn userinfo(shared: &Shared, request: &Request) -> Response {
 
 /// The checks the revocation and introspection endpoints share: POST, a form body,
 /// an authenticated client, a `token`. Returns the params and the client id.
-fn token_management(shared: &Shared, request: &Request) -> Result<(Params, &'static str), Response> {
+fn token_management(
+    shared: &Shared,
+    request: &Request,
+) -> Result<(Params, &'static str), Response> {
     if request.method != "POST" {
         return Err(method_not_allowed("POST"));
     }
     let params = form_body(request).map_err(|e| e.response())?;
-    let client_id = authenticate_client(shared, request, &params).map_err(|e| e.endpoint_response())?;
+    let client_id =
+        authenticate_client(shared, request, &params).map_err(|e| e.endpoint_response())?;
     if params.get("token").is_none() {
         return Err(OAuthError::new("invalid_request", "token is required").response());
     }

@@ -14,7 +14,8 @@ use crate::http::{Request, Response};
 use crate::state::{PushedRequest, Shared};
 
 /// The parameters that authenticate the client, which do not belong to the request.
-const CLIENT_AUTH_PARAMS: [&str; 3] = ["client_secret", "client_assertion", "client_assertion_type"];
+const CLIENT_AUTH_PARAMS: [&str; 3] =
+    ["client_secret", "client_assertion", "client_assertion_type"];
 
 /// `POST /connect/par`.
 pub(super) fn push(shared: &Shared, request: &Request) -> Response {
@@ -65,7 +66,11 @@ pub(super) fn push(shared: &Shared, request: &Request) -> Response {
 /// now), `None` for a request that is not pushed, or the error page for an unknown,
 /// used or expired `request_uri`, one whose `client_id` differs, or an unpushed request
 /// when pushing is required.
-pub(super) fn resolve(shared: &Shared, path: &str, query: &str) -> Result<Option<String>, Response> {
+pub(super) fn resolve(
+    shared: &Shared,
+    path: &str,
+    query: &str,
+) -> Result<Option<String>, Response> {
     if path != KONTUR_AUTHORIZE_PATH {
         return Ok(None);
     }
