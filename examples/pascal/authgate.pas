@@ -91,6 +91,14 @@ const
   AUTHGATE_AUTH_METHOD_CLIENT_SECRET_BASIC = 0;
   AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST = 1;
   AUTHGATE_AUTH_METHOD_NONE = 2;
+  AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT = 3;
+  AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT = 4;
+  AUTHGATE_ASSERTION_ALG_RS256 = 0;
+  AUTHGATE_ASSERTION_ALG_PS256 = 1;
+  AUTHGATE_ASSERTION_ALG_ES256 = 2;
+  AUTHGATE_ASSERTION_ALG_HS256 = 3;
+  AUTHGATE_ASSERTION_AUDIENCE_TOKEN_ENDPOINT = 0;
+  AUTHGATE_ASSERTION_AUDIENCE_ISSUER = 1;
   AUTHGATE_BASIC_ENCODING_FORM = 0;
   AUTHGATE_BASIC_ENCODING_RAW = 1;
   AUTHGATE_TRUST_ROOTS_BUNDLED = 0;
@@ -246,6 +254,12 @@ function authgate_config_set_revocation_endpoint(config: PAuthgateConfig; url: P
 function authgate_config_set_introspection_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_device_authorization_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_id_token_leeway_ms(config: PAuthgateConfig; leeway_ms: UInt64): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_key(config: PAuthgateConfig; pem_or_path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_key_id(config: PAuthgateConfig; kid: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_assertion_alg(config: PAuthgateConfig; alg: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_assertion_audience(config: PAuthgateConfig; audience: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_pushed_authorization_request_endpoint(config: PAuthgateConfig; url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_pushed_authorization_requests(config: PAuthgateConfig; enabled: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 
 { client }
 function authgate_client_new(config: PAuthgateConfig; out client: PAuthgateClient): TAuthgateResult; cdecl; external AuthgateLib;

@@ -299,6 +299,7 @@ impl State {
         self.expires_in = [None; 4];
         self.interactive = false;
         self.require_par = false;
+        self.advanced = Duration::ZERO;
         self.device_expires_in = None;
         self.device_interval = None;
     }
