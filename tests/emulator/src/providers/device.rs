@@ -6,24 +6,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::kontur::{authenticate_client, scopes, token_answer, Issue, KNOWN_SCOPES};
-use super::{form_body, method_not_allowed, OAuthError, Params};
+use super::kontur::{authenticated_form, scopes, token_answer, Issue, KNOWN_SCOPES};
+use super::{OAuthError, Params};
 use crate::fixtures::*;
 use crate::http::{Request, Response};
 use crate::state::{DeviceGrant, DevicePoll, DeviceStatus, Shared};
 
 /// `POST /connect/deviceauthorization` (RFC 8628 §3.1, §3.2).
 pub(super) fn authorization(shared: &Shared, request: &Request) -> Response {
-    if request.method != "POST" {
-        return method_not_allowed("POST");
-    }
-    let params = match form_body(request) {
-        Ok(params) => params,
-        Err(error) => return error.response(),
-    };
-    let client_id = match authenticate_client(shared, request, &params) {
-        Ok(id) => id,
-        Err(error) => return error.endpoint_response(),
+    let (params, client_id) = match authenticated_form(shared, request) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
     let asked = scopes(params.get("scope"));
     if asked.iter().any(|s| !KNOWN_SCOPES.contains(s)) {

@@ -176,6 +176,22 @@ pub(super) fn authenticate_client(
     Ok(KONTUR_CLIENT_ID)
 }
 
+/// What the back-channel endpoints other than the token endpoint share (device
+/// authorization, PAR, revocation, introspection): a POST with a form body from an
+/// authenticated client. Returns the params and the client id, or the error answer.
+pub(super) fn authenticated_form(
+    shared: &Shared,
+    request: &Request,
+) -> Result<(Params, &'static str), Response> {
+    if request.method != "POST" {
+        return Err(method_not_allowed("POST"));
+    }
+    let params = super::form_body(request).map_err(|e| e.response())?;
+    let client_id =
+        authenticate_client(shared, request, &params).map_err(|e| e.endpoint_response())?;
+    Ok((params, client_id))
+}
+
 // --- Token endpoint ------------------------------------------------------------------
 
 /// `POST /connect/token`: authorization_code, refresh_token, device_code.

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::kontur::authenticate_client;
-use super::{bearer_token, form_body, invalid_token, method_not_allowed, OAuthError, Params};
+use super::kontur::authenticated_form;
+use super::{bearer_token, invalid_token, method_not_allowed, OAuthError, Params};
 use crate::fixtures::*;
 use crate::http::{Request, Response};
 use crate::state::Shared;
@@ -38,12 +38,7 @@ fn token_management(
     shared: &Shared,
     request: &Request,
 ) -> Result<(Params, &'static str), Response> {
-    if request.method != "POST" {
-        return Err(method_not_allowed("POST"));
-    }
-    let params = form_body(request).map_err(|e| e.response())?;
-    let client_id =
-        authenticate_client(shared, request, &params).map_err(|e| e.endpoint_response())?;
+    let (params, client_id) = authenticated_form(shared, request)?;
     if params.get("token").is_none() {
         return Err(OAuthError::new("invalid_request", "token is required").response());
     }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::kontur::authenticate_client;
-use super::{form_body, method_not_allowed, redirect_uri_matches, OAuthError};
+use super::kontur::authenticated_form;
+use super::{redirect_uri_matches, OAuthError};
 use crate::fixtures::*;
 use crate::http::{Request, Response};
 use crate::state::{PushedRequest, Shared};
@@ -19,16 +19,9 @@ const CLIENT_AUTH_PARAMS: [&str; 3] =
 
 /// `POST /connect/par`.
 pub(super) fn push(shared: &Shared, request: &Request) -> Response {
-    if request.method != "POST" {
-        return method_not_allowed("POST");
-    }
-    let params = match form_body(request) {
-        Ok(params) => params,
-        Err(error) => return error.response(),
-    };
-    let client_id = match authenticate_client(shared, request, &params) {
-        Ok(id) => id,
-        Err(error) => return error.endpoint_response(),
+    let (params, client_id) = match authenticated_form(shared, request) {
+        Ok(checked) => checked,
+        Err(response) => return response,
     };
     // RFC 9126 §2.1: request_uri cannot be pushed; the redirect URI is checked now.
     if params.get("request_uri").is_some() {
