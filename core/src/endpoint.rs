@@ -63,6 +63,15 @@ impl Client {
         })
     }
 
+    /// The client assertion a form body carries, for the scrubber: a server that echoes it
+    /// must not get it into an error.
+    pub(crate) fn sent_assertion(&self, body: &str) -> Option<String> {
+        self.inner.signer.as_ref()?;
+        url::form_urlencoded::parse(body.as_bytes())
+            .find(|(k, _)| k == "client_assertion")
+            .map(|(_, v)| v.into_owned())
+    }
+
     /// A fresh client assertion, addressed as configured.
     fn client_assertion(&self) -> Result<String> {
         let inner = &self.inner;
@@ -103,9 +112,13 @@ impl Client {
             .inner
             .http
             .post_form(endpoint, url.as_str(), &headers, &body)?;
+        let assertion = self.sent_assertion(&body);
         let mut scrubber = Scrubber::default();
         if let Some(s) = &self.inner.client_secret {
             scrubber.add(s.secret());
+        }
+        if let Some(a) = &assertion {
+            scrubber.add(a);
         }
         for s in secrets {
             scrubber.add(s);

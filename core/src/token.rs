@@ -306,9 +306,13 @@ impl TokenRequest {
             &body,
         )?;
 
+        let assertion = self.client.sent_assertion(&body);
         let mut scrubber = Scrubber::default();
         if let Some(s) = &inner.client_secret {
             scrubber.add(s.secret());
+        }
+        if let Some(a) = &assertion {
+            scrubber.add(a);
         }
         if let Some(v) = &self.pkce_verifier {
             scrubber.add(v.secret());

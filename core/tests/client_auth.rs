@@ -238,3 +238,28 @@ fn the_json_configuration_takes_the_key_and_its_settings() {
         (Some("PS256"), Some("k-json"))
     );
 }
+
+#[test]
+fn an_echoed_assertion_stays_out_of_errors() {
+    use authgate_emulator::{EchoEncoding, EchoPlace};
+    let emu = emulator();
+    let client = keyed(&emu, fx::CLIENT_RSA_KEY_PEM).build().unwrap();
+    for place in [
+        EchoPlace::WwwAuthenticate,
+        EchoPlace::ContentTypeError,
+        EchoPlace::ErrorDescription,
+    ] {
+        emu.inject(common::Fault::new(
+            fx::KONTUR_TOKEN_PATH,
+            common::FaultKind::Echo {
+                place,
+                encoding: EchoEncoding::Plain,
+            },
+        ));
+        let err = sign_in_and_refresh(&client).unwrap_err();
+        let (_, _, jwt) = last_assertion(&emu);
+        // Errors cut long text short: any piece of the claims would show the assertion.
+        let claims = jwt.split('.').nth(1).unwrap();
+        assert_no_secret(&err, &[&claims[..24]]);
+    }
+}

@@ -14,8 +14,9 @@ use crate::providers::{self, Params};
 use crate::state::Shared;
 
 /// The form parameters whose values are secrets.
-const SECRET_PARAMS: [&str; 7] = [
+const SECRET_PARAMS: [&str; 8] = [
     "client_secret",
+    "client_assertion",
     "password",
     "code",
     "refresh_token",
