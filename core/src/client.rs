@@ -641,6 +641,12 @@ impl ClientBuilder {
                 )
             })
             .transpose()?;
+        if self.client_key.is_some() && self.auth_method != AuthMethod::PrivateKeyJwt {
+            return Err(Error::Config(format!(
+                "client_key is for private_key_jwt, but the auth method is {}",
+                self.auth_method.name()
+            )));
+        }
         if !jwt
             && (self.client_key_id.is_some()
                 || self.client_assertion_alg.is_some()

@@ -207,6 +207,14 @@ fn key_mistakes_are_config_errors_without_the_key() {
     let err =
         e(keyed(&emu, fx::CLIENT_EC_KEY_PEM).client_assertion_audience(AssertionAudience::Issuer));
     assert!(err.to_string().contains("issuer"), "{err}");
+    let err = e(keyed(&emu, fx::CLIENT_EC_KEY_PEM)
+        .client_secret("s")
+        .auth_method(AuthMethod::ClientSecretPost));
+    assert!(
+        err.to_string()
+            .contains("client_key is for private_key_jwt"),
+        "{err}"
+    );
     let builder = keyed(&emu, fx::CLIENT_EC_KEY_PEM);
     assert!(!format!("{builder:?}").contains("PRIVATE"));
 }
