@@ -71,7 +71,9 @@ pub const TAXCOM_EXPIRES_IN: u64 = 3_600_000;
 /// Kontur authorize endpoint (`response_type=code`, `client_id`, `scope` containing
 /// `openid` and `extern.api`, `redirect_uri`, `state` and `nonce` both required).
 pub const KONTUR_AUTHORIZE_PATH: &str = "/connect/authorize";
-/// Kontur token endpoint (client_secret_post or Basic, never both at once). Grants:
+/// Kontur token endpoint (client_secret_post or Basic, never both at once, or a JWT
+/// client assertion: `private_key_jwt` with [`CLIENT_RSA_KEY_PEM`] or
+/// [`CLIENT_EC_KEY_PEM`], `client_secret_jwt` with [`KONTUR_CLIENT_SECRET`]). Grants:
 /// authorization_code, refresh_token (when `offline_access` was granted; rotating), and
 /// [`DEVICE_CODE_GRANT_TYPE`]. The answer carries an id_token whenever `openid` was
 /// granted.

@@ -1,5 +1,5 @@
 //! Kontur.Extern: an OpenID Connect provider (IdentityServer). client_secret_post or
-//! Basic (URL-decoded), never both; id_tokens signed RS256 (or ES256) carrying the
+//! Basic (URL-decoded), never both, or a client assertion (`assertion.rs`); id_tokens signed RS256 (or ES256) carrying the
 //! nonce; the code, refresh (with `offline_access`) and device code grants; a discovery
 //! document and a JWKS. UserInfo, revocation and introspection are in `oidc.rs`, the
 //! device authorization endpoint in `device.rs`.
