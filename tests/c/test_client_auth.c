@@ -178,16 +178,21 @@ static int test_pushed_authorization_request(void) {
   authgate_authorization *auth = NULL;
   authgate_token_set *ts = NULL;
   const char *url = NULL, *verifier = NULL;
-  char par[256], location[4096], page[4096], json[16384];
+  char par[256], location[4096], page[4096], json[16384], options[256];
   char *code = NULL;
   snprintf(par, sizeof par, "%s" KONTUR_PAR_PATH, emulator_url());
   cfg = emulator_config(AUTHGATE_PROVIDER_KONTUR, "kontur-service", "kontur-api-key");
   CHECK(cfg != NULL);
   CHECK_OK(authgate_config_set_client_key(cfg, RSA_KEY));
   CHECK_OK(authgate_config_set_pushed_authorization_request_endpoint(cfg, par));
-  CHECK_OK(authgate_config_set_pushed_authorization_requests(cfg, 1));
   CHECK_OK(authgate_client_new(cfg, &client));
-  CHECK_OK(authgate_client_authorization_url(client, NULL, NULL, NULL, NULL, NULL, NULL, &auth));
+  /* Not pushed by default, unless asked for this URL. */
+  CHECK_OK(authgate_client_authorization_url_with(client, NULL, &auth));
+  CHECK_OK(authgate_authorization_url(auth, &url));
+  CHECK(strstr(url, "code_challenge=") != NULL);
+  authgate_authorization_free(auth);
+  auth = NULL;
+  CHECK_OK(authgate_client_authorization_url_with(client, "{\"push\":true}", &auth));
   CHECK_OK(authgate_authorization_url(auth, &url));
   CHECK(strstr(url, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") != NULL);
   CHECK(strstr(url, "code_challenge") == NULL);
@@ -196,11 +201,31 @@ static int test_pushed_authorization_request(void) {
   CHECK(strstr(json, "client_assertion=ey") != NULL);
   CHECK(follow_authorize(url, location, sizeof location) == 0);
   CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
-  CHECK_OK(authgate_authorization_code_verifier(auth, &verifier));
-  CHECK_OK(authgate_client_exchange_code(client, code, verifier, NULL, NULL, &ts));
+  CHECK_OK(authgate_authorization_pkce_verifier(auth, &verifier));
+  snprintf(options, sizeof options, "{\"pkce_verifier\":\"%s\"}", verifier);
+  CHECK_OK(authgate_client_exchange_code_with(client, code, options, &ts));
   /* The request_uri was good once. */
   CHECK(http_request("GET", url, NULL, page, sizeof page) == 400);
   CHECK(strstr(page, "invalid_request_uri") != NULL);
+  authgate_token_set_free(ts);
+  ts = NULL;
+  authgate_string_free(code);
+  code = NULL;
+  authgate_authorization_free(auth);
+  auth = NULL;
+  /* Pushed by default once the client is configured so. */
+  authgate_client_free(client);
+  client = NULL;
+  CHECK_OK(authgate_config_set_pushed_authorization_requests(cfg, 1));
+  CHECK_OK(authgate_client_new(cfg, &client));
+  CHECK_OK(authgate_client_authorization_url_with(client, NULL, &auth));
+  CHECK_OK(authgate_authorization_url(auth, &url));
+  CHECK(strstr(url, "request_uri=") != NULL);
+  CHECK(follow_authorize(url, location, sizeof location) == 0);
+  CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
+  CHECK_OK(authgate_authorization_pkce_verifier(auth, &verifier));
+  snprintf(options, sizeof options, "{\"pkce_verifier\":\"%s\"}", verifier);
+  CHECK_OK(authgate_client_exchange_code_with(client, code, options, &ts));
   failed = 0;
 cleanup:
   authgate_string_free(code);
