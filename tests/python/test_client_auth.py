@@ -34,7 +34,7 @@ def keyed(emulator: Emulator, **kwargs: Any) -> authgate.Client:
 
 def sign_in(emulator: Emulator, client: authgate.Client, **url_options: Any) -> authgate.TokenSet:
     req = client.authorization_url(**url_options)
-    return client.exchange_code(req.parse_callback(emulator.authorize(req.url)), code_verifier=req.code_verifier)
+    return client.exchange_code(req.parse_callback(emulator.authorize(req.url)), pkce_verifier=req.pkce_verifier)
 
 
 def last_assertion(emulator: Emulator) -> "tuple[Dict[str, Any], Dict[str, Any]]":
@@ -125,7 +125,7 @@ def test_pushed_authorization_requests(emulator: Emulator) -> None:
     pushed = emulator.last_request(K_PAR)
     assert pushed is not None and dict(pushed.form())["state"] == req.state
     sign_in_url = emulator.authorize(req.url)
-    client.exchange_code(req.parse_callback(sign_in_url), code_verifier=req.code_verifier)
+    client.exchange_code(req.parse_callback(sign_in_url), pkce_verifier=req.pkce_verifier)
     # Used once: the second visit is refused.
     parts = urllib.parse.urlsplit(req.url)
     assert emulator.request("GET", f"{parts.path}?{parts.query}").status == 400
@@ -147,7 +147,7 @@ parts = urllib.parse.urlsplit(req.url)
 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
 conn.request("GET", parts.path + "?" + parts.query)
 location = conn.getresponse().getheader("Location")
-tokens = client.exchange_code(req.parse_callback(location), code_verifier=req.code_verifier)
+tokens = client.exchange_code(req.parse_callback(location), pkce_verifier=req.pkce_verifier)
 assert tokens.id_token is not None
 print("signed in")
 """
