@@ -171,15 +171,32 @@ cleanup:
   return failed;
 }
 
+/* Plays the browser on `url`, reads the redirect back and exchanges the code; 0 on success. */
+static int redeem(authgate_client *client, authgate_authorization *auth, const char *url,
+                  authgate_token_set **ts) {
+  const char *verifier = NULL;
+  char location[4096], options[256];
+  char *code = NULL;
+  int failed = follow_authorize(url, location, sizeof location) != 0 ||
+               authgate_authorization_parse_callback(auth, location, &code) != AUTHGATE_OK ||
+               authgate_authorization_pkce_verifier(auth, &verifier) != AUTHGATE_OK;
+  if (!failed) {
+    snprintf(options, sizeof options, "{\"pkce_verifier\":\"%s\"}", verifier);
+    failed = authgate_client_exchange_code_with(client, code, options, ts) != AUTHGATE_OK;
+  }
+  if (failed) fprintf(stderr, "  redeem: %s\n", authgate_last_error_message());
+  authgate_string_free(code);
+  return failed;
+}
+
 static int test_pushed_authorization_request(void) {
   int failed = 1;
   authgate_config *cfg = NULL;
   authgate_client *client = NULL;
   authgate_authorization *auth = NULL;
   authgate_token_set *ts = NULL;
-  const char *url = NULL, *verifier = NULL;
-  char par[256], location[4096], page[4096], json[16384], options[256];
-  char *code = NULL;
+  const char *url = NULL;
+  char par[256], page[4096], json[16384];
   snprintf(par, sizeof par, "%s" KONTUR_PAR_PATH, emulator_url());
   cfg = emulator_config(AUTHGATE_PROVIDER_KONTUR, "kontur-service", "kontur-api-key");
   CHECK(cfg != NULL);
@@ -199,18 +216,12 @@ static int test_pushed_authorization_request(void) {
   /* The push was authenticated like a token request. */
   CHECK(emulator_last_request(KONTUR_PAR_PATH, json, sizeof json) == 200);
   CHECK(strstr(json, "client_assertion=ey") != NULL);
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
-  CHECK_OK(authgate_authorization_pkce_verifier(auth, &verifier));
-  snprintf(options, sizeof options, "{\"pkce_verifier\":\"%s\"}", verifier);
-  CHECK_OK(authgate_client_exchange_code_with(client, code, options, &ts));
+  CHECK(redeem(client, auth, url, &ts) == 0);
   /* The request_uri was good once. */
   CHECK(http_request("GET", url, NULL, page, sizeof page) == 400);
   CHECK(strstr(page, "invalid_request_uri") != NULL);
   authgate_token_set_free(ts);
   ts = NULL;
-  authgate_string_free(code);
-  code = NULL;
   authgate_authorization_free(auth);
   auth = NULL;
   /* Pushed by default once the client is configured so. */
@@ -221,14 +232,9 @@ static int test_pushed_authorization_request(void) {
   CHECK_OK(authgate_client_authorization_url_with(client, NULL, &auth));
   CHECK_OK(authgate_authorization_url(auth, &url));
   CHECK(strstr(url, "request_uri=") != NULL);
-  CHECK(follow_authorize(url, location, sizeof location) == 0);
-  CHECK_OK(authgate_authorization_parse_callback(auth, location, &code));
-  CHECK_OK(authgate_authorization_pkce_verifier(auth, &verifier));
-  snprintf(options, sizeof options, "{\"pkce_verifier\":\"%s\"}", verifier);
-  CHECK_OK(authgate_client_exchange_code_with(client, code, options, &ts));
+  CHECK(redeem(client, auth, url, &ts) == 0);
   failed = 0;
 cleanup:
-  authgate_string_free(code);
   authgate_token_set_free(ts);
   authgate_authorization_free(auth);
   authgate_client_free(client);
