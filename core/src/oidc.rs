@@ -28,6 +28,25 @@ pub struct Introspection {
     pub raw: Map<String, Value>,
 }
 
+impl Introspection {
+    /// The answer as one JSON object, as the C ABI hands it out: every field of `raw`,
+    /// with `active` always a boolean, and `scope`, `client_id`, `sub` and `exp` as read
+    /// (absent when not usable).
+    pub fn to_json(&self) -> String {
+        let mut obj = self.raw.clone();
+        obj.insert("active".into(), self.active.into());
+        let mut put = |k: &str, v: Option<Value>| match v {
+            Some(v) => obj.insert(k.into(), v),
+            None => obj.remove(k),
+        };
+        put("scope", self.scope.clone().map(Value::from));
+        put("client_id", self.client_id.clone().map(Value::from));
+        put("sub", self.subject.clone().map(Value::from));
+        put("exp", self.expires_at.map(Value::from));
+        Value::Object(obj).to_string()
+    }
+}
+
 impl Client {
     fn endpoint<'a>(&self, url: &'a Option<Url>, what: &str) -> Result<&'a Url> {
         url.as_ref().ok_or_else(|| {

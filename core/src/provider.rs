@@ -100,6 +100,14 @@ impl AuthMethod {
 }
 
 impl BasicEncoding {
+    /// The encoding's name, as the JSON configuration spells it: `form` or `raw`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BasicEncoding::FormUrlEncoded => "form",
+            BasicEncoding::Raw => "raw",
+        }
+    }
+
     /// The encoding with that name: `form` (also `form_urlencoded`, `rfc6749`) or `raw`.
     pub fn from_name(name: &str) -> Option<BasicEncoding> {
         match name.to_ascii_lowercase().as_str() {

@@ -271,13 +271,12 @@ impl TokenRequest {
         (!scopes.is_empty()).then(|| scopes.join(" "))
     }
 
-    /// Sends the request and parses the answer.
+    /// The checks [`send`](Self::send) makes before anything is sent, for a caller that
+    /// sends later (on another thread) and wants a mistake reported now.
     ///
-    /// Errors: [`Error::InvalidArgument`] before anything is sent for a scope that is not
-    /// one word, a [`param`](Self::param) with an empty name or one authgate sets itself
-    /// (`grant_type`, `code`, …), an empty code, refresh token or username; then what the
-    /// server answered.
-    pub fn send(self) -> Result<TokenSet> {
+    /// Errors: [`Error::InvalidArgument`] for a scope that is not one word, or a
+    /// [`param`](Self::param) with an empty name or one authgate sets itself.
+    pub fn check(&self) -> Result<()> {
         if let Some(scopes) = &self.scopes {
             validate::scopes(scopes, Error::InvalidArgument)?;
         }
@@ -286,7 +285,17 @@ impl TokenRequest {
             &self.params,
             validate::RESERVED_TOKEN_PARAMS,
             Error::InvalidArgument,
-        )?;
+        )
+    }
+
+    /// Sends the request and parses the answer.
+    ///
+    /// Errors: [`Error::InvalidArgument`] before anything is sent for a scope that is not
+    /// one word, a [`param`](Self::param) with an empty name or one authgate sets itself
+    /// (`grant_type`, `code`, …), an empty code, refresh token or username; then what the
+    /// server answered.
+    pub fn send(self) -> Result<TokenSet> {
+        self.check()?;
         let inner = &self.client.inner;
         let (body, authorization, scope) = self.encode()?;
         let mut headers = Vec::new();
