@@ -62,27 +62,14 @@ impl CodeFlowOptions {
 fn new_authorization(
     client: &ClientInner,
     o: CodeFlowOptions,
-    out: Out<*mut authgate_authorization>,
-) -> FfiResult {
+) -> FfiResult<*mut authgate_authorization> {
     let mut b = client.client.authorization_url();
-    if let Some(s) = o.scopes {
-        b = b.scopes(s);
-    }
-    if let Some(s) = o.state {
-        b = b.state(s);
-    }
-    if let Some(n) = o.nonce {
-        b = b.nonce(n);
-    }
-    if let Some(v) = o.pkce_verifier {
-        b = b.pkce_verifier(v);
-    }
-    if let Some(r) = o.redirect_uri {
-        b = b.redirect_uri(r);
-    }
-    for (k, v) in o.params {
-        b = b.param(k, v);
-    }
+    b = b.maybe(o.scopes, |b, s| b.scopes(s));
+    b = b.maybe(o.state, |b, s| b.state(s));
+    b = b.maybe(o.nonce, |b, n| b.nonce(n));
+    b = b.maybe(o.pkce_verifier, |b, v| b.pkce_verifier(v));
+    b = b.maybe(o.redirect_uri, |b, r| b.redirect_uri(r));
+    b = b.each(o.params, |b, (k, v)| b.param(k, v));
     let mut request = if o.push { b.push()? } else { b.build()? };
     let mut url = std::mem::take(&mut request.url);
     // The URL has no NUL byte: the endpoint is a parsed URL (the URL standard
@@ -90,15 +77,14 @@ fn new_authorization(
     // scanned for one (that would cost a fifth of what this layer adds to the call).
     debug_assert!(!url.contains('\0'));
     url.push('\0');
-    out.write(new_handle::<authgate_authorization>(AuthorizationInner {
+    Ok(new_handle::<authgate_authorization>(AuthorizationInner {
         url,
         request,
         state: OnceLock::new(),
         nonce: OnceLock::new(),
         pkce_verifier: OnceLock::new(),
         redirect_uri: OnceLock::new(),
-    }));
-    Ok(())
+    }))
 }
 
 /// Starts the authorization code flow: builds the URL to open in the browser, with a
@@ -130,14 +116,9 @@ pub extern "C" fn authgate_client_authorization_url_with(
     options_json: *const c_char,
     authorization_out: *mut *mut authgate_authorization,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(authorization_out, "authorization_out")?;
+    write_out(authorization_out, "authorization_out", || {
         let c = handle(client, "client")?;
-        new_authorization(
-            c,
-            CodeFlowOptions::from_json(options_json, URL_OPTIONS)?,
-            out,
-        )
+        new_authorization(c, CodeFlowOptions::from_json(options_json, URL_OPTIONS)?)
     })
 }
 
@@ -159,8 +140,7 @@ pub extern "C" fn authgate_client_authorization_url(
     extra_params_json: *const c_char,
     authorization_out: *mut *mut authgate_authorization,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(authorization_out, "authorization_out")?;
+    write_out(authorization_out, "authorization_out", || {
         let c = handle(client, "client")?;
         let text = |ptr, name| Ok::<_, Failure>(opt_str_arg(ptr, name)?.map(str::to_owned));
         let options = CodeFlowOptions {
@@ -172,7 +152,7 @@ pub extern "C" fn authgate_client_authorization_url(
             params: params_arg(extra_params_json, "extra_params_json")?,
             push: false,
         };
-        new_authorization(c, options, out)
+        new_authorization(c, options)
     })
 }
 
@@ -182,20 +162,6 @@ pub extern "C" fn authgate_authorization_free(authorization: *mut authgate_autho
     guard((), || free_handle(authorization))
 }
 
-/// Hands out one string of an authorization (cbindgen cannot see functions made by
-/// macros, so each getter is written out and calls this).
-fn authorization_field(
-    authorization: *const authgate_authorization,
-    out: *mut *const c_char,
-    what: &str,
-    pick: impl FnOnce(&AuthorizationInner) -> &Field,
-) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        read_field(pick(handle(authorization, "authorization")?), what, o)
-    })
-}
-
 /// The URL to open in the browser. `*out` is owned by the authorization (valid until
 /// `authgate_authorization_free`). Threads: any.
 #[no_mangle]
@@ -203,10 +169,8 @@ pub extern "C" fn authgate_authorization_url(
     authorization: *const authgate_authorization,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        o.write(handle(authorization, "authorization")?.url.as_ptr().cast());
-        Ok(())
+    write_out(out, "out", || {
+        Ok(handle(authorization, "authorization")?.url.as_ptr().cast())
     })
 }
 
@@ -216,7 +180,7 @@ pub extern "C" fn authgate_authorization_state(
     authorization: *const authgate_authorization,
     out: *mut *const c_char,
 ) -> authgate_result {
-    authorization_field(authorization, out, "state", |a| {
+    get_field(authorization, "authorization", out, "state", |a| {
         a.state.get_or_init(|| field(Some(&a.request.state)))
     })
 }
@@ -228,7 +192,7 @@ pub extern "C" fn authgate_authorization_nonce(
     authorization: *const authgate_authorization,
     out: *mut *const c_char,
 ) -> authgate_result {
-    authorization_field(authorization, out, "nonce", |a| {
+    get_field(authorization, "authorization", out, "nonce", |a| {
         a.nonce.get_or_init(|| field(a.request.nonce.as_deref()))
     })
 }
@@ -241,7 +205,7 @@ pub extern "C" fn authgate_authorization_pkce_verifier(
     authorization: *const authgate_authorization,
     out: *mut *const c_char,
 ) -> authgate_result {
-    authorization_field(authorization, out, "PKCE verifier", |a| {
+    get_field(authorization, "authorization", out, "PKCE verifier", |a| {
         a.pkce_verifier
             .get_or_init(|| field(a.request.pkce_verifier.as_ref().map(|v| v.secret())))
     })
@@ -263,15 +227,14 @@ pub extern "C" fn authgate_authorization_redirect_uri(
     authorization: *const authgate_authorization,
     out: *mut *const c_char,
 ) -> authgate_result {
-    authorization_field(authorization, out, "redirect URI", |a| {
+    get_field(authorization, "authorization", out, "redirect URI", |a| {
         a.redirect_uri
             .get_or_init(|| field(a.request.redirect_uri.as_deref()))
     })
 }
 
-fn write_code(code: AuthorizationCode, out: Out<*mut c_char>) -> FfiResult {
-    out.write(owned_c_string(code.secret().to_owned(), "code")?);
-    Ok(())
+fn code_string(code: AuthorizationCode) -> FfiResult<*mut c_char> {
+    owned_c_string(code.secret().to_owned(), "code")
 }
 
 /// Reads the redirect back: `callback` is the whole redirect URL or its query string.
@@ -291,11 +254,10 @@ pub extern "C" fn authgate_authorization_parse_callback(
     callback: *const c_char,
     code_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(code_out, "code_out")?;
+    write_out(code_out, "code_out", || {
         let a = handle(authorization, "authorization")?;
         let cb = required_str(callback, "callback")?;
-        write_code(a.request.parse_callback(cb)?, out)
+        code_string(a.request.parse_callback(cb)?)
     })
 }
 
@@ -325,13 +287,12 @@ pub extern "C" fn authgate_parse_callback_with_issuer(
     issuer_required: i32,
     code_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(code_out, "code_out")?;
+    write_out(code_out, "code_out", || {
         let cb = required_str(callback, "callback")?;
         let st = required_str(expected_state, "expected_state")?;
         let iss = opt_str_arg(expected_issuer, "expected_issuer")?;
         let code = authgate_core::parse_callback_with_issuer(cb, st, iss, flag(issuer_required))?;
-        write_code(code, out)
+        code_string(code)
     })
 }
 
@@ -359,25 +320,15 @@ pub extern "C" fn authgate_client_exchange_code_with(
     options_json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(token_set_out, "token_set_out")?;
+    write_out(token_set_out, "token_set_out", || {
         let c = handle(client, "client")?;
         let code = AuthorizationCode::new(required_str(code, "code")?);
         let o = CodeFlowOptions::from_json(options_json, EXCHANGE_OPTIONS)?;
         let mut request = c.client.exchange_code(code);
-        if let Some(v) = o.pkce_verifier {
-            request = request.pkce_verifier(v);
-        }
-        if let Some(u) = o.redirect_uri {
-            request = request.redirect_uri(u);
-        }
-        if let Some(s) = o.scopes {
-            request = request.scopes(s);
-        }
-        for (k, v) in o.params {
-            request = request.param(k, v);
-        }
-        out.write(new_token_set(request.send()?));
-        Ok(())
+        request = request.maybe(o.pkce_verifier, |b, v| b.pkce_verifier(v));
+        request = request.maybe(o.redirect_uri, |b, u| b.redirect_uri(u));
+        request = request.maybe(o.scopes, |b, s| b.scopes(s));
+        request = request.each(o.params, |b, (k, v)| b.param(k, v));
+        Ok(new_token_set(request.send()?))
     })
 }

@@ -115,18 +115,10 @@ pub(crate) trait Kind {
 }
 
 fn kind_name(magic: u32) -> &'static str {
-    use crate::handles::*;
-    match magic {
-        m if m == <authgate_config as Kind>::MAGIC => "authgate_config",
-        m if m == <authgate_client as Kind>::MAGIC => "authgate_client",
-        m if m == <authgate_authorization as Kind>::MAGIC => "authgate_authorization",
-        m if m == <authgate_token_set as Kind>::MAGIC => "authgate_token_set",
-        m if m == <authgate_operation as Kind>::MAGIC => "authgate_operation",
-        m if m == <authgate_store as Kind>::MAGIC => "authgate_store",
-        m if m == <authgate_manager as Kind>::MAGIC => "authgate_manager",
-        m if m == <authgate_device as Kind>::MAGIC => "authgate_device",
-        FREED => "a freed handle",
-        _ => "something that is not an authgate handle",
+    match crate::handles::kind_name(magic) {
+        Some(name) => name,
+        None if magic == FREED => "a freed handle",
+        None => "something that is not an authgate handle",
     }
 }
 
@@ -237,6 +229,20 @@ impl<T> Out<T> {
     }
 }
 
+/// [`boundary`] for the usual shape of a call: `out` is checked for NULL before `f` runs,
+/// and what `f` returns is written to it only on success.
+pub(crate) fn write_out<T>(
+    out: *mut T,
+    name: &str,
+    f: impl FnOnce() -> FfiResult<T>,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(out, name)?;
+        out.write(f()?);
+        Ok(())
+    })
+}
+
 // --- strings handed out -------------------------------------------------------------------
 
 /// A C string owned by a handle, wiped when the handle is freed (it may hold a token).
@@ -268,19 +274,28 @@ pub(crate) fn field(s: Option<&str>) -> Field {
     s.map(SecretCString::new)
 }
 
-/// Hands a field out through a `const char **`: NULL when absent.
-pub(crate) fn read_field(f: &Field, what: &str, out: Out<*const c_char>) -> FfiResult {
+/// A field as handed out through a `const char **`: NULL when absent.
+pub(crate) fn field_ptr(f: &Field, what: &str) -> FfiResult<*const c_char> {
     match f {
-        None => out.write(std::ptr::null()),
-        Some(Some(s)) => out.write(s.as_ptr()),
-        Some(None) => {
-            return Err(Failure::new(
-                AUTHGATE_INTERIOR_NUL,
-                format!("the {what} contains a NUL byte; read it from the raw JSON"),
-            ))
-        }
+        None => Ok(std::ptr::null()),
+        Some(Some(s)) => Ok(s.as_ptr()),
+        Some(None) => Err(Failure::new(
+            AUTHGATE_INTERIOR_NUL,
+            format!("the {what} contains a NUL byte; read it from the raw JSON"),
+        )),
     }
-    Ok(())
+}
+
+/// A getter handing out a string field of a handle through `out` (cbindgen cannot see
+/// functions made by macros, so each getter is written out and calls this).
+pub(crate) fn get_field<P: Kind>(
+    ptr: *const P,
+    name: &str,
+    out: *mut *const c_char,
+    what: &str,
+    pick: impl FnOnce(&P::Inner) -> &Field,
+) -> authgate_result {
+    write_out(out, "out", || field_ptr(pick(handle(ptr, name)?), what))
 }
 
 /// A new string for a `char **` out-parameter, to be freed with `authgate_string_free`.
@@ -324,20 +339,28 @@ pub extern "C" fn authgate_string_free(s: *mut c_char) {
     })
 }
 
-/// Parses extra form or URL parameters passed as a JSON object of strings.
-pub(crate) fn params_arg(ptr: *const c_char, name: &str) -> FfiResult<Vec<(String, String)>> {
-    let Some(json) = opt_str_arg(ptr, name)? else {
-        return Ok(Vec::new());
-    };
+/// A JSON object argument: NULL or `""` is an empty one; anything but an object is an
+/// error saying it must be `what`.
+fn json_object_arg(
+    ptr: *const c_char,
+    name: &str,
+    what: &str,
+) -> FfiResult<serde_json::Map<String, serde_json::Value>> {
+    let json = opt_str_arg(ptr, name)?.unwrap_or_default();
     if json.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(serde_json::Map::new());
     }
     match serde_json::from_str(json) {
-        Ok(serde_json::Value::Object(obj)) => params_object(&obj, &format!("`{name}`")),
-        _ => Err(Failure::invalid(format!(
-            "`{name}` must be a JSON object of strings"
-        ))),
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(Failure::invalid(format!("`{name}` must be {what}"))),
     }
+}
+
+/// Extra form or URL parameters passed as a JSON object of strings. Their names are the
+/// core's to check (`.param()`), as for every language.
+pub(crate) fn params_arg(ptr: *const c_char, name: &str) -> FfiResult<Vec<(String, String)>> {
+    let obj = json_object_arg(ptr, name, "a JSON object of strings")?;
+    params_object(&obj, &format!("`{name}`"))
 }
 
 /// The parameters of a JSON object of strings; `what` names it in messages.
@@ -345,19 +368,10 @@ fn params_object(
     obj: &serde_json::Map<String, serde_json::Value>,
     what: &str,
 ) -> FfiResult<Vec<(String, String)>> {
-    let mut params = Vec::with_capacity(obj.len());
-    for (k, v) in obj {
-        if k.is_empty() {
-            return Err(Failure::invalid(format!(
-                "{what} has a parameter with an empty name"
-            )));
-        }
-        let v = v
-            .as_str()
-            .ok_or_else(|| Failure::invalid(format!("{what} must be a JSON object of strings")))?;
-        params.push((k.clone(), v.to_owned()));
-    }
-    Ok(params)
+    let bad = || Failure::invalid(format!("{what} must be a JSON object of strings"));
+    obj.iter()
+        .map(|(k, v)| Ok((k.clone(), v.as_str().ok_or_else(bad)?.to_owned())))
+        .collect()
 }
 
 /// An options argument: NULL, `""` or a JSON object whose keys are all in `known` (a typo
@@ -368,27 +382,17 @@ pub(crate) struct Options {
 }
 
 pub(crate) fn options_arg(ptr: *const c_char, name: &str, known: &[&str]) -> FfiResult<Options> {
-    let mut options = Options {
-        name: name.to_owned(),
-        map: serde_json::Map::new(),
-    };
-    let Some(json) = opt_str_arg(ptr, name)? else {
-        return Ok(options);
-    };
-    if json.trim().is_empty() {
-        return Ok(options);
-    }
-    match serde_json::from_str(json) {
-        Ok(serde_json::Value::Object(map)) => options.map = map,
-        _ => return Err(Failure::invalid(format!("`{name}` must be a JSON object"))),
-    }
-    if let Some(k) = options.map.keys().find(|k| !known.contains(&k.as_str())) {
+    let map = json_object_arg(ptr, name, "a JSON object")?;
+    if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(Failure::invalid(format!(
             "`{name}` has an unknown key `{k}` (known: {})",
             known.join(", ")
         )));
     }
-    Ok(options)
+    Ok(Options {
+        name: name.to_owned(),
+        map,
+    })
 }
 
 impl Options {
@@ -453,6 +457,23 @@ impl Options {
 pub(crate) fn scopes_arg(ptr: *const c_char, name: &str) -> FfiResult<Option<Vec<String>>> {
     Ok(opt_str_arg(ptr, name)?.map(|s| s.split_whitespace().map(str::to_owned).collect()))
 }
+
+/// Builder steps for optional arguments: a setter applied only when a value was given,
+/// or once per item.
+pub(crate) trait Optional: Sized {
+    fn maybe<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(v) => set(self, v),
+            None => self,
+        }
+    }
+
+    fn each<T>(self, items: impl IntoIterator<Item = T>, set: impl FnMut(Self, T) -> Self) -> Self {
+        items.into_iter().fold(self, set)
+    }
+}
+
+impl<B> Optional for B {}
 
 /// A C boolean: 0 is false, anything else true.
 pub(crate) fn flag(v: i32) -> bool {

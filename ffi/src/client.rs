@@ -14,7 +14,7 @@ fn c_string(s: &str, what: &str) -> FfiResult<CString> {
     CString::new(s).map_err(|_| Failure::invalid(format!("the {what} contains a NUL byte")))
 }
 
-fn new_client(client: Client, out: Out<*mut authgate_client>) -> FfiResult {
+fn new_client(client: Client) -> FfiResult<*mut authgate_client> {
     let inner = ClientInner {
         client_id: c_string(client.client_id(), "client id")?,
         token_endpoint: c_string(client.token_endpoint(), "token endpoint")?,
@@ -24,8 +24,7 @@ fn new_client(client: Client, out: Out<*mut authgate_client>) -> FfiResult {
             .transpose()?,
         client,
     };
-    out.write(new_handle::<authgate_client>(inner));
-    Ok(())
+    Ok(new_handle::<authgate_client>(inner))
 }
 
 /// Checks a configuration and builds a client from it.
@@ -39,15 +38,14 @@ pub extern "C" fn authgate_client_new(
     config: *const authgate_config,
     client_out: *mut *mut authgate_client,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(client_out, "client_out")?;
+    write_out(client_out, "client_out", || {
         let cfg = handle(config, "config")?;
         let builder = cfg
             .builder
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        new_client(builder.build()?, out)
+        new_client(builder.build()?)
     })
 }
 
@@ -58,10 +56,9 @@ pub extern "C" fn authgate_client_new_from_json(
     json: *const c_char,
     client_out: *mut *mut authgate_client,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(client_out, "client_out")?;
+    write_out(client_out, "client_out", || {
         let json = required_str(json, "json")?;
-        new_client(ClientBuilder::from_json(json)?.build()?, out)
+        new_client(ClientBuilder::from_json(json)?.build()?)
     })
 }
 
@@ -79,10 +76,8 @@ pub extern "C" fn authgate_client_provider(
     client: *const authgate_client,
     provider_out: *mut u32,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(provider_out, "provider_out")?;
-        out.write(handle(client, "client")?.client.provider() as u32);
-        Ok(())
+    write_out(provider_out, "provider_out", || {
+        Ok(handle(client, "client")?.client.provider() as u32)
     })
 }
 
@@ -92,10 +87,8 @@ pub extern "C" fn authgate_client_client_id(
     client: *const authgate_client,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        o.write(handle(client, "client")?.client_id.as_ptr());
-        Ok(())
+    write_out(out, "out", || {
+        Ok(handle(client, "client")?.client_id.as_ptr())
     })
 }
 
@@ -105,10 +98,8 @@ pub extern "C" fn authgate_client_token_endpoint(
     client: *const authgate_client,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        o.write(handle(client, "client")?.token_endpoint.as_ptr());
-        Ok(())
+    write_out(out, "out", || {
+        Ok(handle(client, "client")?.token_endpoint.as_ptr())
     })
 }
 
@@ -119,15 +110,11 @@ pub extern "C" fn authgate_client_authorization_endpoint(
     client: *const authgate_client,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
+    write_out(out, "out", || {
         let c = handle(client, "client")?;
-        o.write(
-            c.authorization_endpoint
-                .as_ref()
-                .map_or(std::ptr::null(), |a| a.as_ptr()),
-        );
-        Ok(())
+        Ok(c.authorization_endpoint
+            .as_ref()
+            .map_or(std::ptr::null(), |a| a.as_ptr()))
     })
 }
 
@@ -148,9 +135,9 @@ fn with_options(
     {
         request = request.scopes(s);
     }
-    for (k, v) in params_arg(params_json, "params_json")? {
-        request = request.param(k, v);
-    }
+    request = request.each(params_arg(params_json, "params_json")?, |b, (k, v)| {
+        b.param(k, v)
+    });
     Ok(request)
 }
 
@@ -162,12 +149,12 @@ pub(crate) fn code_request(
     params_json: *const c_char,
 ) -> FfiResult<TokenRequest> {
     let mut request = client.exchange_code(required_str(code, "code")?);
-    if let Some(v) = opt_str_arg(pkce_verifier, "pkce_verifier")? {
-        request = request.pkce_verifier(v);
-    }
-    if let Some(r) = opt_str_arg(redirect_uri, "redirect_uri")? {
-        request = request.redirect_uri(r);
-    }
+    request = request.maybe(opt_str_arg(pkce_verifier, "pkce_verifier")?, |b, v| {
+        b.pkce_verifier(v)
+    });
+    request = request.maybe(opt_str_arg(redirect_uri, "redirect_uri")?, |b, r| {
+        b.redirect_uri(r)
+    });
     with_options(request, None, params_json)
 }
 
@@ -208,11 +195,9 @@ fn run_blocking(
     request: impl FnOnce(&Client) -> FfiResult<TokenRequest>,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(token_set_out, "token_set_out")?;
+    write_out(token_set_out, "token_set_out", || {
         let tokens = request(&handle(client, "client")?.client)?.send()?;
-        out.write(new_token_set(tokens));
-        Ok(())
+        Ok(new_token_set(tokens))
     })
 }
 

@@ -5,7 +5,9 @@
 use std::ffi::c_char;
 use std::sync::Mutex;
 
-use authgate_core::{AssertionAlg, AssertionAudience, AuthMethod, ClientBuilder, Provider};
+use authgate_core::{
+    AssertionAlg, AssertionAudience, AuthMethod, BasicEncoding, ClientBuilder, Provider,
+};
 use serde_json::Value;
 use zeroize::Zeroize;
 
@@ -13,10 +15,10 @@ use crate::boundary::*;
 use crate::handles::{authgate_config, ConfigInner};
 use crate::result::*;
 
-fn new_config(builder: ClientBuilder, out: Out<*mut authgate_config>) {
-    out.write(new_handle::<authgate_config>(ConfigInner {
+fn new_config(builder: ClientBuilder) -> FfiResult<*mut authgate_config> {
+    Ok(new_handle::<authgate_config>(ConfigInner {
         builder: Mutex::new(builder),
-    }));
+    }))
 }
 
 /// Applies `f` to the configuration behind `config`; a failed call leaves it unchanged.
@@ -109,12 +111,10 @@ pub extern "C" fn authgate_config_new(
     provider: u32,
     config_out: *mut *mut authgate_config,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(config_out, "config_out")?;
+    write_out(config_out, "config_out", || {
         let p = Provider::from_u32(provider)
             .ok_or_else(|| Failure::invalid(format!("unknown provider number {provider}")))?;
-        new_config(ClientBuilder::new(p), out);
-        Ok(())
+        new_config(ClientBuilder::new(p))
     })
 }
 
@@ -125,13 +125,11 @@ pub extern "C" fn authgate_config_new_by_name(
     provider: *const c_char,
     config_out: *mut *mut authgate_config,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(config_out, "config_out")?;
+    write_out(config_out, "config_out", || {
         let name = required_str(provider, "provider")?;
         let p = Provider::from_name(name)
             .ok_or_else(|| Failure::invalid(format!("unknown provider `{name}`")))?;
-        new_config(ClientBuilder::new(p), out);
-        Ok(())
+        new_config(ClientBuilder::new(p))
     })
 }
 
@@ -150,11 +148,9 @@ pub extern "C" fn authgate_config_new_from_json(
     json: *const c_char,
     config_out: *mut *mut authgate_config,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(config_out, "config_out")?;
+    write_out(config_out, "config_out", || {
         let json = required_str(json, "json")?;
-        new_config(ClientBuilder::from_json(json)?, out);
-        Ok(())
+        new_config(ClientBuilder::from_json(json)?)
     })
 }
 
@@ -237,11 +233,7 @@ pub extern "C" fn authgate_config_set_basic_encoding(
     config: *mut authgate_config,
     encoding: u32,
 ) -> authgate_result {
-    let name = match encoding {
-        AUTHGATE_BASIC_ENCODING_FORM => Some("form"),
-        AUTHGATE_BASIC_ENCODING_RAW => Some("raw"),
-        _ => None,
-    };
+    let name = BasicEncoding::from_u32(encoding).map(BasicEncoding::name);
     set_numbered(config, "basic_encoding", name, encoding)
 }
 

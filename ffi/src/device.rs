@@ -33,16 +33,14 @@ pub extern "C" fn authgate_client_device_authorization(
     scopes: *const c_char,
     device_out: *mut *mut authgate_device,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(device_out, "device_out")?;
+    write_out(device_out, "device_out", || {
         let c = handle(client, "client")?;
         let scopes = scopes_arg(scopes, "scopes")?;
         let refs: Option<Vec<&str>> = scopes
             .as_ref()
             .map(|s| s.iter().map(String::as_str).collect());
         let auth = c.client.device_authorization(refs.as_deref())?;
-        out.write(new_device(auth));
-        Ok(())
+        Ok(new_device(auth))
     })
 }
 
@@ -70,11 +68,9 @@ pub extern "C" fn authgate_device_to_json(
     device: *const authgate_device,
     json_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(json_out, "json_out")?;
+    write_out(json_out, "json_out", || {
         let json = Zeroizing::new(handle(device, "device")?.auth.to_json());
-        out.write(secret_c_string(&json, "device authorization")?);
-        Ok(())
+        secret_c_string(&json, "device authorization")
     })
 }
 
@@ -90,11 +86,9 @@ pub extern "C" fn authgate_device_from_json(
     json: *const c_char,
     device_out: *mut *mut authgate_device,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(device_out, "device_out")?;
+    write_out(device_out, "device_out", || {
         let auth = DeviceAuthorization::from_json(str_arg(json, "json")?)?;
-        out.write(new_device(auth));
-        Ok(())
+        Ok(new_device(auth))
     })
 }
 
@@ -105,18 +99,6 @@ pub extern "C" fn authgate_device_free(device: *mut authgate_device) {
     guard((), || free_handle(device))
 }
 
-fn device_field(
-    device: *const authgate_device,
-    out: *mut *const c_char,
-    pick: impl FnOnce(&DeviceInner) -> (&Field, &str),
-) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        let (f, what) = pick(handle(device, "device")?);
-        read_field(f, what, o)
-    })
-}
-
 /// The code the user types, e.g. `WDJB-MJHT`. `*out` is owned by the device (valid until
 /// `authgate_device_free`). All device getters: threads any; `out` must not be NULL.
 #[no_mangle]
@@ -124,7 +106,7 @@ pub extern "C" fn authgate_device_user_code(
     device: *const authgate_device,
     out: *mut *const c_char,
 ) -> authgate_result {
-    device_field(device, out, |d| (&d.user_code, "user code"))
+    get_field(device, "device", out, "user code", |d| &d.user_code)
 }
 
 /// Where the user goes to type the code. `*out` is owned by the device.
@@ -133,7 +115,9 @@ pub extern "C" fn authgate_device_verification_uri(
     device: *const authgate_device,
     out: *mut *const c_char,
 ) -> authgate_result {
-    device_field(device, out, |d| (&d.verification_uri, "verification URI"))
+    get_field(device, "device", out, "verification URI", |d| {
+        &d.verification_uri
+    })
 }
 
 /// The verification URI with the code filled in (what a QR code should carry), or NULL
@@ -143,8 +127,8 @@ pub extern "C" fn authgate_device_verification_uri_complete(
     device: *const authgate_device,
     out: *mut *const c_char,
 ) -> authgate_result {
-    device_field(device, out, |d| {
-        (&d.verification_uri_complete, "complete verification URI")
+    get_field(device, "device", out, "complete verification URI", |d| {
+        &d.verification_uri_complete
     })
 }
 
@@ -154,10 +138,8 @@ pub extern "C" fn authgate_device_expires_in(
     device: *const authgate_device,
     seconds_out: *mut u64,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(seconds_out, "seconds_out")?;
-        o.write(handle(device, "device")?.auth.expires_in);
-        Ok(())
+    write_out(seconds_out, "seconds_out", || {
+        Ok(handle(device, "device")?.auth.expires_in)
     })
 }
 
@@ -172,10 +154,8 @@ pub extern "C" fn authgate_device_interval(
     device: *const authgate_device,
     seconds_out: *mut u64,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(seconds_out, "seconds_out")?;
-        o.write(handle(device, "device")?.auth.interval().as_secs());
-        Ok(())
+    write_out(seconds_out, "seconds_out", || {
+        Ok(handle(device, "device")?.auth.interval().as_secs())
     })
 }
 
@@ -187,11 +167,9 @@ pub extern "C" fn authgate_device_qr_svg(
     device: *const authgate_device,
     svg_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(svg_out, "svg_out")?;
+    write_out(svg_out, "svg_out", || {
         let svg = handle(device, "device")?.auth.qr_svg()?;
-        out.write(owned_c_string(svg, "QR code")?);
-        Ok(())
+        owned_c_string(svg, "QR code")
     })
 }
 
@@ -202,11 +180,9 @@ pub extern "C" fn authgate_device_qr_text(
     device: *const authgate_device,
     text_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(text_out, "text_out")?;
+    write_out(text_out, "text_out", || {
         let text = handle(device, "device")?.auth.qr_text()?;
-        out.write(owned_c_string(text, "QR code")?);
-        Ok(())
+        owned_c_string(text, "QR code")
     })
 }
 
@@ -233,15 +209,11 @@ pub extern "C" fn authgate_client_poll_device_token(
     device: *const authgate_device,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(token_set_out, "token_set_out")?;
+    write_out(token_set_out, "token_set_out", || {
         let c = handle(client, "client")?;
         let d = handle(device, "device")?;
         match c.client.poll_device_token(&d.auth)? {
-            DevicePoll::Tokens(tokens) => {
-                out.write(new_token_set(tokens));
-                Ok(())
-            }
+            DevicePoll::Tokens(tokens) => Ok(new_token_set(tokens)),
             DevicePoll::Pending => Err(Failure::new(
                 AUTHGATE_PENDING,
                 "the user has not finished signing in yet (authorization_pending)",
@@ -269,18 +241,16 @@ pub extern "C" fn authgate_client_device_token_start(
     device: *const authgate_device,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(operation_out, "operation_out")?;
+    write_out(operation_out, "operation_out", || {
         let client = handle(client, "client")?.client.clone();
         let auth = handle(device, "device")?.auth.clone();
         let cancel = CancelToken::new();
         let theirs = cancel.clone();
-        out.write(spawn(
+        spawn(
             Box::new(move || Ok(client.wait_for_device_token(&auth, &theirs)?)),
             Some(cancel),
             UrlSlot::default(),
-        )?);
-        Ok(())
+        )
     })
 }
 

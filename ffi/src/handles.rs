@@ -123,50 +123,33 @@ pub(crate) struct DeviceInner {
     pub verification_uri_complete: Field,
 }
 
-impl Kind for authgate_config {
-    const MAGIC: u32 = 0x4147_4301;
-    const NAME: &'static str = "authgate_config";
-    type Inner = ConfigInner;
+/// Declares the [`Kind`] of each handle type, and `kind_name` to name a magic number.
+macro_rules! kinds {
+    ($($name:ident: $magic:literal => $inner:ty,)*) => {
+        $(impl Kind for $name {
+            const MAGIC: u32 = $magic;
+            const NAME: &'static str = stringify!($name);
+            type Inner = $inner;
+        })*
+
+        /// The handle type a magic number belongs to.
+        pub(crate) fn kind_name(magic: u32) -> Option<&'static str> {
+            [$(($magic, stringify!($name))),*]
+                .into_iter()
+                .find_map(|(m, name)| (m == magic).then_some(name))
+        }
+    };
 }
 
-impl Kind for authgate_client {
-    const MAGIC: u32 = 0x4147_4302;
-    const NAME: &'static str = "authgate_client";
-    type Inner = ClientInner;
-}
-
-impl Kind for authgate_authorization {
-    const MAGIC: u32 = 0x4147_4303;
-    const NAME: &'static str = "authgate_authorization";
-    type Inner = AuthorizationInner;
-}
-
-impl Kind for authgate_token_set {
-    const MAGIC: u32 = 0x4147_4304;
-    const NAME: &'static str = "authgate_token_set";
-    type Inner = TokenSetInner;
-}
-
-impl Kind for authgate_operation {
-    const MAGIC: u32 = 0x4147_4305;
-    const NAME: &'static str = "authgate_operation";
-    type Inner = crate::operation::OperationInner;
-}
-
-impl Kind for authgate_store {
-    const MAGIC: u32 = 0x4147_4306;
-    const NAME: &'static str = "authgate_store";
-    type Inner = StoreInner;
-}
-
-impl Kind for authgate_manager {
-    const MAGIC: u32 = 0x4147_4307;
-    const NAME: &'static str = "authgate_manager";
-    type Inner = ManagerInner;
-}
-
-impl Kind for authgate_device {
-    const MAGIC: u32 = 0x4147_4308;
-    const NAME: &'static str = "authgate_device";
-    type Inner = DeviceInner;
+// Each handle type's magic number (the first field of its memory, see `boundary`) and
+// the value behind it.
+kinds! {
+    authgate_config: 0x4147_4301 => ConfigInner,
+    authgate_client: 0x4147_4302 => ClientInner,
+    authgate_authorization: 0x4147_4303 => AuthorizationInner,
+    authgate_token_set: 0x4147_4304 => TokenSetInner,
+    authgate_operation: 0x4147_4305 => crate::operation::OperationInner,
+    authgate_store: 0x4147_4306 => StoreInner,
+    authgate_manager: 0x4147_4307 => ManagerInner,
+    authgate_device: 0x4147_4308 => DeviceInner,
 }

@@ -92,25 +92,16 @@ fn is_authgate(target: &str) -> bool {
     target == "authgate" || target.starts_with("authgate::")
 }
 
+/// `AUTHGATE_LOG_*` count as `log`'s levels do: 0 (off), 1 (error) … 5 (trace).
 fn level_filter(max_level: u32) -> log::LevelFilter {
-    match max_level {
-        0 => log::LevelFilter::Off,
-        AUTHGATE_LOG_ERROR => log::LevelFilter::Error,
-        AUTHGATE_LOG_WARN => log::LevelFilter::Warn,
-        AUTHGATE_LOG_INFO => log::LevelFilter::Info,
-        AUTHGATE_LOG_DEBUG => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
-    }
+    log::LevelFilter::iter()
+        .nth(max_level as usize)
+        .unwrap_or(log::LevelFilter::Trace)
 }
 
 /// A NUL-terminated copy of `s` with any interior NUL byte replaced by U+FFFD.
 fn c_text(s: &str) -> CString {
-    let cleaned = if s.contains('\0') {
-        s.replace('\0', "\u{FFFD}")
-    } else {
-        s.to_owned()
-    };
-    CString::new(cleaned).unwrap_or_default()
+    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
 impl log::Log for CLogger {

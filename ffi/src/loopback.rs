@@ -45,8 +45,7 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
     options_json: *const c_char,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(operation_out, "operation_out")?;
+    write_out(operation_out, "operation_out", || {
         let client = &handle(client, "client")?.client;
         let o = options_arg(options_json, "options_json", LOOPBACK_OPTIONS)?;
         let cancel = CancelToken::new();
@@ -68,19 +67,13 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
         if let Some(t) = o.u64("timeout_ms")? {
             sign_in = sign_in.timeout(Duration::from_millis(t));
         }
-        if let Some(s) = o.scopes("scopes")? {
-            sign_in = sign_in.scopes(s);
-        }
+        sign_in = sign_in.maybe(o.scopes("scopes")?, |b, s| b.scopes(s));
         if let Some(p) = o.u64("port")? {
             let p = u16::try_from(p)
                 .map_err(|_| Failure::invalid("`options_json`: `port` is above 65535"))?;
             sign_in = sign_in.port(p);
         }
-        if let Some(p) = o.str("path")? {
-            sign_in = sign_in.path(p);
-        }
-        let op = spawn(Box::new(move || Ok(sign_in.run()?)), Some(cancel), url)?;
-        out.write(op);
-        Ok(())
+        sign_in = sign_in.maybe(o.str("path")?, |b, p| b.path(p));
+        spawn(Box::new(move || Ok(sign_in.run()?)), Some(cancel), url)
     })
 }

@@ -30,15 +30,13 @@ pub extern "C" fn authgate_client_validate_id_token(
     nonce: *const c_char,
     claims_json_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(claims_json_out, "claims_json_out")?;
+    write_out(claims_json_out, "claims_json_out", || {
         let c = handle(client, "client")?;
         let token = IdToken::new(required_str(id_token, "id_token")?);
         let nonce = opt_str_arg(nonce, "nonce")?;
         let claims = c.client.validate_id_token(&token, nonce)?;
         let json = Value::Object(claims.raw().clone()).to_string();
-        out.write(owned_c_string(json, "claims JSON")?);
-        Ok(())
+        owned_c_string(json, "claims JSON")
     })
 }
 
@@ -54,16 +52,11 @@ pub extern "C" fn authgate_client_userinfo(
     access_token: *const c_char,
     json_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(json_out, "json_out")?;
+    write_out(json_out, "json_out", || {
         let c = handle(client, "client")?;
         let token = AccessToken::new(required_str(access_token, "access_token")?);
         let user = c.client.userinfo(&token)?;
-        out.write(owned_c_string(
-            Value::Object(user).to_string(),
-            "UserInfo JSON",
-        )?);
-        Ok(())
+        owned_c_string(Value::Object(user).to_string(), "UserInfo JSON")
     })
 }
 
@@ -100,25 +93,10 @@ pub extern "C" fn authgate_client_introspect(
     token: *const c_char,
     json_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(json_out, "json_out")?;
+    write_out(json_out, "json_out", || {
         let c = handle(client, "client")?;
         let token = required_str(token, "token")?;
-        let info = c.client.introspect(token)?;
-        let mut obj = info.raw.clone();
-        obj.insert("active".into(), info.active.into());
-        let mut put = |k: &str, v: Option<Value>| match v {
-            Some(v) => obj.insert(k.into(), v),
-            None => obj.remove(k),
-        };
-        put("scope", info.scope.map(Value::from));
-        put("client_id", info.client_id.map(Value::from));
-        put("sub", info.subject.map(Value::from));
-        put("exp", info.expires_at.map(Value::from));
-        out.write(owned_c_string(
-            Value::Object(obj).to_string(),
-            "introspection JSON",
-        )?);
-        Ok(())
+        let json = c.client.introspect(token)?.to_json();
+        owned_c_string(json, "introspection JSON")
     })
 }

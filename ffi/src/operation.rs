@@ -153,15 +153,14 @@ fn start(
     request: impl FnOnce(&Client) -> FfiResult<TokenRequest>,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(operation_out, "operation_out")?;
+    write_out(operation_out, "operation_out", || {
         let request = request(&handle(client, "client")?.client)?;
-        out.write(spawn(
+        request.check()?;
+        spawn(
             Box::new(move || request.send().map_err(Failure::from)),
             None,
             UrlSlot::default(),
-        )?);
-        Ok(())
+        )
     })
 }
 
@@ -285,11 +284,9 @@ pub extern "C" fn authgate_operation_state(
     operation: *const authgate_operation,
     state_out: *mut u32,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(state_out, "state_out")?;
+    write_out(state_out, "state_out", || {
         let op = handle(operation, "operation")?;
-        out.write(op.shared.lock().phase);
-        Ok(())
+        Ok(op.shared.lock().phase)
     })
 }
 
@@ -307,8 +304,7 @@ pub extern "C" fn authgate_operation_take_result(
     operation: *const authgate_operation,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(token_set_out, "token_set_out")?;
+    write_out(token_set_out, "token_set_out", || {
         let op = handle(operation, "operation")?;
         let mut s = op.shared.lock();
         match s.phase {
@@ -319,8 +315,7 @@ pub extern "C" fn authgate_operation_take_result(
             AUTHGATE_OPERATION_DONE => match s.result.take() {
                 Some(Ok(tokens)) => {
                     drop(s);
-                    out.write(new_token_set(tokens));
-                    Ok(())
+                    Ok(new_token_set(tokens))
                 }
                 Some(Err(failure)) => Err(failure),
                 None => Err(Failure::new(
@@ -390,16 +385,8 @@ pub extern "C" fn authgate_operation_authorization_url(
     operation: *const authgate_operation,
     url_out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(url_out, "url_out")?;
-        let op = handle(operation, "operation")?;
-        out.write(
-            op.shared
-                .url
-                .0
-                .get()
-                .map_or(std::ptr::null(), |u| u.as_ptr()),
-        );
-        Ok(())
+    write_out(url_out, "url_out", || {
+        let url = handle(operation, "operation")?.shared.url.0.get();
+        Ok(url.map_or(std::ptr::null(), |u| u.as_ptr()))
     })
 }

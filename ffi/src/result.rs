@@ -1,7 +1,10 @@
 //! The status codes: the core's `ErrorCode` numbers plus the ones only the C ABI needs,
 //! and the small enumerations C passes as integers.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, CString};
+use std::sync::OnceLock;
+
+use authgate_core::ErrorCode;
 
 /// The status every function returns: `AUTHGATE_OK` (0) or one of the `AUTHGATE_*` codes
 /// below. Numbers are grouped by cause (1xx arguments and configuration, 2xx transport,
@@ -187,47 +190,22 @@ pub const AUTHGATE_OPERATION_CANCELLED: u32 = 3;
 /// within about 50 ms. A token request already under way still completes and is kept.
 pub const AUTHGATE_OPERATION_WAITING: u32 = 4;
 
-/// The static name of a status code.
+/// The static name of a status code: the core's name for its codes, then the C-only ones.
 pub(crate) fn name(code: u32) -> &'static CStr {
+    static CORE: OnceLock<Vec<(u32, CString)>> = OnceLock::new();
+    let core = CORE.get_or_init(|| {
+        let name = |c: ErrorCode| CString::new(c.name()).unwrap_or_default();
+        ErrorCode::ALL.map(|c| (c.as_u32(), name(c))).into()
+    });
+    if let Some((_, name)) = core.iter().find(|(n, _)| *n == code) {
+        return name;
+    }
     match code {
         AUTHGATE_OK => c"ok",
-        AUTHGATE_INVALID_ARGUMENT => c"invalid_argument",
-        AUTHGATE_CONFIG => c"config",
         AUTHGATE_NULL_POINTER => c"null_pointer",
         AUTHGATE_INVALID_UTF8 => c"invalid_utf8",
         AUTHGATE_WRONG_HANDLE => c"wrong_handle",
         AUTHGATE_INTERIOR_NUL => c"interior_nul",
-        AUTHGATE_TRANSPORT => c"transport",
-        AUTHGATE_DNS => c"dns",
-        AUTHGATE_CONNECT => c"connect",
-        AUTHGATE_TLS => c"tls",
-        AUTHGATE_TIMEOUT => c"timeout",
-        AUTHGATE_BODY_TOO_LARGE => c"body_too_large",
-        AUTHGATE_PROXY => c"proxy",
-        AUTHGATE_IO => c"io",
-        AUTHGATE_OAUTH => c"oauth",
-        AUTHGATE_INVALID_GRANT => c"invalid_grant",
-        AUTHGATE_INVALID_CLIENT => c"invalid_client",
-        AUTHGATE_INVALID_REQUEST => c"invalid_request",
-        AUTHGATE_UNAUTHORIZED_CLIENT => c"unauthorized_client",
-        AUTHGATE_UNSUPPORTED_GRANT_TYPE => c"unsupported_grant_type",
-        AUTHGATE_INVALID_SCOPE => c"invalid_scope",
-        AUTHGATE_ACCESS_DENIED => c"access_denied",
-        AUTHGATE_STATE_MISMATCH => c"state_mismatch",
-        AUTHGATE_ISSUER_MISMATCH => c"issuer_mismatch",
-        AUTHGATE_SIGN_IN_REQUIRED => c"sign_in_required",
-        AUTHGATE_STORE => c"store",
-        AUTHGATE_CANCELLED => c"cancelled",
-        AUTHGATE_UNEXPECTED_RESPONSE => c"unexpected_response",
-        AUTHGATE_ID_TOKEN_MALFORMED => c"id_token_malformed",
-        AUTHGATE_ID_TOKEN_ALGORITHM => c"id_token_algorithm",
-        AUTHGATE_ID_TOKEN_UNKNOWN_KEY => c"id_token_unknown_key",
-        AUTHGATE_ID_TOKEN_SIGNATURE => c"id_token_signature",
-        AUTHGATE_ID_TOKEN_ISSUER => c"id_token_issuer",
-        AUTHGATE_ID_TOKEN_AUDIENCE => c"id_token_audience",
-        AUTHGATE_ID_TOKEN_EXPIRED => c"id_token_expired",
-        AUTHGATE_ID_TOKEN_NOT_YET_VALID => c"id_token_not_yet_valid",
-        AUTHGATE_ID_TOKEN_NONCE => c"id_token_nonce",
         AUTHGATE_PENDING => c"pending",
         AUTHGATE_RESULT_TAKEN => c"result_taken",
         AUTHGATE_SLOW_DOWN => c"slow_down",

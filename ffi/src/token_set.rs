@@ -43,11 +43,9 @@ pub extern "C" fn authgate_token_set_new_from_json(
     json: *const c_char,
     token_set_out: *mut *mut authgate_token_set,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(token_set_out, "token_set_out")?;
+    write_out(token_set_out, "token_set_out", || {
         let json = required_str(json, "json")?;
-        out.write(new_token_set(TokenSet::from_json(json)?));
-        Ok(())
+        Ok(new_token_set(TokenSet::from_json(json)?))
     })
 }
 
@@ -63,13 +61,9 @@ pub extern "C" fn authgate_token_set_to_json(
     token_set: *const authgate_token_set,
     json_out: *mut *mut c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let out = out_arg(json_out, "json_out")?;
-        let mut text = handle(token_set, "token_set")?.tokens.to_json();
-        let result = owned_c_string(text.clone(), "token set JSON");
-        zeroize::Zeroize::zeroize(&mut text);
-        out.write(result?);
-        Ok(())
+    write_out(json_out, "json_out", || {
+        let json = zeroize::Zeroizing::new(handle(token_set, "token_set")?.tokens.to_json());
+        secret_c_string(&json, "token set JSON")
     })
 }
 
@@ -80,20 +74,6 @@ pub extern "C" fn authgate_token_set_free(token_set: *mut authgate_token_set) {
     guard((), || free_handle(token_set))
 }
 
-/// Hands out one string of a token set (cbindgen cannot see functions made by macros,
-/// so each getter is written out and calls this).
-fn token_field(
-    token_set: *const authgate_token_set,
-    out: *mut *const c_char,
-    pick: impl FnOnce(&TokenSetInner) -> (&Field, &str),
-) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        let (f, what) = pick(handle(token_set, "token_set")?);
-        read_field(f, what, o)
-    })
-}
-
 /// The access token. A secret. `*out` is owned by the token set (valid until
 /// `authgate_token_set_free`). All token set getters: threads any; `out` must not be NULL.
 #[no_mangle]
@@ -101,7 +81,9 @@ pub extern "C" fn authgate_token_set_access_token(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| (&t.access_token, "access token"))
+    get_field(token_set, "token_set", out, "access token", |t| {
+        &t.access_token
+    })
 }
 
 /// The token type; `bearer` in any case is normalised to `Bearer`. `*out` is owned by the
@@ -111,7 +93,7 @@ pub extern "C" fn authgate_token_set_token_type(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| (&t.token_type, "token type"))
+    get_field(token_set, "token_set", out, "token type", |t| &t.token_type)
 }
 
 /// The refresh token, or NULL if none. A secret. `*out` is owned by the token set.
@@ -120,7 +102,9 @@ pub extern "C" fn authgate_token_set_refresh_token(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| (&t.refresh_token, "refresh token"))
+    get_field(token_set, "token_set", out, "refresh token", |t| {
+        &t.refresh_token
+    })
 }
 
 /// The granted scope (space-separated; the requested one if the server omitted it), or
@@ -130,7 +114,7 @@ pub extern "C" fn authgate_token_set_scope(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| (&t.scope, "scope"))
+    get_field(token_set, "token_set", out, "scope", |t| &t.scope)
 }
 
 /// The OpenID Connect id_token, or NULL. `*out` is owned by the token set.
@@ -139,7 +123,7 @@ pub extern "C" fn authgate_token_set_id_token(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| (&t.id_token, "id_token"))
+    get_field(token_set, "token_set", out, "id_token", |t| &t.id_token)
 }
 
 /// The value for an `Authorization` header, e.g. `Bearer eyJ…`. A secret. `*out` is owned
@@ -149,8 +133,8 @@ pub extern "C" fn authgate_token_set_authorization_header(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    token_field(token_set, out, |t| {
-        (&t.authorization_header, "authorization header")
+    get_field(token_set, "token_set", out, "authorization header", |t| {
+        &t.authorization_header
     })
 }
 
@@ -161,10 +145,8 @@ pub extern "C" fn authgate_token_set_raw_json(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        o.write(handle(token_set, "token_set")?.raw_json.as_ptr());
-        Ok(())
+    write_out(out, "out", || {
+        Ok(handle(token_set, "token_set")?.raw_json.as_ptr())
     })
 }
 
@@ -176,10 +158,8 @@ pub extern "C" fn authgate_token_set_warnings_json(
     token_set: *const authgate_token_set,
     out: *mut *const c_char,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(out, "out")?;
-        o.write(handle(token_set, "token_set")?.warnings_json.as_ptr());
-        Ok(())
+    write_out(out, "out", || {
+        Ok(handle(token_set, "token_set")?.warnings_json.as_ptr())
     })
 }
 
@@ -189,15 +169,11 @@ pub extern "C" fn authgate_token_set_expires_in(
     token_set: *const authgate_token_set,
     seconds_out: *mut i64,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(seconds_out, "seconds_out")?;
+    write_out(seconds_out, "seconds_out", || {
         let t = handle(token_set, "token_set")?;
-        o.write(
-            t.tokens
-                .expires_in()
-                .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
-        );
-        Ok(())
+        Ok(t.tokens
+            .expires_in()
+            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)))
     })
 }
 
@@ -207,14 +183,10 @@ pub extern "C" fn authgate_token_set_expires_at(
     token_set: *const authgate_token_set,
     unix_seconds_out: *mut i64,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(unix_seconds_out, "unix_seconds_out")?;
+    write_out(unix_seconds_out, "unix_seconds_out", || {
         let t = &handle(token_set, "token_set")?.tokens;
-        o.write(
-            t.expires_at_unix()
-                .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
-        );
-        Ok(())
+        Ok(t.expires_at_unix()
+            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)))
     })
 }
 
@@ -226,13 +198,11 @@ pub extern "C" fn authgate_token_set_is_expired_ms(
     leeway_ms: u64,
     expired_out: *mut i32,
 ) -> authgate_result {
-    boundary(|| {
-        let o = out_arg(expired_out, "expired_out")?;
+    write_out(expired_out, "expired_out", || {
         let t = handle(token_set, "token_set")?;
-        o.write(i32::from(
+        Ok(i32::from(
             t.tokens.is_expired(Duration::from_millis(leeway_ms)),
-        ));
-        Ok(())
+        ))
     })
 }
 

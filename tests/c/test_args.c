@@ -176,6 +176,7 @@ static int test_empty_and_invalid_values(void) {
   authgate_client *client = NULL;
   authgate_token_set *ts = NULL;
   authgate_authorization *auth = NULL;
+  authgate_operation *op = NULL;
   char *owned = NULL;
   EXPECT(authgate_config_new(99, &cfg), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_config_new_by_name("", &cfg), AUTHGATE_INVALID_ARGUMENT);
@@ -199,6 +200,14 @@ static int test_empty_and_invalid_values(void) {
   EXPECT(authgate_client_password(client, "", "p", NULL, NULL, &ts), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_client_client_credentials(client, NULL, "[1,2]", &ts), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_client_client_credentials(client, NULL, "{\"a\":1}", &ts), AUTHGATE_INVALID_ARGUMENT);
+  /* A parameter without a name (the core's rule): refused before anything is sent, and
+     before an operation starts. */
+  EXPECT(authgate_client_client_credentials(client, NULL, "{\"\":\"v\"}", &ts),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_client_credentials_start(client, NULL, "{\"\":\"v\"}", &op),
+         AUTHGATE_INVALID_ARGUMENT);
+  EXPECT(authgate_client_refresh_start(client, "rt", "a\001b", NULL, &op),
+         AUTHGATE_INVALID_ARGUMENT); /* a scope with a control character */
   EXPECT(authgate_client_authorization_url(client, NULL, "", NULL, NULL, NULL, NULL, &auth),
          AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_client_authorization_url(client, NULL, NULL, NULL, "short", NULL, NULL, &auth),
@@ -227,9 +236,10 @@ static int test_empty_and_invalid_values(void) {
   EXPECT(authgate_parse_callback("?code=a&state=s", "", &owned), AUTHGATE_INVALID_ARGUMENT);
   EXPECT(authgate_token_set_new_from_json("{\"token_type\":\"Bearer\"}", &ts),
          AUTHGATE_UNEXPECTED_RESPONSE);
-  CHECK(ts == NULL && auth == NULL && owned == NULL);
+  CHECK(ts == NULL && auth == NULL && op == NULL && owned == NULL);
   failed = 0;
 cleanup:
+  authgate_operation_free(op);
   authgate_client_free(client);
   authgate_config_free(cfg);
   return failed;
