@@ -100,6 +100,21 @@ pub(crate) fn opt_bool(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<O
     }
 }
 
+/// An int (not a bool) that fits `T`; `range` says which values fit, for the ValueError.
+pub(crate) fn int_arg<T: TryFrom<u64>>(
+    name: &str,
+    obj: &Bound<'_, PyAny>,
+    range: &str,
+) -> PyResult<T> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(type_error(name, "an int", obj));
+    }
+    obj.extract::<u64>()
+        .ok()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| PyValueError::new_err(format!("{name} must be {range}")))
+}
+
 /// Seconds as an int, a float or a `datetime.timedelta`.
 pub(crate) fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -138,6 +153,23 @@ pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult
     // Sub-millisecond timeouts round up rather than to zero.
     Ok(Some((seconds(name, obj)? * 1000.0).ceil() as u64))
 }
+
+/// Builder steps for optional arguments: a setter applied only when a value was given,
+/// or once per item.
+pub(crate) trait Optional: Sized {
+    fn maybe<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(v) => set(self, v),
+            None => self,
+        }
+    }
+
+    fn each<T>(self, items: impl IntoIterator<Item = T>, set: impl FnMut(Self, T) -> Self) -> Self {
+        items.into_iter().fold(self, set)
+    }
+}
+
+impl<B> Optional for B {}
 
 /// A Python-style repr of an optional str (for `__repr__` output).
 pub(crate) fn repr(s: Option<&str>) -> String {

@@ -1,17 +1,22 @@
 //! The `Client` class: configuration, the grants and the other calls to the server.
 
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyDict};
 
-use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
+use crate::args::{
+    int_arg, opt_params, opt_scopes, opt_str, repr, req_str, timeout_ms, type_error, Optional,
+};
 use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
 use crate::config_json::client_config;
-use crate::device::{self, DeviceAuthorization};
-use crate::error::to_pyerr;
+use crate::device::{device_arg, DeviceAuthorization};
+use crate::error::{to_pyerr, CallbackSlot};
 use crate::json::map_to_py;
-use crate::loopback;
+use crate::oidc::cancel_arg;
 use crate::oidc::Introspection;
-use crate::runtime::run_blocking;
+use crate::runtime::{call, run_blocking, run_cancellable};
 use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenSet};
 
 /// An OAuth 2.0 client for one authorization server, from a provider preset
@@ -76,6 +81,18 @@ pub(crate) struct Client {
     pub(crate) inner: authgate::Client,
 }
 
+impl Client {
+    /// Runs `f` with this client without the GIL (see [`call`]).
+    fn call<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(authgate::Client) -> authgate::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let client = self.inner.clone();
+        call(py, move || f(client))
+    }
+}
+
 fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
     authgate::ClientBuilder::from_json(json)?.build()
 }
@@ -132,9 +149,8 @@ impl Client {
         let issuer = req_str("issuer", issuer)?;
         let json = client_config(py, "Client.discover", provider, options)?;
         let builder = authgate::ClientBuilder::from_json(&json).map_err(|e| to_pyerr(py, e))?;
-        run_blocking(py, move || builder.discover(&issuer)?.build())?
-            .map(|inner| Client { inner })
-            .map_err(|e| to_pyerr(py, e))
+        let inner = call(py, move || builder.discover(&issuer)?.build())?;
+        Ok(Client { inner })
     }
 
     /// Builds a client from a JSON configuration object, the same one the C ABI reads:
@@ -222,24 +238,16 @@ impl Client {
         push: bool,
     ) -> PyResult<AuthorizationRequest> {
         let mut b = self.inner.authorization_url();
-        if let Some(s) = opt_scopes(scopes)? {
-            b = b.scopes(s);
-        }
-        if let Some(s) = opt_str("state", state)? {
-            b = b.state(s);
-        }
-        if let Some(n) = opt_str("nonce", nonce)? {
-            b = b.nonce(n);
-        }
-        if let Some(v) = pkce_verifier_arg(pkce_verifier, code_verifier)? {
-            b = b.pkce_verifier(v);
-        }
-        if let Some(r) = opt_str("redirect_uri", redirect_uri)? {
-            b = b.redirect_uri(r);
-        }
-        for (k, v) in opt_params("params", params)? {
-            b = b.param(k, v);
-        }
+        b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
+        b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
+        b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
+        b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
+            b.pkce_verifier(v)
+        });
+        b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
+            b.redirect_uri(r)
+        });
+        b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
         let built = if push {
             run_blocking(py, move || b.push())?
         } else if self.inner.pushes_authorization_requests() {
@@ -269,12 +277,12 @@ impl Client {
         code_verifier: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
         let mut r = self.inner.exchange_code(req_str("code", code)?);
-        if let Some(v) = pkce_verifier_arg(pkce_verifier, code_verifier)? {
-            r = r.pkce_verifier(v);
-        }
-        if let Some(u) = opt_str("redirect_uri", redirect_uri)? {
-            r = r.redirect_uri(u);
-        }
+        r = r.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
+            b.pkce_verifier(v)
+        });
+        r = r.maybe(opt_str("redirect_uri", redirect_uri)?, |b, u| {
+            b.redirect_uri(u)
+        });
         send(py, with_options(r, scopes, params)?)
     }
 
@@ -337,14 +345,8 @@ impl Client {
     ) -> PyResult<Bound<'py, PyDict>> {
         let token = id_token_arg(id_token)?;
         let nonce = opt_str("nonce", nonce)?;
-        let client = self.inner.clone();
-        let claims = run_blocking(py, move || {
-            client
-                .validate_id_token(&token, nonce.as_deref())
-                .map(|c| c.raw().clone())
-        })?
-        .map_err(|e| to_pyerr(py, e))?;
-        map_to_py(py, &claims)
+        let claims = self.call(py, move |c| c.validate_id_token(&token, nonce.as_deref()))?;
+        map_to_py(py, claims.raw())
     }
 
     /// Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3);
@@ -355,10 +357,7 @@ impl Client {
         access_token: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let token = access_token_arg(access_token)?;
-        let client = self.inner.clone();
-        let info =
-            run_blocking(py, move || client.userinfo(&token))?.map_err(|e| to_pyerr(py, e))?;
-        map_to_py(py, &info)
+        map_to_py(py, &self.call(py, move |c| c.userinfo(&token))?)
     }
 
     /// Revokes a token (RFC 7009). ``token_type_hint`` is ``"access_token"`` or
@@ -373,18 +372,14 @@ impl Client {
     ) -> PyResult<()> {
         let token = req_str("token", token)?;
         let hint = opt_str("token_type_hint", token_type_hint)?;
-        let client = self.inner.clone();
-        run_blocking(py, move || client.revoke(&token, hint.as_deref()))?
-            .map_err(|e| to_pyerr(py, e))
+        self.call(py, move |c| c.revoke(&token, hint.as_deref()))
     }
 
     /// Asks whether a token is active (RFC 7662).
     fn introspect(&self, py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<Introspection> {
         let token = req_str("token", token)?;
-        let client = self.inner.clone();
-        run_blocking(py, move || client.introspect(&token))?
-            .map(|inner| Introspection { inner })
-            .map_err(|e| to_pyerr(py, e))
+        let inner = self.call(py, move |c| c.introspect(&token))?;
+        Ok(Introspection { inner })
     }
 
     /// Starts a device sign-in (RFC 8628 §3.1), for a till or terminal without a
@@ -396,7 +391,14 @@ impl Client {
         py: Python<'_>,
         scopes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<DeviceAuthorization> {
-        device::device_authorization(py, &self.inner, scopes)
+        let scopes = opt_scopes(scopes)?;
+        let auth = self.call(py, move |c| {
+            let refs: Option<Vec<&str>> = scopes
+                .as_ref()
+                .map(|s| s.iter().map(String::as_str).collect());
+            c.device_authorization(refs.as_deref())
+        })?;
+        Ok(DeviceAuthorization::new(auth))
     }
 
     /// Polls the token endpoint once (RFC 8628 §3.4), for a caller running its own loop
@@ -410,7 +412,11 @@ impl Client {
         py: Python<'_>,
         auth: &Bound<'_, PyAny>,
     ) -> PyResult<Option<TokenSet>> {
-        device::poll_device_token(py, &self.inner, auth)
+        let auth = device_arg(auth)?;
+        match self.call(py, move |c| c.poll_device_token(&auth))? {
+            authgate::DevicePoll::Tokens(t) => Ok(Some(TokenSet::new(t))),
+            _ => Ok(None),
+        }
     }
 
     /// Polls until the user has signed in, honouring ``auth.interval`` and
@@ -424,7 +430,14 @@ impl Client {
         auth: &Bound<'_, PyAny>,
         cancel: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        device::wait_for_device_token(py, &self.inner, auth, cancel)
+        let auth = device_arg(auth)?;
+        let cancel = cancel_arg(cancel)?;
+        let (client, token) = (self.inner.clone(), cancel.clone());
+        run_cancellable(py, Some(cancel), move || {
+            client.wait_for_device_token(&auth, &token)
+        })?
+        .map(TokenSet::new)
+        .map_err(|e| to_pyerr(py, e))
     }
 
     /// ``await client.wait_for_device_token_async(auth)``: :meth:`wait_for_device_token`
@@ -492,17 +505,42 @@ impl Client {
         port: Option<&Bound<'_, PyAny>>,
         path: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        loopback::sign_in_loopback(
-            py,
-            &self.inner,
-            timeout,
-            cancel,
-            open_browser,
-            browser_command,
-            scopes,
-            port,
-            path,
-        )
+        let cancel = cancel_arg(cancel)?;
+        let mut sign_in = self.inner.sign_in_loopback().cancel_token(&cancel);
+        let timeout = timeout_ms("timeout", timeout)?.map(Duration::from_millis);
+        sign_in = sign_in.maybe(timeout, |b, t| b.timeout(t));
+        let opener = open_browser.filter(|o| !o.is_none()).cloned();
+        if let Some(o) = &opener {
+            if !o.is_callable() {
+                return Err(type_error("open_browser", "a callable taking the URL", o));
+            }
+        }
+        let command = opt_str("browser_command", browser_command)?;
+        if opener.is_some() && command.is_some() {
+            return Err(PyValueError::new_err(
+                "give open_browser or browser_command, not both",
+            ));
+        }
+        sign_in = sign_in.maybe(command.as_deref(), |b, c| b.browser_command(c));
+        sign_in = sign_in.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
+        if let Some(p) = port.filter(|o| !o.is_none()) {
+            sign_in = sign_in.port(int_arg("port", p, "an int from 0 to 65535")?);
+        }
+        sign_in = sign_in.maybe(opt_str("path", path)?, |b, p| b.path(p));
+        let slot = CallbackSlot::default();
+        if let Some(open) = opener.map(Bound::unbind) {
+            let slot = slot.clone();
+            // The core calls the opener on the thread running the sign-in, which does not
+            // hold the GIL.
+            sign_in = sign_in.open_with(move |url| {
+                Python::attach(|py| match open.bind(py).call1((url,)) {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(slot.fail(e)),
+                })
+            });
+        }
+        let result = run_cancellable(py, Some(cancel), move || sign_in.run())?;
+        result.map(TokenSet::new).map_err(|e| slot.to_pyerr(py, e))
     }
 }
 
@@ -512,19 +550,12 @@ fn with_options(
     scopes: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<authgate::TokenRequest> {
-    if let Some(s) = opt_scopes(scopes)? {
-        r = r.scopes(s);
-    }
-    for (k, v) in opt_params("params", params)? {
-        r = r.param(k, v);
-    }
+    r = r.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
+    r = r.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
     Ok(r)
 }
 
 /// Sends a request without the GIL (the core's request owns what it needs).
 fn send(py: Python<'_>, request: authgate::TokenRequest) -> PyResult<TokenSet> {
-    match run_blocking(py, move || request.send())? {
-        Ok(t) => Ok(TokenSet::new(t)),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    call(py, move || request.send()).map(TokenSet::new)
 }

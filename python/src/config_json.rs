@@ -3,12 +3,14 @@
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt};
+use pyo3::types::{PyBool, PyDict};
 use serde_json::{Map, Value};
 
 use authgate::{OptionType, CONFIG_OPTIONS};
 
-use crate::args::{opt_bool, opt_params, opt_scopes, opt_str, req_str, seconds, type_error};
+use crate::args::{
+    int_arg, opt_bool, opt_params, opt_scopes, opt_str, req_str, seconds, type_error,
+};
 
 /// Turns the keyword arguments of `Client(...)` / `Client.discover(...)` into the core's
 /// JSON configuration, so that Python and C validate it identically. A wrong Python type
@@ -62,13 +64,7 @@ pub(crate) fn client_config(
                 Value::from((seconds(&name, &value)? * 1000.0).ceil() as u64)
             }
             (_, OptionType::Integer) => {
-                if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-                    return Err(type_error(&name, "an int", &value));
-                }
-                let n: u64 = value
-                    .extract()
-                    .map_err(|_| PyValueError::new_err(format!("{name} must be a positive int")))?;
-                Value::from(n)
+                Value::from(int_arg::<u64>(&name, &value, "a positive int")?)
             }
             (_, OptionType::Scopes) => opt_scopes(Some(&value))?.unwrap_or_default().into(),
             (_, OptionType::Params) => Value::Object(

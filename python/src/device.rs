@@ -2,12 +2,9 @@
 
 use pyo3::prelude::*;
 
-use crate::args::{opt_scopes, repr, type_error};
+use crate::args::{repr, type_error};
 use crate::error::to_pyerr;
 use crate::json::datetime_utc;
-use crate::oidc::cancel_arg;
-use crate::runtime::{run_blocking, run_cancellable};
-use crate::token_set::TokenSet;
 
 /// What :meth:`Client.device_authorization` returns (RFC 8628 §3.2): show the user
 /// :attr:`user_code` and :attr:`verification_uri` (or the QR code of
@@ -21,7 +18,7 @@ pub(crate) struct DeviceAuthorization {
 }
 
 impl DeviceAuthorization {
-    fn new(inner: authgate::DeviceAuthorization) -> Self {
+    pub(crate) fn new(inner: authgate::DeviceAuthorization) -> Self {
         DeviceAuthorization { inner }
     }
 }
@@ -118,61 +115,10 @@ impl DeviceAuthorization {
     }
 }
 
-/// The body of `Client.device_authorization` (documented there).
-pub(crate) fn device_authorization(
-    py: Python<'_>,
-    client: &authgate::Client,
-    scopes: Option<&Bound<'_, PyAny>>,
-) -> PyResult<DeviceAuthorization> {
-    let scopes = opt_scopes(scopes)?;
-    let client = client.clone();
-    run_blocking(py, move || {
-        let refs: Option<Vec<&str>> = scopes
-            .as_ref()
-            .map(|s| s.iter().map(String::as_str).collect());
-        client.device_authorization(refs.as_deref())
-    })?
-    .map(DeviceAuthorization::new)
-    .map_err(|e| to_pyerr(py, e))
-}
-
-/// The body of `Client.poll_device_token` (documented there).
-pub(crate) fn poll_device_token(
-    py: Python<'_>,
-    client: &authgate::Client,
-    auth: &Bound<'_, PyAny>,
-) -> PyResult<Option<TokenSet>> {
-    let auth = auth
-        .cast::<DeviceAuthorization>()
-        .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?;
-    let core_auth = auth.get().inner.clone();
-    let client = client.clone();
-    match run_blocking(py, move || client.poll_device_token(&core_auth))? {
-        Ok(authgate::DevicePoll::Tokens(t)) => Ok(Some(TokenSet::new(t))),
-        Ok(_) => Ok(None),
-        Err(e) => Err(to_pyerr(py, e)),
+/// The core's authorization behind an `auth=` argument (its clones share the interval).
+pub(crate) fn device_arg(auth: &Bound<'_, PyAny>) -> PyResult<authgate::DeviceAuthorization> {
+    match auth.cast::<DeviceAuthorization>() {
+        Ok(a) => Ok(a.get().inner.clone()),
+        Err(_) => Err(type_error("auth", "an authgate.DeviceAuthorization", auth)),
     }
-}
-
-/// The body of `Client.wait_for_device_token` (documented there).
-pub(crate) fn wait_for_device_token(
-    py: Python<'_>,
-    client: &authgate::Client,
-    auth: &Bound<'_, PyAny>,
-    cancel: Option<&Bound<'_, PyAny>>,
-) -> PyResult<TokenSet> {
-    let auth = auth
-        .cast::<DeviceAuthorization>()
-        .map_err(|_| type_error("auth", "an authgate.DeviceAuthorization", auth))?
-        .get()
-        .inner
-        .clone();
-    let cancel = cancel_arg(cancel)?;
-    let client = client.clone();
-    let token = cancel.clone();
-    run_cancellable(py, Some(cancel), move || {
-        client.wait_for_device_token(&auth, &token)
-    })?
-    .map(TokenSet::new)
-    .map_err(|e| to_pyerr(py, e))
 }

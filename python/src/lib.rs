@@ -15,7 +15,6 @@ mod device;
 mod error;
 mod json;
 mod log_bridge;
-mod loopback;
 mod manager;
 mod oidc;
 mod runtime;

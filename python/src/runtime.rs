@@ -25,6 +25,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
+use crate::error::to_pyerr;
 use crate::log_bridge;
 
 /// How often a call waiting on the main thread looks for a pending signal (Ctrl-C).
@@ -157,6 +158,15 @@ where
     T: Send + 'static,
 {
     run_cancellable(py, None, f)
+}
+
+/// [`run_blocking`] for a core call: its error is raised as the matching exception.
+pub(crate) fn call<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    F: FnOnce() -> authgate::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run_blocking(py, f)?.map_err(|e| to_pyerr(py, e))
 }
 
 /// As [`run_blocking`], for a long wait that `cancel` stops: a signal on the main thread

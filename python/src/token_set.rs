@@ -163,41 +163,51 @@ impl TokenSet {
     }
 }
 
-/// A refresh token given as a str or as a :class:`TokenSet` holding one.
+/// A token given as a str or taken from a :class:`TokenSet` (`what` names it when the
+/// set has none).
+fn token_arg<T: Clone>(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    what: &str,
+    from_set: impl FnOnce(&authgate::TokenSet) -> Option<&T>,
+    new: impl FnOnce(String) -> T,
+) -> PyResult<T> {
+    if let Ok(t) = obj.cast::<TokenSet>() {
+        let token = from_set(&t.get().inner).cloned();
+        token.ok_or_else(|| PyValueError::new_err(format!("this token set has no {what}")))
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(new(s.extract()?))
+    } else {
+        Err(type_error(name, "a str or a TokenSet", obj))
+    }
+}
+
 pub(crate) fn refresh_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::RefreshToken> {
-    if let Ok(t) = obj.cast::<TokenSet>() {
-        match t.get().inner.refresh_token() {
-            Some(rt) => Ok(rt.clone()),
-            None => Err(PyValueError::new_err("this token set has no refresh token")),
-        }
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        Ok(authgate::RefreshToken::new(s.extract::<String>()?))
-    } else {
-        Err(type_error("refresh_token", "a str or a TokenSet", obj))
-    }
+    token_arg(
+        obj,
+        "refresh_token",
+        "refresh token",
+        |t| t.refresh_token(),
+        authgate::RefreshToken::new,
+    )
 }
 
-/// An id_token given as a str or as a :class:`TokenSet` holding one.
 pub(crate) fn id_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::IdToken> {
-    if let Ok(t) = obj.cast::<TokenSet>() {
-        match t.get().inner.id_token() {
-            Some(i) => Ok(i.clone()),
-            None => Err(PyValueError::new_err("this token set has no id_token")),
-        }
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        Ok(authgate::IdToken::new(s.extract::<String>()?))
-    } else {
-        Err(type_error("id_token", "a str or a TokenSet", obj))
-    }
+    token_arg(
+        obj,
+        "id_token",
+        "id_token",
+        |t| t.id_token(),
+        authgate::IdToken::new,
+    )
 }
 
-/// An access token given as a str or as a :class:`TokenSet`.
 pub(crate) fn access_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::AccessToken> {
-    if let Ok(t) = obj.cast::<TokenSet>() {
-        Ok(t.get().inner.access_token().clone())
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        Ok(authgate::AccessToken::new(s.extract::<String>()?))
-    } else {
-        Err(type_error("access_token", "a str or a TokenSet", obj))
-    }
+    token_arg(
+        obj,
+        "access_token",
+        "access token",
+        |t| Some(t.access_token()),
+        authgate::AccessToken::new,
+    )
 }
