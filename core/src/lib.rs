@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod authorize;
+mod builder;
 mod cancel;
 mod client;
 mod client_auth;
@@ -40,6 +41,7 @@ mod wire_trace;
 pub use authorize::{
     parse_callback, parse_callback_with_issuer, AuthorizationRequest, AuthorizationUrlBuilder,
 };
+pub use builder::BuilderSteps;
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
 pub use client_auth::{AssertionAlg, AssertionAudience};
