@@ -6,7 +6,7 @@
 use std::ffi::c_char;
 use std::sync::OnceLock;
 
-use authgate_core::{AuthorizationCode, PkceVerifier};
+use authgate_core::{AuthorizationCode, BuilderSteps, PkceVerifier};
 
 use crate::boundary::*;
 use crate::handles::*;

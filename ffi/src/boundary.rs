@@ -400,28 +400,29 @@ impl Options {
         Failure::invalid(format!("`{}`: `{key}` must be {what}", self.name))
     }
 
-    pub(crate) fn u64(&self, key: &str) -> FfiResult<Option<u64>> {
-        self.map
-            .get(key)
-            .map(|v| {
-                v.as_u64()
-                    .ok_or_else(|| self.bad(key, "a non-negative integer"))
-            })
+    /// The value of `key` if present, read by `read` (None when it is not `what`).
+    fn get<'a, T>(
+        &'a self,
+        key: &str,
+        what: &str,
+        read: impl FnOnce(&'a serde_json::Value) -> Option<T>,
+    ) -> FfiResult<Option<T>> {
+        let value = self.map.get(key);
+        value
+            .map(|v| read(v).ok_or_else(|| self.bad(key, what)))
             .transpose()
+    }
+
+    pub(crate) fn u64(&self, key: &str) -> FfiResult<Option<u64>> {
+        self.get(key, "a non-negative integer", serde_json::Value::as_u64)
     }
 
     pub(crate) fn bool(&self, key: &str) -> FfiResult<Option<bool>> {
-        self.map
-            .get(key)
-            .map(|v| v.as_bool().ok_or_else(|| self.bad(key, "true or false")))
-            .transpose()
+        self.get(key, "true or false", serde_json::Value::as_bool)
     }
 
     pub(crate) fn str(&self, key: &str) -> FfiResult<Option<&str>> {
-        self.map
-            .get(key)
-            .map(|v| v.as_str().ok_or_else(|| self.bad(key, "a string")))
-            .transpose()
+        self.get(key, "a string", serde_json::Value::as_str)
     }
 
     /// A JSON object of strings: extra parameters (none when absent).
@@ -440,9 +441,7 @@ impl Options {
         let bad = || self.bad(key, "a space-separated string or an array of strings");
         match self.map.get(key) {
             None => Ok(None),
-            Some(serde_json::Value::String(s)) => {
-                Ok(Some(s.split_whitespace().map(str::to_owned).collect()))
-            }
+            Some(serde_json::Value::String(s)) => Ok(Some(words(s))),
             Some(serde_json::Value::Array(a)) => a
                 .iter()
                 .map(|v| v.as_str().map(str::to_owned).ok_or_else(bad))
@@ -455,25 +454,13 @@ impl Options {
 
 /// Space-separated scopes; NULL means "the default".
 pub(crate) fn scopes_arg(ptr: *const c_char, name: &str) -> FfiResult<Option<Vec<String>>> {
-    Ok(opt_str_arg(ptr, name)?.map(|s| s.split_whitespace().map(str::to_owned).collect()))
+    Ok(opt_str_arg(ptr, name)?.map(words))
 }
 
-/// Builder steps for optional arguments: a setter applied only when a value was given,
-/// or once per item.
-pub(crate) trait Optional: Sized {
-    fn maybe<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
-        match value {
-            Some(v) => set(self, v),
-            None => self,
-        }
-    }
-
-    fn each<T>(self, items: impl IntoIterator<Item = T>, set: impl FnMut(Self, T) -> Self) -> Self {
-        items.into_iter().fold(self, set)
-    }
+/// Space-separated scopes as a list (whether each is a valid scope is the core's rule).
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
 }
-
-impl<B> Optional for B {}
 
 /// A C boolean: 0 is false, anything else true.
 pub(crate) fn flag(v: i32) -> bool {

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, CString};
 
-use authgate_core::{Client, ClientBuilder, Password, TokenRequest};
+use authgate_core::{BuilderSteps, Client, ClientBuilder, Password, TokenRequest};
 
 use crate::boundary::*;
 use crate::handles::*;

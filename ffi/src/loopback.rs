@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use authgate_core::CancelToken;
+use authgate_core::{BuilderSteps, CancelToken};
 
 use crate::boundary::*;
 use crate::handles::*;
@@ -64,9 +64,8 @@ pub extern "C" fn authgate_client_sign_in_loopback_start(
             }
             Some(c) => sign_in = sign_in.browser_command(c),
         }
-        if let Some(t) = o.u64("timeout_ms")? {
-            sign_in = sign_in.timeout(Duration::from_millis(t));
-        }
+        let timeout = o.u64("timeout_ms")?.map(Duration::from_millis);
+        sign_in = sign_in.maybe(timeout, |b, t| b.timeout(t));
         sign_in = sign_in.maybe(o.scopes("scopes")?, |b, s| b.scopes(s));
         if let Some(p) = o.u64("port")? {
             let p = u16::try_from(p)

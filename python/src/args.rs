@@ -154,23 +154,6 @@ pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult
     Ok(Some((seconds(name, obj)? * 1000.0).ceil() as u64))
 }
 
-/// Builder steps for optional arguments: a setter applied only when a value was given,
-/// or once per item.
-pub(crate) trait Optional: Sized {
-    fn maybe<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
-        match value {
-            Some(v) => set(self, v),
-            None => self,
-        }
-    }
-
-    fn each<T>(self, items: impl IntoIterator<Item = T>, set: impl FnMut(Self, T) -> Self) -> Self {
-        items.into_iter().fold(self, set)
-    }
-}
-
-impl<B> Optional for B {}
-
 /// A Python-style repr of an optional str (for `__repr__` output).
 pub(crate) fn repr(s: Option<&str>) -> String {
     match s {

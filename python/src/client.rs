@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
+use authgate::BuilderSteps;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyDict};
 
 use crate::args::{
-    int_arg, opt_params, opt_scopes, opt_str, repr, req_str, timeout_ms, type_error, Optional,
+    int_arg, opt_params, opt_scopes, opt_str, repr, req_str, timeout_ms, type_error,
 };
 use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
 use crate::config_json::client_config;
