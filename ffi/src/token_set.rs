@@ -163,6 +163,11 @@ pub extern "C" fn authgate_token_set_warnings_json(
     })
 }
 
+/// Seconds as C reads them: -1 when unknown (and capped at `INT64_MAX`).
+fn seconds_or_minus_one(seconds: Option<u64>) -> i64 {
+    seconds.map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX))
+}
+
 /// The lifetime in seconds as the server sent it, or -1 when it did not say.
 #[no_mangle]
 pub extern "C" fn authgate_token_set_expires_in(
@@ -170,10 +175,9 @@ pub extern "C" fn authgate_token_set_expires_in(
     seconds_out: *mut i64,
 ) -> authgate_result {
     write_out(seconds_out, "seconds_out", || {
-        let t = handle(token_set, "token_set")?;
-        Ok(t.tokens
-            .expires_in()
-            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)))
+        Ok(seconds_or_minus_one(
+            handle(token_set, "token_set")?.tokens.expires_in(),
+        ))
     })
 }
 
@@ -185,8 +189,7 @@ pub extern "C" fn authgate_token_set_expires_at(
 ) -> authgate_result {
     write_out(unix_seconds_out, "unix_seconds_out", || {
         let t = &handle(token_set, "token_set")?.tokens;
-        Ok(t.expires_at_unix()
-            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)))
+        Ok(seconds_or_minus_one(t.expires_at_unix()))
     })
 }
 
