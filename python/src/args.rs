@@ -154,6 +154,20 @@ pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult
     Ok(Some((seconds(name, obj)? * 1000.0).ceil() as u64))
 }
 
+/// Python's repr of a bool.
+pub(crate) fn repr_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+/// Python's repr of an optional int.
+pub(crate) fn repr_u64(n: Option<u64>) -> String {
+    n.map_or("None".to_owned(), |n| n.to_string())
+}
+
 /// A Python-style repr of an optional str (for `__repr__` output).
 pub(crate) fn repr(s: Option<&str>) -> String {
     match s {

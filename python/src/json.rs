@@ -1,6 +1,6 @@
 //! JSON objects as Python dicts, and times as aware UTC datetimes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -19,6 +19,15 @@ pub(crate) fn map_to_py<'py>(
         .import(py, "json", "loads")?
         .call1((text,))?
         .cast_into()?)
+}
+
+/// Unix seconds, if known, as an aware UTC datetime.
+pub(crate) fn unix_datetime(
+    py: Python<'_>,
+    secs: Option<u64>,
+) -> PyResult<Option<Bound<'_, PyAny>>> {
+    secs.map(|s| datetime_utc(py, UNIX_EPOCH + Duration::from_secs(s)))
+        .transpose()
 }
 
 pub(crate) fn datetime_utc<'py>(py: Python<'py>, at: SystemTime) -> PyResult<Bound<'py, PyAny>> {

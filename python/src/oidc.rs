@@ -1,13 +1,11 @@
 //! The OpenID Connect side of the binding: introspection results, and the cancel token
 //! for long waits.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::{deprecated, repr, type_error};
-use crate::json::{datetime_utc, map_to_py};
+use crate::args::{deprecated, repr, repr_bool, repr_u64, type_error};
+use crate::json::{map_to_py, unix_datetime};
 
 /// Stops a long operation (:meth:`Client.wait_for_device_token`,
 /// :meth:`Client.sign_in_loopback`) from another thread: call :meth:`cancel` and the
@@ -47,11 +45,7 @@ impl CancelToken {
     fn __repr__(&self) -> String {
         format!(
             "CancelToken(cancelled={})",
-            if self.inner.is_cancelled() {
-                "True"
-            } else {
-                "False"
-            }
+            repr_bool(self.inner.is_cancelled())
         )
     }
 }
@@ -91,10 +85,7 @@ impl Introspection {
     /// ``exp`` as an aware UTC ``datetime``, or None.
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner
-            .expires_at
-            .map(|s| datetime_utc(py, UNIX_EPOCH + Duration::from_secs(s)))
-            .transpose()
+        unix_datetime(py, self.inner.expires_at)
     }
 
     /// The whole answer as a new dict.
@@ -110,13 +101,11 @@ impl Introspection {
     fn __repr__(&self) -> String {
         format!(
             "Introspection(active={}, scope={}, client_id={}, subject={}, expires_at_unix={})",
-            if self.inner.active { "True" } else { "False" },
+            repr_bool(self.inner.active),
             repr(self.inner.scope.as_deref()),
             repr(self.inner.client_id.as_deref()),
             repr(self.inner.subject.as_deref()),
-            self.inner
-                .expires_at
-                .map_or("None".to_owned(), |e| e.to_string()),
+            repr_u64(self.inner.expires_at),
         )
     }
 }

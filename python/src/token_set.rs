@@ -1,14 +1,14 @@
 //! The `TokenSet` class, and the arguments that take a token or a `TokenSet` holding it.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::args::{repr, req_str, seconds, type_error};
+use crate::args::{repr, repr_u64, req_str, seconds, type_error};
 use crate::error::to_pyerr;
-use crate::json::{datetime_utc, map_to_py};
+use crate::json::{map_to_py, unix_datetime};
 use crate::log_bridge;
 
 /// The tokens an authorization server issued. ``repr`` shows which tokens are present,
@@ -91,10 +91,7 @@ impl TokenSet {
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         // Whole seconds, as stored: a set read back from `to_json` compares equal.
-        self.inner
-            .expires_at_unix()
-            .map(|secs| datetime_utc(py, UNIX_EPOCH + Duration::from_secs(secs)))
-            .transpose()
+        unix_datetime(py, self.inner.expires_at_unix())
     }
 
     /// The refresh token, or None (after a refresh without a new one, the old one).
@@ -147,14 +144,11 @@ impl TokenSet {
     fn __repr__(&self) -> String {
         let t = &self.inner;
         let present = |b: bool| if b { "'[redacted]'" } else { "None" };
-        let expires_at = t
-            .expires_at_unix()
-            .map_or("None".to_owned(), |s| s.to_string());
         format!(
             "TokenSet(access_token='[redacted]', token_type={}, expires_in={}, expires_at_unix={}, refresh_token={}, scope={}, id_token={}, warnings={})",
             repr(Some(t.token_type())),
-            t.expires_in().map_or("None".to_owned(), |e| e.to_string()),
-            expires_at,
+            repr_u64(t.expires_in()),
+            repr_u64(t.expires_at_unix()),
             present(t.refresh_token().is_some()),
             repr(t.scope()),
             present(t.id_token().is_some()),
