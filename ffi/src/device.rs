@@ -241,17 +241,7 @@ pub extern "C" fn authgate_client_device_token_start(
     device: *const authgate_device,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
-    write_out(operation_out, "operation_out", || {
-        let client = handle(client, "client")?.client.clone();
-        let auth = handle(device, "device")?.auth.clone();
-        let cancel = CancelToken::new();
-        let theirs = cancel.clone();
-        spawn(
-            Box::new(move || Ok(client.wait_for_device_token(&auth, &theirs)?)),
-            Some(cancel),
-            UrlSlot::default(),
-        )
-    })
+    authgate_client_wait_for_device_token_start(client, device, operation_out)
 }
 
 /// Waits for the device sign-in on its own thread (the name the other languages use:
@@ -272,5 +262,15 @@ pub extern "C" fn authgate_client_wait_for_device_token_start(
     device: *const authgate_device,
     operation_out: *mut *mut authgate_operation,
 ) -> authgate_result {
-    authgate_client_device_token_start(client, device, operation_out)
+    write_out(operation_out, "operation_out", || {
+        let client = handle(client, "client")?.client.clone();
+        let auth = handle(device, "device")?.auth.clone();
+        let cancel = CancelToken::new();
+        let theirs = cancel.clone();
+        spawn(
+            Box::new(move || Ok(client.wait_for_device_token(&auth, &theirs)?)),
+            Some(cancel),
+            UrlSlot::default(),
+        )
+    })
 }
