@@ -15,8 +15,7 @@ use crate::config_json::client_config;
 use crate::device::{device_arg, DeviceAuthorization};
 use crate::error::{to_pyerr, CallbackSlot};
 use crate::json::map_to_py;
-use crate::oidc::cancel_arg;
-use crate::oidc::Introspection;
+use crate::oidc::{cancel_arg, Introspection};
 use crate::runtime::{call, run_blocking, run_cancellable};
 use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenSet};
 
