@@ -5,13 +5,13 @@ use std::time::Duration;
 use authgate::BuilderSteps;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{IntoPyDict, PyDict};
+use pyo3::types::PyDict;
 
 use crate::args::{
     int_arg, opt_params, opt_scopes, opt_str, repr, req_str, timeout_ms, type_error,
 };
 use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
-use crate::config_json::client_config;
+use crate::config_json::{client_config, client_signature};
 use crate::device::{device_arg, DeviceAuthorization};
 use crate::error::{to_pyerr, CallbackSlot};
 use crate::json::map_to_py;
@@ -117,20 +117,7 @@ impl Client {
     #[classattr]
     #[pyo3(name = "__signature__")]
     fn signature(py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let inspect = py.import("inspect")?;
-        let parameter = inspect.getattr("Parameter")?;
-        let default = [("default", py.None())].into_py_dict(py)?;
-        let params = authgate::CONFIG_OPTIONS
-            .iter()
-            .map(|o| {
-                let kind = match o.is_preset() {
-                    true => "POSITIONAL_OR_KEYWORD",
-                    false => "KEYWORD_ONLY",
-                };
-                parameter.call((o.name(), parameter.getattr(kind)?), Some(&default))
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(inspect.getattr("Signature")?.call1((params,))?.unbind())
+        client_signature(py)
     }
 
     /// Builds a client from the provider's OpenID Connect discovery document

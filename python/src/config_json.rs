@@ -1,9 +1,10 @@
-//! The keyword arguments of `Client(...)` as the core's JSON configuration: each keyword is
-//! a row of `authgate::CONFIG_OPTIONS` (its `name`), converted by the row's type.
+//! The keyword arguments of `Client(...)` as the core's JSON configuration, and its
+//! signature: each keyword is a row of `authgate::CONFIG_OPTIONS` (its `name`),
+//! converted by the row's type.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
+use pyo3::types::{IntoPyDict, PyBool, PyDict};
 use serde_json::{Map, Value};
 
 use authgate::{OptionType, CONFIG_OPTIONS};
@@ -79,4 +80,23 @@ pub(crate) fn client_config(
         cfg.insert(option.key().to_owned(), v);
     }
     Ok(Value::Object(cfg).to_string())
+}
+
+/// The signature of `Client(...)` (for help() and inspect.signature): ``provider``, then
+/// each option of the same table by its Python name, keyword-only.
+pub(crate) fn client_signature(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let inspect = py.import("inspect")?;
+    let parameter = inspect.getattr("Parameter")?;
+    let default = [("default", py.None())].into_py_dict(py)?;
+    let params = CONFIG_OPTIONS
+        .iter()
+        .map(|o| {
+            let kind = match o.is_preset() {
+                true => "POSITIONAL_OR_KEYWORD",
+                false => "KEYWORD_ONLY",
+            };
+            parameter.call((o.name(), parameter.getattr(kind)?), Some(&default))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(inspect.getattr("Signature")?.call1((params,))?.unbind())
 }
