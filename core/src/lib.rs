@@ -28,6 +28,8 @@ mod par;
 mod provider;
 mod random;
 mod redact;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod secret;
 mod store;
 mod time;
@@ -61,6 +63,8 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, DeviceCode, IdToken, Password, PkceVerifier,
     RefreshToken,
 };
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
 pub use token::TokenRequest;
 pub use token_set::TokenSet;

@@ -1,5 +1,6 @@
 //! Where token sets live between calls and across restarts: the [`TokenStore`] interface,
-//! an in-memory store and a crash-safe, multi-process file store.
+//! an in-memory store, a crash-safe, multi-process file store and (with the cargo feature
+//! `redis`) a store shared by many machines through Redis.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -16,6 +17,9 @@ use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::token_set::TokenSet;
+
+#[cfg(feature = "redis")]
+pub use crate::redis_store::RedisStore;
 
 /// Storage for one token set. Implementations must be safe to call from several threads.
 ///

@@ -58,6 +58,7 @@ pub use browser::{browse, browse_to_the_app};
 mod http;
 mod providers;
 pub mod proxy;
+pub mod redis_server;
 mod server;
 mod state;
 pub mod tls;

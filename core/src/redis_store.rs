@@ -1,0 +1,510 @@
+//! [`RedisStore`]: one token set shared by many machines through one Redis (or Valkey).
+
+use std::fmt;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use redis::{Connection, ConnectionLike, RedisResult, Script};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::store::{StoreLock, TokenStore};
+use crate::token_set::TokenSet;
+
+/// Takes the lock (`SET NX PX` with the caller's random value) and hands out a fencing
+/// number newer than any stored set's. KEYS: lock, fence, tokens; ARGV: value, expiry ms.
+/// An attempt whose answer was lost finds its own value and takes the lock again.
+const LOCK: &str = r"
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local fence = redis.call('INCR', KEYS[2])
+local stored = tonumber(redis.call('HGET', KEYS[3], 'gen')) or 0
+if fence <= stored then
+  fence = stored + 1
+  redis.call('SET', KEYS[2], fence)
+end
+return fence
+";
+
+/// Extends the lock's expiry if the caller still owns it. KEYS: lock; ARGV: value, ms.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
+/// Releases the lock if the caller still owns it (never another holder's). KEYS: lock;
+/// ARGV: value.
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Writes (or, with an empty set, clears) the token set with its generation, unless the
+/// stored generation is newer: then returns it and writes nothing. KEYS: tokens, fence;
+/// ARGV: the set's JSON or '', the writer's fencing number or '' (none: a new one).
+const WRITE: &str = r"
+local gen = tonumber(ARGV[2])
+if not gen then gen = redis.call('INCR', KEYS[2]) end
+local stored = tonumber(redis.call('HGET', KEYS[1], 'gen')) or 0
+if gen < stored then return stored end
+if ARGV[1] == '' then
+  redis.call('HDEL', KEYS[1], 'set')
+  redis.call('HSET', KEYS[1], 'gen', gen)
+else
+  redis.call('HSET', KEYS[1], 'set', ARGV[1], 'gen', gen)
+end
+return 0
+";
+
+/// A store in Redis (or Valkey), shared by every process on every machine that uses the
+/// same client registration: for a fleet of servers or tills with one client id, where
+/// each machine refreshing on its own would spend the others' rotating refresh token.
+/// Needs the cargo feature `redis`.
+///
+/// - **One key per client**: the set lives in the hash `authgate:<token endpoint>#<client
+///   id>:tokens` (fields `set`, the JSON of [`TokenSet::to_json`], and `gen`), written in
+///   one atomic script. Several clients can share one Redis.
+/// - **A distributed lock** (`…:lock`): `SET NX PX` with a random value, released only by
+///   its owner (a compare-and-delete script). While it is held, a background thread extends
+///   its expiry every third of [`lock_expiry`](Self::lock_expiry); a holder that dies (or
+///   freezes) stops extending it, and the others take it once it expires.
+///   [`lock_within`](TokenStore::lock_within) waits at most its timeout, then fails with
+///   [`Error::Timeout`].
+/// - **Fencing**: every lock taken gets a number (`…:fence`) newer than the stored set's
+///   generation, and a save made under a lock writes that number with the set. A save
+///   whose number is older than the stored generation (its lock expired during a pause,
+///   and another holder has saved since) is refused with [`Error::Store`]: an older set
+///   never overwrites a newer one. A save outside any lock of this store counts as newest.
+/// - **Outages**: every Redis failure is an [`Error::Store`] that names the server (never
+///   the URL, which may hold a password); the connection is made again on the next call.
+///   Reads and writes time out after [`timeout`](Self::timeout). The token manager keeps
+///   handing out a cached token that is still valid while Redis is down, and never hands
+///   out a new one it could not save.
+/// - **Durability**: a save is as durable as the server makes it. Run Redis with
+///   `appendonly yes` and `appendfsync always` (a save is rare: one per token lifetime):
+///   a Redis that restarts without its data forgets the set, and the next sign-in is
+///   needed once every process has restarted.
+/// - Not for Redis Cluster (the scripts use three keys of one client); a single server,
+///   or a primary with replicas and Sentinel, is what it expects. `redis://` and
+///   `redis+unix://` URLs; no TLS (`rediss://`) in this build. No encryption of the
+///   stored set yet: restrict who can reach the server (`requirepass` or an ACL user, in
+///   the URL as `redis://user:password@host:port/db`).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use authgate::{Client, Provider, RedisStore, TokenManager};
+/// let client = Client::builder(Provider::GearCode)
+///     .base_url("https://auth.gearcode.example")
+///     .client_id("pos-42")
+///     .client_secret("s3cret")
+///     .build()?;
+/// let store = RedisStore::new("redis://10.0.0.5:6379/0", &client)?;
+/// let manager = TokenManager::builder(client).store(Arc::new(store)).build()?;
+/// # Ok::<(), authgate::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    cfg: Config,
+    scripts: Scripts,
+    /// One connection, made on first use and again after a failure.
+    conn: Mutex<Option<Connection>>,
+    /// The locks this store holds now, by thread: a save on a thread that holds one is
+    /// fenced with its number.
+    held: Mutex<Vec<HeldLock>>,
+}
+
+#[derive(Clone)]
+struct Config {
+    client: redis::Client,
+    /// `host:port` or the socket path: for messages (the URL may hold a password).
+    server: String,
+    tokens_key: String,
+    lock_key: String,
+    fence_key: String,
+    lock_expiry: Duration,
+    timeout: Duration,
+}
+
+impl Shared {
+    fn new(cfg: Config) -> Shared {
+        Shared {
+            cfg,
+            scripts: Scripts {
+                lock: Script::new(LOCK),
+                renew: Script::new(RENEW),
+                unlock: Script::new(UNLOCK),
+                write: Script::new(WRITE),
+            },
+            conn: Mutex::new(None),
+            held: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+struct Scripts {
+    lock: Script,
+    renew: Script,
+    unlock: Script,
+    write: Script,
+}
+
+struct HeldLock {
+    thread: ThreadId,
+    value: String,
+    fence: i64,
+}
+
+impl RedisStore {
+    /// How long the lock lives without being extended: 10 s. Its holder extends it every
+    /// third of that while it refreshes, so this is how long a dead holder keeps the others
+    /// waiting, not a limit on how long a refresh may take.
+    pub const DEFAULT_LOCK_EXPIRY: Duration = Duration::from_secs(10);
+
+    /// The connect, read and write timeout of every Redis command: 2 s.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// How long [`lock`](TokenStore::lock) waits for another holder: 30 s.
+    pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+    /// While Redis cannot be reached, how long a lock attempt keeps trying (a restart)
+    /// before it fails with [`Error::Store`]: 2 s, or less if its timeout is shorter.
+    pub const OUTAGE_WAIT: Duration = Duration::from_secs(2);
+
+    /// A store for `client`'s token set in the Redis at `url` (`redis://[user:password@]
+    /// host[:port][/db]` or `redis+unix:///path/to/socket[?db=N]`). Nothing is connected
+    /// until the first use.
+    ///
+    /// A URL that cannot be used is [`Error::Config`] (its text is not repeated: it may
+    /// hold a password).
+    pub fn new(url: &str, client: &Client) -> Result<RedisStore> {
+        let redis = redis::Client::open(url)
+            .map_err(|e| Error::Config(format!("the Redis URL cannot be used: {e}")))?;
+        let server = redis.get_connection_info().addr().to_string();
+        let ns = format!(
+            "authgate:{}#{}",
+            client.token_endpoint(),
+            client.client_id()
+        );
+        Ok(RedisStore {
+            shared: Arc::new(Shared::new(Config {
+                client: redis,
+                server,
+                tokens_key: format!("{ns}:tokens"),
+                lock_key: format!("{ns}:lock"),
+                fence_key: format!("{ns}:fence"),
+                lock_expiry: Self::DEFAULT_LOCK_EXPIRY,
+                timeout: Self::DEFAULT_TIMEOUT,
+            })),
+        })
+    }
+
+    /// How long the lock lives unless its holder extends it (at least 100 ms; less is
+    /// taken as 100 ms). Defaults to [`DEFAULT_LOCK_EXPIRY`](Self::DEFAULT_LOCK_EXPIRY).
+    /// Set it before the store is shared (clones made earlier keep the old value).
+    pub fn lock_expiry(mut self, expiry: Duration) -> Self {
+        self.settings().lock_expiry = expiry.max(Duration::from_millis(100));
+        self
+    }
+
+    /// The connect, read and write timeout of each Redis command (at least 10 ms).
+    /// Defaults to [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings().timeout = timeout.max(Duration::from_millis(10));
+        self
+    }
+
+    /// The Redis key of the token set (a hash: fields `set` and `gen`).
+    pub fn key(&self) -> &str {
+        &self.shared.cfg.tokens_key
+    }
+
+    /// The settings, copied first if a clone shares them.
+    fn settings(&mut self) -> &mut Config {
+        if Arc::get_mut(&mut self.shared).is_none() {
+            self.shared = Arc::new(Shared::new(self.shared.cfg.clone()));
+        }
+        &mut Arc::get_mut(&mut self.shared)
+            .expect("just made unique")
+            .cfg
+    }
+
+    /// The fencing number of the lock this thread holds, if any.
+    fn my_fence(&self) -> Option<i64> {
+        let me = std::thread::current().id();
+        lock(&self.shared.held)
+            .iter()
+            .rev()
+            .find(|h| h.thread == me)
+            .map(|h| h.fence)
+    }
+
+    /// Writes `json` ('' clears) fenced with this thread's lock, if it holds one.
+    fn write(&self, json: &str, what: &str) -> Result<()> {
+        let s = &self.shared;
+        let fence = self.my_fence().map(|f| f.to_string()).unwrap_or_default();
+        let stored: i64 = s.run(what, |c| {
+            s.scripts
+                .write
+                .key(&s.cfg.tokens_key)
+                .key(&s.cfg.fence_key)
+                .arg(json)
+                .arg(&fence)
+                .invoke(c)
+        })?;
+        if stored == 0 {
+            return Ok(());
+        }
+        Err(Error::Store(format!(
+            "did not {what} in Redis at {}: another process saved a newer token set \
+             (generation {stored}, this lock's {fence}) after this process's lock expired \
+             (a pause longer than the lock expiry of {} ms); the newer set stays",
+            s.cfg.server,
+            s.cfg.lock_expiry.as_millis()
+        )))
+    }
+
+    /// Starts extending the lock `value` until the returned sender is dropped.
+    fn keep_alive(&self, value: &str) -> Option<mpsc::Sender<()>> {
+        let (tx, rx) = mpsc::channel::<()>();
+        let shared = Arc::clone(&self.shared);
+        let value = value.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("authgate-redis-lock".into())
+            .spawn(move || {
+                let every = shared.cfg.lock_expiry / 3;
+                while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
+                    let renewed = shared.run("extend the lock", |c| {
+                        shared
+                            .scripts
+                            .renew
+                            .key(&shared.cfg.lock_key)
+                            .arg(&value)
+                            .arg(millis(shared.cfg.lock_expiry))
+                            .invoke::<i64>(c)
+                    });
+                    match renewed {
+                        Ok(1) => {}
+                        Ok(_) => {
+                            log::warn!(
+                                target: "authgate",
+                                "the token store's lock in Redis at {} expired while held \
+                                 (a pause longer than {} ms?): another process may refresh \
+                                 now, and this one's save will be refused if older",
+                                shared.cfg.server,
+                                shared.cfg.lock_expiry.as_millis()
+                            );
+                            return;
+                        }
+                        Err(e) => log::warn!(target: "authgate", "{e}"),
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => Some(tx),
+            Err(e) => {
+                log::warn!(
+                    target: "authgate",
+                    "cannot start the thread that extends the Redis lock ({e}); the lock \
+                     expires after {} ms",
+                    self.shared.cfg.lock_expiry.as_millis()
+                );
+                None
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Runs `op` on the connection, connecting first if there is none. After a failure the
+    /// connection is dropped (the next call connects again); an I/O failure of a connection
+    /// made earlier (a restarted server closed it) is retried once on a new one. Every
+    /// script is safe to run twice.
+    fn run<T>(&self, what: &str, op: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T> {
+        let mut conn = lock(&self.conn);
+        let mut fresh = false;
+        loop {
+            if conn.is_none() {
+                *conn = Some(self.connect().map_err(|e| self.error(what, &e))?);
+                fresh = true;
+            }
+            let c = conn.as_mut().expect("connected above");
+            match op(c) {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    if e.is_io_error() || e.is_unrecoverable_error() || !c.is_open() {
+                        *conn = None;
+                    }
+                    if fresh || !e.is_io_error() || e.is_timeout() {
+                        return Err(self.error(what, &e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let c = self
+            .cfg
+            .client
+            .get_connection_with_timeout(self.cfg.timeout)?;
+        c.set_read_timeout(Some(self.cfg.timeout))?;
+        c.set_write_timeout(Some(self.cfg.timeout))?;
+        Ok(c)
+    }
+
+    fn error(&self, what: &str, e: &redis::RedisError) -> Error {
+        let hint = if e.is_io_error() || e.is_timeout() {
+            "; tokens still valid are served from memory meanwhile: try again once Redis is \
+             back"
+        } else {
+            ""
+        };
+        Error::Store(format!(
+            "cannot {what} in Redis at {}: {e}{hint}",
+            self.cfg.server
+        ))
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        let s = &self.shared;
+        let json: Option<String> = s.run("read the token set", |c| {
+            redis::cmd("HGET")
+                .arg(&s.cfg.tokens_key)
+                .arg("set")
+                .query(c)
+        })?;
+        let Some(json) = json else {
+            return Ok(None);
+        };
+        TokenSet::from_json(&json).map(Some).map_err(|_| {
+            Error::Store(format!(
+                "the Redis key {} at {} does not hold a token set (not written by authgate?)",
+                s.cfg.tokens_key, s.cfg.server
+            ))
+        })
+    }
+
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        self.write(&tokens.to_json(), "save the token set")
+    }
+
+    fn clear(&self) -> Result<()> {
+        self.write("", "clear the token set")
+    }
+
+    /// Takes the lock, waiting at most [`RedisStore::DEFAULT_LOCK_WAIT`].
+    fn lock(&self) -> Result<StoreLock> {
+        self.lock_within(Self::DEFAULT_LOCK_WAIT)
+    }
+
+    /// Tries to take the lock again and again (pauses from 1 ms doubling to 50 ms) until it
+    /// is free or `timeout` has passed ([`Error::Timeout`]). While Redis cannot be reached
+    /// it keeps trying for at most [`RedisStore::OUTAGE_WAIT`], then fails with
+    /// [`Error::Store`].
+    fn lock_within(&self, timeout: Duration) -> Result<StoreLock> {
+        const LONGEST_PAUSE: Duration = Duration::from_millis(50);
+        let s = &self.shared;
+        let value = crate::random::random_token(16)?;
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
+        let mut failing_since: Option<Instant> = None;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let taken = s.run("take the lock", |c| {
+                s.scripts
+                    .lock
+                    .key(&s.cfg.lock_key)
+                    .key(&s.cfg.fence_key)
+                    .key(&s.cfg.tokens_key)
+                    .arg(&value)
+                    .arg(millis(s.cfg.lock_expiry))
+                    .invoke::<i64>(c)
+            });
+            let left = deadline.map_or(pause, |d| d.saturating_duration_since(Instant::now()));
+            match taken {
+                Ok(fence) if fence > 0 => return Ok(self.hold(value, fence)),
+                Ok(_) => failing_since = None,
+                Err(e) => {
+                    let since = *failing_since.get_or_insert_with(Instant::now);
+                    if left.is_zero() || since.elapsed() >= Self::OUTAGE_WAIT {
+                        return Err(e);
+                    }
+                }
+            }
+            if left.is_zero() {
+                return Err(Error::Timeout(format!(
+                    "another process holds the lock {} of the token store in Redis at {}; \
+                     gave up after {} ms (try again; a holder that died frees it within {} ms)",
+                    s.cfg.lock_key,
+                    s.cfg.server,
+                    timeout.as_millis(),
+                    s.cfg.lock_expiry.as_millis()
+                )));
+            }
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(LONGEST_PAUSE);
+        }
+    }
+}
+
+impl RedisStore {
+    /// Records a lock just taken and returns its guard, which stops extending it, releases
+    /// it (if still its owner) and forgets it.
+    fn hold(&self, value: String, fence: i64) -> StoreLock {
+        let keep_alive = self.keep_alive(&value);
+        lock(&self.shared.held).push(HeldLock {
+            thread: std::thread::current().id(),
+            value: value.clone(),
+            fence,
+        });
+        let shared = Arc::clone(&self.shared);
+        StoreLock::releasing(move || {
+            drop(keep_alive);
+            let released = shared.run("release the lock", |c| {
+                shared
+                    .scripts
+                    .unlock
+                    .key(&shared.cfg.lock_key)
+                    .arg(&value)
+                    .invoke::<i64>(c)
+            });
+            if let Err(e) = released {
+                // It expires by itself.
+                log::warn!(target: "authgate", "{e}");
+            }
+            lock(&shared.held).retain(|h| h.value != value);
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("server", &self.shared.cfg.server)
+            .field("key", &self.shared.cfg.tokens_key)
+            .field("lock_expiry", &self.shared.cfg.lock_expiry)
+            .finish_non_exhaustive()
+    }
+}
