@@ -1802,6 +1802,37 @@ authgate_result authgate_manager_clear(const struct authgate_manager *manager);
 void authgate_manager_free(struct authgate_manager *manager);
 
 /**
+ * Creates a store in Redis (or Valkey) for `client`'s token set, shared by every process
+ * on every machine that uses the same client registration: for a fleet of servers or
+ * tills with one client id and a rotating refresh token (one of them refreshes, the
+ * others use its new set). `url` is `redis://[user:password@]host[:port][/db]` or
+ * `redis+unix:///path/to/socket`; no TLS. The set lives under one key per client (token
+ * endpoint and client id); a manager refreshes under a lock in Redis that its holder
+ * keeps alive, and that frees itself `lock_expiry_ms` after a holder died; a holder
+ * whose lock expired during a pause cannot overwrite a newer set (fencing). Run Redis
+ * with `appendonly yes` and `appendfsync always`, or a Redis restart loses the set.
+ *
+ * `options_json` may be NULL or `""` (the defaults) or a JSON object with any of:
+ * - `lock_expiry_ms`: how long the lock lives unless its holder extends it (default
+ *   10000, at least 100);
+ * - `timeout_ms`: the connect, read and write timeout of each Redis command (default
+ *   2000, at least 10).
+ *
+ * Only in a libauthgate built with the cargo feature `redis`
+ * (`cargo build --release -p authgate-ffi --features redis`); the default build answers
+ * `AUTHGATE_CONFIG` ("this build has no Redis support"). Nothing is connected until a
+ * manager needs the store: a Redis that cannot be reached then is `AUTHGATE_STORE`
+ * (a still-valid cached token keeps being served meanwhile). A URL that cannot be used
+ * is `AUTHGATE_CONFIG` (its text, which may hold a password, is not repeated); an
+ * unknown option is `AUTHGATE_INVALID_ARGUMENT`. Ownership as
+ * `authgate_store_new_memory`. Threads: any.
+ */
+authgate_result authgate_store_new_redis(const char *url,
+                                         const struct authgate_client *client,
+                                         const char *options_json,
+                                         struct authgate_store **store_out);
+
+/**
  * Validates an id_token (from `authgate_token_set_id_token`) and hands out its claims:
  * the signature against the provider's JWKS (RS256/384/512, PS256/384/512, ES256,
  * ES384; `none` and HMAC are refused; keys are fetched once and again when an unknown

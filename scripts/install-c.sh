@@ -8,7 +8,10 @@
 #   PREFIX/bin/authgate              (the command-line tool: authgate --help)
 #
 # usage: scripts/install-c.sh PREFIX [--release|--debug] [--no-build] [--from DIR] [--relocatable]
+#                                   [--features LIST]
 #   --release (default) builds with the release profile; --debug with the dev profile;
+#   --features LIST builds with these cargo features (authgate-ffi/redis: the Redis token
+#   store, authgate_store_new_redis; the default build answers "no Redis support");
 #   --no-build installs what target/ already holds; --from DIR installs libauthgate.so and
 #   libauthgate.a from DIR (no build; scripts/dist.sh passes its glibc-baseline build);
 #   --relocatable writes authgate.pc relative to its own place (${pcfiledir}), for a
@@ -31,15 +34,19 @@ build=1
 from=""
 relocatable=0
 expect_from=0
+features=()
+expect_features=0
 for arg in "$@"; do
   if [ "$expect_from" = 1 ]; then from="$arg"; expect_from=0; build=0; continue; fi
+  if [ "$expect_features" = 1 ]; then features=(--features "$arg"); expect_features=0; continue; fi
   case "$arg" in
     --release) profile=release ;;
     --debug) profile=debug ;;
     --no-build) build=0 ;;
     --from) expect_from=1 ;;
     --relocatable) relocatable=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --features) expect_features=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "install-c.sh: unknown option $arg" >&2; exit 2 ;;
     *) prefix="$arg" ;;
   esac
@@ -53,9 +60,9 @@ prefix="$(cd "$prefix" && pwd)"
 
 if [ "$build" = 1 ]; then
   if [ "$profile" = release ]; then
-    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli --release
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli --release "${features[@]}"
   else
-    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli
+    cargo build --manifest-path "$root/Cargo.toml" -p authgate-ffi -p authgate-cli "${features[@]}"
   fi
 fi
 

@@ -39,6 +39,28 @@ start_emulator() {
   echo "emulator at $AUTHGATE_EMULATOR_URL" >&2
 }
 
+# start_redis WORKDIR starts redis-server on a free loopback port (data in WORKDIR/redis,
+# append-only, fsync on every write), waits until it answers, and sets redis_pid and
+# AUTHGATE_REDIS_URL. The caller kills $redis_pid when done.
+start_redis() {
+  local work="$1" port
+  echo "== starting redis-server" >&2
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  mkdir -p "$work/redis"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$work/redis" --save "" \
+    --appendonly yes --appendfsync always --daemonize no >"$work/redis/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do
+    if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
+      export AUTHGATE_REDIS_URL="redis://127.0.0.1:$port/0"
+      echo "redis-server at $AUTHGATE_REDIS_URL" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "redis-server did not start:" >&2; cat "$work/redis/redis.log" >&2; return 1
+}
+
 # run_counted LABEL COMMAND... runs a test program that ends with "N passed, M failed"
 # and adds its counts to the totals; a program without that line, or one that exits
 # non-zero, counts as a failure.

@@ -374,6 +374,10 @@ function authgate_store_new_callbacks(callbacks: PAuthgateStoreCallbacks; user_d
 { from a store callback: hand back the stored JSON (load) / say why it failed }
 function authgate_store_call_set_json(call: Pointer; json: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_store_call_set_error(call: Pointer; message: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ a store shared by a fleet through Redis (libauthgate built with the cargo feature redis;
+  the default build answers AUTHGATE_CONFIG); options_json: nil or lock_expiry_ms, timeout_ms }
+function authgate_store_new_redis(url: PAnsiChar; client: PAuthgateClient; options_json: PAnsiChar;
+  out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
 procedure authgate_store_free(store: PAuthgateStore); cdecl; external AuthgateLib;
 { store: nil for a memory store; options_json: nil or leeway_ms, allow_client_credentials,
   max_attempts, max_backoff_ms, wait_timeout_ms }

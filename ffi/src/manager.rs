@@ -536,3 +536,68 @@ pub extern "C" fn authgate_manager_clear(manager: *const authgate_manager) -> au
 pub extern "C" fn authgate_manager_free(manager: *mut authgate_manager) {
     guard((), || free_handle(manager))
 }
+
+const REDIS_STORE_OPTIONS: &[&str] = &["lock_expiry_ms", "timeout_ms"];
+
+/// Creates a store in Redis (or Valkey) for `client`'s token set, shared by every process
+/// on every machine that uses the same client registration: for a fleet of servers or
+/// tills with one client id and a rotating refresh token (one of them refreshes, the
+/// others use its new set). `url` is `redis://[user:password@]host[:port][/db]` or
+/// `redis+unix:///path/to/socket`; no TLS. The set lives under one key per client (token
+/// endpoint and client id); a manager refreshes under a lock in Redis that its holder
+/// keeps alive, and that frees itself `lock_expiry_ms` after a holder died; a holder
+/// whose lock expired during a pause cannot overwrite a newer set (fencing). Run Redis
+/// with `appendonly yes` and `appendfsync always`, or a Redis restart loses the set.
+///
+/// `options_json` may be NULL or `""` (the defaults) or a JSON object with any of:
+/// - `lock_expiry_ms`: how long the lock lives unless its holder extends it (default
+///   10000, at least 100);
+/// - `timeout_ms`: the connect, read and write timeout of each Redis command (default
+///   2000, at least 10).
+///
+/// Only in a libauthgate built with the cargo feature `redis`
+/// (`cargo build --release -p authgate-ffi --features redis`); the default build answers
+/// `AUTHGATE_CONFIG` ("this build has no Redis support"). Nothing is connected until a
+/// manager needs the store: a Redis that cannot be reached then is `AUTHGATE_STORE`
+/// (a still-valid cached token keeps being served meanwhile). A URL that cannot be used
+/// is `AUTHGATE_CONFIG` (its text, which may hold a password, is not repeated); an
+/// unknown option is `AUTHGATE_INVALID_ARGUMENT`. Ownership as
+/// `authgate_store_new_memory`. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_store_new_redis(
+    url: *const c_char,
+    client: *const authgate_client,
+    options_json: *const c_char,
+    store_out: *mut *mut authgate_store,
+) -> authgate_result {
+    boundary(|| {
+        let out = out_arg(store_out, "store_out")?;
+        let url = required_str(url, "url")?;
+        let client = &handle(client, "client")?.client;
+        let options = options_arg(options_json, "options_json", REDIS_STORE_OPTIONS)?;
+        let lock_expiry = options.u64("lock_expiry_ms")?.map(Duration::from_millis);
+        let timeout = options.u64("timeout_ms")?.map(Duration::from_millis);
+        #[cfg(feature = "redis")]
+        {
+            let mut store = authgate_core::RedisStore::new(url, client)?;
+            if let Some(d) = lock_expiry {
+                store = store.lock_expiry(d);
+            }
+            if let Some(d) = timeout {
+                store = store.timeout(d);
+            }
+            new_store(Arc::new(store), out);
+            Ok(())
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = (url, client, lock_expiry, timeout, out);
+            Err(Error::Config(
+                "this build has no Redis support; build libauthgate with the cargo feature \
+                 redis (cargo build --release -p authgate-ffi --features redis)"
+                    .into(),
+            )
+            .into())
+        }
+    })
+}

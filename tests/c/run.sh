@@ -24,6 +24,7 @@ command -v valgrind >/dev/null || need+=(valgrind)
 command -v cmake >/dev/null || need+=(cmake)
 command -v curl >/dev/null || need+=(curl)
 command -v fpc >/dev/null || need+=(fp-compiler)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${need[*]}" >&2
@@ -36,8 +37,10 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-c.XXXXXX")"
 emulator_pid=""
+redis_pid=""
 cleanup() {
   if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,7 +53,9 @@ failed=0
 echo "== building libauthgate ($profile) and the emulator" >&2
 cargo build -p authgate-emulator >&2
 prefix="$work/prefix"
-scripts/install-c.sh "$prefix" "--$profile" >&2
+# With the Redis token store (authgate_store_new_redis; test_redis.c runs it against a
+# redis-server started below). The shipped library (scripts/dist.sh) is the default build.
+scripts/install-c.sh "$prefix" "--$profile" --features authgate-ffi/redis >&2
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cflags="$(pkg-config --cflags authgate)"
 libs="$(pkg-config --libs authgate)"
@@ -106,6 +111,7 @@ if "$prefix/bin/authgate" --help >/dev/null; then pass "install-c.sh installs bi
 fi
 
 start_emulator "$work" || exit 1
+start_redis "$work" || exit 1
 
 
 for t in "${tests[@]}"; do

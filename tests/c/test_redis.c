@@ -1,0 +1,134 @@
+/* The Redis token store through the C library: two managers (two machines of a fleet) share
+ * one token set through one redis-server; one refresh serves both; an unreachable Redis is
+ * AUTHGATE_STORE and a bad URL AUTHGATE_CONFIG, neither repeating the URL's password.
+ *
+ * tests/c/run.sh builds libauthgate with the cargo feature `redis` and starts a
+ * redis-server, whose URL it passes in AUTHGATE_REDIS_URL. Without that variable, the
+ * library is taken for a default build, which must answer AUTHGATE_CONFIG ("no Redis
+ * support"). */
+#include "harness.h"
+
+#define GC_TOKEN_PATH "/oauth/token"
+
+static const char *redis_url(void) {
+  const char *u = getenv("AUTHGATE_REDIS_URL");
+  return (u != NULL && u[0] != '\0') ? u : NULL;
+}
+
+static authgate_client *gearcode(void) {
+  return emulator_client(AUTHGATE_PROVIDER_GEARCODE, "gearcode-client", "gearcode-secret");
+}
+
+static int test_arguments_and_builds_without_redis(void) {
+  int failed = 1;
+  authgate_client *client = gearcode();
+  authgate_store *store = NULL;
+  const char *url = redis_url() ? redis_url() : "redis://127.0.0.1:6379/0";
+
+  CHECK(client != NULL);
+  CHECK_RC(authgate_store_new_redis(NULL, client, NULL, &store), AUTHGATE_NULL_POINTER);
+  CHECK_RC(authgate_store_new_redis(url, NULL, NULL, &store), AUTHGATE_NULL_POINTER);
+  CHECK_RC(authgate_store_new_redis(url, client, NULL, NULL), AUTHGATE_NULL_POINTER);
+  CHECK_RC(authgate_store_new_redis(url, client, "{\"expiry_ms\":5}", &store),
+           AUTHGATE_INVALID_ARGUMENT);
+  CHECK(strstr(authgate_last_error_message(), "lock_expiry_ms") != NULL);
+  CHECK(store == NULL);
+  if (redis_url() == NULL) {
+    CHECK_RC(authgate_store_new_redis(url, client, NULL, &store), AUTHGATE_CONFIG);
+    CHECK(strstr(authgate_last_error_message(), "no Redis support") != NULL);
+    CHECK(store == NULL);
+    fprintf(stderr, "  (this libauthgate has no Redis support, as a default build)\n");
+  }
+  failed = 0;
+cleanup:
+  authgate_store_free(store);
+  authgate_client_free(client);
+  return failed;
+}
+
+static int test_two_managers_share_one_set_through_redis(void) {
+  int failed = 1;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_store *store_a = NULL, *store_b = NULL;
+  authgate_manager *a = NULL, *b = NULL;
+  char *t_a = NULL, *t_b = NULL, *t_a2 = NULL, *t_b2 = NULL;
+  long before;
+
+  if (redis_url() == NULL) return 0; /* a default build: nothing to share through */
+  client = gearcode();
+  CHECK(client != NULL);
+  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
+  CHECK_OK(authgate_store_new_redis(redis_url(), client, "{\"lock_expiry_ms\":2000}", &store_a));
+  CHECK_OK(authgate_store_new_redis(redis_url(), client, NULL, &store_b));
+  CHECK_OK(authgate_manager_new(client, store_a, NULL, &a));
+  CHECK_OK(authgate_manager_new(client, store_b, NULL, &b));
+  CHECK_OK(authgate_manager_set_tokens(a, ts));
+
+  /* The other machine reads the same set: no request. */
+  before = emulator_count(GC_TOKEN_PATH);
+  CHECK_OK(authgate_manager_access_token(a, &t_a));
+  CHECK_OK(authgate_manager_access_token(b, &t_b));
+  CHECK_STR(t_b, t_a);
+  CHECK(emulator_count(GC_TOKEN_PATH) == before);
+
+  /* A 401 on both: one refresh for the fleet (the second finds the new set in Redis). */
+  CHECK(authgate_manager_invalidate(a) == AUTHGATE_OK);
+  CHECK(authgate_manager_invalidate(b) == AUTHGATE_OK);
+  CHECK_OK(authgate_manager_access_token(a, &t_a2));
+  CHECK_OK(authgate_manager_access_token(b, &t_b2));
+  CHECK(strcmp(t_a2, t_a) != 0);
+  CHECK_STR(t_b2, t_a2);
+  CHECK(emulator_count(GC_TOKEN_PATH) == before + 1);
+
+  CHECK_OK(authgate_manager_clear(b));
+  failed = 0;
+cleanup:
+  authgate_string_free(t_a);
+  authgate_string_free(t_b);
+  authgate_string_free(t_a2);
+  authgate_string_free(t_b2);
+  authgate_manager_free(a);
+  authgate_manager_free(b);
+  authgate_store_free(store_a);
+  authgate_store_free(store_b);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  return failed;
+}
+
+static int test_unreachable_redis_and_bad_urls(void) {
+  int failed = 1;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_store *store = NULL;
+  authgate_manager *manager = NULL;
+
+  if (redis_url() == NULL) return 0;
+  client = gearcode();
+  CHECK(client != NULL);
+  CHECK_RC(authgate_store_new_redis("http://:pa55w0rd@x/", client, NULL, &store), AUTHGATE_CONFIG);
+  CHECK(strstr(authgate_last_error_message(), "pa55w0rd") == NULL);
+  /* Port 9 (discard): nothing listens. Nothing is connected until a manager needs it. */
+  CHECK_OK(authgate_store_new_redis("redis://:pa55w0rd@127.0.0.1:9/0", client,
+                                    "{\"timeout_ms\":500}", &store));
+  CHECK_OK(authgate_manager_new(client, store, "{\"wait_timeout_ms\":3000}", &manager));
+  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
+  CHECK_RC(authgate_manager_set_tokens(manager, ts), AUTHGATE_STORE);
+  CHECK(strstr(authgate_last_error_message(), "127.0.0.1:9") != NULL);
+  CHECK(strstr(authgate_last_error_message(), "pa55w0rd") == NULL);
+  failed = 0;
+cleanup:
+  authgate_manager_free(manager);
+  authgate_store_free(store);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  return failed;
+}
+
+int main(void) {
+  RUN(test_arguments_and_builds_without_redis);
+  RUN(test_two_managers_share_one_set_through_redis);
+  RUN(test_unreachable_redis_and_bad_urls);
+  return harness_report();
+}
