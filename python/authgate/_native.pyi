@@ -23,6 +23,7 @@ __all__ = [
     "FileStore",
     "Introspection",
     "MemoryStore",
+    "RedisStore",
     "TokenManager",
     "TokenSet",
     "TokenStore",
@@ -416,8 +417,8 @@ def parse_callback(
 
 @disjoint_base
 class TokenStore:
-    """The base type of token stores: this package's :class:`MemoryStore` and
-    :class:`FileStore`, and the base for stores written in Python. A store of your own
+    """The base type of token stores: this package's :class:`MemoryStore`,
+    :class:`FileStore` and :class:`RedisStore`, and the base for stores written in Python. A store of your own
     implements ``load()`` (the JSON text ``save`` last stored, or None), ``save(json)``
     (return only once durable: a failed save raises, and the manager keeps the new set
     in memory and saves it again on later calls) and ``clear()``; optionally, for a
@@ -456,6 +457,28 @@ class FileStore(TokenStore):
     @property
     def encrypted(self) -> bool:
         """Whether the file is encrypted (a ``key`` was given)."""
+
+@final
+class RedisStore(TokenStore):
+    """Keeps the token set in Redis (or Valkey), shared by every process on every machine
+    that uses ``client``'s registration (one key per client): a manager refreshes under a
+    lock in Redis that it keeps alive, that frees itself ``lock_expiry`` seconds after a
+    holder died, and a holder whose lock expired cannot overwrite a newer set (fencing:
+    its save raises :class:`authgate.StoreError`). An unreachable Redis raises
+    :class:`authgate.StoreError`. A build of the module without the cargo feature
+    ``redis`` raises :class:`authgate.ConfigError` (the wheel has it)."""
+
+    def __new__(
+        cls,
+        url: str,
+        client: Client,
+        *,
+        lock_expiry: Optional[_Seconds] = None,
+        timeout: Optional[_Seconds] = None,
+    ) -> RedisStore: ...
+    @property
+    def key(self) -> str:
+        """The Redis key of the token set."""
 
 @final
 class TokenManager:

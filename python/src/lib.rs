@@ -26,7 +26,7 @@ use authorize::{parse_callback_py, AuthorizationRequest};
 use client::Client;
 use device::DeviceAuthorization;
 use error::error_codes;
-use manager::{FileStore, MemoryStore, TokenManager, TokenStore};
+use manager::{FileStore, MemoryStore, RedisStore, TokenManager, TokenStore};
 use oidc::{CancelToken, Introspection};
 use token_set::TokenSet;
 
@@ -54,6 +54,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TokenStore>()?;
     m.add_class::<MemoryStore>()?;
     m.add_class::<FileStore>()?;
+    m.add_class::<RedisStore>()?;
     m.add_class::<CancelToken>()?;
     m.add_class::<Introspection>()?;
     m.add_class::<DeviceAuthorization>()?;

@@ -28,8 +28,8 @@ fn token_set_arg<'a, 'py>(
 // ---------------------------------------------------------------------------------------
 // Stores
 
-/// The base type of token stores: this package's :class:`MemoryStore` and
-/// :class:`FileStore`, and the base for stores written in Python (a database, the OS
+/// The base type of token stores: this package's :class:`MemoryStore`,
+/// :class:`FileStore` and :class:`RedisStore`, and the base for stores written in Python (a database, the OS
 /// keyring). A store of your own subclasses it (or just has the same methods) and
 /// implements:
 ///
@@ -416,6 +416,91 @@ fn twin<'py>(obj: &Bound<'py, TokenManager>, method: &str) -> PyResult<Bound<'py
         None,
         false,
     )
+}
+
+/// Keeps the token set in Redis (or Valkey), shared by every process on every machine that
+/// uses ``client``'s registration: for a fleet of servers or tills with one client id and a
+/// rotating refresh token (one of them refreshes, the others use its new set).
+///
+/// ``url`` is ``redis://[user:password@]host[:port][/db]`` or
+/// ``redis+unix:///path/to/socket`` (no TLS). The set lives under one key per client (token
+/// endpoint and client id). A :class:`TokenManager` refreshes under a lock in Redis that it
+/// keeps alive while it works and that frees itself ``lock_expiry`` seconds after a holder
+/// died (default 10); a holder whose lock expired during a pause cannot overwrite a newer
+/// set (fencing: its save raises :class:`StoreError`). ``timeout`` (default 2 s) bounds
+/// each Redis command. Nothing is connected until the first use; an unreachable Redis
+/// raises :class:`StoreError` (a manager keeps handing out a still-valid cached token
+/// meanwhile). Run Redis with ``appendonly yes`` and ``appendfsync always``.
+///
+/// The wheel carries Redis support; a build of the module without the cargo feature
+/// ``redis`` raises :class:`ConfigError` here.
+#[pyclass(extends = TokenStore, frozen, module = "authgate", name = "RedisStore")]
+pub(crate) struct RedisStore {
+    key: String,
+}
+
+#[pymethods]
+impl RedisStore {
+    #[new]
+    #[pyo3(signature = (url, client, *, lock_expiry = None, timeout = None))]
+    fn new(
+        url: &Bound<'_, PyAny>,
+        client: &Bound<'_, PyAny>,
+        lock_expiry: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let py = url.py();
+        let url: String = url
+            .cast::<PyString>()
+            .map_err(|_| type_error("url", "a str", url))?
+            .extract()?;
+        let client = client
+            .cast::<Client>()
+            .map_err(|_| type_error("client", "an authgate.Client", client))?;
+        let lock_expiry = lock_expiry
+            .filter(|o| !o.is_none())
+            .map(|o| duration("lock_expiry", o))
+            .transpose()?;
+        let timeout = timeout
+            .filter(|o| !o.is_none())
+            .map(|o| duration("timeout", o))
+            .transpose()?;
+        #[cfg(feature = "redis")]
+        {
+            let mut store = authgate::RedisStore::new(&url, &client.get().inner)
+                .map_err(|e| to_pyerr(py, e))?;
+            if let Some(d) = lock_expiry {
+                store = store.lock_expiry(d);
+            }
+            if let Some(d) = timeout {
+                store = store.timeout(d);
+            }
+            let key = store.key().to_owned();
+            Ok(TokenStore::with(Arc::new(store)).add_subclass(RedisStore { key }))
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = (url, client, lock_expiry, timeout);
+            Err(to_pyerr(
+                py,
+                authgate::Error::Config(
+                    "this build has no Redis support; build the module with the cargo \
+                     feature redis (the published wheel has it)"
+                        .into(),
+                ),
+            ))
+        }
+    }
+
+    /// The Redis key of the token set (a hash: fields ``set`` and ``gen``).
+    #[getter]
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn __repr__(&self) -> String {
+        format!("RedisStore(key={})", repr(Some(&self.key)))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
