@@ -39,7 +39,7 @@ return 0
 ";
 
 /// Releases the lock if the caller still owns it (never another holder's). KEYS: lock;
-/// ARGV: value.
+/// ARGV: value (and the expiry, unused).
 const UNLOCK: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -153,6 +153,14 @@ impl Shared {
     }
 }
 
+/// A copy for a store whose settings change: the same settings, its own connection, no
+/// lock held.
+impl Clone for Shared {
+    fn clone(&self) -> Shared {
+        Shared::new(self.cfg.clone())
+    }
+}
+
 struct Scripts {
     lock: Script,
     renew: Script,
@@ -232,12 +240,7 @@ impl RedisStore {
 
     /// The settings, copied first if a clone shares them.
     fn settings(&mut self) -> &mut Config {
-        if Arc::get_mut(&mut self.shared).is_none() {
-            self.shared = Arc::new(Shared::new(self.shared.cfg.clone()));
-        }
-        &mut Arc::get_mut(&mut self.shared)
-            .expect("just made unique")
-            .cfg
+        &mut Arc::make_mut(&mut self.shared).cfg
     }
 
     /// The fencing number of the lock this thread holds, if any.
@@ -285,15 +288,7 @@ impl RedisStore {
             .spawn(move || {
                 let every = shared.cfg.lock_expiry / 3;
                 while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
-                    let renewed = shared.run("extend the lock", |c| {
-                        shared
-                            .scripts
-                            .renew
-                            .key(&shared.cfg.lock_key)
-                            .arg(&value)
-                            .arg(millis(shared.cfg.lock_expiry))
-                            .invoke::<i64>(c)
-                    });
+                    let renewed = shared.on_lock("extend the lock", &shared.scripts.renew, &value);
                     match renewed {
                         Ok(1) => {}
                         Ok(_) => {
@@ -332,19 +327,20 @@ impl Shared {
     /// made earlier (a restarted server closed it) is retried once on a new one. Every
     /// script is safe to run twice.
     fn run<T>(&self, what: &str, op: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T> {
-        let mut conn = lock(&self.conn);
-        let mut fresh = false;
+        let mut slot = lock(&self.conn);
         loop {
-            if conn.is_none() {
-                *conn = Some(self.connect().map_err(|e| self.error(what, &e))?);
-                fresh = true;
-            }
-            let c = conn.as_mut().expect("connected above");
-            match op(c) {
-                Ok(v) => return Ok(v),
+            let (mut c, fresh) = match slot.take() {
+                Some(c) => (c, false),
+                None => (self.connect().map_err(|e| self.error(what, &e))?, true),
+            };
+            match op(&mut c) {
+                Ok(v) => {
+                    *slot = Some(c);
+                    return Ok(v);
+                }
                 Err(e) => {
-                    if e.is_io_error() || e.is_unrecoverable_error() || !c.is_open() {
-                        *conn = None;
+                    if !(e.is_io_error() || e.is_unrecoverable_error() || !c.is_open()) {
+                        *slot = Some(c); // an answer (a script error): the connection is fine
                     }
                     if fresh || !e.is_io_error() || e.is_timeout() {
                         return Err(self.error(what, &e));
@@ -352,6 +348,17 @@ impl Shared {
                 }
             }
         }
+    }
+
+    /// Runs RENEW or UNLOCK for the lock `value` (ARGV: the value, the expiry in ms).
+    fn on_lock(&self, what: &str, script: &Script, value: &str) -> Result<i64> {
+        self.run(what, |c| {
+            script
+                .key(&self.cfg.lock_key)
+                .arg(value)
+                .arg(millis(self.cfg.lock_expiry))
+                .invoke(c)
+        })
     }
 
     fn connect(&self) -> RedisResult<Connection> {
@@ -474,14 +481,7 @@ impl RedisStore {
         let shared = Arc::clone(&self.shared);
         StoreLock::releasing(move || {
             drop(keep_alive);
-            let released = shared.run("release the lock", |c| {
-                shared
-                    .scripts
-                    .unlock
-                    .key(&shared.cfg.lock_key)
-                    .arg(&value)
-                    .invoke::<i64>(c)
-            });
+            let released = shared.on_lock("release the lock", &shared.scripts.unlock, &value);
             if let Err(e) = released {
                 // It expires by itself.
                 log::warn!(target: "authgate", "{e}");
