@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: a C/C++ toolchain, pkg-config,
-# CMake, valgrind, Free Pascal, Chromium with its WebDriver (the browser sign-in test) and
+# CMake, valgrind, Free Pascal, Chromium with its WebDriver (the browser sign-in test),
+# redis-server (the Redis token store's tests start their own, on a free port) and
 # Python's venv, the sanitizer runtimes, and Rust nightly with cargo-fuzz (the fuzzing
 # stage). Does nothing for what is already there.
 set -euo pipefail
@@ -14,6 +15,7 @@ command -v valgrind >/dev/null || need+=(valgrind)
 command -v fpc >/dev/null || need+=(fp-compiler)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v redis-server >/dev/null || need+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
