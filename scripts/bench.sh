@@ -2,7 +2,9 @@
 # Runs every benchmark on this machine and prints the ratios to the floors of the same run
 # (never part of the tests: timings belong in benchmarks). Builds release binaries first:
 #   Rust   benches/rust: refresh vs a raw socket, plain ureq 3, the oauth2 crate; cached
-#          token vs Mutex+Instant+String; authorization URL vs the oauth2 crate;
+#          token vs Mutex+Instant+String; authorization URL vs the oauth2 crate; a manager's
+#          refresh (refreshes/s) and cached token through FileStore and RedisStore (a
+#          redis-server on loopback) vs MemoryStore;
 #   C      examples/c/bench.c against the release libauthgate.so: the same floors in C,
 #          and the C client's peak RSS;
 #   Python benches/python/bench.py --wire-only in a venv with the release wheel;

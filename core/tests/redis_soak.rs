@@ -133,7 +133,12 @@ fn child_fleet_member() {
 /// keeps it until it is killed.
 fn spawn_member(emu: &Emulator, redis: &RedisServer, secs: &str) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_fleet_member", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_fleet_member",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, format!("{} {} {secs}", emu.base_url(), redis.url()))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

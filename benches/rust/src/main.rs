@@ -5,6 +5,9 @@
 //!   in one write, read until `Content-Length`), to plain ureq 3 + serde_json, and to the
 //!   Rust `oauth2` crate on ureq 2.
 //! - A cached `TokenManager::access_token()`, next to a `Mutex` + `Instant` + `String` clone.
+//! - The token stores: a manager's whole refresh (store lock, re-read, token request, save,
+//!   unlock) and its cached token with a `FileStore` and a `RedisStore` (a `redis-server`
+//!   started on loopback; the rows are skipped without one), next to a `MemoryStore`.
 //! - Building an authorization URL (state + PKCE S256 from the OS random source), next to
 //!   the `oauth2` crate's.
 //!
@@ -14,10 +17,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use authgate::{Client, Provider, ProxyConfig, RefreshToken, TokenManager, TokenSet};
+use authgate::{
+    Client, FileStore, MemoryStore, Provider, ProxyConfig, RedisStore, RefreshToken, TokenManager,
+    TokenSet, TokenStore,
+};
+use authgate_emulator::redis_server::RedisServer;
 use authgate_emulator::wire::{WireServer, ANSWER};
 
 const ROUNDS: usize = 7;
@@ -77,6 +84,31 @@ impl RawClient {
             }
         }
     }
+}
+
+/// A manager's refresh through `store` (invalidate, then `access_token`: lock, re-read,
+/// client credentials request, save, unlock) and its cached token, in ns per call.
+fn through_store(client: &Client, store: Arc<dyn TokenStore>, n: u32) -> (f64, f64) {
+    let manager = TokenManager::builder(client.clone())
+        .store(store)
+        .allow_client_credentials(true)
+        .build()
+        .unwrap();
+    manager
+        .set_tokens(TokenSet::parse(ANSWER).unwrap())
+        .unwrap();
+    let refresh = || {
+        manager.invalidate();
+        std::hint::black_box(manager.access_token().unwrap());
+    };
+    for _ in 0..20 {
+        refresh();
+    }
+    let refresh_ns = median_ns(n, refresh);
+    let cached_ns = median_ns(n * 50, || {
+        std::hint::black_box(manager.access_token().unwrap());
+    });
+    (refresh_ns, cached_ns)
 }
 
 fn main() {
@@ -224,4 +256,47 @@ fn main() {
     );
     row("authorization URL: oauth2 crate", peer_url_ns, peer_url_ns);
     row("authorization URL: authgate", url_ns, peer_url_ns);
+
+    // Token stores: refreshes per second through the manager, and the cached token.
+    let store_n = (n / 10).max(20);
+    let dir = std::env::temp_dir().join(format!("authgate-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut stores: Vec<(&str, Arc<dyn TokenStore>)> = vec![
+        ("MemoryStore", Arc::new(MemoryStore::new())),
+        ("FileStore", Arc::new(FileStore::new(dir.join("tokens.json")))),
+    ];
+    let redis = RedisServer::start();
+    match &redis {
+        Ok(server) => stores.push((
+            "RedisStore",
+            Arc::new(RedisStore::new(&server.url(), &client).unwrap()),
+        )),
+        Err(e) => println!("(no RedisStore rows: {e})"),
+    }
+    let measured: Vec<(&str, f64, f64)> = stores
+        .into_iter()
+        .map(|(name, store)| {
+            let (refresh, cached) = through_store(&client, store, store_n);
+            (name, refresh, cached)
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (memory_refresh, memory_cached) = (measured[0].1, measured[0].2);
+    for (name, refresh, _) in &measured {
+        println!(
+            "{:<36} {:>8.2} µs  {:>6.2}×  ({:.0} refreshes/s)",
+            format!("manager refresh: {name}"),
+            refresh / 1e3,
+            refresh / memory_refresh,
+            1e9 / refresh
+        );
+    }
+    for (name, _, cached) in &measured {
+        println!(
+            "{:<36} {:>8.1} ns  {:>6.2}×",
+            format!("manager cached: {name}"),
+            cached,
+            cached / memory_cached
+        );
+    }
 }
