@@ -78,7 +78,7 @@ def redis() -> Iterator[Redis]:
 def signed_in(emulator: Emulator, client: authgate.Client) -> authgate.TokenSet:
     req = client.authorization_url()
     code = req.parse_callback(emulator.authorize(req.url))
-    return client.exchange_code(code, code_verifier=req.code_verifier)
+    return client.exchange_code(code, pkce_verifier=req.pkce_verifier)
 
 
 def test_two_machines_share_one_rotating_set_with_one_refresh_per_expiry(
