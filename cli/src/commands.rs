@@ -356,7 +356,7 @@ pub fn decode(opts: &ClientOpts, args: &DecodeArgs) -> Result<()> {
         (None, Some(path)) => load(path)?
             .id_token()
             .map(|t| t.secret().to_owned())
-            .ok_or_else(|| Error::Store(format!("{} holds no id_token", path.display())))?,
+            .ok_or_else(|| Error::store(format!("{} holds no id_token", path.display())))?,
         (None, None) => {
             return Err(Error::InvalidArgument(
                 "give the JWT (or - for stdin) or --store FILE".into(),

@@ -67,8 +67,11 @@ pub enum Error {
     /// No usable tokens are left: the refresh token was refused (`invalid_grant`) or there
     /// is none, and the grant cannot be run again without the user. Sign in again.
     SignInRequired(String),
-    /// The token store could not be read or written.
-    Store(String),
+    /// The token store could not be read or written. [`StoreError::is_outage`] says whether
+    /// the store was out of reach (a Redis server down, a file locked by someone else: try
+    /// again later; [`Error::is_transient`] is true) or its data or settings are wrong (a
+    /// corrupt file, a wrong key, a refused write).
+    Store(StoreError),
     /// An id_token failed validation; the kind says which check.
     IdToken {
         /// Which check failed.
@@ -536,6 +539,7 @@ impl Error {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Tls,
             Error::Timeout(_) => true,
+            Error::Store(s) => s.outage,
             Error::UnexpectedResponse(r) => r.status >= 500 || r.status == 429 || r.status == 408,
             Error::OAuth(e) => {
                 matches!(
@@ -655,6 +659,73 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What an [`Error::Store`] says: a message (naming no token) and whether the store was
+/// out of reach (an outage, transient) rather than wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    message: String,
+    outage: bool,
+}
+
+impl StoreError {
+    /// What went wrong, without any token.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the store was out of reach (a server down or unreachable, a lock held
+    /// elsewhere): the same call may succeed later.
+    pub fn is_outage(&self) -> bool {
+        self.outage
+    }
+
+    /// The same failure with `more` appended to its message.
+    pub(crate) fn context(self, more: &str) -> StoreError {
+        StoreError {
+            message: format!("{}; {more}", self.message),
+            outage: self.outage,
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A store error that is not an outage (bad data, a wrong key, a refused write).
+impl From<String> for StoreError {
+    fn from(message: String) -> Self {
+        StoreError {
+            message,
+            outage: false,
+        }
+    }
+}
+
+impl From<&str> for StoreError {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
+}
+
+impl Error {
+    /// A store failure that is not an outage: unreadable data, a wrong key, a refused write.
+    pub fn store(message: impl Into<String>) -> Error {
+        Error::Store(StoreError::from(message.into()))
+    }
+
+    /// A store that is out of reach (a server down, a file that cannot be opened now): a
+    /// transient [`Error::Store`] ([`Error::is_transient`] is true).
+    pub fn store_outage(message: impl Into<String>) -> Error {
+        Error::Store(StoreError {
+            message: message.into(),
+            outage: true,
+        })
+    }
+}
 
 /// " from the token endpoint https://host:443/token", when the address is known.
 fn write_at(

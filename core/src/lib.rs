@@ -51,7 +51,8 @@ pub use config_schema::{ConfigOption, OptionType, CONFIG_OPTIONS};
 pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
 pub use discovery::ProviderMetadata;
 pub use error::{
-    Endpoint, Error, ErrorCode, IdTokenError, OAuthError, Result, TransportKind, UnexpectedResponse,
+    Endpoint, Error, ErrorCode, IdTokenError, OAuthError, Result, StoreError, TransportKind,
+    UnexpectedResponse,
 };
 pub use http::{ProxyConfig, TrustRoots};
 pub use id_token::IdTokenClaims;

@@ -782,8 +782,8 @@ impl TokenManager {
             }
             Err(Error::Store(why)) => {
                 st.unsaved = true;
-                Err(Error::Store(format!(
-                    "{why}; the new tokens are kept in memory and saved on the next call"
+                Err(Error::Store(why.context(
+                    "the new tokens are kept in memory and saved on the next call",
                 )))
             }
             Err(e) => {
@@ -824,7 +824,7 @@ impl TokenManager {
     fn check_owner(&self, stored: &TokenSet) -> Result<()> {
         let own = &self.inner.owner;
         match stored.owner() {
-            Some(owner) if owner != own => Err(Error::Store(format!(
+            Some(owner) if owner != own => Err(Error::store(format!(
                 "the stored token set belongs to {owner}, not to this {own}: give each client \
                  its own store (file), or clear this one and sign in again"
             ))),

@@ -269,7 +269,7 @@ impl RedisStore {
         if stored == 0 {
             return Ok(());
         }
-        Err(Error::Store(format!(
+        Err(Error::store(format!(
             "did not {what} in Redis at {}: another process saved a newer token set \
              (generation {stored}, this lock's {fence}) after this process's lock expired \
              (a pause longer than the lock expiry of {} ms); the newer set stays",
@@ -372,16 +372,21 @@ impl Shared {
     }
 
     fn error(&self, what: &str, e: &redis::RedisError) -> Error {
-        let hint = if e.is_io_error() || e.is_timeout() {
-            "; tokens still valid are served from memory meanwhile: try again once Redis is \
-             back"
+        // Out of reach (down, restarting, loading its data, a failover): an outage, transient.
+        let outage = e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+            || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry);
+        let message = format!("cannot {what} in Redis at {}: {e}", self.cfg.server);
+        if outage {
+            Error::store_outage(format!(
+                "{message}; tokens still valid are served from memory meanwhile: try again \
+                 once Redis is back"
+            ))
         } else {
-            ""
-        };
-        Error::Store(format!(
-            "cannot {what} in Redis at {}: {e}{hint}",
-            self.cfg.server
-        ))
+            Error::store(message)
+        }
     }
 }
 
@@ -398,7 +403,7 @@ impl TokenStore for RedisStore {
             return Ok(None);
         };
         TokenSet::from_json(&json).map(Some).map_err(|_| {
-            Error::Store(format!(
+            Error::store(format!(
                 "the Redis key {} at {} does not hold a token set (not written by authgate?)",
                 s.cfg.tokens_key, s.cfg.server
             ))

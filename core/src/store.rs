@@ -279,7 +279,7 @@ impl FileStore {
         let mut nonce = [0u8; aead::NONCE_LEN];
         SystemRandom::new()
             .fill(&mut nonce)
-            .map_err(|_| Error::Store("the OS random source failed".into()))?;
+            .map_err(|_| Error::store("the OS random source failed"))?;
         let sealed = aead_key(key)?.seal_in_place_append_tag(
             aead::Nonce::assume_unique_for_key(nonce),
             aead::Aad::from(SEALED_FORMAT),
@@ -287,7 +287,7 @@ impl FileStore {
         );
         if sealed.is_err() {
             json.zeroize();
-            return Err(Error::Store("cannot encrypt the token set".into()));
+            return Err(Error::store("cannot encrypt the token set"));
         }
         let text = serde_json::json!({
             "authgate_store": SEALED_FORMAT,
@@ -301,7 +301,7 @@ impl FileStore {
     /// The set in the file's text, unsealed if it is sealed.
     fn unseal(&self, text: &str) -> Result<TokenSet> {
         let not_a_set = || {
-            Error::Store(format!(
+            Error::store(format!(
                 "{} does not hold a token set (not written by authgate?)",
                 self.path.display()
             ))
@@ -315,13 +315,13 @@ impl FileStore {
             return TokenSet::from_json(text).map_err(|_| not_a_set());
         };
         let Some(key) = &self.key else {
-            return Err(Error::Store(format!(
+            return Err(Error::store(format!(
                 "{} is encrypted: open it with its key (FileStore::encrypted)",
                 self.path.display()
             )));
         };
         if sealed["authgate_store"] != SEALED_FORMAT {
-            return Err(Error::Store(format!(
+            return Err(Error::store(format!(
                 "{} is in an encrypted format this version does not know (a newer authgate \
                  wrote it?)",
                 self.path.display()
@@ -345,7 +345,7 @@ impl FileStore {
         let result = match opened {
             Ok(Ok(Ok(tokens))) => Ok(tokens),
             Ok(_) => Err(not_a_set()),
-            Err(_) => Err(Error::Store(format!(
+            Err(_) => Err(Error::store(format!(
                 "the key does not match {} (it was encrypted with another key, or altered): \
                  use the key it was saved with, or clear it and sign in again",
                 self.path.display()
@@ -366,8 +366,25 @@ impl FileStore {
         self.path.with_file_name(name)
     }
 
+    /// A file out of reach for now (busy, locked, a network share that timed out or went
+    /// away) is an outage; a refused or missing one is not.
     fn store_error(&self, what: &str, e: io::Error) -> Error {
-        Error::Store(format!("{what} {}: {e}", self.path.display()))
+        use io::ErrorKind::*;
+        let message = format!("{what} {}: {e}", self.path.display());
+        match e.kind() {
+            WouldBlock
+            | TimedOut
+            | Interrupted
+            | ResourceBusy
+            | StaleNetworkFileHandle
+            | NetworkDown
+            | NetworkUnreachable
+            | HostUnreachable
+            | ConnectionReset
+            | ConnectionAborted
+            | NotConnected => Error::store_outage(message),
+            _ => Error::store(message),
+        }
     }
 
     /// The prefix of this store's temporary files; the writer's pid and a random part follow.
@@ -561,7 +578,7 @@ impl TokenStore for FileStore {
 fn aead_key(key: &StoreKey) -> Result<aead::LessSafeKey> {
     aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &key.0)
         .map(aead::LessSafeKey::new)
-        .map_err(|_| Error::Store("cannot use the token store's key".into()))
+        .map_err(|_| Error::store("cannot use the token store's key"))
 }
 
 /// The folder a file is in.
@@ -630,7 +647,19 @@ mod tests {
         fs::write(&path, "secret-looking garbage").unwrap();
         let e = FileStore::new(&path).load().unwrap_err();
         assert!(matches!(e, Error::Store(_)));
+        assert!(!e.is_transient(), "a corrupt file is not an outage");
         assert!(!e.to_string().contains("garbage"));
+    }
+
+    #[test]
+    fn a_file_out_of_reach_is_an_outage_a_refused_one_is_not() {
+        let store = FileStore::new(tmp("reach"));
+        for kind in [io::ErrorKind::TimedOut, io::ErrorKind::WouldBlock] {
+            let e = store.store_error("cannot read", kind.into());
+            assert!(e.is_transient(), "{kind:?}: {e:?}");
+        }
+        let e = store.store_error("cannot read", io::ErrorKind::PermissionDenied.into());
+        assert!(matches!(e, Error::Store(_)) && !e.is_transient(), "{e:?}");
     }
 
     #[test]
@@ -712,7 +741,7 @@ mod tests {
         let copy = path.with_file_name("copy.json");
         fs::copy(&path, &copy).unwrap();
         let e = FileStore::encrypted(&copy, [2; 32]).load().unwrap_err();
-        assert!(matches!(e, Error::Store(_)));
+        assert!(matches!(e, Error::Store(_)) && !e.is_transient());
         assert!(e.to_string().contains("the key does not match"), "{e}");
         let e = FileStore::new(&copy).load().unwrap_err();
         assert!(e.to_string().contains("is encrypted"), "{e}");

@@ -35,7 +35,7 @@ fn take(counter: &AtomicU32) -> bool {
 impl TokenStore for FaultyStore {
     fn load(&self) -> Result<Option<TokenSet>> {
         if take(&self.fail_loads) {
-            return Err(Error::Store("injected: cannot read".into()));
+            return Err(Error::store("injected: cannot read"));
         }
         self.inner.load()
     }
@@ -44,7 +44,7 @@ impl TokenStore for FaultyStore {
             panic!("injected: the store panics");
         }
         if take(&self.fail_saves) {
-            return Err(Error::Store("injected: disk full".into()));
+            return Err(Error::store("injected: disk full"));
         }
         self.inner.save(tokens)
     }

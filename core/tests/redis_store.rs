@@ -140,6 +140,7 @@ fn a_set_per_client_round_trips_and_clears() {
         .unwrap();
     let e = a.load().unwrap_err();
     assert!(matches!(e, Error::Store(_)), "{e:?}");
+    assert!(!e.is_transient(), "bad data is not an outage: {e:?}");
     assert!(!e.to_string().contains("secret-garbage"), "{e}");
     // Debug shows the server and key, never the URL's password.
     let with_password = RedisStore::new(
@@ -266,7 +267,8 @@ fn an_outage_is_a_store_error_and_the_store_reconnects_after_a_restart() {
     store.save(&set("before", "rt")).unwrap();
     server.kill();
     let e = store.load().unwrap_err();
-    assert!(matches!(e, Error::Store(_)), "{e:?}");
+    assert!(matches!(e, Error::Store(ref s) if s.is_outage()), "{e:?}");
+    assert!(e.is_transient(), "an outage is transient: {e:?}");
     assert_eq!(e.code(), ErrorCode::Store);
     let msg = e.to_string();
     assert!(
@@ -276,6 +278,7 @@ fn an_outage_is_a_store_error_and_the_store_reconnects_after_a_restart() {
     let start = Instant::now();
     let e = store.lock_within(Duration::from_secs(30)).unwrap_err();
     assert!(matches!(e, Error::Store(_)), "{e:?}");
+    assert!(e.is_transient(), "{e:?}");
     assert!(
         start.elapsed() < RedisStore::OUTAGE_WAIT + Duration::from_secs(2),
         "{:?}",

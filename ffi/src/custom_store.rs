@@ -166,7 +166,7 @@ impl Callbacks {
         Err(if rc == AUTHGATE_TIMEOUT {
             Error::Timeout(message)
         } else {
-            Error::Store(message)
+            Error::store(message)
         })
     }
 }
@@ -179,9 +179,7 @@ impl TokenStore for CallbackStore {
         match &state.json {
             None => Ok(None),
             Some(json) => TokenSet::from_json(json).map(Some).map_err(|_| {
-                Error::Store(
-                    "the store's load callback handed back text that is not a token set".into(),
-                )
+                Error::store("the store's load callback handed back text that is not a token set")
             }),
         }
     }
@@ -191,7 +189,7 @@ impl TokenStore for CallbackStore {
         let mut json = tokens.to_json();
         let text = SecretCString::new(&json);
         json.zeroize();
-        let text = text.ok_or_else(|| Error::Store("the token set holds a NUL byte".into()))?;
+        let text = text.ok_or_else(|| Error::store("the token set holds a NUL byte"))?;
         // SAFETY: as in `load`; `text` lives until the callback returns.
         c.call("save", true, |call| unsafe {
             (c.save)(c.user_data, text.as_ptr(), call)

@@ -173,7 +173,7 @@ fn store_exception(py: Python<'_>, method: &str, e: &PyErr) -> authgate::Error {
     if e.is_instance_of::<pyo3::exceptions::PyTimeoutError>(py) {
         authgate::Error::Timeout(message)
     } else {
-        authgate::Error::Store(message)
+        authgate::Error::store(message)
     }
 }
 
@@ -207,16 +207,14 @@ impl authgate::TokenStore for PyStore {
                     None
                 };
             let Some(text) = text else {
-                return Err(authgate::Error::Store(format!(
+                return Err(authgate::Error::store(format!(
                     "the store's load() returned {}: expected the str save() was given, a \
                      dict, a TokenSet or None",
                     type_name(&v)
                 )));
             };
             authgate::TokenSet::from_json(&text).map(Some).map_err(|_| {
-                authgate::Error::Store(
-                    "the store's load() returned text that is not a token set".into(),
-                )
+                authgate::Error::store("the store's load() returned text that is not a token set")
             })
         })
     }
