@@ -30,6 +30,7 @@ mod random;
 mod redact;
 #[cfg(feature = "redis")]
 mod redis_store;
+mod seal;
 mod secret;
 mod store;
 mod time;

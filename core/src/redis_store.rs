@@ -7,9 +7,11 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use redis::{Connection, ConnectionLike, RedisResult, Script};
+use zeroize::Zeroize;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::seal::{self, StoreKey};
 use crate::store::{StoreLock, TokenStore};
 use crate::token_set::TokenSet;
 
@@ -94,9 +96,10 @@ return 0
 ///   needed once every process has restarted.
 /// - Not for Redis Cluster (the scripts use three keys of one client); a single server,
 ///   or a primary with replicas and Sentinel, is what it expects. `redis://` and
-///   `redis+unix://` URLs; no TLS (`rediss://`) in this build. No encryption of the
-///   stored set yet: restrict who can reach the server (`requirepass` or an ACL user, in
-///   the URL as `redis://user:password@host:port/db`).
+///   `redis+unix://` URLs; no TLS (`rediss://`) in this build. Restrict who can reach the
+///   server (`requirepass` or an ACL user, in the URL as
+///   `redis://user:password@host:port/db`), and seal the stored set with
+///   [`encrypted`](Self::encrypted) so that Redis's dumps and replicas hold no token.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -135,6 +138,8 @@ struct Config {
     fence_key: String,
     lock_expiry: Duration,
     timeout: Duration,
+    /// The key that seals the stored set, if any.
+    key: Option<Arc<StoreKey>>,
 }
 
 impl Shared {
@@ -214,6 +219,7 @@ impl RedisStore {
                 fence_key: format!("{ns}:fence"),
                 lock_expiry: Self::DEFAULT_LOCK_EXPIRY,
                 timeout: Self::DEFAULT_TIMEOUT,
+                key: None,
             })),
         })
     }
@@ -231,6 +237,30 @@ impl RedisStore {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings().timeout = timeout.max(Duration::from_millis(10));
         self
+    }
+
+    /// Seals the stored set with `key` (32 bytes), exactly as [`FileStore::encrypted`]
+    /// seals its file (ChaCha20-Poly1305, a new random nonce per save, the same format): a
+    /// copy of Redis's data (a dump, a replica, a backup) reveals no token without the key.
+    /// Every process sharing the set needs the same key; a set sealed with another key is
+    /// [`Error::Store`] saying the key does not match, and a plain set (stored before
+    /// encryption was turned on) is read and sealed on the next save.
+    ///
+    /// [`FileStore::encrypted`]: crate::FileStore::encrypted
+    pub fn encrypted(mut self, key: [u8; 32]) -> Self {
+        self.settings().key = Some(StoreKey::new(key));
+        self
+    }
+
+    /// [`encrypted`](Self::encrypted) with the key as a slice, which must be 32 bytes long
+    /// ([`Error::InvalidArgument`] otherwise): for the bindings.
+    pub fn encrypted_with(self, key: &[u8]) -> Result<Self> {
+        Ok(self.encrypted(StoreKey::from_slice(key)?))
+    }
+
+    /// Whether the stored set is sealed (a key was given).
+    pub fn is_encrypted(&self) -> bool {
+        self.shared.cfg.key.is_some()
     }
 
     /// The Redis key of the token set (a hash: fields `set` and `gen`).
@@ -399,19 +429,20 @@ impl TokenStore for RedisStore {
                 .arg("set")
                 .query(c)
         })?;
-        let Some(json) = json else {
+        let Some(mut json) = json else {
             return Ok(None);
         };
-        TokenSet::from_json(&json).map(Some).map_err(|_| {
-            Error::store(format!(
-                "the Redis key {} at {} does not hold a token set (not written by authgate?)",
-                s.cfg.tokens_key, s.cfg.server
-            ))
-        })
+        let place = format!("the Redis key {} at {}", s.cfg.tokens_key, s.cfg.server);
+        let tokens = seal::unseal(s.cfg.key.as_deref(), &json, &place, "RedisStore::encrypted");
+        json.zeroize();
+        tokens.map(Some)
     }
 
     fn save(&self, tokens: &TokenSet) -> Result<()> {
-        self.write(&tokens.to_json(), "save the token set")
+        let mut text = seal::seal(self.shared.cfg.key.as_deref(), tokens)?;
+        let saved = self.write(&text, "save the token set");
+        text.zeroize();
+        saved
     }
 
     fn clear(&self) -> Result<()> {
@@ -510,6 +541,7 @@ impl fmt::Debug for RedisStore {
             .field("server", &self.shared.cfg.server)
             .field("key", &self.shared.cfg.tokens_key)
             .field("lock_expiry", &self.shared.cfg.lock_expiry)
+            .field("encrypted", &self.is_encrypted())
             .finish_non_exhaustive()
     }
 }

@@ -9,13 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use ring::aead;
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
+use crate::seal::{self, StoreKey};
 use crate::token_set::TokenSet;
 
 #[cfg(feature = "redis")]
@@ -190,15 +187,6 @@ pub struct FileStore {
     key: Option<Arc<StoreKey>>,
 }
 
-/// The key of an encrypted [`FileStore`], wiped when the last store using it is dropped.
-struct StoreKey([u8; 32]);
-
-impl Drop for StoreKey {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
 impl fmt::Debug for FileStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileStore")
@@ -207,10 +195,6 @@ impl fmt::Debug for FileStore {
             .finish()
     }
 }
-
-/// The format of an encrypted store file (its `authgate_store` field), also the
-/// authenticated data of the seal.
-const SEALED_FORMAT: &str = "chacha20-poly1305/1";
 
 impl FileStore {
     /// How long [`lock`](TokenStore::lock) waits for another process to release the lock
@@ -249,20 +233,14 @@ impl FileStore {
     pub fn encrypted(path: impl Into<PathBuf>, key: [u8; 32]) -> FileStore {
         FileStore {
             path: path.into(),
-            key: Some(Arc::new(StoreKey(key))),
+            key: Some(StoreKey::new(key)),
         }
     }
 
     /// [`encrypted`](Self::encrypted) with the key as a slice, which must be 32 bytes long
     /// ([`Error::InvalidArgument`] otherwise): for the bindings.
     pub fn encrypted_with(path: impl Into<PathBuf>, key: &[u8]) -> Result<FileStore> {
-        let key: [u8; 32] = key.try_into().map_err(|_| {
-            Error::InvalidArgument(format!(
-                "a token store key must be 32 bytes long, not {}",
-                key.len()
-            ))
-        })?;
-        Ok(FileStore::encrypted(path, key))
+        Ok(FileStore::encrypted(path, StoreKey::from_slice(key)?))
     }
 
     /// Whether the file is encrypted.
@@ -272,87 +250,13 @@ impl FileStore {
 
     /// The file's text for `tokens`: the set's JSON, sealed if the store has a key.
     fn seal(&self, tokens: &TokenSet) -> Result<String> {
-        let mut json = tokens.to_json().into_bytes();
-        let Some(key) = &self.key else {
-            return Ok(String::from_utf8(json).unwrap_or_default());
-        };
-        let mut nonce = [0u8; aead::NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| Error::store("the OS random source failed"))?;
-        let sealed = aead_key(key)?.seal_in_place_append_tag(
-            aead::Nonce::assume_unique_for_key(nonce),
-            aead::Aad::from(SEALED_FORMAT),
-            &mut json,
-        );
-        if sealed.is_err() {
-            json.zeroize();
-            return Err(Error::store("cannot encrypt the token set"));
-        }
-        let text = serde_json::json!({
-            "authgate_store": SEALED_FORMAT,
-            "nonce": URL_SAFE_NO_PAD.encode(nonce),
-            "ciphertext": URL_SAFE_NO_PAD.encode(&json),
-        })
-        .to_string();
-        Ok(text)
+        seal::seal(self.key.as_deref(), tokens)
     }
 
     /// The set in the file's text, unsealed if it is sealed.
     fn unseal(&self, text: &str) -> Result<TokenSet> {
-        let not_a_set = || {
-            Error::store(format!(
-                "{} does not hold a token set (not written by authgate?)",
-                self.path.display()
-            ))
-        };
-        let sealed = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .filter(|v| v.get("authgate_store").is_some());
-        let Some(sealed) = sealed else {
-            // A plain set: stores written before encryption was turned on are read, and
-            // sealed on the next save.
-            return TokenSet::from_json(text).map_err(|_| not_a_set());
-        };
-        let Some(key) = &self.key else {
-            return Err(Error::store(format!(
-                "{} is encrypted: open it with its key (FileStore::encrypted)",
-                self.path.display()
-            )));
-        };
-        if sealed["authgate_store"] != SEALED_FORMAT {
-            return Err(Error::store(format!(
-                "{} is in an encrypted format this version does not know (a newer authgate \
-                 wrote it?)",
-                self.path.display()
-            )));
-        }
-        let field = |name: &str| {
-            sealed[name]
-                .as_str()
-                .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-                .ok_or_else(not_a_set)
-        };
-        let nonce: [u8; aead::NONCE_LEN] = field("nonce")?.try_into().map_err(|_| not_a_set())?;
-        let mut data = field("ciphertext")?;
-        let opened = aead_key(key)?
-            .open_in_place(
-                aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::from(SEALED_FORMAT),
-                &mut data,
-            )
-            .map(|plain| std::str::from_utf8(plain).map(TokenSet::from_json));
-        let result = match opened {
-            Ok(Ok(Ok(tokens))) => Ok(tokens),
-            Ok(_) => Err(not_a_set()),
-            Err(_) => Err(Error::store(format!(
-                "the key does not match {} (it was encrypted with another key, or altered): \
-                 use the key it was saved with, or clear it and sign in again",
-                self.path.display()
-            ))),
-        };
-        data.zeroize();
-        result
+        let place = self.path.display().to_string();
+        seal::unseal(self.key.as_deref(), text, &place, "FileStore::encrypted")
     }
 
     /// The store's path.
@@ -572,13 +476,6 @@ impl TokenStore for FileStore {
             pause = (pause * 2).min(LONGEST_PAUSE);
         }
     }
-}
-
-/// The AEAD key of a store key.
-fn aead_key(key: &StoreKey) -> Result<aead::LessSafeKey> {
-    aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &key.0)
-        .map(aead::LessSafeKey::new)
-        .map_err(|_| Error::store("cannot use the token store's key"))
 }
 
 /// The folder a file is in.

@@ -344,3 +344,47 @@ fn the_manager_serves_a_valid_cached_token_while_redis_is_down_and_refreshes_aft
         .send()
         .unwrap();
 }
+
+#[test]
+fn a_sealed_set_hides_the_tokens_in_redis_and_needs_its_key() {
+    let server = redis();
+    let client = offline_client("sealed");
+    let store = RedisStore::new(&server.url(), &client)
+        .unwrap()
+        .encrypted([7; 32]);
+    assert!(store.is_encrypted());
+    store.save(&set("at-sealed", "rt-very-secret")).unwrap();
+    assert_eq!(stored_access(&store).as_deref(), Some("at-sealed"));
+    // The raw value in Redis holds neither token.
+    let raw = server
+        .command(&format!("HGET \"{}\" set", store.key()))
+        .unwrap();
+    assert!(raw.contains("chacha20-poly1305/1"), "{raw}");
+    assert!(
+        !raw.contains("rt-very-secret") && !raw.contains("at-sealed"),
+        "{raw}"
+    );
+    // Another key, or none, cannot read it: a store error that is not an outage.
+    let other = RedisStore::new(&server.url(), &client)
+        .unwrap()
+        .encrypted([8; 32]);
+    let e = other.load().unwrap_err();
+    assert!(matches!(e, Error::Store(_)) && !e.is_transient(), "{e:?}");
+    assert!(e.to_string().contains("the key does not match"), "{e}");
+    let plain = RedisStore::new(&server.url(), &client).unwrap();
+    let e = plain.load().unwrap_err();
+    assert!(e.to_string().contains("is encrypted"), "{e}");
+    // A key of the wrong length is refused; a plain set is read and sealed on the next save.
+    assert!(RedisStore::new(&server.url(), &client)
+        .unwrap()
+        .encrypted_with(&[1; 31])
+        .is_err());
+    plain.clear().unwrap();
+    plain.save(&set("at-plain", "rt-plain")).unwrap();
+    assert_eq!(stored_access(&store).as_deref(), Some("at-plain"));
+    store.save(&set("at-plain", "rt-plain")).unwrap();
+    let raw = server
+        .command(&format!("HGET \"{}\" set", store.key()))
+        .unwrap();
+    assert!(!raw.contains("rt-plain"), "{raw}");
+}
