@@ -1833,6 +1833,24 @@ authgate_result authgate_store_new_redis(const char *url,
                                          struct authgate_store **store_out);
 
 /**
+ * Creates a Redis store like `authgate_store_new_redis` whose stored set is sealed with
+ * `key` (`key_len` must be 32 bytes), exactly as `authgate_store_new_file_encrypted`
+ * seals its file (ChaCha20-Poly1305, a new random nonce per save, the same format): a
+ * copy of Redis's data (a dump, a replica) reveals no token without the key. Every
+ * process sharing the set needs the same key; a set sealed with another key makes the
+ * manager's calls fail with `AUTHGATE_STORE` ("the key does not match"), and a plain set
+ * is read and sealed on the next save. The key is copied (wipe yours when done).
+ * Errors as `authgate_store_new_redis`, and `AUTHGATE_INVALID_ARGUMENT` for a key that is
+ * not 32 bytes. Threads: any.
+ */
+authgate_result authgate_store_new_redis_encrypted(const char *url,
+                                                   const struct authgate_client *client,
+                                                   const uint8_t *key,
+                                                   size_t key_len,
+                                                   const char *options_json,
+                                                   struct authgate_store **store_out);
+
+/**
  * Validates an id_token (from `authgate_token_set_id_token`) and hands out its claims:
  * the signature against the provider's JWKS (RS256/384/512, PS256/384/512, ES256,
  * ES384; `none` and HMAC are refused; keys are fetched once and again when an unknown

@@ -378,6 +378,10 @@ function authgate_store_call_set_error(call: Pointer; message: PAnsiChar): TAuth
   the default build answers AUTHGATE_CONFIG); options_json: nil or lock_expiry_ms, timeout_ms }
 function authgate_store_new_redis(url: PAnsiChar; client: PAuthgateClient; options_json: PAnsiChar;
   out store: PAuthgateStore): TAuthgateResult; cdecl; external AuthgateLib;
+{ the same, the stored set sealed with key: KeyLen (32) bytes, as the encrypted file store }
+function authgate_store_new_redis_encrypted(url: PAnsiChar; client: PAuthgateClient; key: PByte;
+  key_len: NativeUInt; options_json: PAnsiChar; out store: PAuthgateStore): TAuthgateResult; cdecl;
+  external AuthgateLib;
 procedure authgate_store_free(store: PAuthgateStore); cdecl; external AuthgateLib;
 { store: nil for a memory store; options_json: nil or leeway_ms, allow_client_credentials,
   max_attempts, max_backoff_ms, wait_timeout_ms }

@@ -229,11 +229,7 @@ pub extern "C" fn authgate_store_new_file_encrypted(
     boundary(|| {
         let out = out_arg(store_out, "store_out")?;
         let path = required_str(path, "path")?;
-        if key.is_null() {
-            return Err(Failure::new(AUTHGATE_NULL_POINTER, "`key` is NULL"));
-        }
-        // SAFETY: not NULL; the caller promises `key_len` readable bytes.
-        let key = unsafe { std::slice::from_raw_parts(key, key_len) };
+        let key = key_arg(key, key_len)?;
         new_store(Arc::new(FileStore::encrypted_with(path, key)?), out);
         Ok(())
     })
@@ -570,34 +566,79 @@ pub extern "C" fn authgate_store_new_redis(
     options_json: *const c_char,
     store_out: *mut *mut authgate_store,
 ) -> authgate_result {
+    boundary(|| new_redis_store(url, client, None, options_json, store_out))
+}
+
+/// Creates a Redis store like `authgate_store_new_redis` whose stored set is sealed with
+/// `key` (`key_len` must be 32 bytes), exactly as `authgate_store_new_file_encrypted`
+/// seals its file (ChaCha20-Poly1305, a new random nonce per save, the same format): a
+/// copy of Redis's data (a dump, a replica) reveals no token without the key. Every
+/// process sharing the set needs the same key; a set sealed with another key makes the
+/// manager's calls fail with `AUTHGATE_STORE` ("the key does not match"), and a plain set
+/// is read and sealed on the next save. The key is copied (wipe yours when done).
+/// Errors as `authgate_store_new_redis`, and `AUTHGATE_INVALID_ARGUMENT` for a key that is
+/// not 32 bytes. Threads: any.
+#[no_mangle]
+pub extern "C" fn authgate_store_new_redis_encrypted(
+    url: *const c_char,
+    client: *const authgate_client,
+    key: *const u8,
+    key_len: usize,
+    options_json: *const c_char,
+    store_out: *mut *mut authgate_store,
+) -> authgate_result {
     boundary(|| {
-        let out = out_arg(store_out, "store_out")?;
-        let url = required_str(url, "url")?;
-        let client = &handle(client, "client")?.client;
-        let options = options_arg(options_json, "options_json", REDIS_STORE_OPTIONS)?;
-        let lock_expiry = options.u64("lock_expiry_ms")?.map(Duration::from_millis);
-        let timeout = options.u64("timeout_ms")?.map(Duration::from_millis);
-        #[cfg(feature = "redis")]
-        {
-            let mut store = authgate_core::RedisStore::new(url, client)?;
-            if let Some(d) = lock_expiry {
-                store = store.lock_expiry(d);
-            }
-            if let Some(d) = timeout {
-                store = store.timeout(d);
-            }
-            new_store(Arc::new(store), out);
-            Ok(())
-        }
-        #[cfg(not(feature = "redis"))]
-        {
-            let _ = (url, client, lock_expiry, timeout, out);
-            Err(Error::Config(
-                "this build has no Redis support; build libauthgate with the cargo feature \
-                 redis (cargo build --release -p authgate-ffi --features redis)"
-                    .into(),
-            )
-            .into())
-        }
+        let key = key_arg(key, key_len)?;
+        new_redis_store(url, client, Some(key), options_json, store_out)
     })
+}
+
+/// A store key given as a pointer and a length.
+fn key_arg<'a>(key: *const u8, key_len: usize) -> Result<&'a [u8], Failure> {
+    if key.is_null() {
+        return Err(Failure::new(AUTHGATE_NULL_POINTER, "`key` is NULL"));
+    }
+    // SAFETY: not NULL; the caller promises `key_len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(key, key_len) })
+}
+
+/// `authgate_store_new_redis` and `authgate_store_new_redis_encrypted`.
+fn new_redis_store(
+    url: *const c_char,
+    client: *const authgate_client,
+    key: Option<&[u8]>,
+    options_json: *const c_char,
+    store_out: *mut *mut authgate_store,
+) -> Result<(), Failure> {
+    let out = out_arg(store_out, "store_out")?;
+    let url = required_str(url, "url")?;
+    let client = &handle(client, "client")?.client;
+    let options = options_arg(options_json, "options_json", REDIS_STORE_OPTIONS)?;
+    let lock_expiry = options.u64("lock_expiry_ms")?.map(Duration::from_millis);
+    let timeout = options.u64("timeout_ms")?.map(Duration::from_millis);
+    #[cfg(feature = "redis")]
+    {
+        let mut store = authgate_core::RedisStore::new(url, client)?;
+        if let Some(k) = key {
+            store = store.encrypted_with(k)?;
+        }
+        if let Some(d) = lock_expiry {
+            store = store.lock_expiry(d);
+        }
+        if let Some(d) = timeout {
+            store = store.timeout(d);
+        }
+        new_store(Arc::new(store), out);
+        Ok(())
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = (url, client, key, lock_expiry, timeout, out);
+        Err(Error::Config(
+            "this build has no Redis support; build libauthgate with the cargo feature \
+                 redis (cargo build --release -p authgate-ffi --features redis)"
+                .into(),
+        )
+        .into())
+    }
 }

@@ -298,6 +298,15 @@ const TABLE: &[Concept] = &[
         &["FileStore.__new__(path, key)", "FileStore.encrypted"],
     ),
     row(
+        "Redis store",
+        &["RedisStore", "encrypted", "encrypted_with", "is_encrypted"],
+        &[
+            "authgate_store_new_redis(url, client, options_json)",
+            "authgate_store_new_redis_encrypted(url, client, key, key_len, options_json)",
+        ],
+        &["RedisStore.__new__(url, client, key)", "RedisStore.encrypted", "RedisStore.key"],
+    ),
+    row(
         "token set from JSON",
         &["TokenSet", "from_json", "to_json"],
         &["authgate_token_set_new_from_json(json)", "authgate_token_set_to_json"],

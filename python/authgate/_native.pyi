@@ -464,8 +464,9 @@ class RedisStore(TokenStore):
     that uses ``client``'s registration (one key per client): a manager refreshes under a
     lock in Redis that it keeps alive, that frees itself ``lock_expiry`` seconds after a
     holder died, and a holder whose lock expired cannot overwrite a newer set (fencing:
-    its save raises :class:`authgate.StoreError`). An unreachable Redis raises
-    :class:`authgate.StoreError`. A build of the module without the cargo feature
+    its save raises :class:`authgate.StoreError`). ``key`` (32 bytes, as for
+    :class:`FileStore`) seals the stored set. An unreachable Redis raises
+    :class:`authgate.StoreError` with ``is_transient`` true. A build of the module without the cargo feature
     ``redis`` raises :class:`authgate.ConfigError` (the wheel has it)."""
 
     def __new__(
@@ -473,12 +474,16 @@ class RedisStore(TokenStore):
         url: str,
         client: Client,
         *,
+        key: Optional[bytes] = None,
         lock_expiry: Optional[_Seconds] = None,
         timeout: Optional[_Seconds] = None,
     ) -> RedisStore: ...
     @property
     def key(self) -> str:
         """The Redis key of the token set."""
+    @property
+    def encrypted(self) -> bool:
+        """Whether the stored set is sealed (a ``key`` was given)."""
 
 @final
 class TokenManager:

@@ -325,6 +325,18 @@ impl MemoryStore {
     }
 }
 
+/// A store's ``key=`` argument: None, or the bytes (their length is the core's to check).
+fn store_key<'a, 'py>(
+    key: Option<&'a Bound<'py, PyAny>>,
+) -> PyResult<Option<&'a Bound<'py, pyo3::types::PyBytes>>> {
+    key.filter(|k| !k.is_none())
+        .map(|k| {
+            k.cast::<pyo3::types::PyBytes>()
+                .map_err(|_| type_error("key", "32 bytes", k))
+        })
+        .transpose()
+}
+
 #[pymethods]
 impl FileStore {
     #[new]
@@ -345,15 +357,10 @@ impl FileStore {
         if text.is_empty() {
             return Err(PyValueError::new_err("path is empty"));
         }
-        let store = match key.filter(|k| !k.is_none()) {
+        let store = match store_key(key)? {
             None => authgate::FileStore::new(text),
-            Some(k) => {
-                let bytes = k
-                    .cast::<pyo3::types::PyBytes>()
-                    .map_err(|_| type_error("key", "32 bytes", k))?;
-                authgate::FileStore::encrypted_with(text, bytes.as_bytes())
-                    .map_err(|e| to_pyerr(py, e))?
-            }
+            Some(k) => authgate::FileStore::encrypted_with(text, k.as_bytes())
+                .map_err(|e| to_pyerr(py, e))?,
         };
         let display = store.path().display().to_string();
         let encrypted = store.is_encrypted();
@@ -426,24 +433,28 @@ fn twin<'py>(obj: &Bound<'py, TokenManager>, method: &str) -> PyResult<Bound<'py
 /// keeps alive while it works and that frees itself ``lock_expiry`` seconds after a holder
 /// died (default 10); a holder whose lock expired during a pause cannot overwrite a newer
 /// set (fencing: its save raises :class:`StoreError`). ``timeout`` (default 2 s) bounds
-/// each Redis command. Nothing is connected until the first use; an unreachable Redis
-/// raises :class:`StoreError` (a manager keeps handing out a still-valid cached token
-/// meanwhile). Run Redis with ``appendonly yes`` and ``appendfsync always``.
+/// each Redis command. ``key`` (32 bytes, as for :class:`FileStore`) seals the stored set
+/// with ChaCha20-Poly1305, so that Redis's dumps and replicas hold no token; every process
+/// sharing the set needs the same key. Nothing is connected until the first use; an
+/// unreachable Redis raises :class:`StoreError` with ``is_transient`` true (a manager
+/// keeps handing out a still-valid cached token meanwhile). Run Redis with ``appendonly yes`` and ``appendfsync always``.
 ///
 /// The wheel carries Redis support; a build of the module without the cargo feature
 /// ``redis`` raises :class:`ConfigError` here.
 #[pyclass(extends = TokenStore, frozen, module = "authgate", name = "RedisStore")]
 pub(crate) struct RedisStore {
     key: String,
+    encrypted: bool,
 }
 
 #[pymethods]
 impl RedisStore {
     #[new]
-    #[pyo3(signature = (url, client, *, lock_expiry = None, timeout = None))]
+    #[pyo3(signature = (url, client, *, key = None, lock_expiry = None, timeout = None))]
     fn new(
         url: &Bound<'_, PyAny>,
         client: &Bound<'_, PyAny>,
+        key: Option<&Bound<'_, PyAny>>,
         lock_expiry: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyClassInitializer<Self>> {
@@ -463,22 +474,29 @@ impl RedisStore {
             .filter(|o| !o.is_none())
             .map(|o| duration("timeout", o))
             .transpose()?;
+        let key = store_key(key)?;
         #[cfg(feature = "redis")]
         {
             let mut store = authgate::RedisStore::new(&url, &client.get().inner)
                 .map_err(|e| to_pyerr(py, e))?;
+            if let Some(k) = key {
+                store = store
+                    .encrypted_with(k.as_bytes())
+                    .map_err(|e| to_pyerr(py, e))?;
+            }
             if let Some(d) = lock_expiry {
                 store = store.lock_expiry(d);
             }
             if let Some(d) = timeout {
                 store = store.timeout(d);
             }
+            let encrypted = store.is_encrypted();
             let key = store.key().to_owned();
-            Ok(TokenStore::with(Arc::new(store)).add_subclass(RedisStore { key }))
+            Ok(TokenStore::with(Arc::new(store)).add_subclass(RedisStore { key, encrypted }))
         }
         #[cfg(not(feature = "redis"))]
         {
-            let _ = (url, client, lock_expiry, timeout);
+            let _ = (url, client, key, lock_expiry, timeout);
             Err(to_pyerr(
                 py,
                 authgate::Error::Config(
@@ -496,8 +514,18 @@ impl RedisStore {
         &self.key
     }
 
+    /// Whether the stored set is sealed (a ``key`` was given).
+    #[getter]
+    fn encrypted(&self) -> bool {
+        self.encrypted
+    }
+
     fn __repr__(&self) -> String {
-        format!("RedisStore(key={})", repr(Some(&self.key)))
+        format!(
+            "RedisStore(key={}, encrypted={})",
+            repr(Some(&self.key)),
+            if self.encrypted { "True" } else { "False" }
+        )
     }
 }
 

@@ -1,6 +1,8 @@
 /* The Redis token store through the C library: two managers (two machines of a fleet) share
  * one token set through one redis-server; one refresh serves both; an unreachable Redis is
- * AUTHGATE_STORE and a bad URL AUTHGATE_CONFIG, neither repeating the URL's password.
+ * a transient AUTHGATE_STORE and a bad URL AUTHGATE_CONFIG, neither repeating the URL's
+ * password; a set sealed with a key (authgate_store_new_redis_encrypted) is not read with
+ * another.
  *
  * tests/c/run.sh builds libauthgate with the cargo feature `redis` and starts a
  * redis-server, whose URL it passes in AUTHGATE_REDIS_URL. Without that variable, the
@@ -117,6 +119,7 @@ static int test_unreachable_redis_and_bad_urls(void) {
   CHECK_RC(authgate_manager_set_tokens(manager, ts), AUTHGATE_STORE);
   CHECK(strstr(authgate_last_error_message(), "127.0.0.1:9") != NULL);
   CHECK(strstr(authgate_last_error_message(), "pa55w0rd") == NULL);
+  CHECK(authgate_last_error_is_transient() == 1); /* an outage: try again later */
   failed = 0;
 cleanup:
   authgate_manager_free(manager);
@@ -126,9 +129,53 @@ cleanup:
   return failed;
 }
 
+static int test_a_sealed_set_needs_its_key(void) {
+  int failed = 1;
+  static const unsigned char key[32] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+                                        7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+  static const unsigned char other[32] = {8};
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_store *sealed = NULL, *wrong = NULL;
+  authgate_manager *a = NULL, *b = NULL;
+  char *t_a = NULL, *t_b = NULL;
+
+  if (redis_url() == NULL) return 0;
+  client = gearcode();
+  CHECK(client != NULL);
+  CHECK_RC(authgate_store_new_redis_encrypted(redis_url(), client, key, 31, NULL, &sealed),
+           AUTHGATE_INVALID_ARGUMENT);
+  CHECK_RC(authgate_store_new_redis_encrypted(redis_url(), client, NULL, 32, NULL, &sealed),
+           AUTHGATE_NULL_POINTER);
+  CHECK_OK(authgate_store_new_redis_encrypted(redis_url(), client, key, 32, NULL, &sealed));
+  CHECK_OK(authgate_store_new_redis_encrypted(redis_url(), client, other, 32, NULL, &wrong));
+  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
+  CHECK_OK(authgate_manager_new(client, sealed, NULL, &a));
+  CHECK_OK(authgate_manager_set_tokens(a, ts));
+  CHECK_OK(authgate_manager_access_token(a, &t_a));
+  /* Another key: a store error that says so, not an outage, never a garbled token. */
+  CHECK_OK(authgate_manager_new(client, wrong, NULL, &b));
+  CHECK_RC(authgate_manager_access_token(b, &t_b), AUTHGATE_STORE);
+  CHECK(strstr(authgate_last_error_message(), "the key does not match") != NULL);
+  CHECK(authgate_last_error_is_transient() == 0);
+  CHECK_OK(authgate_manager_clear(a));
+  failed = 0;
+cleanup:
+  authgate_string_free(t_a);
+  authgate_string_free(t_b);
+  authgate_manager_free(a);
+  authgate_manager_free(b);
+  authgate_store_free(sealed);
+  authgate_store_free(wrong);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  return failed;
+}
+
 int main(void) {
   RUN(test_arguments_and_builds_without_redis);
   RUN(test_two_managers_share_one_set_through_redis);
   RUN(test_unreachable_redis_and_bad_urls);
+  RUN(test_a_sealed_set_needs_its_key);
   return harness_report();
 }

@@ -141,6 +141,7 @@ def test_an_outage_raises_store_error_and_a_valid_cached_token_is_still_served(
         with pytest.raises(authgate.StoreError, match="127.0.0.1") as info:
             store.load()
         assert info.value.code == authgate.ErrorCode.STORE
+        assert info.value.is_transient  # an outage: try again later
     finally:
         redis.start()
     stored = store.load()  # the append-only file kept it; the store connects again
@@ -161,3 +162,43 @@ def test_arguments_and_no_password_anywhere(gearcode: authgate.Client) -> None:
     with pytest.raises(authgate.StoreError) as down:
         store.load()
     assert "pa55w0rd" not in str(down.value) and "127.0.0.1:9" in str(down.value)
+    assert down.value.is_transient
+    with pytest.raises(TypeError, match="key must be 32 bytes"):
+        authgate.RedisStore("redis://127.0.0.1/0", gearcode, key="k" * 32)  # type: ignore[arg-type]
+    with pytest.raises(authgate.InvalidArgument, match="32 bytes"):
+        authgate.RedisStore("redis://127.0.0.1/0", gearcode, key=b"k" * 31)
+
+
+def raw_value(redis: Redis, key: str) -> bytes:
+    """The field ``set`` of the hash ``key``, read over RESP without a client library."""
+    command = [b"HGET", key.encode(), b"set"]
+    wire = b"*%d\r\n" % len(command) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in command)
+    with socket.create_connection(("127.0.0.1", redis.port), timeout=2) as c:
+        c.sendall(wire)
+        data = b""
+        while not data.endswith(b"\r\n") or data.count(b"\r\n") < 2:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def test_a_sealed_set_hides_the_tokens_and_needs_its_key(
+    emulator: Emulator, gearcode: authgate.Client, redis: Redis
+) -> None:
+    sealed = authgate.RedisStore(redis.url, gearcode, key=b"\x07" * 32)
+    assert sealed.encrypted and not authgate.RedisStore(redis.url, gearcode).encrypted
+    manager = authgate.TokenManager(gearcode, store=sealed)
+    tokens = signed_in(emulator, gearcode)
+    manager.set_tokens(tokens)
+    assert tokens.refresh_token is not None
+    raw = raw_value(redis, sealed.key)
+    assert b"chacha20-poly1305/1" in raw
+    assert tokens.refresh_token.encode() not in raw and tokens.access_token.encode() not in raw
+    stored = sealed.load()
+    assert stored is not None and stored.refresh_token == tokens.refresh_token
+    with pytest.raises(authgate.StoreError, match="the key does not match") as wrong:
+        authgate.RedisStore(redis.url, gearcode, key=b"\x08" * 32).load()
+    assert not wrong.value.is_transient
+    manager.clear()
