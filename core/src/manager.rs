@@ -607,19 +607,26 @@ impl TokenManager {
     /// Counts the token requests made in `requests`.
     fn renew(&self, job: Job, requests: &mut u64) -> Result<()> {
         let inner = &self.inner;
-        let lock = inner.store.lock_within(left(job.deadline))?;
+        // A store out of reach (Redis down, a file an antivirus holds): a valid set that
+        // only waits to be saved is still handed out; the save is tried again on the next
+        // call. Whatever the store does, a new set is never obtained without its lock.
+        let serve_unsaved = job.unsaved
+            && job
+                .cached
+                .as_ref()
+                .is_some_and(|c| c.valid_for(job.need.min(inner.leeway, c)));
+        let lock = match inner.store.lock_within(left(job.deadline)) {
+            Ok(lock) => lock,
+            Err(e) if serve_unsaved => {
+                log::warn!(target: "authgate", "{e}; the unsaved tokens stay in use");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         // Another process may have refreshed while we waited for the lock.
         let stored = match self.load_store() {
             Ok(stored) => stored,
-            // Unreadable (a file an antivirus holds): a valid set that only waits to be
-            // saved is still handed out; the save is tried again on the next call.
-            Err(e)
-                if job.unsaved
-                    && job
-                        .cached
-                        .as_ref()
-                        .is_some_and(|c| c.valid_for(job.need.min(inner.leeway, c))) =>
-            {
+            Err(e) if serve_unsaved => {
                 log::warn!(target: "authgate", "{e}; the unsaved tokens stay in use");
                 return Ok(());
             }

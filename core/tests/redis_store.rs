@@ -10,11 +10,12 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use authgate::{
-    Client, Error, ErrorCode, Provider, RedisStore, TokenManager, TokenSet, TokenStore,
+    Client, Error, ErrorCode, Provider, RedisStore, StoreLock, TokenManager, TokenSet, TokenStore,
 };
 use authgate_emulator::redis_server::RedisServer;
 use common::*;
@@ -337,6 +338,79 @@ fn the_manager_serves_a_valid_cached_token_while_redis_is_down_and_refreshes_aft
     assert_ne!(second.secret(), first.secret());
     assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), requests + 1);
     // Stored before it was handed out, and its refresh token is the live one.
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.access_token().secret(), second.secret());
+    client
+        .refresh(stored.refresh_token().unwrap())
+        .send()
+        .unwrap();
+}
+
+/// A Redis store whose server dies just as a save begins, once armed: Redis going down
+/// between the refresh (under the lock) and the save of its rotated set.
+struct DiesOnSave {
+    store: RedisStore,
+    server: Arc<Mutex<RedisServer>>,
+    armed: AtomicBool,
+}
+
+impl TokenStore for DiesOnSave {
+    fn load(&self) -> authgate::Result<Option<TokenSet>> {
+        self.store.load()
+    }
+    fn save(&self, tokens: &TokenSet) -> authgate::Result<()> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            self.server.lock().unwrap().kill();
+        }
+        self.store.save(tokens)
+    }
+    fn clear(&self) -> authgate::Result<()> {
+        self.store.clear()
+    }
+    fn lock_within(&self, timeout: Duration) -> authgate::Result<StoreLock> {
+        self.store.lock_within(timeout)
+    }
+}
+
+#[test]
+fn a_rotated_set_redis_could_not_save_is_served_while_valid_and_saved_once_redis_is_back() {
+    let emu = emulator();
+    let server = Arc::new(Mutex::new(redis()));
+    let client = client(&emu, Provider::GearCode);
+    let url = server.lock().unwrap().url();
+    let store = Arc::new(DiesOnSave {
+        store: RedisStore::new(&url, &client)
+            .unwrap()
+            .timeout(Duration::from_millis(300))
+            .lock_expiry(Duration::from_secs(1)),
+        server: server.clone(),
+        armed: AtomicBool::new(false),
+    });
+    let manager = TokenManager::builder(client.clone())
+        .store(store.clone())
+        .wait_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    manager.set_tokens(sign_in(&client)).unwrap();
+    let first = manager.access_token().unwrap();
+    // A 401: the refresh rotates the set, and Redis dies before it is saved. The call that
+    // obtained it reports the failed save (a transient store error).
+    store.armed.store(true, Ordering::SeqCst);
+    manager.invalidate();
+    let e = manager.access_token().unwrap_err();
+    assert!(matches!(e, Error::Store(_)) && e.is_transient(), "{e:?}");
+    let requests = emu.count(fx::GEARCODE_TOKEN_PATH);
+    // Redis still down, the lock cannot be taken: the new set is still valid, so it is
+    // served (from memory), and nothing is spent again.
+    let second = manager.access_token().unwrap();
+    assert_ne!(second.secret(), first.secret());
+    assert_eq!(manager.access_token().unwrap().secret(), second.secret());
+    assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), requests);
+    // Redis back (the lock the refresh held, which could not be released, expires): the
+    // next call saves it, and the stored refresh token is the live one.
+    server.lock().unwrap().start_again().unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(manager.access_token().unwrap().secret(), second.secret());
     let stored = store.load().unwrap().unwrap();
     assert_eq!(stored.access_token().secret(), second.secret());
     client
