@@ -86,10 +86,15 @@ return 0
 ///   and another holder has saved since) is refused with [`Error::Store`]: an older set
 ///   never overwrites a newer one. A save outside any lock of this store counts as newest.
 /// - **Outages**: every Redis failure is an [`Error::Store`] that names the server (never
-///   the URL, which may hold a password); the connection is made again on the next call.
-///   Reads and writes time out after [`timeout`](Self::timeout). The token manager keeps
-///   handing out a cached token that is still valid while Redis is down, and never hands
-///   out a new one it could not save.
+///   the URL, which may hold a password); one that leaves Redis out of reach (down,
+///   restarting, loading) is an outage ([`StoreError::is_outage`], and
+///   [`Error::is_transient`] is true), while bad data or a refused write is not. The
+///   connection is made again on the next call. Reads and writes time out after
+///   [`timeout`](Self::timeout). The token manager keeps handing out a cached token that
+///   is still valid while Redis is down; a new one whose save failed is reported by the
+///   call that obtained it, then used while valid and saved once Redis is back.
+///
+/// [`StoreError::is_outage`]: crate::StoreError::is_outage
 /// - **Durability**: a save is as durable as the server makes it. Run Redis with
 ///   `appendonly yes` and `appendfsync always` (a save is rare: one per token lifetime):
 ///   a Redis that restarts without its data forgets the set, and the next sign-in is
