@@ -338,12 +338,7 @@ fn the_manager_serves_a_valid_cached_token_while_redis_is_down_and_refreshes_aft
     assert_ne!(second.secret(), first.secret());
     assert_eq!(emu.count(fx::GEARCODE_TOKEN_PATH), requests + 1);
     // Stored before it was handed out, and its refresh token is the live one.
-    let stored = store.load().unwrap().unwrap();
-    assert_eq!(stored.access_token().secret(), second.secret());
-    client
-        .refresh(stored.refresh_token().unwrap())
-        .send()
-        .unwrap();
+    assert_stored_and_live(&store, &client, &second);
 }
 
 /// A Redis store whose server dies just as a save begins, once armed: Redis going down
@@ -411,8 +406,13 @@ fn a_rotated_set_redis_could_not_save_is_served_while_valid_and_saved_once_redis
     server.lock().unwrap().start_again().unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(manager.access_token().unwrap().secret(), second.secret());
+    assert_stored_and_live(&*store, &client, &second);
+}
+
+/// The store holds the set of `access`, and its refresh token is the live one.
+fn assert_stored_and_live(store: &dyn TokenStore, client: &Client, access: &authgate::AccessToken) {
     let stored = store.load().unwrap().unwrap();
-    assert_eq!(stored.access_token().secret(), second.secret());
+    assert_eq!(stored.access_token().secret(), access.secret());
     client
         .refresh(stored.refresh_token().unwrap())
         .send()
