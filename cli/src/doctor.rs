@@ -2,9 +2,11 @@
 //! what to do about each problem. Nothing is spent: no code, refresh token or password.
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use authgate::{Client, ClientBuilder, Error, ProviderMetadata};
+use authgate::{
+    Client, ClientBuilder, Endpoint, Error, OriginAnswer, ProviderMetadata, TransportKind,
+};
 use clap::Args;
 use serde_json::{json, Value};
 
@@ -126,11 +128,10 @@ pub fn run(opts: &ClientOpts, args: &DoctorArgs) -> u8 {
     }
 }
 
-/// The settings of the HTTP layer, read from the same merged configuration the client uses.
+/// The settings the checks below the HTTP layer (proxy words, TCP) need, read from the
+/// same merged configuration the client uses; HTTP itself goes through the core.
 struct Net {
     proxy: Option<String>,
-    trust_roots: Option<String>,
-    ca_file: Option<String>,
     connect_timeout: Duration,
 }
 
@@ -142,8 +143,6 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
     let text = |k: &str| config.get(k).and_then(Value::as_str).map(str::to_owned);
     let net = Net {
         proxy: text("proxy"),
-        trust_roots: text("trust_roots"),
-        ca_file: text("ca_file"),
         connect_timeout: Duration::from_millis(
             config
                 .get("connect_timeout_ms")
@@ -190,10 +189,12 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
     let host = url.host_str().unwrap_or("").to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
 
-    let proxy = proxy_check(&net, &url, r);
+    let Some(proxy) = proxy_check(&builder, &net, &url, r) else {
+        return;
+    };
     let resolved = dns_check(&host, port, proxy.is_some(), r);
-    let tcp_target = match &proxy {
-        Some(p) => Some((p.host().to_owned(), p.port(), "the proxy")),
+    let tcp_target = match proxy {
+        Some((proxy_host, proxy_port)) => Some((proxy_host, proxy_port, "the proxy")),
         None => resolved.then(|| (host.clone(), port, "the server")),
     };
     let Some((tcp_host, tcp_port, what)) = tcp_target else {
@@ -206,22 +207,16 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
             "no connection: the later checks need one",
         );
     }
-    let agent = match agent(&net, proxy.clone()) {
-        Ok(a) => a,
-        Err(e) => {
-            return r.fail(
-                "tls",
-                e,
-                "fix --ca-file (a PEM file with the CA certificate)",
-            )
-        }
+    let role = if opts.issuer.is_some() {
+        Endpoint::Discovery
+    } else {
+        Endpoint::Token
     };
-    let origin = format!("{}/", url.origin().ascii_serialization());
-    let Some(date) = https_check(&agent, &origin, &net, proxy.is_some(), r) else {
+    let Some(answer) = https_check(&builder, role, &target, r) else {
         return;
     };
-    clock_check(date, r);
-    let metadata = discovery_check(&agent, opts.issuer.as_deref(), r);
+    clock_check(&answer, r);
+    let metadata = discovery_check(&builder, opts.issuer.as_deref(), r);
     let client = match opts.client() {
         Ok(c) => c,
         Err(e) => return r.fail("configuration", e.to_string(), hint(&e)),
@@ -230,85 +225,61 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
     auth_method_check(&client, metadata.as_ref(), refused, r);
 }
 
-fn proxy_check(net: &Net, url: &url::Url, r: &mut Report) -> Option<ureq::Proxy> {
+/// Which proxy the core's HTTP layer uses for this URL, and where that comes from.
+/// `None` when the settings are unusable (reported), else the proxy's host and port.
+fn proxy_check(
+    builder: &ClientBuilder,
+    net: &Net,
+    url: &url::Url,
+    r: &mut Report,
+) -> Option<Option<(String, u16)>> {
     let setting = net.proxy.as_deref().unwrap_or("env");
-    let uri: Option<ureq::http::Uri> = url.as_str().parse().ok();
-    let loopback = match url.host() {
+    let used = match builder.proxy_for(url.as_str()) {
+        Ok(used) => used,
+        Err(e) => {
+            r.fail(
+                "proxy",
+                e.to_string(),
+                "write the proxy as http://host:port, or use --proxy none; see the message for other settings",
+            );
+            return None;
+        }
+    };
+    let var = [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ]
+    .into_iter()
+    .find(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()));
+    let detail = match (&used, setting, var) {
+        (_, "none" | "", _) => "none (--proxy none)".to_owned(),
+        (Some((h, p)), "env", Some(var)) => format!("{h}:{p} from {var}, used for this host"),
+        (Some((h, p)), _, _) => format!("{h}:{p} (--proxy), used for this host"),
+        (None, _, _) if is_loopback(url) => {
+            // The library never sends requests for this machine's own services to a proxy.
+            "not used: the server is on this machine (loopback)".to_owned()
+        }
+        (None, "env", None) => "none (no proxy variable is set)".to_owned(),
+        (None, "env", Some(var)) => {
+            format!("{var} is set, but not used for this host (NO_PROXY, or a SOCKS proxy)")
+        }
+        (None, _, _) => "not used for this host".to_owned(),
+    };
+    r.add("proxy", Status::Ok, detail);
+    Some(used)
+}
+
+/// A host on this machine, which the core never reaches through a proxy.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
-    };
-    if loopback && !matches!(setting, "none" | "") {
-        // The library never sends requests for this machine's own services to a proxy.
-        r.add(
-            "proxy",
-            Status::Ok,
-            "not used: the server is on this machine (loopback)",
-        );
-        return None;
-    }
-    match setting {
-        "none" | "" => {
-            r.add("proxy", Status::Ok, "none (--proxy none)");
-            None
-        }
-        "env" => {
-            let var = [
-                "ALL_PROXY",
-                "all_proxy",
-                "HTTPS_PROXY",
-                "https_proxy",
-                "HTTP_PROXY",
-                "http_proxy",
-            ]
-            .into_iter()
-            .find(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()));
-            let proxy = ureq::Proxy::try_from_env();
-            match (var, proxy) {
-                (None, _) | (_, None) => {
-                    r.add("proxy", Status::Ok, "none (no proxy variable is set)");
-                    None
-                }
-                (Some(var), Some(p)) => {
-                    let bypass = uri.as_ref().is_some_and(|u| p.is_no_proxy(u));
-                    let shown = format!("{}:{}", p.host(), p.port());
-                    if bypass {
-                        r.add(
-                            "proxy",
-                            Status::Ok,
-                            format!("{shown} from {var}, not used for this host (NO_PROXY)"),
-                        );
-                        None
-                    } else {
-                        r.add(
-                            "proxy",
-                            Status::Ok,
-                            format!("{shown} from {var}, used for this host"),
-                        );
-                        Some(p)
-                    }
-                }
-            }
-        }
-        explicit => match ureq::Proxy::new(explicit) {
-            Ok(p) => {
-                r.add(
-                    "proxy",
-                    Status::Ok,
-                    format!("{}:{} (--proxy), used for this host", p.host(), p.port()),
-                );
-                Some(p)
-            }
-            Err(_) => {
-                r.fail(
-                    "proxy",
-                    "the proxy setting is not a valid proxy URL",
-                    "write it as http://host:port (or socks5://host:port), or use --proxy none",
-                );
-                None
-            }
-        },
     }
 }
 
@@ -374,60 +345,22 @@ fn tcp_check(host: &str, port: u16, what: &str, timeout: Duration, r: &mut Repor
     false
 }
 
-fn agent(net: &Net, proxy: Option<ureq::Proxy>) -> Result<ureq::Agent, String> {
-    let roots = match (&net.ca_file, net.trust_roots.as_deref()) {
-        (Some(path), _) => {
-            let pem =
-                std::fs::read(path).map_err(|e| format!("cannot read the CA file {path}: {e}"))?;
-            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(format!("the CA file {path} holds no certificate"));
-            }
-            ureq::tls::RootCerts::new_with_certs(&certs)
-        }
-        (None, Some("system")) => ureq::tls::RootCerts::PlatformVerifier,
-        _ => ureq::tls::RootCerts::WebPki,
-    };
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_connect(Some(net.connect_timeout))
-        .timeout_global(Some(net.connect_timeout * 2))
-        .proxy(proxy)
-        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
-        .build();
-    Ok(ureq::Agent::new_with_config(config))
-}
-
-fn trust_source(net: &Net) -> String {
-    match (&net.ca_file, net.trust_roots.as_deref()) {
-        (Some(path), _) => format!("the CA file {path}"),
-        (None, Some("system")) => "the operating system's trust store".into(),
-        _ => "the bundled Mozilla roots".into(),
-    }
-}
-
-/// GETs the server's origin: the TLS handshake, and the `Date` header for the clock.
+/// GETs the server's origin through the core's HTTP layer: the proxy, the TLS handshake
+/// with the configured trust, and the `Date` header for the clock.
 fn https_check(
-    agent: &ureq::Agent,
-    origin: &str,
-    net: &Net,
-    via_proxy: bool,
+    builder: &ClientBuilder,
+    role: Endpoint,
+    target: &str,
     r: &mut Report,
-) -> Option<Option<String>> {
-    let tls = origin.starts_with("https:");
-    match agent.get(origin).call() {
-        Ok(resp) => {
-            if tls {
+) -> Option<OriginAnswer> {
+    let trust = builder.trust_source();
+    match builder.probe_origin(role, target) {
+        Ok(answer) => {
+            if answer.url.starts_with("https:") {
                 r.add(
                     "tls",
                     Status::Ok,
-                    format!("the certificate is trusted through {}", trust_source(net)),
+                    format!("the certificate is trusted through {trust}"),
                 );
             } else {
                 r.add("tls", Status::Skip, "plain http:// (no TLS)");
@@ -435,61 +368,58 @@ fn https_check(
             r.add(
                 "http",
                 Status::Ok,
-                format!("{origin} answers (HTTP {})", resp.status().as_u16()),
+                format!("{} answers (HTTP {})", answer.url, answer.status),
             );
-            Some(
-                resp.headers()
-                    .get("date")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            )
+            Some(answer)
+        }
+        Err(Error::Transport {
+            kind: TransportKind::Tls,
+            message,
+            ..
+        }) => {
+            r.fail(
+                "tls",
+                format!("the server's certificate is not trusted through {trust}: {message}"),
+                "pass --ca-file FILE with the CA that signed the server's certificate (PEM), or --trust-roots system if that CA is installed in the operating system (a corporate TLS proxy); also check this computer's clock",
+            );
+            None
+        }
+        Err(Error::Transport {
+            kind: TransportKind::Proxy,
+            message,
+            ..
+        }) => {
+            r.fail(
+                "proxy",
+                format!("the proxy did not pass the request on: {message}"),
+                "check the proxy address and its credentials, or go without it (--proxy none)",
+            );
+            None
+        }
+        Err(e @ Error::Config(_)) => {
+            let advice = hint(&e);
+            r.fail("configuration", e.to_string(), advice);
+            None
         }
         Err(e) => {
-            let text = e.to_string();
-            let is_tls = matches!(e, ureq::Error::Tls(_) | ureq::Error::Rustls(_))
-                || matches!(&e, ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some()));
-            if is_tls {
-                r.fail(
-                    "tls",
-                    format!("the server's certificate is not trusted through {}: {text}", trust_source(net)),
-                    "pass --ca-file FILE with the CA that signed the server's certificate (PEM), or --trust-roots system if that CA is installed in the operating system (a corporate TLS proxy); also check this computer's clock",
-                );
-            } else if matches!(e, ureq::Error::ConnectProxyFailed(_))
-                || via_proxy && matches!(e, ureq::Error::ConnectionFailed | ureq::Error::Io(_))
-            {
-                r.fail(
-                    "proxy",
-                    format!("the proxy did not pass the request on: {text}"),
-                    "check the proxy address and its credentials (407 means it needs a user and password), or go without it (--proxy none)",
-                );
-            } else {
-                r.fail(
-                    "http",
-                    format!("{origin} did not answer: {text}"),
-                    "check the URL; add --trace to see the exchange",
-                );
-            }
+            r.fail(
+                "http",
+                format!("the server did not answer: {e}"),
+                "check the URL; add --trace to see the exchange",
+            );
             None
         }
     }
 }
 
-fn clock_check(date: Option<String>, r: &mut Report) {
-    let Some(date) = date else {
-        return r.add("clock", Status::Skip, "the server sent no Date header");
-    };
-    let Some(server) = parse_http_date(&date) else {
+fn clock_check(answer: &OriginAnswer, r: &mut Report) {
+    let (Some(skew), Some(date)) = (answer.clock_skew_secs(), answer.date_utc()) else {
         return r.add(
             "clock",
             Status::Skip,
-            format!("the Date header {date:?} is not an HTTP date"),
+            "the server sent no Date header (or not an HTTP date)",
         );
     };
-    let local = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let skew = local - server;
     let describe = if skew >= 0 { "ahead of" } else { "behind" };
     if skew.abs() > MAX_SKEW_SECS {
         r.fail(
@@ -509,39 +439,8 @@ fn clock_check(date: Option<String>, r: &mut Report) {
     }
 }
 
-/// Reads an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
-fn parse_http_date(s: &str) -> Option<i64> {
-    let mut it = s.split_whitespace().skip(1);
-    let day: i64 = it.next()?.parse().ok()?;
-    let month_name = it.next()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == month_name)? as i64
-        + 1;
-    let year: i64 = it.next()?.parse().ok()?;
-    let hms: Vec<i64> = it
-        .next()?
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    if hms.len() != 3 || it.next() != Some("GMT") {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil algorithm.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2])
-}
-
 fn discovery_check(
-    agent: &ureq::Agent,
+    builder: &ClientBuilder,
     issuer: Option<&str>,
     r: &mut Report,
 ) -> Option<ProviderMetadata> {
@@ -553,39 +452,33 @@ fn discovery_check(
         );
         return None;
     };
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
-    let body = match agent.get(&url).call() {
-        Ok(resp) if resp.status().as_u16() == 200 => {
-            let mut resp = resp;
-            resp.body_mut().read_to_string().unwrap_or_default()
-        }
-        Ok(resp) => {
+    let m = match builder.probe_discovery(issuer) {
+        Ok(m) => m,
+        Err(Error::UnexpectedResponse(u)) => {
             r.fail(
                 "discovery",
-                format!("{url} answered HTTP {}", resp.status().as_u16()),
+                format!(
+                    "{} answered HTTP {}",
+                    u.url.as_deref().unwrap_or(issuer),
+                    u.status
+                ),
                 "check --issuer: it is the URL before /.well-known/openid-configuration",
             );
             return None;
         }
-        Err(e) => {
-            r.fail(
-                "discovery",
-                format!("{url}: {e}"),
-                "check --issuer and the network checks above",
-            );
-            return None;
-        }
-    };
-    let m = match ProviderMetadata::from_json(&body, issuer) {
-        Ok(m) => m,
-        Err(e) => {
+        Err(e @ Error::Config(_)) => {
             r.fail(
                 "discovery",
                 e.to_string(),
                 "the document must name exactly the --issuer given (scheme, host, port and path, as the provider writes it)",
+            );
+            return None;
+        }
+        Err(e) => {
+            r.fail(
+                "discovery",
+                e.to_string(),
+                "check --issuer and the network checks above",
             );
             return None;
         }
@@ -739,21 +632,5 @@ fn other_method(method: &str) -> &'static str {
         "client_secret_post"
     } else {
         "client_secret_basic"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn http_dates_parse() {
-        assert_eq!(
-            super::parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
-            Some(0)
-        );
-        assert_eq!(
-            super::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
-        );
-        assert_eq!(super::parse_http_date("yesterday"), None);
     }
 }

@@ -12,7 +12,11 @@ use serde_json::Value;
 /// An HTTPS server with a certificate from a private CA that answers every request with
 /// an OAuth error, as a token endpoint does for an unknown grant.
 fn start_private_ca_server() -> String {
-    let config = authgate_emulator::tls::server_config();
+    start_tls_server(authgate_emulator::tls::server_config())
+}
+
+/// [`start_private_ca_server`] with this TLS configuration.
+fn start_tls_server(config: std::sync::Arc<rustls::ServerConfig>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -129,6 +133,32 @@ fn a_private_ca_is_found_and_the_ca_file_fixes_it() {
     // The test server sends no Date: the clock check is skipped, not failed.
     assert!(out.contains("[skip] clock"), "{out}");
     assert_eq!(status, 0, "{out}");
+}
+
+#[test]
+fn a_self_signed_certificate_given_as_ca_file_passes_the_tls_check() {
+    use authgate_emulator::tls::{file, server_config_for};
+    for name in ["self-signed", "self-signed-leaf"] {
+        let server = start_tls_server(server_config_for(name));
+        let token = format!("{server}/token");
+        let pem = file(&format!("{name}.pem"));
+        let (status, out) = doctor(&[
+            "--token-endpoint",
+            &token,
+            "--client-id",
+            "id",
+            "--client-secret",
+            "secret-value",
+            "--ca-file",
+            pem.to_str().unwrap(),
+        ]);
+        assert!(
+            out.contains("[ ok ] tls") && out.contains(&format!("the CA file {}", pem.display())),
+            "{name}: {out}"
+        );
+        assert!(out.contains("[ ok ] token endpoint"), "{name}: {out}");
+        assert_eq!(status, 0, "{name}: {out}");
+    }
 }
 
 #[test]

@@ -99,6 +99,7 @@ fn token_answer_shown(data: &[u8]) -> String {
         www_authenticate: None,
         retry_after: None,
         location: None,
+        date: None,
         body: body.to_vec(),
         endpoint: crate::Endpoint::Token,
         url: String::new(),

@@ -115,6 +115,8 @@ pub(crate) struct HttpResponse {
     pub www_authenticate: Option<ServerText>,
     pub retry_after: Option<u64>,
     pub location: Option<ServerText>,
+    /// The `Date` header, when it is an HTTP date, as Unix seconds.
+    pub date: Option<i64>,
     pub body: Vec<u8>,
     /// Which endpoint answered, and its address as the caller gave it (errors show it
     /// without query and userinfo).
@@ -265,6 +267,11 @@ impl Http {
         (!direct).then_some(proxy)
     }
 
+    /// The proxy a request to `url` goes through, as host and port, if any.
+    pub(crate) fn proxy_address(&self, url: &str) -> Option<(String, u16)> {
+        self.proxy_for(url).map(|p| (p.host().to_owned(), p.port()))
+    }
+
     fn read(
         &self,
         sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
@@ -293,6 +300,7 @@ impl Http {
         let www_authenticate = header("www-authenticate");
         let retry_after = header("retry-after").and_then(|v| v.untrusted().trim().parse().ok());
         let location = header("location");
+        let date = header("date").and_then(|d| crate::time::parse_http_date(d.untrusted()));
         let body = resp
             .into_body()
             .with_config()
@@ -305,6 +313,7 @@ impl Http {
             www_authenticate,
             retry_after,
             location,
+            date,
             body,
             endpoint,
             url: url.to_owned(),

@@ -50,6 +50,7 @@ pub use client::{Client, ClientBuilder};
 pub use client_auth::{AssertionAlg, AssertionAudience};
 pub use config_schema::{ConfigOption, OptionType, CONFIG_OPTIONS};
 pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
+pub use diagnose::OriginAnswer;
 pub use discovery::ProviderMetadata;
 pub use error::{
     Endpoint, Error, ErrorCode, IdTokenError, OAuthError, Result, StoreError, TransportKind,

@@ -24,6 +24,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, 
 
 use crate::error::Error;
 use crate::http::TrustRoots;
+use crate::time::{days_from_civil, utc};
 
 /// A TLS client configuration for these trust roots, and the trust source in words
 /// ("the CA file /etc/ca.pem", "the bundled Mozilla roots", …).
@@ -498,59 +499,9 @@ fn subject_alt_names(extensions: &[u8]) -> Option<Vec<String>> {
     Some(Vec::new())
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Unix seconds as `2026-11-30 08:36:06 UTC`.
-fn utc(secs: u64) -> String {
-    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_convert_both_ways() {
-        for (secs, shown) in [
-            (0, "1970-01-01 00:00:00 UTC"),
-            (1_577_836_800, "2020-01-01 00:00:00 UTC"),
-            (1_709_210_096, "2024-02-29 12:34:56 UTC"),
-            (4_102_444_799, "2099-12-31 23:59:59 UTC"),
-        ] {
-            assert_eq!(utc(secs), shown);
-            let d = days_from_civil(
-                shown[..4].parse().unwrap(),
-                shown[5..7].parse().unwrap(),
-                shown[8..10].parse().unwrap(),
-            );
-            assert_eq!(d * 86_400, (secs - secs % 86_400) as i64, "{shown}");
-        }
-    }
 
     #[test]
     fn a_certificate_is_read_and_garbage_is_not() {
