@@ -226,7 +226,8 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
 }
 
 /// Which proxy the core's HTTP layer uses for this URL, and where that comes from.
-/// `None` when the settings are unusable (reported), else the proxy's host and port.
+/// `None` when the HTTP settings are unusable (reported), else the proxy's host and port
+/// if one is used.
 fn proxy_check(
     builder: &ClientBuilder,
     net: &Net,
@@ -237,11 +238,10 @@ fn proxy_check(
     let used = match builder.proxy_for(url.as_str()) {
         Ok(used) => used,
         Err(e) => {
-            r.fail(
-                "proxy",
-                e.to_string(),
-                "write the proxy as http://host:port, or use --proxy none; see the message for other settings",
-            );
+            // The HTTP settings themselves: a proxy URL that is not valid or SOCKS, an
+            // unreadable CA file. The core's message names which.
+            let advice = hint(&e);
+            r.fail("configuration", e.to_string(), advice);
             return None;
         }
     };
