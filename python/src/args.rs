@@ -1,6 +1,7 @@
 //! Argument conversion: wrong Python types are a TypeError naming the argument.
 
 use std::ffi::CString;
+use std::time::Duration;
 
 use pyo3::exceptions::{PyDeprecationWarning, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -174,4 +175,9 @@ pub(crate) fn repr(s: Option<&str>) -> String {
         None => "None".into(),
         Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
     }
+}
+
+/// A duration argument: seconds or a `timedelta` (see [`seconds`]).
+pub(crate) fn duration(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    Ok(Duration::from_secs_f64(seconds(name, obj)?.min(1e12)))
 }

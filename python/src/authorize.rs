@@ -1,10 +1,12 @@
 //! The authorization request and reading the redirect back.
 
+use authgate::BuilderSteps;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::args::{deprecated, opt_str, repr, req_str};
+use crate::args::{deprecated, opt_params, opt_scopes, opt_str, repr, req_str};
 use crate::error::to_pyerr;
+use crate::runtime::run_blocking;
 
 /// What :meth:`Client.authorization_url` returns: the URL to open in the browser and the
 /// values to keep until the redirect comes back.
@@ -130,4 +132,42 @@ pub(crate) fn pkce_verifier_arg(
     }
     deprecated(old.py(), "the code_verifier keyword", "pkce_verifier")?;
     opt_str("code_verifier", Some(old))
+}
+
+/// The body of `Client.authorization_url` (its arguments as Python gave them).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn authorization_url(
+    py: Python<'_>,
+    client: &authgate::Client,
+    scopes: Option<&Bound<'_, PyAny>>,
+    state: Option<&Bound<'_, PyAny>>,
+    nonce: Option<&Bound<'_, PyAny>>,
+    pkce_verifier: Option<&Bound<'_, PyAny>>,
+    redirect_uri: Option<&Bound<'_, PyAny>>,
+    params: Option<&Bound<'_, PyAny>>,
+    code_verifier: Option<&Bound<'_, PyAny>>,
+    push: bool,
+) -> PyResult<AuthorizationRequest> {
+    let mut b = client.authorization_url();
+    b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
+    b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
+    b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
+    b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
+        b.pkce_verifier(v)
+    });
+    b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
+        b.redirect_uri(r)
+    });
+    b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
+    let built = if push {
+        run_blocking(py, move || b.push())?
+    } else if client.pushes_authorization_requests() {
+        run_blocking(py, move || b.build())?
+    } else {
+        // No network: not worth leaving the GIL (the common, measured case).
+        b.build()
+    };
+    built
+        .map(AuthorizationRequest::new)
+        .map_err(|e| to_pyerr(py, e))
 }

@@ -1,22 +1,18 @@
 //! The `Client` class: configuration, the grants and the other calls to the server.
 
-use std::time::Duration;
-
 use authgate::BuilderSteps;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::{
-    int_arg, opt_params, opt_scopes, opt_str, repr, req_str, timeout_ms, type_error,
-};
+use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
+use crate::asyncio::twin;
 use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
-use crate::config_json::{client_config, client_signature};
+use crate::config_json::{build_client, client_config, client_signature};
 use crate::device::{device_arg, DeviceAuthorization};
-use crate::error::{to_pyerr, CallbackSlot};
+use crate::error::to_pyerr;
 use crate::json::map_to_py;
-use crate::oidc::{cancel_arg, Introspection};
-use crate::runtime::{call, run_blocking, run_cancellable};
+use crate::oidc::Introspection;
+use crate::runtime::call;
 use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenSet};
 
 /// An OAuth 2.0 client for one authorization server, from a provider preset
@@ -91,10 +87,6 @@ impl Client {
         let client = self.inner.clone();
         call(py, move || f(client))
     }
-}
-
-fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
-    authgate::ClientBuilder::from_json(json)?.build()
 }
 
 #[pymethods]
@@ -224,28 +216,18 @@ impl Client {
         code_verifier: Option<&Bound<'_, PyAny>>,
         push: bool,
     ) -> PyResult<AuthorizationRequest> {
-        let mut b = self.inner.authorization_url();
-        b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
-        b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
-        b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
-        b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
-            b.pkce_verifier(v)
-        });
-        b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
-            b.redirect_uri(r)
-        });
-        b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
-        let built = if push {
-            run_blocking(py, move || b.push())?
-        } else if self.inner.pushes_authorization_requests() {
-            run_blocking(py, move || b.build())?
-        } else {
-            // No network: not worth leaving the GIL (the common, measured case).
-            b.build()
-        };
-        built
-            .map(AuthorizationRequest::new)
-            .map_err(|e| to_pyerr(py, e))
+        crate::authorize::authorization_url(
+            py,
+            &self.inner,
+            scopes,
+            state,
+            nonce,
+            pkce_verifier,
+            redirect_uri,
+            params,
+            code_verifier,
+            push,
+        )
     }
 
     /// Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Pass the
@@ -417,14 +399,7 @@ impl Client {
         auth: &Bound<'_, PyAny>,
         cancel: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        let auth = device_arg(auth)?;
-        let cancel = cancel_arg(cancel)?;
-        let (client, token) = (self.inner.clone(), cancel.clone());
-        run_cancellable(py, Some(cancel), move || {
-            client.wait_for_device_token(&auth, &token)
-        })?
-        .map(TokenSet::new)
-        .map_err(|e| to_pyerr(py, e))
+        crate::device::wait_for_device_token(py, &self.inner, auth, cancel)
     }
 
     /// ``await client.wait_for_device_token_async(auth)``: :meth:`wait_for_device_token`
@@ -436,16 +411,9 @@ impl Client {
         auth: &Bound<'py, PyAny>,
         cancel: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let kwargs = pyo3::types::PyDict::new(py);
+        let kwargs = PyDict::new(slf.py());
         kwargs.set_item("cancel", cancel)?;
-        let args = pyo3::types::PyTuple::new(py, [auth])?;
-        crate::manager::off_the_loop(
-            slf.getattr("wait_for_device_token")?,
-            args,
-            Some(&kwargs),
-            true,
-        )
+        twin(slf, "wait_for_device_token", &[auth], Some(&kwargs), true)
     }
 
     /// ``await client.sign_in_loopback_async(...)``: :meth:`sign_in_loopback` (same
@@ -454,11 +422,9 @@ impl Client {
     #[pyo3(signature = (**kwargs))]
     fn sign_in_loopback_async<'py>(
         slf: &Bound<'py, Self>,
-        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let method = slf.getattr("sign_in_loopback")?;
-        crate::manager::off_the_loop(method, pyo3::types::PyTuple::empty(py), kwargs, true)
+        twin(slf, "sign_in_loopback", &[], kwargs, true)
     }
 
     /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
@@ -492,42 +458,17 @@ impl Client {
         port: Option<&Bound<'_, PyAny>>,
         path: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<TokenSet> {
-        let cancel = cancel_arg(cancel)?;
-        let mut sign_in = self.inner.sign_in_loopback().cancel_token(&cancel);
-        let timeout = timeout_ms("timeout", timeout)?.map(Duration::from_millis);
-        sign_in = sign_in.maybe(timeout, |b, t| b.timeout(t));
-        let opener = open_browser.filter(|o| !o.is_none()).cloned();
-        if let Some(o) = &opener {
-            if !o.is_callable() {
-                return Err(type_error("open_browser", "a callable taking the URL", o));
-            }
-        }
-        let command = opt_str("browser_command", browser_command)?;
-        if opener.is_some() && command.is_some() {
-            return Err(PyValueError::new_err(
-                "give open_browser or browser_command, not both",
-            ));
-        }
-        sign_in = sign_in.maybe(command.as_deref(), |b, c| b.browser_command(c));
-        sign_in = sign_in.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
-        if let Some(p) = port.filter(|o| !o.is_none()) {
-            sign_in = sign_in.port(int_arg("port", p, "an int from 0 to 65535")?);
-        }
-        sign_in = sign_in.maybe(opt_str("path", path)?, |b, p| b.path(p));
-        let slot = CallbackSlot::default();
-        if let Some(open) = opener.map(Bound::unbind) {
-            let slot = slot.clone();
-            // The core calls the opener on the thread running the sign-in, which does not
-            // hold the GIL.
-            sign_in = sign_in.open_with(move |url| {
-                Python::attach(|py| match open.bind(py).call1((url,)) {
-                    Ok(_) => Ok(()),
-                    Err(e) => Err(slot.fail(e)),
-                })
-            });
-        }
-        let result = run_cancellable(py, Some(cancel), move || sign_in.run())?;
-        result.map(TokenSet::new).map_err(|e| slot.to_pyerr(py, e))
+        crate::loopback::sign_in_loopback(
+            py,
+            &self.inner,
+            timeout,
+            cancel,
+            open_browser,
+            browser_command,
+            scopes,
+            port,
+            path,
+        )
     }
 }
 

@@ -13,6 +13,11 @@ use crate::args::{
     int_arg, opt_bool, opt_params, opt_scopes, opt_str, req_str, seconds, type_error,
 };
 
+/// Builds a client from the core's JSON configuration.
+pub(crate) fn build_client(json: &str) -> Result<authgate::Client, authgate::Error> {
+    authgate::ClientBuilder::from_json(json)?.build()
+}
+
 /// Turns the keyword arguments of `Client(...)` / `Client.discover(...)` into the core's
 /// JSON configuration, so that Python and C validate it identically. A wrong Python type
 /// is a TypeError naming the argument; None means "not set".

@@ -5,6 +5,9 @@ use pyo3::prelude::*;
 use crate::args::{repr, type_error};
 use crate::error::to_pyerr;
 use crate::json::datetime_utc;
+use crate::oidc::cancel_arg;
+use crate::runtime::run_cancellable;
+use crate::token_set::TokenSet;
 
 /// What :meth:`Client.device_authorization` returns (RFC 8628 §3.2): show the user
 /// :attr:`user_code` and :attr:`verification_uri` (or the QR code of
@@ -121,4 +124,22 @@ pub(crate) fn device_arg(auth: &Bound<'_, PyAny>) -> PyResult<authgate::DeviceAu
         Ok(a) => Ok(a.get().inner.clone()),
         Err(_) => Err(type_error("auth", "an authgate.DeviceAuthorization", auth)),
     }
+}
+
+/// The body of `Client.wait_for_device_token`: polls without the GIL until the user has
+/// signed in, cancellable through ``cancel`` (and Ctrl-C).
+pub(crate) fn wait_for_device_token(
+    py: Python<'_>,
+    client: &authgate::Client,
+    auth: &Bound<'_, PyAny>,
+    cancel: Option<&Bound<'_, PyAny>>,
+) -> PyResult<TokenSet> {
+    let auth = device_arg(auth)?;
+    let cancel = cancel_arg(cancel)?;
+    let (client, token) = (client.clone(), cancel.clone());
+    run_cancellable(py, Some(cancel), move || {
+        client.wait_for_device_token(&auth, &token)
+    })?
+    .map(TokenSet::new)
+    .map_err(|e| to_pyerr(py, e))
 }

@@ -8,6 +8,7 @@
 //! records go to Python's `logging`, logger `authgate` (see `log_bridge`).
 
 mod args;
+mod asyncio;
 mod authorize;
 mod client;
 mod config_json;
@@ -15,9 +16,12 @@ mod device;
 mod error;
 mod json;
 mod log_bridge;
+mod loopback;
 mod manager;
 mod oidc;
+mod redis_store;
 mod runtime;
+mod store;
 mod token_set;
 
 use pyo3::prelude::*;
@@ -26,8 +30,10 @@ use authorize::{parse_callback_py, AuthorizationRequest};
 use client::Client;
 use device::DeviceAuthorization;
 use error::error_codes;
-use manager::{FileStore, MemoryStore, RedisStore, TokenManager, TokenStore};
+use manager::TokenManager;
 use oidc::{CancelToken, Introspection};
+use redis_store::RedisStore;
+use store::{FileStore, MemoryStore, TokenStore};
 use token_set::TokenSet;
 
 /// The private extension module of the ``authgate`` package; import ``authgate`` instead.

@@ -205,3 +205,12 @@ pub(crate) fn access_token_arg(obj: &Bound<'_, PyAny>) -> PyResult<authgate::Acc
         authgate::AccessToken::new,
     )
 }
+
+/// An argument that must be a :class:`TokenSet`.
+pub(crate) fn token_set_arg<'a, 'py>(
+    name: &str,
+    obj: &'a Bound<'py, PyAny>,
+) -> PyResult<&'a Bound<'py, TokenSet>> {
+    obj.cast::<TokenSet>()
+        .map_err(|_| type_error(name, "an authgate.TokenSet", obj))
+}
