@@ -87,6 +87,7 @@ so="libauthgate.so.$version"
 install -m 644 examples/cpp/authgate.hpp "$sdk/include/authgate.hpp"
 install -d "$sdk/share/authgate/pascal" "$sdk/examples"
 install -m 644 examples/pascal/authgate.pas "$sdk/share/authgate/pascal/authgate.pas"
+install -m 644 examples/pascal/AuthGate.Classes.pas "$sdk/share/authgate/pascal/AuthGate.Classes.pas"
 cp -r examples/c examples/cpp examples/pascal "$sdk/examples/"
 cp "${licences[@]}" "$sdk/"
 cat >"$sdk/README.txt" <<EOF
@@ -107,7 +108,7 @@ Unpack anywhere, e.g. /opt/authgate, then:
 
 include/authgate.h          the C API (every function's contract is in its comment)
 include/authgate.hpp        a small C++17 RAII wrapper (exceptions carry the last error)
-share/authgate/pascal/      the Delphi / Free Pascal unit
+share/authgate/pascal/      the Delphi / Free Pascal units (flat import; classes)
 examples/c/                 one program per provider flow and a token manager with a file
                             store: cmake -S examples/c -B build -DCMAKE_PREFIX_PATH=/opt/authgate
 LICENSE-MIT, LICENSE-APACHE authgate's licence (MIT OR Apache-2.0)

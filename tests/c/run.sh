@@ -4,7 +4,8 @@
 # installs it into a temporary prefix with scripts/install-c.sh, builds the C tests against
 # the installed copy through pkg-config, starts the provider emulator, runs every test
 # plainly, under valgrind memcheck and built with AddressSanitizer + UBSan, builds and runs the C++ example through CMake's
-# find_package(authgate) and the Pascal test through Free Pascal, and ends with the line
+# find_package(authgate), the Pascal test and the class unit's programs (-Mdelphi and
+# -Mobjfpc) through Free Pascal, and ends with the line
 # "N passed, M failed". Exits non-zero on any failure.
 #
 # usage: tests/c/run.sh            (from anywhere; needs gcc, g++, pkg-config, valgrind,
@@ -218,6 +219,38 @@ else
   cat "$work/pas/build.log" >&2
   fail "Pascal test builds"
 fi
+
+echo "== Pascal class unit (AuthGate.Classes, the library loaded at run time), -Mdelphi and -Mobjfpc" >&2
+# A stand-in for an authgate too old for the unit: it must refuse it by its version.
+printf 'const char *authgate_version(void) { return "0.0.9"; }\n' >"$work/old.c"
+gcc -shared -fPIC -o "$work/libauthgate_old.so" "$work/old.c" >&2
+for mode in delphi objfpc; do
+  out="$work/pas-$mode"
+  mkdir -p "$out"
+  for program in authgate_classes_test authgate_timer_example; do
+    if fpc -M"$mode" -vew -Fu"examples/pascal" -FE"$out" "examples/pascal/$program.dpr" \
+         >"$out/$program.log" 2>&1; then
+      pass "$program builds with -M$mode"
+    else
+      cat "$out/$program.log" >&2
+      fail "$program builds with -M$mode"
+      continue
+    fi
+    case "$program" in
+      authgate_classes_test)
+        run_counted "$program (-M$mode)" env AUTHGATE_LIBRARY="$prefix/lib/libauthgate.so" \
+          AUTHGATE_OLD_LIBRARY="$work/libauthgate_old.so" "$out/$program" ;;
+      *)
+        # found by its system name, as a deployed program finds it
+        if LD_LIBRARY_PATH="$prefix/lib" "$out/$program" >"$out/$program.out" 2>&1; then
+          pass "$program runs (-M$mode)"
+        else
+          cat "$out/$program.out" >&2
+          fail "$program runs (-M$mode)"
+        fi ;;
+    esac
+  done
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
