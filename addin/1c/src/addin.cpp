@@ -99,6 +99,8 @@ enum Prop : long {
   P_VERIFICATION_URI,
   P_VERIFICATION_URI_COMPLETE,
   P_POLL_INTERVAL,
+  P_QR_SVG,
+  P_QR_TEXT,
   P_COUNT
 };
 
@@ -141,6 +143,8 @@ const PropDef kProps[P_COUNT] = {
     {u"VerificationUri", u"АдресПроверки", false},
     {u"VerificationUriComplete", u"АдресПроверкиСКодом", false},
     {u"PollInterval", u"ИнтервалОпроса", false},
+    {u"QrCodeSvg", u"QRКодSVG", false},
+    {u"QrCodeText", u"QRКодТекст", false},
 };
 
 enum Method : long {
@@ -1111,6 +1115,18 @@ class AuthGate final : public IComponentBase {
     return handle_string(device_, getter, v);
   }
 
+  // A QR code of the device sign-in (a string the caller frees): Неопределено without one.
+  template <class Getter>
+  bool device_qr(Getter getter, Value &v) {
+    if (device_ == nullptr) return true;
+    char *s = nullptr;
+    authgate_result rc = getter(device_, &s);
+    if (rc != AUTHGATE_OK) return library_error(rc);
+    v = Value::optional(s);
+    authgate_string_free(s);
+    return true;
+  }
+
   bool property(long num, Value &v) {
     switch (num) {
       case P_ACCESS_TOKEN: return token_string(authgate_token_set_access_token, v);
@@ -1176,6 +1192,9 @@ class AuthGate final : public IComponentBase {
         v = Value::integer(int32_t(seconds));  // at most AUTHGATE_MAX_POLL_INTERVAL
         return true;
       }
+      // The QR code of АдресПроверкиСКодом (or АдресПроверки), for the till's screen.
+      case P_QR_SVG: return device_qr(authgate_device_qr_svg, v);
+      case P_QR_TEXT: return device_qr(authgate_device_qr_text, v);
     }
     return fail(AUTHGATE_INVALID_ARGUMENT, "unknown property index " + std::to_string(num));
   }

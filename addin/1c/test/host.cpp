@@ -521,7 +521,8 @@ bool test_names_in_both_languages() {
         u"ОшибкаВременная", u"ErrorIsTransient", u"ВызыватьИсключения", u"ThrowErrors",
         u"тОкЕнJsOn", u"httpстатус", u"КодПользователя", u"UserCode", u"АдресПроверки",
         u"VerificationUri", u"АдресПроверкиСКодом", u"VerificationUriComplete",
-        u"ИнтервалОпроса", u"PollInterval"})
+        u"ИнтервалОпроса", u"PollInterval", u"QRКодSVG", u"QrCodeSvg", u"QRКодТекст",
+        u"QrCodeText"})
     CHECK(o.prop(n) >= 0);
   CHECK(o.obj->IsPropWritable(o.prop(u"ТокенJSON")));
   CHECK(o.obj->IsPropWritable(o.prop(u"ВызыватьИсключения")));
@@ -777,10 +778,12 @@ bool test_device_sign_in_resumed_after_a_restart() {
   options.insert(1, "\"device_authorization_endpoint\":\"" + g_emulator +
                         "/connect/deviceauthorization\",");
   std::u16string saved, user_code;
+  std::string qr_svg;
   {
     Object before;
     CHECK(before.ok);
     CHECK(before.get(u"КодПользователя").is_empty());
+    CHECK(before.get(u"QRКодSVG").is_empty());
     CHECK(before.call(u"Настроить", Args().str("kontur").str(options)).is_true());
     bool ok = true;
     Got r = before.call(u"ОпроситьВходНаУстройстве", Args(), &ok);  // nothing under way
@@ -793,6 +796,10 @@ bool test_device_sign_in_resumed_after_a_restart() {
     CHECK(before.get(u"АдресПроверки").utf8() == g_emulator + "/device");
     CHECK(before.get(u"АдресПроверкиСКодом").s.find(user_code) != std::u16string::npos);
     CHECK(before.get(u"ИнтервалОпроса").n == 1);
+    // The QR code of АдресПроверкиСКодом, for the till's screen: SVG and text.
+    qr_svg = before.get(u"QRКодSVG").utf8();
+    CHECK(qr_svg.find("<svg") != std::string::npos);
+    CHECK(!before.get(u"QrCodeText").s.empty());
     // Not yet: Ложь, no failure, and the reason in КодОшибки.
     r = before.call(u"PollDeviceSignIn", Args(), &ok);
     CHECK(ok && r.is_false() && before.get(u"ErrorCode").n == 600);  // AUTHGATE_PENDING
@@ -808,6 +815,7 @@ bool test_device_sign_in_resumed_after_a_restart() {
   CHECK(ok && r.is_false() && after.get(u"ErrorCode").n == 100);
   CHECK(after.call(u"ПродолжитьВходНаУстройстве", Args().str(saved)).is_true());
   CHECK(after.get(u"UserCode").s == user_code);
+  CHECK(after.get(u"QrCodeSvg").utf8() == qr_svg);  // the same QR code after the restart
   CHECK(emulator_control("device/approve", "{\"user_code\":\"" + to_utf8(user_code) +
                                                "\",\"approve\":true}"));
   r = Got();
@@ -820,6 +828,7 @@ bool test_device_sign_in_resumed_after_a_restart() {
   CHECK(after.get(u"Область").s == u"openid");
   CHECK(!after.get(u"ТокенДоступа").s.empty());
   CHECK(after.get(u"КодПользователя").is_empty());  // the device sign-in is over
+  CHECK(after.get(u"QRКодТекст").is_empty());
 
   // Codes that expired while the till was off: the poll fails without a request.
   std::string expired = to_utf8(saved);
