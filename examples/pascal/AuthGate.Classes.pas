@@ -146,21 +146,34 @@ type
 
   TAuthgateOperationState = (osQueued, osSending, osDone, osCancelled, osWaiting);
 
+  { The base of the classes below: owns one handle of the C API and frees it. }
+  TAuthgateObject = class
+  protected
+    FHandle: Pointer;
+    { Frees FHandle (Destroy calls it when FHandle is set). }
+    procedure FreeHandle; virtual; abstract;
+  public
+    { Takes ownership of a C handle of the class's kind (authgate_token_set for
+      TAuthgateTokenSet, ...). }
+    constructor CreateFromHandle(AHandle: Pointer);
+    destructor Destroy; override;
+    { The C handle, owned by this object. }
+    property Handle: Pointer read FHandle;
+  end;
+
   { A token response: access token, refresh token, expiry. Holds secrets: never log
     ToJson, AccessToken or RefreshToken. }
-  TAuthgateTokenSet = class
+  TAuthgateTokenSet = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   private
-    FHandle: Pointer;
     function Get(Index: Integer): string;
     function GetExpiresAtUtc: TDateTime;
     function GetExpiresAt: TDateTime;
     function GetExpiresIn: Int64;
   public
-    { Takes ownership of a C authgate_token_set handle. }
-    constructor CreateFromHandle(AHandle: Pointer);
     { Reads what ToJson wrote. }
     constructor CreateFromJson(const Json: string);
-    destructor Destroy; override;
     { The token set as JSON, to keep it somewhere (it holds the refresh token: keep it
       like a password). }
     function ToJson: string;
@@ -181,22 +194,19 @@ type
     property ExpiresAt: TDateTime read GetExpiresAt;
     { When the access token expires, in UTC; 0 when unknown. }
     property ExpiresAtUtc: TDateTime read GetExpiresAtUtc;
-    { The C handle (owned by this object). }
-    property Handle: Pointer read FHandle;
   end;
 
   { A device authorization (RFC 8628): show UserCode and VerificationUri (or the QR code
     of VerificationUriComplete) to the user, then wait for the tokens. ToJson/CreateFromJson
     resume the wait after a restart; the JSON holds the device code, a secret. }
-  TAuthgateDevice = class
+  TAuthgateDevice = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   private
-    FHandle: Pointer;
     function Get(Index: Integer): string;
     function GetSeconds(Index: Integer): Int64;
   public
-    constructor CreateFromHandle(AHandle: Pointer);
     constructor CreateFromJson(const Json: string);
-    destructor Destroy; override;
     function ToJson: string;
     { The QR code of VerificationUriComplete (or VerificationUri) as an SVG document. }
     function QrSvg: string;
@@ -208,20 +218,18 @@ type
     property VerificationUriComplete: string index 2 read Get;
     property ExpiresIn: Int64 index 0 read GetSeconds;
     property Interval: Int64 index 1 read GetSeconds;
-    property Handle: Pointer read FHandle;
   end;
 
   { A request running on its own thread: poll Finished from a timer, then TakeResult.
     Freeing an unfinished operation discards its result (and a rotated refresh token in
     it): Cancel, wait for Finished, TakeResult, then free. }
-  TAuthgateOperation = class
+  TAuthgateOperation = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   private
-    FHandle: Pointer;
     function GetFinished: Boolean;
     function GetState: TAuthgateOperationState;
   public
-    constructor CreateFromHandle(AHandle: Pointer);
-    destructor Destroy; override;
     { Waits at most TimeoutMs milliseconds; True when finished. }
     function Wait(TimeoutMs: Cardinal): Boolean;
     { Skips the request if not sent yet, stops waiting for a user; a request already sent
@@ -238,15 +246,15 @@ type
   { The settings of a client: a provider preset ('generic', 'taxcom', 'kontur',
     'gearcode', 'cuba') and the values your registration needs. Setting a property
     validates the value at once (EAuthgateConfig). }
-  TAuthgateConfig = class
+  TAuthgateConfig = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   private
-    FHandle: Pointer;
     procedure SetText(Index: Integer; const Value: string);
     procedure SetMs(Index: Integer; Value: Cardinal);
     procedure SetAllowInsecureHttp(Value: Boolean);
   public
     constructor Create(const Provider: string);
-    destructor Destroy; override;
     { OpenID Connect discovery (one blocking GET): fills the endpoints from the issuer. }
     procedure Discover(const Issuer: string);
     { An extra parameter sent with every token request. }
@@ -266,20 +274,18 @@ type
     property TimeoutMs: Cardinal index 0 write SetMs;
     property ConnectTimeoutMs: Cardinal index 1 write SetMs;
     property AllowInsecureHttp: Boolean write SetAllowInsecureHttp;
-    property Handle: Pointer read FHandle;
   end;
 
   { A client of one authorization server. Every method raises an EAuthgate descendant
     on failure. }
-  TAuthgateClient = class
-  private
-    FHandle: Pointer;
+  TAuthgateClient = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   public
     { The config may be freed afterwards. }
     constructor Create(Config: TAuthgateConfig);
     { A client from a JSON configuration (see the README). }
     constructor CreateFromJson(const Json: string);
-    destructor Destroy; override;
     { Blocking token requests (the caller frees the result). }
     function Password(const Username, Password: string; const Scopes: string = ''): TAuthgateTokenSet;
     function Refresh(const RefreshToken: string; const Scopes: string = ''): TAuthgateTokenSet;
@@ -296,7 +302,6 @@ type
     function PollDeviceToken(Device: TAuthgateDevice; out Tokens: TAuthgateTokenSet): Boolean;
     { Waits for the user on its own thread, polling at the server's interval. }
     function StartDeviceToken(Device: TAuthgateDevice): TAuthgateOperation;
-    property Handle: Pointer read FHandle;
   end;
 
   { Supplies the username and password when the manager must run the password grant.
@@ -308,9 +313,10 @@ type
 
   { Keeps a valid access token: refreshes it before it expires, once however many
     threads ask, and saves every new token set to its store (a file, or memory). }
-  TAuthgateTokenManager = class
+  TAuthgateTokenManager = class(TAuthgateObject)
+  protected
+    procedure FreeHandle; override;
   private
-    FHandle: Pointer;
     FOnPasswordCredentials: TAuthgateCredentialsEvent;
     procedure SetOnPasswordCredentials(Value: TAuthgateCredentialsEvent);
   public
@@ -319,7 +325,6 @@ type
       wait_timeout_ms. The client may be freed afterwards. }
     constructor Create(Client: TAuthgateClient; const StoreFile: string = '';
       const OptionsJson: string = '');
-    destructor Destroy; override;
     { A valid access token (blocking when it must be refreshed). Raises
       EAuthgateSignInRequired when the user must sign in again. }
     function AccessToken: string;
@@ -335,7 +340,6 @@ type
     procedure Clear;
     property OnPasswordCredentials: TAuthgateCredentialsEvent read FOnPasswordCredentials
       write SetOnPasswordCredentials;
-    property Handle: Pointer read FHandle;
   end;
 
 var
@@ -369,6 +373,13 @@ type
   TRes = Cardinal;
   PP = Pointer;
   TStrFn = function(H: PP; out Value: PAnsiChar): TRes; cdecl;
+  { a new handle from one string: a name or a JSON document }
+  TNewFn = function(Text: PAnsiChar; out Handle: PP): TRes; cdecl;
+  { a grant, blocking or started as an operation: a token set or an operation }
+  TPasswordFn = function(Client: PP; Username, Password, Scopes, Extra: PAnsiChar;
+    out Result: PP): TRes; cdecl;
+  TRefreshFn = function(Client: PP; RefreshToken, Scopes, Extra: PAnsiChar; out Result: PP): TRes; cdecl;
+  TScopesFn = function(Client: PP; Scopes, Extra: PAnsiChar; out Result: PP): TRes; cdecl;
   TCredentialsCallback = function(UserData: Pointer; Username: PAnsiChar; UsernameCapacity: NativeUInt;
     Password: PAnsiChar; PasswordCapacity: NativeUInt): TRes; cdecl;
 
@@ -385,7 +396,7 @@ type
     last_error_is_terminal: function: Integer; cdecl;
     last_error_is_transient: function: Integer; cdecl;
     last_error_retry_after: function: Int64; cdecl;
-    config_new_by_name: function(Name: PAnsiChar; out Config: PP): TRes; cdecl;
+    config_new_by_name: TNewFn;
     config_free: procedure(Config: PP); cdecl;
     config_set_base_url, config_set_client_id, config_set_client_secret, config_set_scopes,
     config_set_redirect_uri, config_set_token_endpoint, config_set_authorization_endpoint,
@@ -395,14 +406,11 @@ type
     config_set_allow_insecure_http: function(Config: PP; Allow: Integer): TRes; cdecl;
     config_add_token_param: function(Config: PP; Name, Value: PAnsiChar): TRes; cdecl;
     client_new: function(Config: PP; out Client: PP): TRes; cdecl;
-    client_new_from_json: function(Json: PAnsiChar; out Client: PP): TRes; cdecl;
+    client_new_from_json: TNewFn;
     client_free: procedure(Client: PP); cdecl;
-    client_password, client_password_start: function(Client: PP; Username, Password, Scopes,
-      Extra: PAnsiChar; out Result: PP): TRes; cdecl;
-    client_refresh, client_refresh_start: function(Client: PP; RefreshToken, Scopes, Extra: PAnsiChar;
-      out Result: PP): TRes; cdecl;
-    client_client_credentials, client_client_credentials_start: function(Client: PP; Scopes,
-      Extra: PAnsiChar; out Result: PP): TRes; cdecl;
+    client_password, client_password_start: TPasswordFn;
+    client_refresh, client_refresh_start: TRefreshFn;
+    client_client_credentials, client_client_credentials_start: TScopesFn;
     client_device_authorization: function(Client: PP; Scopes: PAnsiChar; out Device: PP): TRes; cdecl;
     client_poll_device_token, client_device_token_start: function(Client, Device: PP;
       out Result: PP): TRes; cdecl;
@@ -410,7 +418,7 @@ type
     device_user_code, device_verification_uri, device_verification_uri_complete: TStrFn;
     device_expires_in, device_interval: function(Device: PP; out Seconds: UInt64): TRes; cdecl;
     device_qr_svg, device_qr_text, device_to_json: TStrFn;
-    device_from_json: function(Json: PAnsiChar; out Device: PP): TRes; cdecl;
+    device_from_json: TNewFn;
     operation_poll: function(Op: PP): TRes; cdecl;
     operation_wait: function(Op: PP; TimeoutMs: Cardinal): TRes; cdecl;
     operation_state: function(Op: PP; out State: Cardinal): TRes; cdecl;
@@ -430,7 +438,7 @@ type
     manager_token_set: function(Manager: PP; out Tokens: PP): TRes; cdecl;
     manager_invalidate, manager_clear: function(Manager: PP): TRes; cdecl;
     manager_free: procedure(Manager: PP); cdecl;
-    token_set_new_from_json: function(Json: PAnsiChar; out Tokens: PP): TRes; cdecl;
+    token_set_new_from_json: TNewFn;
     token_set_to_json: TStrFn;
     token_set_free: procedure(Tokens: PP); cdecl;
     token_set_access_token, token_set_token_type, token_set_refresh_token, token_set_scope,
@@ -684,8 +692,15 @@ end;
 
 function Symbol(const Name: AnsiString; const Path: string): Pointer;
 begin
-  Result := GetProcAddress(LibHandle,
-    {$IFDEF FPC}'authgate_' + Name{$ELSE}PAnsiChar('authgate_' + Name){$ENDIF});
+{$IFDEF FPC}
+  Result := GetProcAddress(LibHandle, 'authgate_' + Name);
+{$ELSE}
+  {$IFDEF MSWINDOWS}
+  Result := GetProcAddress(LibHandle, PAnsiChar('authgate_' + Name));
+  {$ELSE}
+  Result := GetProcAddress(LibHandle, PChar(string('authgate_' + Name)));
+  {$ENDIF}
+{$ENDIF}
   if Result = nil then
   begin
     Unload;
@@ -737,7 +752,7 @@ begin
       Reason := GetLoadErrorStr;
 {$ELSE}
   {$IFDEF MSWINDOWS}
-    LibHandle := SafeLoadLibrary(PChar(Path));
+    LibHandle := SafeLoadLibrary(Path);
     if LibHandle = 0 then
       Reason := SysErrorMessage(GetLastError);
   {$ELSE}
@@ -772,29 +787,41 @@ begin
 {$ENDIF}
 end;
 
-{ TAuthgateTokenSet }
+{ TAuthgateObject }
 
-constructor TAuthgateTokenSet.CreateFromHandle(AHandle: Pointer);
+constructor TAuthgateObject.CreateFromHandle(AHandle: Pointer);
 begin
   inherited Create;
   FHandle := AHandle;
 end;
 
-constructor TAuthgateTokenSet.CreateFromJson(const Json: string);
-var
-  J: TUtf8;
-begin
-  inherited Create;
-  AuthgateLoadLibrary;
-  J := U8(Json);
-  Check(Api.token_set_new_from_json(PAnsiChar(J), FHandle));
-end;
-
-destructor TAuthgateTokenSet.Destroy;
+destructor TAuthgateObject.Destroy;
 begin
   if FHandle <> nil then
-    Api.token_set_free(FHandle);
+    FreeHandle;
   inherited;
+end;
+
+{ a new handle from a name or a JSON document (the library is loaded: Fn is one of Api's) }
+function NewHandle(Fn: TNewFn; const Text: string): PP;
+var
+  T: TUtf8;
+begin
+  T := U8(Text);
+  Check(Fn(PAnsiChar(T), Result));
+end;
+
+{ TAuthgateTokenSet }
+
+constructor TAuthgateTokenSet.CreateFromJson(const Json: string);
+begin
+  AuthgateLoadLibrary;
+  inherited CreateFromHandle(NewHandle(Api.token_set_new_from_json, Json));
+end;
+
+procedure TAuthgateTokenSet.FreeHandle;
+begin
+  Api.token_set_free(FHandle);
 end;
 
 function TAuthgateTokenSet.Get(Index: Integer): string;
@@ -848,27 +875,15 @@ end;
 
 { TAuthgateDevice }
 
-constructor TAuthgateDevice.CreateFromHandle(AHandle: Pointer);
-begin
-  inherited Create;
-  FHandle := AHandle;
-end;
-
 constructor TAuthgateDevice.CreateFromJson(const Json: string);
-var
-  J: TUtf8;
 begin
-  inherited Create;
   AuthgateLoadLibrary;
-  J := U8(Json);
-  Check(Api.device_from_json(PAnsiChar(J), FHandle));
+  inherited CreateFromHandle(NewHandle(Api.device_from_json, Json));
 end;
 
-destructor TAuthgateDevice.Destroy;
+procedure TAuthgateDevice.FreeHandle;
 begin
-  if FHandle <> nil then
-    Api.device_free(FHandle);
-  inherited;
+  Api.device_free(FHandle);
 end;
 
 function TAuthgateDevice.Get(Index: Integer): string;
@@ -909,17 +924,9 @@ end;
 
 { TAuthgateOperation }
 
-constructor TAuthgateOperation.CreateFromHandle(AHandle: Pointer);
+procedure TAuthgateOperation.FreeHandle;
 begin
-  inherited Create;
-  FHandle := AHandle;
-end;
-
-destructor TAuthgateOperation.Destroy;
-begin
-  if FHandle <> nil then
-    Api.operation_free(FHandle);
-  inherited;
+  Api.operation_free(FHandle);
 end;
 
 function TAuthgateOperation.GetFinished: Boolean;
@@ -958,20 +965,14 @@ end;
 { TAuthgateConfig }
 
 constructor TAuthgateConfig.Create(const Provider: string);
-var
-  P: TUtf8;
 begin
-  inherited Create;
   AuthgateLoadLibrary;
-  P := U8(Provider);
-  Check(Api.config_new_by_name(PAnsiChar(P), FHandle));
+  inherited CreateFromHandle(NewHandle(Api.config_new_by_name, Provider));
 end;
 
-destructor TAuthgateConfig.Destroy;
+procedure TAuthgateConfig.FreeHandle;
 begin
-  if FHandle <> nil then
-    Api.config_free(FHandle);
-  inherited;
+  Api.config_free(FHandle);
 end;
 
 procedure TAuthgateConfig.SetText(Index: Integer; const Value: string);
@@ -1031,6 +1032,85 @@ end;
 
 { TAuthgateClient }
 
+procedure TAuthgateClient.FreeHandle;
+begin
+  Api.client_free(FHandle);
+end;
+
+constructor TAuthgateClient.CreateFromJson(const Json: string);
+begin
+  AuthgateLoadLibrary;
+  inherited CreateFromHandle(NewHandle(Api.client_new_from_json, Json));
+end;
+
+{ the grants, for the blocking call and its operation alike: the new handle }
+function RunPassword(Fn: TPasswordFn; Client: PP; const Username, Password, Scopes: string): PP;
+var
+  U, P, S: TUtf8;
+begin
+  U := U8(Username);
+  P := U8(Password);
+  S := U8(Scopes);
+  try
+    Check(Fn(Client, PAnsiChar(U), PAnsiChar(P), Opt(S), nil, Result));
+  finally
+    Wipe(P);
+  end;
+end;
+
+function RunRefresh(Fn: TRefreshFn; Client: PP; const RefreshToken, Scopes: string): PP;
+var
+  R, S: TUtf8;
+begin
+  R := U8(RefreshToken);
+  S := U8(Scopes);
+  Check(Fn(Client, PAnsiChar(R), Opt(S), nil, Result));
+end;
+
+function RunScopes(Fn: TScopesFn; Client: PP; const Scopes: string): PP;
+var
+  S: TUtf8;
+begin
+  S := U8(Scopes);
+  Check(Fn(Client, Opt(S), nil, Result));
+end;
+
+function TAuthgateClient.Password(const Username, Password, Scopes: string): TAuthgateTokenSet;
+begin
+  Result := TAuthgateTokenSet.CreateFromHandle(RunPassword(Api.client_password, FHandle,
+    Username, Password, Scopes));
+end;
+
+function TAuthgateClient.StartPassword(const Username, Password, Scopes: string): TAuthgateOperation;
+begin
+  Result := TAuthgateOperation.CreateFromHandle(RunPassword(Api.client_password_start, FHandle,
+    Username, Password, Scopes));
+end;
+
+function TAuthgateClient.Refresh(const RefreshToken, Scopes: string): TAuthgateTokenSet;
+begin
+  Result := TAuthgateTokenSet.CreateFromHandle(RunRefresh(Api.client_refresh, FHandle,
+    RefreshToken, Scopes));
+end;
+
+function TAuthgateClient.StartRefresh(const RefreshToken, Scopes: string): TAuthgateOperation;
+begin
+  Result := TAuthgateOperation.CreateFromHandle(RunRefresh(Api.client_refresh_start, FHandle,
+    RefreshToken, Scopes));
+end;
+
+function TAuthgateClient.ClientCredentials(const Scopes: string): TAuthgateTokenSet;
+begin
+  Result := TAuthgateTokenSet.CreateFromHandle(RunScopes(Api.client_client_credentials, FHandle,
+    Scopes));
+end;
+
+function TAuthgateClient.StartClientCredentials(const Scopes: string): TAuthgateOperation;
+begin
+  Result := TAuthgateOperation.CreateFromHandle(RunScopes(Api.client_client_credentials_start,
+    FHandle, Scopes));
+end;
+
 constructor TAuthgateClient.Create(Config: TAuthgateConfig);
 begin
   inherited Create;
@@ -1039,97 +1119,6 @@ begin
     Check(Api.client_new(nil, FHandle)) { raises the library's own "null" error }
   else
     Check(Api.client_new(Config.Handle, FHandle));
-end;
-
-constructor TAuthgateClient.CreateFromJson(const Json: string);
-var
-  J: TUtf8;
-begin
-  inherited Create;
-  AuthgateLoadLibrary;
-  J := U8(Json);
-  Check(Api.client_new_from_json(PAnsiChar(J), FHandle));
-end;
-
-destructor TAuthgateClient.Destroy;
-begin
-  if FHandle <> nil then
-    Api.client_free(FHandle);
-  inherited;
-end;
-
-function TAuthgateClient.Password(const Username, Password, Scopes: string): TAuthgateTokenSet;
-var
-  U, P, S: TUtf8;
-  H: PP;
-begin
-  U := U8(Username);
-  P := U8(Password);
-  S := U8(Scopes);
-  try
-    Check(Api.client_password(FHandle, PAnsiChar(U), PAnsiChar(P), Opt(S), nil, H));
-  finally
-    Wipe(P);
-  end;
-  Result := TAuthgateTokenSet.CreateFromHandle(H);
-end;
-
-function TAuthgateClient.StartPassword(const Username, Password, Scopes: string): TAuthgateOperation;
-var
-  U, P, S: TUtf8;
-  H: PP;
-begin
-  U := U8(Username);
-  P := U8(Password);
-  S := U8(Scopes);
-  try
-    Check(Api.client_password_start(FHandle, PAnsiChar(U), PAnsiChar(P), Opt(S), nil, H));
-  finally
-    Wipe(P);
-  end;
-  Result := TAuthgateOperation.CreateFromHandle(H);
-end;
-
-function TAuthgateClient.Refresh(const RefreshToken, Scopes: string): TAuthgateTokenSet;
-var
-  R, S: TUtf8;
-  H: PP;
-begin
-  R := U8(RefreshToken);
-  S := U8(Scopes);
-  Check(Api.client_refresh(FHandle, PAnsiChar(R), Opt(S), nil, H));
-  Result := TAuthgateTokenSet.CreateFromHandle(H);
-end;
-
-function TAuthgateClient.StartRefresh(const RefreshToken, Scopes: string): TAuthgateOperation;
-var
-  R, S: TUtf8;
-  H: PP;
-begin
-  R := U8(RefreshToken);
-  S := U8(Scopes);
-  Check(Api.client_refresh_start(FHandle, PAnsiChar(R), Opt(S), nil, H));
-  Result := TAuthgateOperation.CreateFromHandle(H);
-end;
-
-function TAuthgateClient.ClientCredentials(const Scopes: string): TAuthgateTokenSet;
-var
-  S: TUtf8;
-  H: PP;
-begin
-  S := U8(Scopes);
-  Check(Api.client_client_credentials(FHandle, Opt(S), nil, H));
-  Result := TAuthgateTokenSet.CreateFromHandle(H);
-end;
-
-function TAuthgateClient.StartClientCredentials(const Scopes: string): TAuthgateOperation;
-var
-  S: TUtf8;
-  H: PP;
-begin
-  S := U8(Scopes);
-  Check(Api.client_client_credentials_start(FHandle, Opt(S), nil, H));
-  Result := TAuthgateOperation.CreateFromHandle(H);
 end;
 
 function TAuthgateClient.DeviceAuthorization(const Scopes: string): TAuthgateDevice;
@@ -1191,11 +1180,9 @@ begin
   end;
 end;
 
-destructor TAuthgateTokenManager.Destroy;
+procedure TAuthgateTokenManager.FreeHandle;
 begin
-  if FHandle <> nil then
-    Api.manager_free(FHandle);
-  inherited;
+  Api.manager_free(FHandle);
 end;
 
 { the C callback behind OnPasswordCredentials: UserData is the manager object }

@@ -1120,11 +1120,7 @@ class AuthGate final : public IComponentBase {
   bool device_qr(Getter getter, Value &v) {
     if (device_ == nullptr) return true;
     char *s = nullptr;
-    authgate_result rc = getter(device_, &s);
-    if (rc != AUTHGATE_OK) return library_error(rc);
-    v = Value::optional(s);
-    authgate_string_free(s);
-    return true;
+    return took_string(getter(device_, &s), s, v);
   }
 
   bool property(long num, Value &v) {
