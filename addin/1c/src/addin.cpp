@@ -1120,7 +1120,8 @@ class AuthGate final : public IComponentBase {
   bool device_qr(Getter getter, Value &v) {
     if (device_ == nullptr) return true;
     char *s = nullptr;
-    return took_string(getter(device_, &s), s, v);
+    authgate_result rc = getter(device_, &s);  // before s is read
+    return took_string(rc, s, v);
   }
 
   bool property(long num, Value &v) {
