@@ -67,6 +67,38 @@ begin
     raise Exception.Create('emulator control ' + Command + ' failed');
 end;
 
+{ how many requests the emulator's CUBA token endpoint has had (GET /_emulator/counts) }
+function CubaTokenRequests: Integer;
+const
+  Key = '"/app/rest/v2/oauth/token":';
+var
+  F: TextFile;
+  Path, Line: string;
+  At: Integer;
+begin
+  Path := TempDir + 'authgate-classes-counts.json';
+  if ExecuteProcess('/bin/sh', ['-c', 'curl -sf "$0/_emulator/counts" > "$1"', BaseUrl, Path]) <> 0 then
+    raise Exception.Create('emulator counts failed');
+  AssignFile(F, Path);
+  Reset(F);
+  try
+    ReadLn(F, Line);
+  finally
+    CloseFile(F);
+    DeleteFile(Path);
+  end;
+  Result := 0;
+  At := Pos(Key, Line);
+  if At > 0 then
+  begin
+    Line := Trim(Copy(Line, At + Length(Key), 20));
+    At := 1;
+    while (At <= Length(Line)) and CharInSet(Line[At], ['0'..'9']) do
+      Inc(At);
+    Result := StrToIntDef(Copy(Line, 1, At - 1), 0);
+  end;
+end;
+
 function NewConfig(const Provider, Url: string): TAuthgateConfig;
 begin
   Result := TAuthgateConfig.Create(Provider);
@@ -253,6 +285,7 @@ type
   public
     Calls: Integer;
     Fail: Boolean;
+    TooLong: Boolean;
     procedure Supply(Sender: TObject; var Username, Password: string; var Supplied: Boolean);
   end;
 
@@ -263,6 +296,8 @@ begin
     raise Exception.Create('the cashier closed the dialog');
   Username := Cashier;
   Password := CashierPassword;
+  if TooLong then
+    Password := StringOfChar('x', 5000); { more than the library's buffer holds }
   Supplied := True;
 end;
 
@@ -273,6 +308,7 @@ var
   Credentials: TCredentials;
   Tokens: TAuthgateTokenSet;
   T1, T2, StoreFile: string;
+  Requests: Integer;
 begin
   Client := NewCubaClient(BaseUrl);
   Credentials := TCredentials.Create;
@@ -312,6 +348,18 @@ begin
     except
       on E: EAuthgateSignInRequired do Expect(Credentials.Calls = 2, 'declined by an exception');
       on E: Exception do Unexpected(E, 'raising credentials handler');
+    end;
+    Credentials.Fail := False;
+    Credentials.TooLong := True;
+    Requests := CubaTokenRequests;
+    try
+      Manager.AccessToken;
+      Expect(False, 'a password too long for the buffer declines');
+    except
+      on E: EAuthgateSignInRequired do
+        Expect((Credentials.Calls = 3) and (CubaTokenRequests = Requests),
+          'too long: declined, not truncated (no request sent)');
+      on E: Exception do Unexpected(E, 'password too long');
     end;
 
     try
