@@ -106,6 +106,28 @@ for fn in $(grep -oE '\bauthgate_[a-z_0-9]+\(' include/authgate.h | tr -d '(' | 
   grep -qiE "(function|procedure) $fn\b" examples/pascal/authgate.pas || missing="$missing $fn"
 done
 if [ -z "$missing" ]; then pass "authgate.pas declares the whole API"; else fail "authgate.pas lacks:$missing"; fi
+# AuthGate.Classes binds its TApi record by position: each field must be named in ApiNames
+# at the same place (the compiler checks only the count), and be a function of the header.
+classes_unit=examples/pascal/AuthGate.Classes.pas
+api_fields="$(awk '/^  TApi = record/ {on = 1; next} on && /^  end;/ {exit}
+                   on && /^    [a-z]/ {line = $0; sub(/:.*/, "", line); gsub(/ /, "", line)
+                                       n = split(line, a, ","); for (i = 1; i <= n; i++) if (a[i] != "") print a[i]}' \
+                "$classes_unit")"
+api_names="$(awk '/ApiNames: array/ {on = 1; next}
+                  on {s = $0; while (match(s, /'"'"'[a-z_]+'"'"'/)) {print substr(s, RSTART + 1, RLENGTH - 2)
+                                                                 s = substr(s, RSTART + RLENGTH)}}
+                  on && /\);/ {exit}' "$classes_unit")"
+if [ -n "$api_fields" ] && [ "$api_fields" = "$api_names" ]; then
+  pass "AuthGate.Classes names each TApi field's C function in the same place"
+else
+  diff <(echo "$api_fields") <(echo "$api_names") >&2 || true
+  fail "AuthGate.Classes: TApi and ApiNames differ"
+fi
+unknown=""
+for fn in $api_names; do grep -q "\bauthgate_$fn(" include/authgate.h || unknown="$unknown authgate_$fn"; done
+if [ -z "$unknown" ]; then pass "AuthGate.Classes binds only functions of the header"; else
+  fail "AuthGate.Classes binds functions the header lacks:$unknown"
+fi
 # The install script puts the command-line tool beside the library.
 if "$prefix/bin/authgate" --help >/dev/null; then pass "install-c.sh installs bin/authgate"; else
   fail "install-c.sh installs bin/authgate"
