@@ -246,9 +246,19 @@ echo "== Pascal class unit (AuthGate.Classes, the library loaded at run time), -
 # A stand-in for an authgate too old for the unit: it must refuse it by its version.
 printf 'const char *authgate_version(void) { return "0.0.9"; }\n' >"$work/old.c"
 gcc -shared -fPIC -o "$work/libauthgate_old.so" "$work/old.c" >&2
+# docs/delphi.md's first Pascal block (the token manager), as a unit of a program.
+{ echo 'program docs_delphi;'; echo '{$H+}'
+  awk '/^```pascal$/ {n++; if (n == 1) {on = 1; next}} on && /^```$/ {exit} on' docs/delphi.md
+  echo 'begin end.'; } >"$work/docs_delphi.dpr"
 for mode in delphi objfpc; do
   out="$work/pas-$mode"
   mkdir -p "$out"
+  if fpc -M"$mode" -vew -Fu"examples/pascal" -FE"$out" "$work/docs_delphi.dpr" >"$out/docs.log" 2>&1; then
+    pass "docs/delphi.md's example compiles with -M$mode"
+  else
+    cat "$out/docs.log" >&2
+    fail "docs/delphi.md's example compiles with -M$mode"
+  fi
   for program in authgate_classes_test authgate_timer_example; do
     if fpc -M"$mode" -vew -Fu"examples/pascal" -FE"$out" "examples/pascal/$program.dpr" \
          >"$out/$program.log" 2>&1; then
