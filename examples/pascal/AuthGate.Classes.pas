@@ -40,7 +40,7 @@
   Threads: objects may be used from several threads at once (the C handles are
   thread-safe); do not free one that another thread uses. A blocking call (Password,
   Refresh, TAuthgateTokenManager.AccessToken) blocks for at most the configured timeouts:
-  on a UI thread, start an operation (StartPassword, StartDeviceToken, ...) and poll it
+  on a UI thread, start an operation (StartPassword, StartWaitForDeviceToken, ...) and poll it
   from a TTimer instead (see authgate_timer_example.dpr).
 
   Floating-point exceptions: Delphi and Free Pascal unmask FPU exceptions that C and Rust
@@ -301,7 +301,7 @@ type
       denied or expired. }
     function PollDeviceToken(Device: TAuthgateDevice; out Tokens: TAuthgateTokenSet): Boolean;
     { Waits for the user on its own thread, polling at the server's interval. }
-    function StartDeviceToken(Device: TAuthgateDevice): TAuthgateOperation;
+    function StartWaitForDeviceToken(Device: TAuthgateDevice): TAuthgateOperation;
   end;
 
   { Supplies the username and password when the manager must run the password grant.
@@ -334,8 +334,13 @@ type
     function Tokens: TAuthgateTokenSet;
     { Hands the manager the tokens of a sign-in; saved before this returns. }
     procedure SetTokens(Tokens: TAuthgateTokenSet);
-    { The next AccessToken refreshes (e.g. after the API answered 401). }
+    { The next AccessToken refreshes, whatever the expiry said. }
     procedure Invalidate;
+    { After the API answered 401 to the access token Rejected: the next AccessToken
+      refreshes if Rejected is still the current token (True), else a newer one is in
+      use already (False: just ask again). Many requests refused with one token cause
+      one refresh. }
+    function InvalidateToken(const Rejected: string): Boolean;
     { Forgets the tokens (sign out), in memory and in the store. }
     procedure Clear;
     property OnPasswordCredentials: TAuthgateCredentialsEvent read FOnPasswordCredentials
@@ -412,7 +417,7 @@ type
     client_refresh, client_refresh_start: TRefreshFn;
     client_client_credentials, client_client_credentials_start: TScopesFn;
     client_device_authorization: function(Client: PP; Scopes: PAnsiChar; out Device: PP): TRes; cdecl;
-    client_poll_device_token, client_device_token_start: function(Client, Device: PP;
+    client_poll_device_token, client_wait_for_device_token_start: function(Client, Device: PP;
       out Result: PP): TRes; cdecl;
     device_free: procedure(Device: PP); cdecl;
     device_user_code, device_verification_uri, device_verification_uri_complete: TStrFn;
@@ -433,8 +438,10 @@ type
       UserData: Pointer): TRes; cdecl;
     manager_set_tokens: function(Manager, Tokens: PP): TRes; cdecl;
     manager_access_token: function(Manager: PP; out Token: PAnsiChar): TRes; cdecl;
-    manager_access_token_valid_for: function(Manager: PP; Seconds: Cardinal;
+    manager_access_token_valid_for_ms: function(Manager: PP; MinMs: UInt64;
       out Token: PAnsiChar): TRes; cdecl;
+    manager_invalidate_token: function(Manager: PP; Rejected: PAnsiChar;
+      out Invalidated: Integer): TRes; cdecl;
     manager_token_set: function(Manager: PP; out Tokens: PP): TRes; cdecl;
     manager_invalidate, manager_clear: function(Manager: PP): TRes; cdecl;
     manager_free: procedure(Manager: PP); cdecl;
@@ -444,11 +451,11 @@ type
     token_set_access_token, token_set_token_type, token_set_refresh_token, token_set_scope,
     token_set_id_token, token_set_authorization_header: TStrFn;
     token_set_expires_in, token_set_expires_at: function(Tokens: PP; out Value: Int64): TRes; cdecl;
-    token_set_is_expired: function(Tokens: PP; Leeway: Cardinal; out Expired: Integer): TRes; cdecl;
+    token_set_is_expired_ms: function(Tokens: PP; LeewayMs: UInt64; out Expired: Integer): TRes; cdecl;
   end;
 
 const
-  ApiCount = 80;
+  ApiCount = 81;
 {$IF SizeOf(TApi) <> ApiCount * SizeOf(Pointer)}
   {$MESSAGE ERROR 'TApi and ApiNames must list the same functions'}
 {$IFEND}
@@ -466,19 +473,21 @@ const
     'config_add_token_param', 'client_new', 'client_new_from_json', 'client_free',
     'client_password', 'client_password_start', 'client_refresh', 'client_refresh_start',
     'client_client_credentials', 'client_client_credentials_start',
-    'client_device_authorization', 'client_poll_device_token', 'client_device_token_start',
+    'client_device_authorization', 'client_poll_device_token',
+    'client_wait_for_device_token_start',
     'device_free', 'device_user_code', 'device_verification_uri',
     'device_verification_uri_complete', 'device_expires_in', 'device_interval',
     'device_qr_svg', 'device_qr_text', 'device_to_json', 'device_from_json',
     'operation_poll', 'operation_wait', 'operation_state', 'operation_take_result',
     'operation_cancel', 'operation_free', 'store_new_memory', 'store_new_file', 'store_free',
     'manager_new', 'manager_set_password_credentials', 'manager_set_tokens',
-    'manager_access_token', 'manager_access_token_valid_for', 'manager_token_set',
+    'manager_access_token', 'manager_access_token_valid_for_ms', 'manager_invalidate_token',
+    'manager_token_set',
     'manager_invalidate', 'manager_clear', 'manager_free', 'token_set_new_from_json',
     'token_set_to_json', 'token_set_free', 'token_set_access_token', 'token_set_token_type',
     'token_set_refresh_token', 'token_set_scope', 'token_set_id_token',
     'token_set_authorization_header', 'token_set_expires_in', 'token_set_expires_at',
-    'token_set_is_expired');
+    'token_set_is_expired_ms');
 
 {$IFDEF MSWINDOWS}
   DefaultLibrary = 'authgate.dll';
@@ -846,7 +855,7 @@ function TAuthgateTokenSet.IsExpired(LeewaySeconds: Cardinal): Boolean;
 var
   Expired: Integer;
 begin
-  Check(Api.token_set_is_expired(FHandle, LeewaySeconds, Expired));
+  Check(Api.token_set_is_expired_ms(FHandle, UInt64(LeewaySeconds) * 1000, Expired));
   Result := Expired <> 0;
 end;
 
@@ -1145,11 +1154,11 @@ begin
     AuthgateRaise(Code);
 end;
 
-function TAuthgateClient.StartDeviceToken(Device: TAuthgateDevice): TAuthgateOperation;
+function TAuthgateClient.StartWaitForDeviceToken(Device: TAuthgateDevice): TAuthgateOperation;
 var
   H: PP;
 begin
-  Check(Api.client_device_token_start(FHandle, Device.Handle, H));
+  Check(Api.client_wait_for_device_token_start(FHandle, Device.Handle, H));
   Result := TAuthgateOperation.CreateFromHandle(H);
 end;
 
@@ -1238,7 +1247,7 @@ function TAuthgateTokenManager.AccessTokenValidFor(Seconds: Cardinal): string;
 var
   P: PAnsiChar;
 begin
-  Check(Api.manager_access_token_valid_for(FHandle, Seconds, P));
+  Check(Api.manager_access_token_valid_for_ms(FHandle, UInt64(Seconds) * 1000, P));
   Result := TakeStr(P);
 end;
 
@@ -1261,6 +1270,16 @@ end;
 procedure TAuthgateTokenManager.Invalidate;
 begin
   Check(Api.manager_invalidate(FHandle));
+end;
+
+function TAuthgateTokenManager.InvalidateToken(const Rejected: string): Boolean;
+var
+  R: TUtf8;
+  Invalidated: Integer;
+begin
+  R := U8(Rejected);
+  Check(Api.manager_invalidate_token(FHandle, PAnsiChar(R), Invalidated));
+  Result := Invalidated <> 0;
 end;
 
 procedure TAuthgateTokenManager.Clear;

@@ -333,6 +333,12 @@ begin
     Manager.Invalidate;
     T2 := Manager.AccessTokenValidFor(60);
     Expect((T2 <> T1) and (Credentials.Calls = 1), 'invalidate: refreshed, not the password again');
+    { after a 401: only the current token causes a refresh }
+    Expect(not Manager.InvalidateToken(T1), 'InvalidateToken of an old token: False');
+    Expect(Manager.AccessToken = T2, 'an old token rejected: no refresh');
+    Expect(Manager.InvalidateToken(T2), 'InvalidateToken of the current token: True');
+    T2 := Manager.AccessToken;
+    Expect((T2 <> T1) and (Credentials.Calls = 1), 'the current token rejected: refreshed');
 
     { a second manager on the same file (another till, a restart) needs no password }
     FreeAndNil(Client); { the first manager keeps its own reference }
@@ -456,7 +462,7 @@ begin
     Device := TAuthgateDevice.CreateFromJson(Saved);
     Expect(Device.UserCode = UserCode, 'resumed device: same user code');
     Expect(not Client.PollDeviceToken(Device, Tokens) and (Tokens = nil), 'pending before approval');
-    Op := Client.StartDeviceToken(Device);
+    Op := Client.StartWaitForDeviceToken(Device);
     Control('device/approve', '{"user_code":"' + UserCode + '","approve":true}');
     Expect(Op.Wait(15000), 'approved: the wait finishes');
     Tokens := Op.TakeResult;
@@ -466,7 +472,7 @@ begin
 
     { the user never comes: Cancel, as a Cancel button would }
     Device := Client.DeviceAuthorization;
-    Op := Client.StartDeviceToken(Device);
+    Op := Client.StartWaitForDeviceToken(Device);
     Op.Cancel;
     Expect(Op.Wait(5000), 'cancelled promptly');
     try

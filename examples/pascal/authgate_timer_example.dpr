@@ -103,7 +103,7 @@ begin
       [Device.VerificationUri, Device.UserCode, Device.ExpiresIn]));
     { to survive a restart, save Device.ToJson (it holds the device code: keep it like a
       password) and resume with TAuthgateDevice.CreateFromJson }
-    FOperation := FClient.StartDeviceToken(Device);
+    FOperation := FClient.StartWaitForDeviceToken(Device);
   finally
     Device.Free; { the operation keeps what it needs }
   end;

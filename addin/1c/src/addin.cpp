@@ -867,7 +867,7 @@ class AuthGate final : public IComponentBase {
     Wipe w{&*code, nullptr};
     const char *verifier = nullptr, *redirect = nullptr;
     if (auth_ != nullptr) {
-      authgate_result rc = authgate_authorization_code_verifier(auth_, &verifier);
+      authgate_result rc = authgate_authorization_pkce_verifier(auth_, &verifier);
       if (rc == AUTHGATE_OK) rc = authgate_authorization_redirect_uri(auth_, &redirect);
       if (rc != AUTHGATE_OK) return library_error(rc);
     }
@@ -1070,7 +1070,8 @@ class AuthGate final : public IComponentBase {
     if (!need_manager()) return false;
     char *token = nullptr;
     authgate_result rc =
-        seconds ? authgate_manager_access_token_valid_for(manager_, uint32_t(**seconds), &token)
+        seconds ? authgate_manager_access_token_valid_for_ms(
+                      manager_, uint64_t(uint32_t(**seconds)) * 1000, &token)
                 : authgate_manager_access_token(manager_, &token);
     if (rc != AUTHGATE_OK) return library_error(rc);
     result = Value::string(token);
@@ -1154,7 +1155,7 @@ class AuthGate final : public IComponentBase {
       }
       case P_AUTHORIZATION_URL: return auth_string(authgate_authorization_url, v);
       case P_STATE: return auth_string(authgate_authorization_state, v);
-      case P_CODE_VERIFIER: return auth_string(authgate_authorization_code_verifier, v);
+      case P_CODE_VERIFIER: return auth_string(authgate_authorization_pkce_verifier, v);
       case P_NONCE: return auth_string(authgate_authorization_nonce, v);
       case P_REDIRECT_URI: return auth_string(authgate_authorization_redirect_uri, v);
       case P_ERROR_MESSAGE: v = Value::string(error_.message); return true;
