@@ -47,6 +47,10 @@ namespace {
 
 // The class name 1C uses in Новый("AddIn.<ИмяКомпоненты>.AuthGate").
 constexpr char16_t kClassName[] = u"AuthGate";
+// The external event of a new token set (see on_tokens_changed) and the platform event
+// buffer's depth the add-in asks for.
+constexpr char kTokensChangedEvent[] = "ТокеныИзменены";
+constexpr long kEventBufferDepth = 16;
 
 // Code units of the platform strings we hand out statically (GetClassNames).
 const WCHAR_T kClassNameUnits[] = {u'A', u'u', u't', u'h', u'G', u'a', u't', u'e', 0};
@@ -524,6 +528,45 @@ class AuthGate final : public IComponentBase {
     return false;
   }
 
+  // UTF-8 as the NUL-terminated UTF-16 units the platform's callbacks take.
+  static bool platform_string(const std::string &text, std::vector<WCHAR_T> &out) {
+    std::u16string units;
+    std::string conversion_error;
+    if (!utf8_to_utf16(text.data(), text.size(), units, conversion_error)) return false;
+    out.assign(units.begin(), units.end());
+    out.push_back(0);
+    std::fill(units.begin(), units.end(), u'\0');  // it may be a token set
+    return true;
+  }
+
+  // The manager's tokens-changed callback (authgate_manager_set_tokens_changed_callback):
+  // every new set it obtains (a refresh, which with GearCode rotates the refresh token)
+  // is told to 1C as the external event Источник "AuthGate", Событие "ТокеныИзменены",
+  // Данные = the set's ТокенJSON, so that a module keeping the tokens in the infobase
+  // (ОбработкаВнешнегоСобытия) always holds the newest refresh token. It runs on the
+  // thread that refreshed: the 1C thread, inside the add-in's call. It must not unwind.
+  static void on_tokens_changed(void *self, const authgate_token_set *tokens) {
+    AuthGate *addin = static_cast<AuthGate *>(self);
+    if (addin->host_ == nullptr) return;
+    try {
+      char *json = nullptr;
+      if (authgate_token_set_to_json(tokens, &json) != AUTHGATE_OK) return;
+      std::string text(json);
+      authgate_string_free(json);
+      std::vector<WCHAR_T> data;
+      bool converted = platform_string(text, data);
+      Wipe w{&text, nullptr};
+      if (!converted) return;
+      std::vector<WCHAR_T> source(kClassNameUnits, kClassNameUnits + 9);
+      std::vector<WCHAR_T> message;
+      platform_string(kTokensChangedEvent, message);
+      addin->host_->ExternalEvent(source.data(), message.data(), data.data());
+      std::fill(data.begin(), data.end(), WCHAR_T(0));
+    } catch (...) {
+      // nothing may unwind into the library; 1C reads ТокенJSON after the call anyway
+    }
+  }
+
   // The entry point's result after a failure already recorded in error_: `true` (the
   // 1C result carries the failure) unless ThrowErrors asks for an exception.
   bool report_failure(bool always_false = false) {
@@ -531,13 +574,10 @@ class AuthGate final : public IComponentBase {
     if (throw_errors_ && host_ != nullptr) {
       std::string text = error_.message;
       if (!error_.name.empty()) text = "[" + error_.name + "] " + text;
-      std::u16string units, discard;
-      std::string conversion_error;
-      if (!utf8_to_utf16(text.data(), text.size(), units, conversion_error)) {
-        units = u"authgate: an error whose text is not valid UTF-8";
+      std::vector<WCHAR_T> descr;
+      if (!platform_string(text, descr)) {
+        platform_string("authgate: an error whose text is not valid UTF-8", descr);
       }
-      std::vector<WCHAR_T> descr(units.begin(), units.end());
-      descr.push_back(0);
       std::vector<WCHAR_T> source(kClassNameUnits, kClassNameUnits + 9);
       // scode: a failure HRESULT (E_FAIL); [ITS "AddError"].
       host_->AddError(ADDIN_E_FAIL, source.data(), descr.data(),
@@ -1054,6 +1094,18 @@ class AuthGate final : public IComponentBase {
         authgate_store_free(store);
         return false;
       }
+    }
+    rc = authgate_manager_set_tokens_changed_callback(manager, &AuthGate::on_tokens_changed, this);
+    if (rc != AUTHGATE_OK) {
+      library_error(rc);
+      authgate_manager_free(manager);
+      authgate_store_free(store);
+      return false;
+    }
+    // The platform's buffer holds one event by default and refuses the next while 1C has
+    // not handled it: a burst of refreshes must not lose the newest set.
+    if (host_ != nullptr && host_->GetEventBufferDepth() < kEventBufferDepth) {
+      host_->SetEventBufferDepth(kEventBufferDepth);
     }
     authgate_manager_free(manager_);
     authgate_store_free(store_);

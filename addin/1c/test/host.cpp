@@ -138,7 +138,11 @@ class HostConnection final : public IAddInDefBaseEx {
     long scode;
   };
   std::vector<Error> errors;
+  struct Event {
+    std::u16string source, message, data;
+  };
   std::vector<std::u16string> profiles, events, status;
+  std::vector<Event> event_details;
   long depth = 1;
 
   bool ADDIN_API AddError(unsigned short wcode, const WCHAR_T *source, const WCHAR_T *descr,
@@ -158,11 +162,16 @@ class HostConnection final : public IAddInDefBaseEx {
     return true;
   }
   long ADDIN_API GetEventBufferDepth() override { return depth; }
-  bool ADDIN_API ExternalEvent(WCHAR_T *source, WCHAR_T *, WCHAR_T *) override {
+  bool ADDIN_API ExternalEvent(WCHAR_T *source, WCHAR_T *message, WCHAR_T *data) override {
     events.push_back(source ? units_to_u16(source) : u"");
+    event_details.push_back({source ? units_to_u16(source) : u"",
+                             message ? units_to_u16(message) : u"", data ? units_to_u16(data) : u""});
     return true;
   }
-  void ADDIN_API CleanEventBuffer() override { events.clear(); }
+  void ADDIN_API CleanEventBuffer() override {
+    events.clear();
+    event_details.clear();
+  }
   bool ADDIN_API SetStatusLine(WCHAR_T *line) override {
     status.push_back(line ? units_to_u16(line) : u"");
     return true;
@@ -709,6 +718,7 @@ bool test_token_manager() {
   CHECK(r.is_empty() && o.get(u"ErrorCode").n == 330);
   CHECK(o.call(u"Password", Args().str(u"admin").str(u"admin")).is_true());
   std::u16string first = o.get(u"AccessToken").s;
+  CHECK(o.host.event_details.empty());  // the module's own sign-in: not an event
   Got valid = o.call(u"ДействующийТокен");
   CHECK(valid.vt == VTYPE_PWSTR && valid.s == first);  // cached, still valid
   // Valid for N more seconds: the fresh token covers 43000 s of CUBA's 43198 s lifetime;
@@ -722,6 +732,23 @@ bool test_token_manager() {
   Got after = o.call(u"ValidAccessToken");
   CHECK(after.vt == VTYPE_PWSTR && after.s != first);
   CHECK(o.get(u"AccessToken").s == after.s);  // the properties follow the manager
+  // Every new set the manager obtains is told to 1C as the external event
+  // ("AuthGate", "ТокеныИзменены", ТокенJSON), for a module keeping tokens in the infobase;
+  // sets given to it (the sign-in above, ТокенJSON) are the module's own and not told.
+  CHECK(o.host.depth >= 16);  // a burst of refreshes is not refused by a full buffer
+  CHECK(!o.host.event_details.empty());
+  if (!o.host.event_details.empty()) {
+    const HostConnection::Event &e = o.host.event_details.back();  // the newest set
+    CHECK(e.source == u"AuthGate" && e.message == u"ТокеныИзменены");
+    CHECK(e.data == o.get(u"ТокенJSON").s);
+    CHECK(to_utf8(e.data).find(to_utf8(after.s)) != std::string::npos);
+  }
+  size_t told = o.host.event_details.size();
+  CHECK(o.call(u"СброситьТокен").is_true());
+  Got again = o.call(u"ValidAccessToken");
+  CHECK(again.vt == VTYPE_PWSTR && again.s != after.s);
+  CHECK(o.host.event_details.size() == told + 1);  // one refresh, one event
+  CHECK(o.host.event_details.back().data == o.get(u"ТокенJSON").s);
   // Wrong argument types and ranges.
   CHECK(o.call(u"AccessTokenValidFor", Args().str("60")).is_empty());
   CHECK(o.get(u"ErrorCode").n == 100);
