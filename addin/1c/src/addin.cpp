@@ -49,7 +49,7 @@ namespace {
 constexpr char16_t kClassName[] = u"AuthGate";
 // The external event of a new token set (see on_tokens_changed) and the platform event
 // buffer's depth the add-in asks for.
-constexpr char kTokensChangedEvent[] = "ТокеныИзменены";
+constexpr char16_t kTokensChangedEvent[] = u"ТокеныИзменены";
 constexpr long kEventBufferDepth = 16;
 
 // Code units of the platform strings we hand out statically (GetClassNames).
@@ -558,8 +558,9 @@ class AuthGate final : public IComponentBase {
       Wipe w{&text, nullptr};
       if (!converted) return;
       std::vector<WCHAR_T> source(kClassNameUnits, kClassNameUnits + 9);
-      std::vector<WCHAR_T> message;
-      platform_string(kTokensChangedEvent, message);
+      const std::u16string event(kTokensChangedEvent);
+      std::vector<WCHAR_T> message(event.begin(), event.end());
+      message.push_back(0);
       addin->host_->ExternalEvent(source.data(), message.data(), data.data());
       std::fill(data.begin(), data.end(), WCHAR_T(0));
     } catch (...) {
