@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     pub oidc: Oidc,
     /// Signs client assertions (`private_key_jwt`, `client_secret_jwt`).
     pub signer: Option<Signer>,
+    /// The DPoP key and the servers' nonces (RFC 9449), when the client uses DPoP.
+    pub dpop: Option<crate::dpop::Dpop>,
 }
 
 /// The OpenID Connect side of a client: where its keys and extra endpoints are.
@@ -194,6 +196,8 @@ pub struct ClientBuilder {
     pkce: bool,
     allow_insecure_http: bool,
     accept_unknown_token_type: bool,
+    dpop: bool,
+    dpop_key_file: Option<PathBuf>,
     http: HttpSettings,
     auth_method_set: bool,
     /// `token_endpoint_auth_methods_supported` of discovered metadata, resolved at
@@ -247,6 +251,8 @@ impl ClientBuilder {
             pkce: true,
             allow_insecure_http: false,
             accept_unknown_token_type: false,
+            dpop: false,
+            dpop_key_file: None,
             http: HttpSettings::default(),
             auth_method_set: false,
             discovered_auth_methods: None,
@@ -507,6 +513,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Sender-constrained tokens with DPoP (RFC 9449): every token request carries a
+    /// proof signed with the client's ES256 key (generated at `build()`, or read from
+    /// [`dpop_key_file`](Self::dpop_key_file)), servers' `DPoP-Nonce`s are remembered and
+    /// a request refused with `use_dpop_nonce` is sent once more with the new nonce. Tokens
+    /// of type `DPoP` are then accepted; call their APIs with
+    /// [`Client::dpop_headers`]. Defaults to false.
+    pub fn dpop(mut self, enabled: bool) -> Self {
+        self.dpop = enabled;
+        self
+    }
+
+    /// The DPoP key: a P-256 private key in a PKCS#8 PEM file (`BEGIN PRIVATE KEY`), read
+    /// at `build()`. Turns [`dpop`](Self::dpop) on. Defaults to a key generated at
+    /// `build()`, which lives as long as the client (a DPoP-bound refresh token stored
+    /// across restarts needs the same key again: give a file).
+    pub fn dpop_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.dpop_key_file = Some(path.into());
+        self.dpop = true;
+        self
+    }
+
     /// The time allowed to open a connection. Defaults to 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.http.connect_timeout = timeout;
@@ -730,6 +757,11 @@ impl ClientBuilder {
             id_token_leeway: self.id_token_leeway,
             jwks: Default::default(),
         };
+        let dpop = match (&self.dpop_key_file, self.dpop) {
+            (Some(path), _) => Some(crate::dpop::DpopKey::from_pem_file(path)?),
+            (None, true) => Some(crate::dpop::DpopKey::generate()?),
+            (None, false) => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 provider: p,
@@ -750,6 +782,7 @@ impl ClientBuilder {
                 signer,
                 accept_unknown_token_type: self.accept_unknown_token_type,
                 oidc,
+                dpop: dpop.map(crate::dpop::Dpop::new),
             }),
         })
     }

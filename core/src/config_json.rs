@@ -69,7 +69,7 @@ mod tests {
                 let i = &c.inner;
                 let o = &i.oidc;
                 format!(
-                    "{:?} {:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    "{:?} {:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
                     c.provider(),
                     c.authorization_endpoint(),
                     c.token_endpoint(),
@@ -92,6 +92,7 @@ mod tests {
                     o.id_token_leeway,
                     (o.par_endpoint.as_ref().map(|u| u.as_str()), o.par),
                     i.signer,
+                    c.uses_dpop(),
                 )
             }
         };
@@ -118,6 +119,8 @@ mod tests {
             "pkce" => "false",
             "allow_insecure_http" => "true",
             "accept_unknown_token_type" => "true",
+            "dpop" => "true",
+            "dpop_key_file" => r#""/nonexistent/dpop.pem""#,
             "timeout_ms" => "2000",
             "connect_timeout_ms" => "500",
             "max_response_bytes" => "4096",
@@ -159,6 +162,7 @@ mod tests {
             // which would make the URL below a network call.
             let left_out = [
                 "ca_file",
+                "dpop_key_file",
                 "client_key",
                 "client_key_id",
                 "client_assertion_alg",

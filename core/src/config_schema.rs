@@ -364,6 +364,20 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         set: Setter::Bool(|b, v| b.accept_unknown_token_type(v)),
     },
     ConfigOption {
+        key: "dpop",
+        aliases: &[],
+        default: "false",
+        doc: "Sender-constrained tokens with DPoP (RFC 9449): a proof signed with the client's ES256 key on every token request.",
+        set: Setter::Bool(|b, v| b.dpop(v)),
+    },
+    ConfigOption {
+        key: "dpop_key_file",
+        aliases: &[],
+        default: "none (a key generated when the client is built)",
+        doc: "The DPoP key: a P-256 private key in a PKCS#8 PEM file (read when the client is built); turns dpop on.",
+        set: Setter::Str(|b, v| b.dpop_key_file(v)),
+    },
+    ConfigOption {
         key: "timeout_ms",
         aliases: &[],
         default: "30000",

@@ -100,6 +100,7 @@ fn token_answer_shown(data: &[u8]) -> String {
         retry_after: None,
         location: None,
         date: None,
+        dpop_nonce: None,
         body: body.to_vec(),
         endpoint: crate::Endpoint::Token,
         url: String::new(),
@@ -137,6 +138,7 @@ fn token_answer_shown(data: &[u8]) -> String {
         &scrubber,
         Some("openid profile"),
         Some(&previous),
+        accept_unknown_token_type,
         accept_unknown_token_type,
     ) {
         Ok(tokens) => {

@@ -117,6 +117,8 @@ pub(crate) struct HttpResponse {
     pub location: Option<ServerText>,
     /// The `Date` header, when it is an HTTP date, as Unix seconds.
     pub date: Option<i64>,
+    /// `DPoP-Nonce` (RFC 9449 §8): the nonce the server wants in the next proofs.
+    pub dpop_nonce: Option<ServerText>,
     pub body: Vec<u8>,
     /// Which endpoint answered, and its address as the caller gave it (errors show it
     /// without query and userinfo).
@@ -301,6 +303,7 @@ impl Http {
         let retry_after = header("retry-after").and_then(|v| v.untrusted().trim().parse().ok());
         let location = header("location");
         let date = header("date").and_then(|d| crate::time::parse_http_date(d.untrusted()));
+        let dpop_nonce = header("dpop-nonce");
         let body = resp
             .into_body()
             .with_config()
@@ -314,6 +317,7 @@ impl Http {
             retry_after,
             location,
             date,
+            dpop_nonce,
             body,
             endpoint,
             url: url.to_owned(),

@@ -14,6 +14,7 @@ mod config_schema;
 mod device;
 mod diagnose;
 mod discovery;
+mod dpop;
 mod endpoint;
 mod error;
 #[cfg(any(test, feature = "fuzzing"))]
@@ -52,6 +53,7 @@ pub use config_schema::{ConfigOption, OptionType, CONFIG_OPTIONS};
 pub use device::{DeviceAuthorization, DevicePoll, MAX_POLL_INTERVAL};
 pub use diagnose::OriginAnswer;
 pub use discovery::ProviderMetadata;
+pub use dpop::DpopHeaders;
 pub use error::{
     Endpoint, Error, ErrorCode, IdTokenError, OAuthError, Result, StoreError, TransportKind,
     UnexpectedResponse,

@@ -298,22 +298,29 @@ impl TokenRequest {
         self.check()?;
         let inner = &self.client.inner;
         let (body, authorization, scope) = self.encode()?;
-        let mut headers = Vec::new();
-        if let Some(a) = &authorization {
-            headers.push(("Authorization", a.as_str()));
-        }
         log::debug!(
             target: "authgate",
             "POST {} grant_type={}",
             inner.token_endpoint,
             self.grant_type()
         );
-        let resp = inner.http.post_form(
-            Endpoint::Token,
-            inner.token_endpoint.as_str(),
-            &headers,
-            &body,
-        )?;
+        let mut resp = self.post(&body, authorization.as_deref())?;
+        if let Some(dpop) = &inner.dpop {
+            // RFC 9449 §8: a server that wants a (new) nonce refuses with `use_dpop_nonce`
+            // before looking at the grant, so the same request is sent once more with it.
+            let url = inner.token_endpoint.as_str();
+            let fresh = resp
+                .dpop_nonce
+                .as_ref()
+                .is_some_and(|n| self.client.remember_dpop_nonce(url, n.untrusted()));
+            if fresh && asks_for_nonce(&resp) {
+                log::debug!(target: "authgate", "the token endpoint asked for a DPoP nonce: sending again with it");
+                resp = self.post(&body, authorization.as_deref())?;
+                if let Some(n) = &resp.dpop_nonce {
+                    dpop.remember_nonce(url, n.untrusted());
+                }
+            }
+        }
 
         let assertion = self.client.sent_assertion(&body);
         let mut scrubber = Scrubber::default();
@@ -351,10 +358,37 @@ impl TokenRequest {
             scope.as_deref(),
             previous_refresh,
             inner.accept_unknown_token_type,
+            inner.dpop.is_some(),
         )?;
         tokens.set_owner(self.client.owner());
         Ok(tokens)
     }
+}
+
+impl TokenRequest {
+    /// POSTs the form to the token endpoint, with a fresh DPoP proof when the client uses
+    /// DPoP.
+    fn post(&self, body: &str, authorization: Option<&str>) -> Result<HttpResponse> {
+        let inner = &self.client.inner;
+        let url = inner.token_endpoint.as_str();
+        let proof = match &inner.dpop {
+            Some(d) => Some(d.proof("POST", url, None)?),
+            None => None,
+        };
+        let headers: Vec<(&str, &str)> =
+            [("Authorization", authorization), ("DPoP", proof.as_deref())]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v?)))
+                .collect();
+        inner.http.post_form(Endpoint::Token, url, &headers, body)
+    }
+}
+
+/// Whether an answer is the `use_dpop_nonce` error (RFC 9449 §8).
+fn asks_for_nonce(resp: &HttpResponse) -> bool {
+    matches!(resp.status, 400 | 401)
+        && serde_json::from_slice::<serde_json::Value>(&resp.body)
+            .is_ok_and(|v| v.get("error").and_then(|e| e.as_str()) == Some("use_dpop_nonce"))
 }
 
 /// Classifies a token endpoint answer: tokens, an OAuth error, or something unusable.
@@ -364,6 +398,7 @@ pub(crate) fn token_response(
     requested_scope: Option<&str>,
     previous_refresh: Option<&RefreshToken>,
     accept_unknown_token_type: bool,
+    dpop: bool,
 ) -> Result<TokenSet> {
     let (object, json_type, repairs) = json_answer_repaired(&resp, scrubber)?;
     let patched = repairs
@@ -377,6 +412,7 @@ pub(crate) fn token_response(
         previous_refresh,
         SystemTime::now(),
         accept_unknown_token_type,
+        dpop,
         scrubber,
     )
     .map_err(|e| resp.blame(e))?;

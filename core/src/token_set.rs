@@ -101,6 +101,7 @@ impl TokenSet {
             None,
             SystemTime::now(),
             false,
+            false,
             &Scrubber::default(),
         )
     }
@@ -141,6 +142,7 @@ impl TokenSet {
             None,
             None,
             SystemTime::now(),
+            true,
             true,
             &Scrubber::default(),
         )?;
@@ -189,7 +191,8 @@ impl TokenSet {
     /// Builds a token set from a parsed response object. `requested_scope` is the scope
     /// asked for (compared, and used when the answer has none); `previous_refresh` is kept
     /// when the answer carries no refresh token; `accept_unknown_token_type` lets a
-    /// `token_type` other than `Bearer` through. Server values quoted in a warning or an
+    /// `token_type` other than `Bearer` through, `dpop` lets `DPoP` through (RFC 9449
+    /// §5: the client sent a proof). Server values quoted in a warning or an
     /// error (and the answer's key names) pass through `scrubber`, which holds the
     /// request's secrets: a server may echo them anywhere.
     pub(crate) fn from_object(
@@ -198,6 +201,7 @@ impl TokenSet {
         previous_refresh: Option<&RefreshToken>,
         received_at: SystemTime,
         accept_unknown_token_type: bool,
+        dpop: bool,
         scrubber: &Scrubber<'_>,
     ) -> Result<TokenSet> {
         let bad_answer = |reason: &str, raw: &Map<String, Value>| bad_answer(reason, raw, scrubber);
@@ -231,6 +235,7 @@ impl TokenSet {
 
         let token_type = match raw.get("token_type") {
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("dpop") && dpop => "DPoP".to_owned(),
             Some(Value::String(t)) if !t.is_empty() && accept_unknown_token_type => t.clone(),
             Some(Value::String(t)) if !t.is_empty() => {
                 let shown: String = scrubber.scrub(t).chars().take(40).collect();
@@ -728,6 +733,7 @@ mod tests {
             Some(&old),
             SystemTime::now(),
             false,
+            false,
             &Scrubber::default(),
         )
         .unwrap();
@@ -743,6 +749,7 @@ mod tests {
             Some("b a"),
             None,
             SystemTime::now(),
+            false,
             false,
             &Scrubber::default(),
         )
@@ -800,7 +807,15 @@ mod echo_tests {
         };
         let mut scrubber = Scrubber::default();
         scrubber.add(SECRET);
-        TokenSet::from_object(raw, requested, None, SystemTime::now(), false, &scrubber)
+        TokenSet::from_object(
+            raw,
+            requested,
+            None,
+            SystemTime::now(),
+            false,
+            false,
+            &scrubber,
+        )
     }
 
     #[test]

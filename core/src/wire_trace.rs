@@ -299,6 +299,14 @@ fn mask_header(name: &str, value: &str) -> String {
         let (scheme, rest) = value.split_once(' ').unwrap_or(("", value));
         return format!("{scheme} {}", masked(rest)).trim_start().to_owned();
     }
+    if lower == "dpop" {
+        // A proof's header and claims say nothing secret; its signature would let a reader
+        // of the trace replay it.
+        if let Some((signed, signature)) = value.rsplit_once('.') {
+            return format!("{signed}.{}", masked(signature));
+        }
+        return masked(value);
+    }
     if SECRET_HEADERS.contains(&lower.as_str()) {
         return masked(value);
     }
@@ -440,6 +448,12 @@ mod tests {
             "Basic [masked, 4 chars]"
         );
         assert_eq!(mask_header("Set-Cookie", "sid=1"), "[masked, 5 chars]");
+        // A DPoP proof's header and claims are shown, its signature is not (replayable).
+        assert_eq!(
+            mask_header("DPoP", "eyJh.eyJq.c2lnbmF0dXJl"),
+            "eyJh.eyJq.[masked, 12 chars]"
+        );
+        assert_eq!(mask_header("dpop", "garbage"), "[masked, 7 chars]");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
 //! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
+//! | `POST /_emulator/dpop`               | `{"required":true,"nonce":true,"keep_asking":false}` (each false if absent): DPoP policy (`DpopPolicy`) |
 //! | `POST /_emulator/tls`                | `{"cert":"expired"}`: starts an HTTPS token server with that certificate of `tls/` (`server`, `self-signed`, `self-signed-leaf`, `expired`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
 //! | `POST /_emulator/par`                | `{"required":true}`: authorize takes only pushed requests |
 //!
@@ -53,7 +54,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
         "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
-        | "device/approve" | "interactive" | "clock" | "tls" | "par" => "POST",
+        | "device/approve" | "interactive" | "clock" | "tls" | "par" | "dpop" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -125,6 +126,16 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 .lock()
                 .decide_device(user_code, approve, unix_now())
                 .map_err(|e| e.message().to_string())?;
+            Ok(ok())
+        }),
+        "dpop" => body_json(request).and_then(|v| {
+            let flag = |name: &str| boolean(&v, name).map(Option::unwrap_or_default);
+            let policy = crate::DpopPolicy {
+                required: flag("required")?,
+                nonce: flag("nonce")?,
+                keep_asking: flag("keep_asking")?,
+            };
+            shared.lock().dpop.policy = policy;
             Ok(ok())
         }),
         "tls" => body_json(request).and_then(|v| {

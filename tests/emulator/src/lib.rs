@@ -51,6 +51,8 @@
 mod browser;
 mod control;
 mod crypto;
+mod dpop;
+pub use dpop::DpopPolicy;
 mod echo;
 pub use echo::{EchoEncoding, EchoPlace};
 pub mod fixtures;
@@ -87,6 +89,12 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// How the emulator treats DPoP proofs (RFC 9449); [`reset`](Self::reset) goes back to
+    /// the default (checked when sent, not required, no nonce).
+    pub fn set_dpop(&self, policy: DpopPolicy) {
+        self.shared.lock().dpop.policy = policy;
+    }
+
     /// Starts an emulator on an ephemeral loopback port (`127.0.0.1:0`).
     pub fn start() -> io::Result<Emulator> {
         Emulator::start_on("127.0.0.1:0")

@@ -119,7 +119,7 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
     };
 
     let Some(kind) = fault else {
-        return Action::Respond(providers::route(shared, request));
+        return Action::Respond(route_with_dpop(shared, request));
     };
     match kind {
         FaultKind::Delay(duration) => {
@@ -193,6 +193,19 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
             Action::Respond(echo::answer(shared, request, place, encoding))
         }
     }
+}
+
+/// The dialect's answer, behind the DPoP checks of token endpoints and the resource.
+fn route_with_dpop(shared: &Shared, request: &Request) -> Response {
+    if Dialect::from_token_path(&request.path).is_some() {
+        return crate::dpop::token_endpoint(shared, request, || providers::route(shared, request));
+    }
+    if request.path == crate::fixtures::RESOURCE_PATH {
+        if let Some(refusal) = crate::dpop::resource(shared, request) {
+            return refusal;
+        }
+    }
+    providers::route(shared, request)
 }
 
 /// Sets (or removes) one query parameter of a redirect's `Location`, keeping the others

@@ -231,6 +231,8 @@ pub(crate) struct State {
     /// Whether the authorize endpoint takes only pushed requests
     /// (`require_pushed_authorization_requests`).
     pub require_par: bool,
+    /// DPoP policy, nonces, seen proofs and bound tokens.
+    pub dpop: crate::dpop::DpopState,
 }
 
 /// A pushed authorization request, until used once or expired.
@@ -302,6 +304,7 @@ impl State {
         self.advanced = Duration::ZERO;
         self.device_expires_in = None;
         self.device_interval = None;
+        self.dpop = Default::default();
     }
 
     /// Ages every issued code, access token and device code by `by`, as if that much

@@ -102,12 +102,15 @@ fn resource(shared: &Shared, request: &Request) -> Response {
     }
 }
 
-/// The token of an `Authorization: Bearer …` header.
+/// The token of an `Authorization: Bearer …` header (or `DPoP …`, whose proof the
+/// DPoP layer checked before).
 pub(crate) fn bearer_token(request: &Request) -> Option<&str> {
     request
         .header("authorization")
         .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .filter(|(scheme, _)| {
+            scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop")
+        })
         .map(|(_, token)| token.trim())
 }
 
