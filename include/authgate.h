@@ -1099,6 +1099,24 @@ authgate_result authgate_config_set_accept_unknown_token_type(struct authgate_co
                                                               int32_t accept);
 
 /**
+ * Turns DPoP (RFC 9449) on (non-zero): every token request carries a proof signed with
+ * the client's ES256 key (generated when the client is built, or read from
+ * `authgate_config_set_dpop_key_file`), the server's `DPoP-Nonce` is fetched and
+ * remembered, tokens of type `DPoP` are accepted; call your APIs with the headers of
+ * `authgate_client_dpop_headers`. Default: 0.
+ */
+authgate_result authgate_config_set_dpop(struct authgate_config *config,
+                                         int32_t enabled);
+
+/**
+ * The DPoP key: a P-256 private key in a PKCS#8 PEM file (`BEGIN PRIVATE KEY`), read
+ * when the client is built; turns DPoP on. Give one when DPoP-bound refresh tokens are
+ * stored across restarts (a generated key dies with the client). Default: none.
+ */
+authgate_result authgate_config_set_dpop_key_file(struct authgate_config *config,
+                                                  const char *path);
+
+/**
  * Allows (non-zero) plain `http://` endpoints on hosts other than loopback, e.g. a CUBA
  * server in a LAN: credentials then cross the network in clear text. Default: 0.
  */
@@ -1442,6 +1460,38 @@ authgate_result authgate_client_device_token_start(const struct authgate_client 
 authgate_result authgate_client_wait_for_device_token_start(const struct authgate_client *client,
                                                             const struct authgate_device *device,
                                                             struct authgate_operation **operation_out);
+
+/**
+ * The two header values of one request to an API with a DPoP-bound access token:
+ * `*authorization_out` = `DPoP <access token>` (send as `Authorization`) and `*dpop_out`
+ * = the proof for this `method` (e.g. `"GET"`) and `url` (send as `DPoP`). Build them
+ * anew for every request: a proof is good for one. Both strings belong to the caller:
+ * free them with `authgate_string_free` (which wipes them).
+ *
+ * When the API answers 401 with a `DPoP-Nonce` header, pass it to
+ * `authgate_client_remember_dpop_nonce` and send the request once more with new headers.
+ * Errors: `AUTHGATE_CONFIG` when the client does not use DPoP (`authgate_config_set_dpop`),
+ * `AUTHGATE_INVALID_ARGUMENT` for an empty token, a method that is not a word or a URL
+ * that is not one. No network. Threads: any.
+ */
+authgate_result authgate_client_dpop_headers(const struct authgate_client *client,
+                                             const char *method,
+                                             const char *url,
+                                             const char *access_token,
+                                             char **authorization_out,
+                                             char **dpop_out);
+
+/**
+ * Remembers the `DPoP-Nonce` header a server (an API or the token endpoint) answered
+ * with, for the next proofs to that server (scheme, host and port). `*is_new_out` (may be
+ * NULL) becomes 1 when the nonce is new, i.e. when a request refused with
+ * `use_dpop_nonce` is worth sending once more, else 0. Does nothing for a client without
+ * DPoP. No network. Threads: any.
+ */
+authgate_result authgate_client_remember_dpop_nonce(const struct authgate_client *client,
+                                                    const char *url,
+                                                    const char *nonce,
+                                                    int32_t *is_new_out);
 
 /**
  * The status code of the last failed call on this thread; `AUTHGATE_OK` if the last

@@ -308,6 +308,30 @@ pub extern "C" fn authgate_config_set_accept_unknown_token_type(
     set_flag(config, "accept_unknown_token_type", accept)
 }
 
+/// Turns DPoP (RFC 9449) on (non-zero): every token request carries a proof signed with
+/// the client's ES256 key (generated when the client is built, or read from
+/// `authgate_config_set_dpop_key_file`), the server's `DPoP-Nonce` is fetched and
+/// remembered, tokens of type `DPoP` are accepted; call your APIs with the headers of
+/// `authgate_client_dpop_headers`. Default: 0.
+#[no_mangle]
+pub extern "C" fn authgate_config_set_dpop(
+    config: *mut authgate_config,
+    enabled: i32,
+) -> authgate_result {
+    set_flag(config, "dpop", enabled)
+}
+
+/// The DPoP key: a P-256 private key in a PKCS#8 PEM file (`BEGIN PRIVATE KEY`), read
+/// when the client is built; turns DPoP on. Give one when DPoP-bound refresh tokens are
+/// stored across restarts (a generated key dies with the client). Default: none.
+#[no_mangle]
+pub extern "C" fn authgate_config_set_dpop_key_file(
+    config: *mut authgate_config,
+    path: *const c_char,
+) -> authgate_result {
+    set_str(config, "dpop_key_file", path, "path")
+}
+
 /// Allows (non-zero) plain `http://` endpoints on hosts other than loopback, e.g. a CUBA
 /// server in a LAN: credentials then cross the network in clear text. Default: 0.
 #[no_mangle]
@@ -584,6 +608,8 @@ mod tests {
             authgate_config_set_pkce(cfg, 0),
             authgate_config_set_allow_insecure_http(cfg, 1),
             authgate_config_set_accept_unknown_token_type(cfg, 1),
+            authgate_config_set_dpop(cfg, 1),
+            authgate_config_set_dpop_key_file(cfg, s("/dpop.pem").as_ptr()),
             authgate_config_set_timeout_ms(cfg, 1000),
             authgate_config_set_connect_timeout_ms(cfg, 1000),
             authgate_config_set_max_response_bytes(cfg, 1000),

@@ -23,6 +23,7 @@ mod client;
 mod config;
 mod custom_store;
 mod device;
+mod dpop;
 mod handles;
 mod last_error;
 mod logging;

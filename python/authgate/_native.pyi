@@ -67,6 +67,8 @@ class Client:
         pkce: Optional[bool] = None,
         allow_insecure_http: Optional[bool] = None,
         accept_unknown_token_type: Optional[bool] = None,
+        dpop: Optional[bool] = None,
+        dpop_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         timeout: Optional[_Seconds] = None,
         connect_timeout: Optional[_Seconds] = None,
         max_response_bytes: Optional[int] = None,
@@ -112,6 +114,10 @@ class Client:
             allow_insecure_http: allow ``http://`` on hosts other than loopback.
             accept_unknown_token_type: accept token answers whose ``token_type`` is not
                 ``Bearer`` (refused by default, RFC 6749 §7.1).
+            dpop: sender-constrained tokens with DPoP (RFC 9449): a proof signed with
+                the client's ES256 key on every token request.
+            dpop_key_file: the DPoP key, a P-256 private key in a PKCS#8 PEM file (a
+                key is generated when the client is built if None); turns dpop on.
             timeout: the time allowed for a whole request (seconds or timedelta; 30 s).
             connect_timeout: the time allowed to connect (10 s).
             max_response_bytes: the largest response body accepted (256 KiB).
@@ -162,6 +168,8 @@ class Client:
         pkce: Optional[bool] = None,
         allow_insecure_http: Optional[bool] = None,
         accept_unknown_token_type: Optional[bool] = None,
+        dpop: Optional[bool] = None,
+        dpop_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         timeout: Optional[_Seconds] = None,
         connect_timeout: Optional[_Seconds] = None,
         max_response_bytes: Optional[int] = None,

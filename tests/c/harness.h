@@ -95,8 +95,16 @@ static inline int emulator_port(void) {
  * loopback sign-in's listener). Writes the whole response (headers and body,
  * NUL-terminated, truncated to cap-1 bytes) into `buf`. Returns the status, or -1.
  */
+static inline int http_request_with(const char *method, const char *target, const char *headers,
+                                    const char *body, char *buf, size_t cap);
 static inline int http_request(const char *method, const char *target, const char *body, char *buf,
                         size_t cap) {
+  return http_request_with(method, target, NULL, body, buf, cap);
+}
+
+/* http_request with extra header lines (`headers`: "Name: value\r\n" each, or NULL). */
+static inline int http_request_with(const char *method, const char *target, const char *headers,
+                                    const char *body, char *buf, size_t cap) {
   int fd = -1, status = -1;
   size_t used = 0;
   char *req = NULL;
@@ -109,13 +117,13 @@ static inline int http_request(const char *method, const char *target, const cha
     if (path == NULL) path = "/";
   }
   size_t body_len = body ? strlen(body) : 0;
-  size_t req_cap = strlen(path) + body_len + 256;
+  size_t req_cap = strlen(path) + body_len + (headers ? strlen(headers) : 0) + 256;
   req = malloc(req_cap);
   if (req == NULL) goto done;
   int n = snprintf(req, req_cap,
-                   "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+                   "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s"
                    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                   method, path, port, body_len, body ? body : "");
+                   method, path, port, headers ? headers : "", body_len, body ? body : "");
   fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) goto done;
   struct sockaddr_in addr;
