@@ -1,6 +1,8 @@
 """What the HTTP library adapters (:mod:`authgate.requests`, :mod:`authgate.httpx`) share:
 the ``Authorization`` header from a :class:`authgate.TokenManager`, which does all the
-keeping (one refresh at a time, stores before handing out, retries, SignInRequired)."""
+keeping (one refresh at a time, stores before handing out, retries, SignInRequired), and
+for a client with ``dpop=True`` the ``DPoP`` proof of each request (RFC 9449) with the
+resource server's nonce."""
 
 from __future__ import annotations
 
@@ -55,17 +57,32 @@ class Bearer:
             )
         self.manager = manager
         self._leeway = leeway
+        self._client = manager.client
+        self._scheme = "DPoP " if self._client.uses_dpop else "Bearer "
 
     def fresh_header(self) -> Optional[str]:
         """The header if the cached token needs no renewal (never blocks); else None."""
         token = self.manager._peek(self._leeway)
-        return None if token is None else "Bearer " + token
+        return None if token is None else self._scheme + token
 
     def header(self) -> str:
         """The header, renewing the token first if it expires within the leeway."""
         if self._leeway is None:
-            return "Bearer " + self.manager.access_token()
-        return "Bearer " + self.manager.access_token_valid_for(self._leeway)
+            return self._scheme + self.manager.access_token()
+        return self._scheme + self.manager.access_token_valid_for(self._leeway)
+
+    def proof(self, method: str, url: str, header: str) -> Optional[str]:
+        """The ``DPoP`` header for this request with the token of ``header`` (a new
+        proof each time), or None for a client without DPoP."""
+        if not self._client.uses_dpop:
+            return None
+        token = header.removeprefix(self._scheme)
+        return self._client.dpop_headers(method, url, token)["DPoP"]
+
+    def new_nonce(self, url: str, nonce: Optional[str]) -> bool:
+        """Whether a 401 came with a ``DPoP-Nonce`` not seen before (remembered now):
+        the request is then sent once more with the same token and a new proof."""
+        return bool(nonce) and self._client.uses_dpop and self._client.remember_dpop_nonce(url, nonce)
 
     def header_after_401(self, rejected: str) -> Optional[str]:
         """A new header after a resource server refused ``rejected``, or None if the
@@ -74,6 +91,6 @@ class Bearer:
         # Concurrent requests refused with the same token make one refresh: the manager
         # invalidates that token only while it is still the current one, and the first
         # caller's refresh is the one the others wait for and get.
-        self.manager.invalidate_token(rejected.removeprefix("Bearer "))
+        self.manager.invalidate_token(rejected.removeprefix(self._scheme))
         new = self.header()
         return None if new == rejected else new

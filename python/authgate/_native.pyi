@@ -285,6 +285,16 @@ class Client:
         ``iss``, ``aud`` / ``azp``, ``exp`` / ``iat`` / ``nbf``, and ``nonce`` when given)
         and returns its claims. Raises :class:`authgate.IdTokenError` with ``kind`` set
         to the failed check. Needs the issuer and the JWKS URI (:meth:`discover`)."""
+    @property
+    def uses_dpop(self) -> bool:
+        """Whether the client proves possession of a DPoP key (``dpop=True``)."""
+    def dpop_headers(
+        self, method: str, url: str, access_token: Union[str, TokenSet]
+    ) -> Dict[str, str]:
+        """``{"Authorization": "DPoP <token>", "DPoP": <proof>}`` for one API request
+        with a DPoP-bound token (RFC 9449 §7); a proof is good for one request."""
+    def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
+        """Remembers a server's ``DPoP-Nonce``; True when new (worth one retry)."""
     def userinfo(self, access_token: Union[str, TokenSet]) -> Dict[str, Any]:
         """The signed-in user's claims from the UserInfo endpoint (OIDC Core §5.3)."""
     def revoke(

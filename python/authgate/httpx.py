@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator
+from typing import AsyncGenerator, Generator, Optional
 
 import httpx as _httpx
 
@@ -23,7 +23,10 @@ __all__ = ["BearerAuth"]
 
 
 class BearerAuth(Bearer, _httpx.Auth):
-    """An ``httpx.Auth`` that sends ``Authorization: Bearer <access token>``.
+    """An ``httpx.Auth`` that sends ``Authorization: Bearer <access token>`` (for a
+    client with ``dpop=True``: ``Authorization: DPoP <access token>`` and a new ``DPoP``
+    proof for each request, sent once more when the server answers 401 with a new
+    ``DPoP-Nonce``).
 
     ``manager`` keeps the token: the adapter asks it for the access token before each
     request (it is refreshed first when it expires within the manager's leeway, or
@@ -48,12 +51,15 @@ class BearerAuth(Bearer, _httpx.Auth):
         """Sets the bearer token (renewed first if expiring); after a 401, renews once
         and sends the request again."""
         header = self.header()
-        request.headers["Authorization"] = header
+        self._set(request, header)
         response = yield request
         if response.status_code == 401:
-            new = self.header_after_401(header)
+            if self.new_nonce(str(request.url), response.headers.get("DPoP-Nonce")):
+                new: Optional[str] = header
+            else:
+                new = self.header_after_401(header)
             if new is not None:
-                request.headers["Authorization"] = new
+                self._set(request, new)
                 yield request
 
     async def async_auth_flow(
@@ -65,10 +71,19 @@ class BearerAuth(Bearer, _httpx.Auth):
         header = self.fresh_header()
         if header is None:
             header = await anyio.to_thread.run_sync(self.header)
-        request.headers["Authorization"] = header
+        self._set(request, header)
         response = yield request
         if response.status_code == 401:
-            new = await anyio.to_thread.run_sync(self.header_after_401, header)
+            if self.new_nonce(str(request.url), response.headers.get("DPoP-Nonce")):
+                new: Optional[str] = header
+            else:
+                new = await anyio.to_thread.run_sync(self.header_after_401, header)
             if new is not None:
-                request.headers["Authorization"] = new
+                self._set(request, new)
                 yield request
+
+    def _set(self, request: _httpx.Request, header: str) -> None:
+        request.headers["Authorization"] = header
+        proof = self.proof(request.method, str(request.url), header)
+        if proof is not None:
+            request.headers["DPoP"] = proof

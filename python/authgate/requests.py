@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import requests as _requests
 from requests.auth import AuthBase
@@ -24,7 +24,10 @@ __all__ = ["BearerAuth"]
 
 
 class BearerAuth(Bearer, AuthBase):
-    """A ``requests`` auth that sends ``Authorization: Bearer <access token>``.
+    """A ``requests`` auth that sends ``Authorization: Bearer <access token>`` (for a
+    client with ``dpop=True``: ``Authorization: DPoP <access token>`` and a new ``DPoP``
+    proof for each request, sent once more when the server answers 401 with a new
+    ``DPoP-Nonce``).
 
     ``manager`` keeps the token: the adapter asks it for the access token before each
     request (it is refreshed first when it expires within the manager's leeway, or
@@ -42,7 +45,7 @@ class BearerAuth(Bearer, AuthBase):
 
     def __call__(self, r: _requests.PreparedRequest) -> _requests.PreparedRequest:
         header = self.header()
-        r.headers["Authorization"] = header
+        self._set(r, header)
 
         def retry_on_401(resp: _requests.Response, **kwargs: Any) -> _requests.Response:
             return self._retry_on_401(resp, header, retry_on_401, **kwargs)
@@ -60,12 +63,15 @@ class BearerAuth(Bearer, AuthBase):
         # A streamed body cannot be sent twice.
         if prep.body is not None and not isinstance(prep.body, (bytes, str)):
             return resp
-        new = self.header_after_401(used)
+        if self.new_nonce(str(prep.url), resp.headers.get("DPoP-Nonce")):
+            new: Optional[str] = used  # the resource server's DPoP nonce: same token
+        else:
+            new = self.header_after_401(used)
         if new is None:
             return resp
         resp.content  # read the body so that the connection can be reused
         resp.close()
-        prep.headers["Authorization"] = new
+        self._set(prep, new)
         # As requests' own HTTPDigestAuth does: carry cookies the 401 answer set.
         jar = getattr(prep, "_cookies", None)
         if jar is not None:
@@ -75,3 +81,9 @@ class BearerAuth(Bearer, AuthBase):
         retried.history.append(resp)
         retried.request = prep
         return retried
+
+    def _set(self, r: _requests.PreparedRequest, header: str) -> None:
+        r.headers["Authorization"] = header
+        proof = self.proof(str(r.method), str(r.url), header)
+        if proof is not None:
+            r.headers["DPoP"] = proof

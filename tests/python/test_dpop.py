@@ -1,0 +1,101 @@
+"""DPoP (RFC 9449) from Python against the emulator: DPoP-bound tokens, the headers for an
+API request, the requests and httpx adapters (with the resource server's nonce), and the
+typed failures."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Dict
+
+import pytest
+
+import authgate
+from conftest import Emulator, make_client
+
+CUBA_TOKEN = "/app/rest/v2/oauth/token"
+
+
+def claims(jwt: str, part: int = 1) -> Dict[str, Any]:
+    p = jwt.split(".")[part]
+    return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))  # type: ignore[no-any-return]
+
+
+def test_tokens_are_bound_and_the_api_takes_the_headers(emulator: Emulator) -> None:
+    emulator.control("dpop", {"required": True, "nonce": True})
+    client = make_client(emulator, "cuba", dpop=True)
+    assert client.uses_dpop
+    tokens = client.password("admin", "admin")
+    assert tokens.token_type == "DPoP"
+    assert tokens.authorization_header.startswith("DPoP ")
+    assert emulator.counts()[CUBA_TOKEN] == 2  # the nonce dance: one refusal, one retry
+    sent = emulator.last_request(CUBA_TOKEN)
+    assert sent is not None
+    proof = dict(sent.headers)["dpop"]
+    assert claims(proof, 0)["typ"] == "dpop+jwt"
+    assert claims(proof)["htu"] == emulator.base_url + CUBA_TOKEN and "nonce" in claims(proof)
+
+    url = emulator.base_url + "/api/me"
+    headers = client.dpop_headers("GET", url, tokens)
+    assert headers["Authorization"] == tokens.authorization_header
+    assert claims(headers["DPoP"])["htm"] == "GET"
+    assert emulator.request("GET", "/api/me", headers=headers).status == 200
+    # Replayed: refused.
+    assert emulator.request("GET", "/api/me", headers=headers).status == 401
+    # Nothing of the proof or the key in repr.
+    assert headers["DPoP"][:20] not in repr(client)
+
+
+def test_requests_adapter_signs_each_request_and_follows_the_nonce(emulator: Emulator) -> None:
+    requests = pytest.importorskip("requests")
+    from authgate.requests import BearerAuth
+
+    client = make_client(emulator, "cuba", dpop=True)
+    tokens = client.password("admin", "admin")
+    auth = BearerAuth(client, tokens)
+    url = emulator.base_url + "/api/me"
+    r = requests.get(url, auth=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.request.headers["Authorization"] == tokens.authorization_header
+    first = r.request.headers["DPoP"]
+    assert claims(first)["htu"] == url and "ath" in claims(first)
+    # A new proof for every request (a replayed one would be refused).
+    r = requests.get(url + "?x=1", auth=auth, timeout=10)
+    assert r.status_code == 200 and r.request.headers["DPoP"] != first
+    assert claims(r.request.headers["DPoP"])["htu"] == url  # without the query
+
+    # The resource server now wants a nonce: 401 with DPoP-Nonce, then one retry.
+    emulator.control("dpop", {"nonce": True})
+    r = requests.get(url, auth=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    assert [h.status_code for h in r.history] == [401]
+    assert "nonce" in claims(r.request.headers["DPoP"])
+    assert auth.manager.refresh_count == 0  # the token was good: no refresh
+
+
+def test_httpx_adapter_follows_the_nonce(emulator: Emulator) -> None:
+    httpx = pytest.importorskip("httpx")
+    from authgate.httpx import BearerAuth
+
+    client = make_client(emulator, "cuba", dpop=True)
+    auth = BearerAuth(client, client.password("admin", "admin"))
+    emulator.control("dpop", {"nonce": True})
+    r = httpx.get(emulator.base_url + "/api/me", auth=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.request.headers["Authorization"].startswith("DPoP ")
+    assert "nonce" in claims(r.request.headers["DPoP"])
+
+
+def test_failures_are_typed(emulator: Emulator) -> None:
+    client = make_client(emulator, "cuba", dpop=True)
+    emulator.control("dpop", {"keep_asking": True})
+    with pytest.raises(authgate.OAuthError) as e:
+        client.password("admin", "admin")
+    assert e.value.error == "use_dpop_nonce"
+    assert emulator.counts()[CUBA_TOKEN] == 2  # one retry only
+
+    plain = make_client(emulator, "cuba")
+    with pytest.raises(authgate.ConfigError):
+        plain.dpop_headers("GET", emulator.base_url + "/api/me", "token")
+    with pytest.raises(authgate.ConfigError):
+        make_client(emulator, "cuba", dpop_key_file="/nonexistent/dpop.pem")
