@@ -392,6 +392,17 @@
 #define AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT 4
 
 /**
+ * Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
+ * certificate of `authgate_config_set_client_cert_file` in the TLS handshake.
+ */
+#define AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH 5
+
+/**
+ * Mutual TLS with a self-signed certificate registered with the provider (RFC 8705 §2.2).
+ */
+#define AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH 6
+
+/**
  * Client assertions signed RSASSA-PKCS1-v1_5 SHA-256 (an RSA key).
  */
 #define AUTHGATE_ASSERTION_ALG_RS256 0
@@ -1097,6 +1108,24 @@ authgate_result authgate_config_set_pkce(struct authgate_config *config,
  */
 authgate_result authgate_config_set_accept_unknown_token_type(struct authgate_config *config,
                                                               int32_t accept);
+
+/**
+ * Mutual TLS (RFC 8705): the client certificate (a PEM file, the leaf first) presented
+ * in every TLS handshake, with `authgate_config_set_client_key_file`; read when the client
+ * is built. Needed by `AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH` /
+ * `AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH` and for certificate-bound tokens
+ * (your own HTTP client then presents the same certificate and key). With discovery the
+ * provider's `mtls_endpoint_aliases` are used. Default: none.
+ */
+authgate_result authgate_config_set_client_cert_file(struct authgate_config *config,
+                                                     const char *path);
+
+/**
+ * The private key of the client certificate: a PEM file (PKCS#8, SEC1 or PKCS#1; not
+ * encrypted), read when the client is built. Default: none.
+ */
+authgate_result authgate_config_set_client_key_file(struct authgate_config *config,
+                                                    const char *path);
 
 /**
  * Turns DPoP (RFC 9449) on (non-zero): every token request carries a proof signed with

@@ -570,6 +570,26 @@ impl ClientBuilder {
         self.trust_roots(TrustRoots::CaFile(path.into()))
     }
 
+    /// Mutual TLS (RFC 8705): the client certificate (a PEM file, the leaf first, then any
+    /// intermediates) presented in every TLS handshake, read at `build()` with
+    /// [`client_key_file`](Self::client_key_file). Needed by the auth methods
+    /// `tls_client_auth` / `self_signed_tls_client_auth`, and for certificate-bound
+    /// access tokens (which your own HTTP client then sends with the same certificate and
+    /// key). With discovery, set it before [`discover`](Self::discover): the provider's
+    /// `mtls_endpoint_aliases` then replace the token, revocation, introspection and
+    /// device authorization endpoints. Defaults to none.
+    pub fn client_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.http.client_cert_file = Some(path.into());
+        self
+    }
+
+    /// The private key of [`client_cert_file`](Self::client_cert_file): a PEM file
+    /// (PKCS#8, SEC1 or PKCS#1; not encrypted), read at `build()`. Defaults to none.
+    pub fn client_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.http.client_key_file = Some(path.into());
+        self
+    }
+
     /// The User-Agent header. Defaults to `authgate/<version>`.
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
         self.http.user_agent = agent.into();
@@ -588,6 +608,7 @@ impl ClientBuilder {
                 supported,
                 self.auth_method,
                 self.client_secret.is_some(),
+                self.http.client_cert_file.is_some(),
             )?;
         }
         let p = self.provider;
@@ -634,6 +655,12 @@ impl ClientBuilder {
             check_no_control("redirect_uri", uri)?;
         }
         match self.auth_method {
+            m if m.is_mutual_tls() && self.http.client_cert_file.is_none() => {
+                return Err(Error::Config(format!(
+                    "{} needs a client certificate: set client_cert_file and client_key_file",
+                    m.name()
+                )));
+            }
             AuthMethod::ClientSecretBasic
             | AuthMethod::ClientSecretPost
             | AuthMethod::ClientSecretJwt

@@ -127,6 +127,8 @@ mod tests {
             "proxy" => r#""none""#,
             "ca_file" => r#""/nonexistent/ca.pem""#,
             "trust_roots" => r#""system""#,
+            "client_cert_file" => r#""/nonexistent/client.pem""#,
+            "client_key_file" => r#""/nonexistent/client.key""#,
             "user_agent" => r#""pos/1""#,
             "issuer" => r#""https://a.example""#,
             "jwks_uri" => r#""https://a.example/jwks""#,

@@ -207,6 +207,25 @@ impl ClientBuilder {
     /// `build()`, unless the configuration sets them already.
     pub fn provider_metadata(mut self, m: &ProviderMetadata) -> ClientBuilder {
         type Setter = fn(ClientBuilder, String) -> ClientBuilder;
+        // RFC 8705 §5: with a client certificate, the endpoints that take it may live
+        // elsewhere (`mtls_endpoint_aliases`).
+        let mtls = self.http_settings().client_cert_file.is_some();
+        let alias = |name: &str, plain: &Option<String>| -> Option<String> {
+            let aliased = m
+                .raw
+                .get("mtls_endpoint_aliases")
+                .and_then(|a| a.get(name))
+                .and_then(Value::as_str)
+                .filter(|_| mtls);
+            aliased.map(str::to_owned).or_else(|| plain.clone())
+        };
+        let token = alias("token_endpoint", &m.token_endpoint);
+        let revocation = alias("revocation_endpoint", &m.revocation_endpoint);
+        let introspection = alias("introspection_endpoint", &m.introspection_endpoint);
+        let device = alias(
+            "device_authorization_endpoint",
+            &m.device_authorization_endpoint,
+        );
         let offered: [(Discoverable, Option<&String>, Setter); 9] = [
             (
                 Discoverable::AuthorizationEndpoint,
@@ -215,7 +234,7 @@ impl ClientBuilder {
             ),
             (
                 Discoverable::TokenEndpoint,
-                m.token_endpoint.as_ref(),
+                token.as_ref(),
                 ClientBuilder::token_endpoint,
             ),
             (Discoverable::Issuer, Some(&m.issuer), ClientBuilder::issuer),
@@ -231,17 +250,17 @@ impl ClientBuilder {
             ),
             (
                 Discoverable::RevocationEndpoint,
-                m.revocation_endpoint.as_ref(),
+                revocation.as_ref(),
                 ClientBuilder::revocation_endpoint,
             ),
             (
                 Discoverable::IntrospectionEndpoint,
-                m.introspection_endpoint.as_ref(),
+                introspection.as_ref(),
                 ClientBuilder::introspection_endpoint,
             ),
             (
                 Discoverable::DeviceAuthorizationEndpoint,
-                m.device_authorization_endpoint.as_ref(),
+                device.as_ref(),
                 ClientBuilder::device_authorization_endpoint,
             ),
             (
@@ -282,6 +301,7 @@ pub(crate) fn choose_auth_method(
     supported: &[String],
     preset: AuthMethod,
     has_secret: bool,
+    has_cert: bool,
 ) -> Result<AuthMethod> {
     let listed = |a: &AuthMethod| supported.iter().any(|s| s == a.name());
     let chosen = if has_secret {
@@ -305,8 +325,14 @@ pub(crate) fn choose_auth_method(
             ))
         })?
     } else {
-        [AuthMethod::None, preset]
-            .into_iter()
+        // A client certificate authenticates where the provider takes it (RFC 8705).
+        let mtls = [
+            AuthMethod::TlsClientAuth,
+            AuthMethod::SelfSignedTlsClientAuth,
+        ];
+        mtls.into_iter()
+            .filter(|_| has_cert)
+            .chain([AuthMethod::None, preset])
             .find(listed)
             .unwrap_or(preset)
     };

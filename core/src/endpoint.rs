@@ -50,7 +50,8 @@ impl Client {
                 }
                 None
             }
-            AuthMethod::None => {
+            // Mutual TLS: the certificate in the handshake authenticates (RFC 8705 §2).
+            AuthMethod::None | AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth => {
                 form.append_pair("client_id", &inner.client_id);
                 None
             }

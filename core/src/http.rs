@@ -90,6 +90,9 @@ pub(crate) struct HttpSettings {
     pub max_response_bytes: u64,
     pub proxy: ProxyConfig,
     pub trust_roots: TrustRoots,
+    /// Mutual TLS: the client certificate and key files (both or neither).
+    pub client_cert_file: Option<PathBuf>,
+    pub client_key_file: Option<PathBuf>,
     pub user_agent: String,
 }
 
@@ -101,6 +104,8 @@ impl Default for HttpSettings {
             max_response_bytes: 256 * 1024,
             proxy: ProxyConfig::FromEnv,
             trust_roots: TrustRoots::Bundled,
+            client_cert_file: None,
+            client_key_file: None,
             user_agent: concat!("authgate/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -179,7 +184,11 @@ impl Http {
             }
             other => other,
         };
-        let (tls, trust_source) = crate::tls::client_config(&s.trust_roots)?;
+        let client_cert = crate::mtls::ClientCert::from_settings(
+            s.client_cert_file.as_ref(),
+            s.client_key_file.as_ref(),
+        )?;
+        let (tls, trust_source) = crate::tls::client_config(&s.trust_roots, client_cert.as_ref())?;
         log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -24,6 +24,7 @@ mod http;
 mod id_token;
 mod loopback;
 mod manager;
+mod mtls;
 mod oidc;
 mod par;
 mod provider;

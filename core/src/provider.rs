@@ -47,6 +47,13 @@ pub enum AuthMethod {
     PrivateKeyJwt = 3,
     /// A JWT signed HS256 with the client secret (OpenID Connect Core §9).
     ClientSecretJwt = 4,
+    /// Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
+    /// client certificate ([`ClientBuilder::client_cert_file`](crate::ClientBuilder::client_cert_file))
+    /// in the TLS handshake.
+    TlsClientAuth = 5,
+    /// Mutual TLS with a self-signed certificate registered with the provider (RFC 8705
+    /// §2.2): as [`TlsClientAuth`](Self::TlsClientAuth) on the wire.
+    SelfSignedTlsClientAuth = 6,
 }
 
 /// How the id and secret are encoded inside HTTP Basic credentials.
@@ -70,6 +77,8 @@ impl AuthMethod {
             AuthMethod::None => "none",
             AuthMethod::PrivateKeyJwt => "private_key_jwt",
             AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::TlsClientAuth => "tls_client_auth",
+            AuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
         }
     }
 
@@ -81,6 +90,8 @@ impl AuthMethod {
             "none" => Some(AuthMethod::None),
             "private_key_jwt" => Some(AuthMethod::PrivateKeyJwt),
             "client_secret_jwt" => Some(AuthMethod::ClientSecretJwt),
+            "tls_client_auth" => Some(AuthMethod::TlsClientAuth),
+            "self_signed_tls_client_auth" => Some(AuthMethod::SelfSignedTlsClientAuth),
             _ => None,
         }
     }
@@ -93,9 +104,19 @@ impl AuthMethod {
             AuthMethod::None,
             AuthMethod::PrivateKeyJwt,
             AuthMethod::ClientSecretJwt,
+            AuthMethod::TlsClientAuth,
+            AuthMethod::SelfSignedTlsClientAuth,
         ]
-        .get(n as usize)
-        .copied()
+        .into_iter()
+        .find(|m| *m as u32 == n)
+    }
+
+    /// Whether the client authenticates with its TLS certificate (RFC 8705).
+    pub fn is_mutual_tls(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+        )
     }
 }
 

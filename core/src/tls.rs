@@ -26,9 +26,13 @@ use crate::error::Error;
 use crate::http::TrustRoots;
 use crate::time::{days_from_civil, utc};
 
-/// A TLS client configuration for these trust roots, and the trust source in words
-/// ("the CA file /etc/ca.pem", "the bundled Mozilla roots", …).
-pub(crate) fn client_config(roots: &TrustRoots) -> Result<(Arc<ClientConfig>, String), Error> {
+/// A TLS client configuration for these trust roots (presenting this client certificate,
+/// for mutual TLS), and the trust source in words ("the CA file /etc/ca.pem", "the
+/// bundled Mozilla roots", …).
+pub(crate) fn client_config(
+    roots: &TrustRoots,
+    client_cert: Option<&crate::mtls::ClientCert>,
+) -> Result<(Arc<ClientConfig>, String), Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let source = describe(roots);
     let (inner, pinned): (Arc<dyn ServerCertVerifier>, _) = match roots {
@@ -57,12 +61,25 @@ pub(crate) fn client_config(roots: &TrustRoots) -> Result<(Arc<ClientConfig>, St
         pinned,
         source: source.clone(),
     };
-    let config = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS cannot be set up: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let config = match client_cert {
+        None => builder.with_no_client_auth(),
+        Some(c) => {
+            let (certs, key) = c.load()?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| {
+                Error::Config(format!(
+                    "the client key {} cannot be used with the certificate {}: {}",
+                    c.key_file.display(),
+                    c.cert_file.display(),
+                    words(&e)
+                ))
+            })?
+        }
+    };
     Ok((Arc::new(config), source))
 }
 

@@ -149,6 +149,11 @@ pub const AUTHGATE_AUTH_METHOD_NONE: u32 = 2;
 pub const AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT: u32 = 3;
 /// A JWT assertion signed HS256 with the client secret.
 pub const AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT: u32 = 4;
+/// Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
+/// certificate of `authgate_config_set_client_cert_file` in the TLS handshake.
+pub const AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH: u32 = 5;
+/// Mutual TLS with a self-signed certificate registered with the provider (RFC 8705 §2.2).
+pub const AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH: u32 = 6;
 
 /// Client assertions signed RSASSA-PKCS1-v1_5 SHA-256 (an RSA key).
 pub const AUTHGATE_ASSERTION_ALG_RS256: u32 = 0;
@@ -289,6 +294,14 @@ mod tests {
         assert_eq!(Provider::GearCode as u32, AUTHGATE_PROVIDER_GEARCODE);
         assert_eq!(Provider::Taxcom as u32, AUTHGATE_PROVIDER_TAXCOM);
         assert_eq!(AuthMethod::None as u32, AUTHGATE_AUTH_METHOD_NONE);
+        assert_eq!(
+            AuthMethod::TlsClientAuth as u32,
+            AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH
+        );
+        assert_eq!(
+            AuthMethod::SelfSignedTlsClientAuth as u32,
+            AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH
+        );
         assert_eq!(
             AuthMethod::ClientSecretPost as u32,
             AUTHGATE_AUTH_METHOD_CLIENT_SECRET_POST

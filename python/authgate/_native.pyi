@@ -38,7 +38,7 @@ _Scopes = Union[str, Iterable[str]]
 _Params = Mapping[str, str]
 _Seconds = Union[int, float, datetime.timedelta]
 _Provider = Literal["generic", "taxcom", "kontur", "gearcode", "cuba"]
-_AuthMethod = Literal["client_secret_basic", "client_secret_post", "none", "private_key_jwt", "client_secret_jwt"]
+_AuthMethod = Literal["client_secret_basic", "client_secret_post", "none", "private_key_jwt", "client_secret_jwt", "tls_client_auth", "self_signed_tls_client_auth"]
 
 @final
 class Client:
@@ -75,6 +75,8 @@ class Client:
         proxy: Optional[Union[str, Literal[False]]] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         trust_roots: Optional[Literal["bundled", "system"]] = None,
+        client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         user_agent: Optional[str] = None,
         issuer: Optional[str] = None,
         jwks_uri: Optional[str] = None,
@@ -104,7 +106,8 @@ class Client:
             redirect_uri: the redirect URI registered for this client.
             scopes: the default scopes (a space-separated str or an iterable of str).
             auth_method: ``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
-                ``"private_key_jwt"`` or ``"client_secret_jwt"``.
+                ``"private_key_jwt"``, ``"client_secret_jwt"``, ``"tls_client_auth"`` or
+                ``"self_signed_tls_client_auth"`` (mutual TLS).
                 Defaults to the preset's.
             basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
             token_params: extra form parameters for every token request.
@@ -125,6 +128,9 @@ class Client:
                 ``"none"`` / False for none.
             ca_file: trust only the certificates in this PEM file.
             trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
+            client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
+                in every TLS handshake, with client_key_file.
+            client_key_file: the client certificate's private key (PEM, not encrypted).
             user_agent: the User-Agent header.
             issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
                 sets it and the five endpoints below.
@@ -176,6 +182,8 @@ class Client:
         proxy: Optional[Union[str, Literal[False]]] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         trust_roots: Optional[Literal["bundled", "system"]] = None,
+        client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         user_agent: Optional[str] = None,
         jwks_uri: Optional[str] = None,
         userinfo_endpoint: Optional[str] = None,

@@ -33,7 +33,8 @@ use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenS
 ///     redirect_uri: the redirect URI registered for this client.
 ///     scopes: the default scopes (a space-separated str or an iterable of str).
 ///     auth_method: ``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
-///         ``"private_key_jwt"`` or ``"client_secret_jwt"``.
+///         ``"private_key_jwt"``, ``"client_secret_jwt"``, ``"tls_client_auth"`` or
+///         ``"self_signed_tls_client_auth"`` (mutual TLS).
 ///         Defaults to the preset's.
 ///     basic_encoding: ``"form"`` (RFC 6749 §2.3.1) or ``"raw"`` (Spring, CUBA).
 ///     token_params: extra form parameters for every token request.
@@ -54,6 +55,9 @@ use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenS
 ///         ``"none"`` / False for none.
 ///     ca_file: trust only the certificates in this PEM file.
 ///     trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
+///     client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
+///         in every TLS handshake, with client_key_file.
+///     client_key_file: the client certificate's private key (PEM, not encrypted).
 ///     user_agent: the User-Agent header.
 ///     issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
 ///         sets it and the five endpoints below.
@@ -224,7 +228,11 @@ impl Client {
     /// Remembers the ``DPoP-Nonce`` a server answered with, for the next proofs to that
     /// server (scheme, host and port). Returns True when it is new: a request refused
     /// with ``use_dpop_nonce`` is then worth sending once more.
-    fn remember_dpop_nonce(&self, url: &Bound<'_, PyAny>, nonce: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn remember_dpop_nonce(
+        &self,
+        url: &Bound<'_, PyAny>,
+        nonce: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
         let url = req_str("url", url)?;
         let nonce = req_str("nonce", nonce)?;
         Ok(self.inner.remember_dpop_nonce(&url, &nonce))

@@ -14,6 +14,7 @@
 //! | `POST /_emulator/device/approve`     | `{"user_code":"ABCD-EFGH","approve":true}` (`false` denies) |
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
 //! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
+//! | `POST /_emulator/mtls`               | starts the mutual TLS listener (`Emulator::start_mtls`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
 //! | `POST /_emulator/dpop`               | `{"required":true,"nonce":true,"keep_asking":false}` (each false if absent): DPoP policy (`DpopPolicy`) |
 //! | `POST /_emulator/tls`                | `{"cert":"expired"}`: starts an HTTPS token server with that certificate of `tls/` (`server`, `self-signed`, `self-signed-leaf`, `expired`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
 //! | `POST /_emulator/par`                | `{"required":true}`: authorize takes only pushed requests |
@@ -54,7 +55,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     let command = request.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let expected_method = match command {
         "fault" | "revoke" | "expires_in" | "reset" | "oidc" | "rotate_keys" | "device"
-        | "device/approve" | "interactive" | "clock" | "tls" | "par" | "dpop" => "POST",
+        | "device/approve" | "interactive" | "clock" | "tls" | "par" | "dpop" | "mtls" => "POST",
         "counts" | "last_request" => "GET",
         _ => return Response::text(404, "Not Found"),
     };
@@ -128,6 +129,13 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 .map_err(|e| e.message().to_string())?;
             Ok(ok())
         }),
+        "mtls" => match crate::start_mtls(shared, request_addr(shared)) {
+            Ok(url) => Ok(Response::json(
+                200,
+                &json!({"ok": true, "url": url, "dir": crate::tls::file("").to_string_lossy()}),
+            )),
+            Err(e) => Ok(Response::json(500, &json!({"error": e.to_string()}))),
+        },
         "dpop" => body_json(request).and_then(|v| {
             let flag = |name: &str| boolean(&v, name).map(Option::unwrap_or_default);
             let policy = crate::DpopPolicy {
@@ -461,4 +469,13 @@ mod tests {
             assert!(fault.kind.is_id_token_fault(), "{kind}");
         }
     }
+}
+
+/// The emulator's own address, from its base URL.
+fn request_addr(shared: &Shared) -> std::net::SocketAddr {
+    shared
+        .base_url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the base URL is http://ip:port")
 }

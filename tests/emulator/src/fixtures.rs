@@ -46,6 +46,17 @@ pub const CODE_LIFETIME_SECS: u64 = 60;
 /// `401`.
 pub const RESOURCE_PATH: &str = "/api/me";
 
+/// The mutual TLS provider (RFC 8705, `Emulator::start_mtls`): its issuer path (the
+/// discovery document is under it), its token endpoint (client credentials, authenticated
+/// by the client certificate `tls/client.pem` with `tls_client_auth`), and its one client.
+pub const MTLS_ISSUER_PATH: &str = "/mtls";
+/// See [`MTLS_ISSUER_PATH`].
+pub const MTLS_DISCOVERY_PATH: &str = "/mtls/.well-known/openid-configuration";
+/// See [`MTLS_ISSUER_PATH`].
+pub const MTLS_TOKEN_PATH: &str = "/mtls/token";
+/// See [`MTLS_ISSUER_PATH`].
+pub const MTLS_CLIENT_ID: &str = "mtls-client";
+
 /// Prefix of the control API (not counted, never faulted).
 pub const CONTROL_PREFIX: &str = "/_emulator/";
 

@@ -52,6 +52,7 @@ mod browser;
 mod control;
 mod crypto;
 mod dpop;
+mod mtls;
 pub use dpop::DpopPolicy;
 mod echo;
 pub use echo::{EchoEncoding, EchoPlace};
@@ -78,6 +79,17 @@ use std::time::Duration;
 
 use state::Shared;
 
+/// See [`Emulator::start_mtls`].
+fn start_mtls(shared: &Shared, addr: SocketAddr) -> io::Result<String> {
+    let mut state = shared.lock();
+    if let Some(url) = &state.mtls_base {
+        return Ok(url.clone());
+    }
+    let url = mtls::start(addr)?;
+    state.mtls_base = Some(url.clone());
+    Ok(url)
+}
+
 /// A running emulator. The server lives on background threads (one accepting, one per
 /// connection); dropping the `Emulator` stops it.
 ///
@@ -93,6 +105,15 @@ impl Emulator {
     /// the default (checked when sent, not required, no nonce).
     pub fn set_dpop(&self, policy: DpopPolicy) {
         self.shared.lock().dpop.policy = policy;
+    }
+
+    /// Starts (once; later calls return the same URL) the mutual TLS listener: HTTPS with
+    /// `tls/server.pem` (trust `tls/ca.pem`), asking for a client certificate signed by
+    /// `tls/client-ca.pem`, in front of this emulator. Returns its base URL,
+    /// `https://127.0.0.1:PORT`; the mTLS provider's discovery document
+    /// ([`fixtures::MTLS_DISCOVERY_PATH`]) then names it in `mtls_endpoint_aliases`.
+    pub fn start_mtls(&self) -> io::Result<String> {
+        start_mtls(&self.shared, self.addr)
     }
 
     /// Starts an emulator on an ephemeral loopback port (`127.0.0.1:0`).

@@ -195,8 +195,15 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
     }
 }
 
-/// The dialect's answer, behind the DPoP checks of token endpoints and the resource.
+/// The dialect's answer, behind the DPoP checks of token endpoints and the resource and
+/// the certificate binding of tokens; or the mutual TLS provider's.
 fn route_with_dpop(shared: &Shared, request: &Request) -> Response {
+    if let Some(answer) = crate::mtls::route(shared, request) {
+        return answer;
+    }
+    if let Some(refusal) = crate::mtls::resource(shared, request) {
+        return refusal;
+    }
     if Dialect::from_token_path(&request.path).is_some() {
         return crate::dpop::token_endpoint(shared, request, || providers::route(shared, request));
     }

@@ -233,6 +233,10 @@ pub(crate) struct State {
     pub require_par: bool,
     /// DPoP policy, nonces, seen proofs and bound tokens.
     pub dpop: crate::dpop::DpopState,
+    /// The mutual TLS listener's base URL, once started (kept across resets).
+    pub mtls_base: Option<String>,
+    /// Access tokens bound to a client certificate → its thumbprint (`x5t#S256`).
+    pub cert_bound: std::collections::HashMap<String, String>,
 }
 
 /// A pushed authorization request, until used once or expired.
