@@ -149,6 +149,8 @@ impl std::fmt::Debug for HttpResponse {
 
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// The client certificate presented in every handshake (mutual TLS).
+    pub client_cert: Option<crate::mtls::ClientCert>,
     /// The agent's proxy, which loopback requests bypass.
     proxy: Option<ureq::Proxy>,
     max_response_bytes: u64,
@@ -213,6 +215,7 @@ impl Http {
         Ok(Http {
             agent: ureq::Agent::with_parts(config, connector, FastResolver::default()),
             proxy,
+            client_cert,
             max_response_bytes: s.max_response_bytes,
         })
     }

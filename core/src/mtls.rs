@@ -54,6 +54,20 @@ impl ClientCert {
     }
 }
 
+impl crate::Client {
+    /// The client certificate and key files (mutual TLS), when configured: give the same
+    /// two files to the HTTP client that calls your APIs with a certificate-bound access
+    /// token (RFC 8705 §3), e.g. `requests`' `cert=(cert, key)` or curl's `--cert` and
+    /// `--key`.
+    pub fn client_cert_files(&self) -> Option<(&Path, &Path)> {
+        self.inner
+            .http
+            .client_cert
+            .as_ref()
+            .map(|c| (c.cert_file.as_path(), c.key_file.as_path()))
+    }
+}
+
 /// The private key of a PEM file (PKCS#8, PKCS#1 or SEC1), with errors that name the
 /// file but never show its content.
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {

@@ -7,7 +7,8 @@ resource server's nonce."""
 from __future__ import annotations
 
 import datetime
-from typing import Optional, Union, overload
+import ssl
+from typing import Optional, Tuple, Union, overload
 
 from ._native import Client, TokenManager, TokenSet
 
@@ -59,6 +60,17 @@ class Bearer:
         self._leeway = leeway
         self._client = manager.client
         self._scheme = "DPoP " if self._client.uses_dpop else "Bearer "
+        self.cert: Optional[Tuple[str, str]] = self._client.client_cert
+        """The client certificate and key files of a mutual TLS client (RFC 8705), or
+        None: certificate-bound tokens are good only over connections that present them."""
+
+    def ssl_context(self, cafile: Optional[str] = None) -> ssl.SSLContext:
+        """A TLS context that trusts ``cafile`` (default: the system's CAs) and presents
+        the client certificate when the client has one (mutual TLS)."""
+        context = ssl.create_default_context(cafile=cafile)
+        if self.cert is not None:
+            context.load_cert_chain(*self.cert)
+        return context
 
     def fresh_header(self) -> Optional[str]:
         """The header if the cached token needs no renewal (never blocks); else None."""

@@ -294,6 +294,10 @@ class Client:
         and returns its claims. Raises :class:`authgate.IdTokenError` with ``kind`` set
         to the failed check. Needs the issuer and the JWKS URI (:meth:`discover`)."""
     @property
+    def client_cert(self) -> Optional[Tuple[str, str]]:
+        """The client certificate and key files (mutual TLS), or None: the ``cert=`` of
+        the HTTP client that calls your APIs with a certificate-bound token."""
+    @property
     def uses_dpop(self) -> bool:
         """Whether the client proves possession of a DPoP key (``dpop=True``)."""
     def dpop_headers(

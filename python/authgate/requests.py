@@ -27,7 +27,8 @@ class BearerAuth(Bearer, AuthBase):
     """A ``requests`` auth that sends ``Authorization: Bearer <access token>`` (for a
     client with ``dpop=True``: ``Authorization: DPoP <access token>`` and a new ``DPoP``
     proof for each request, sent once more when the server answers 401 with a new
-    ``DPoP-Nonce``).
+    ``DPoP-Nonce``). For a mutual TLS client (``client_cert_file``) the requests must
+    present the same certificate: use :meth:`session`, or pass ``cert=auth.cert``.
 
     ``manager`` keeps the token: the adapter asks it for the access token before each
     request (it is refreshed first when it expires within the manager's leeway, or
@@ -81,6 +82,16 @@ class BearerAuth(Bearer, AuthBase):
         retried.history.append(resp)
         retried.request = prep
         return retried
+
+    def session(self) -> _requests.Session:
+        """A ``requests.Session`` with this auth and, for a mutual TLS client, its
+        certificate (``cert=``), which a certificate-bound token needs on every request
+        (an auth cannot set it on a request itself)."""
+        session = _requests.Session()
+        session.auth = self
+        if self.cert is not None:
+            session.cert = self.cert
+        return session
 
     def _set(self, r: _requests.PreparedRequest, header: str) -> None:
         r.headers["Authorization"] = header

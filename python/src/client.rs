@@ -195,6 +195,18 @@ impl Client {
         self.inner.redirect_uri()
     }
 
+    /// The client certificate and key files (mutual TLS), or None: give them to the HTTP
+    /// client that calls your APIs with a certificate-bound token (``cert=`` in requests).
+    #[getter]
+    fn client_cert(&self) -> Option<(String, String)> {
+        self.inner.client_cert_files().map(|(c, k)| {
+            (
+                c.to_string_lossy().into_owned(),
+                k.to_string_lossy().into_owned(),
+            )
+        })
+    }
+
     /// Whether the client proves possession of a DPoP key (``dpop=True``).
     #[getter]
     fn uses_dpop(&self) -> bool {

@@ -99,3 +99,48 @@ def test_failures_are_typed(emulator: Emulator) -> None:
         plain.dpop_headers("GET", emulator.base_url + "/api/me", "token")
     with pytest.raises(authgate.ConfigError):
         make_client(emulator, "cuba", dpop_key_file="/nonexistent/dpop.pem")
+
+
+def mtls_client(emulator: Emulator, cert: str = "client") -> "tuple[authgate.Client, str, str]":
+    started = emulator.control("mtls")
+    url, tls_dir = started["url"], started["dir"]
+    client = authgate.Client(
+        client_id="mtls-client",
+        token_endpoint=url + "/mtls/token",
+        auth_method="tls_client_auth",
+        client_cert_file=f"{tls_dir}/{cert}.pem",
+        client_key_file=f"{tls_dir}/{cert}.key",
+        ca_file=f"{tls_dir}/ca.pem",
+        proxy="none",
+    )
+    return client, url, f"{tls_dir}/ca.pem"
+
+
+def test_mutual_tls_tokens_and_the_adapters_certificate(emulator: Emulator) -> None:
+    requests = pytest.importorskip("requests")
+    httpx = pytest.importorskip("httpx")
+    from authgate.httpx import BearerAuth as HttpxAuth
+    from authgate.requests import BearerAuth
+
+    client, url, ca = mtls_client(emulator)
+    assert client.auth_method == "tls_client_auth"
+    assert client.client_cert is not None and client.client_cert[0].endswith("client.pem")
+    tokens = client.client_credentials()
+    auth = BearerAuth(client, tokens)
+    assert auth.cert == client.client_cert
+    # The certificate-bound token: good with the same certificate …
+    r = auth.session().get(url + "/api/me", verify=ca, timeout=10)
+    assert r.status_code == 200, r.text
+    # … refused without it.
+    assert requests.get(url + "/api/me", auth=auth, verify=ca, timeout=10).status_code == 401
+    r = httpx.get(url + "/api/me", auth=HttpxAuth(client, tokens), verify=auth.ssl_context(ca), timeout=10)
+    assert r.status_code == 200, r.text
+
+
+def test_mutual_tls_failures_are_typed(emulator: Emulator) -> None:
+    client, _, _ = mtls_client(emulator, "other-client")
+    with pytest.raises(authgate.OAuthError) as e:
+        client.client_credentials()
+    assert e.value.error == "invalid_client"
+    with pytest.raises(authgate.ConfigError):
+        authgate.Client(client_id="c", token_endpoint=emulator.base_url + "/t", auth_method="tls_client_auth")
