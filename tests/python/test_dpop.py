@@ -132,7 +132,8 @@ def test_mutual_tls_tokens_and_the_adapters_certificate(emulator: Emulator) -> N
     r = auth.session().get(url + "/api/me", verify=ca, timeout=10)
     assert r.status_code == 200, r.text
     # … refused without it.
-    assert requests.get(url + "/api/me", auth=auth, verify=ca, timeout=10).status_code == 401
+    bearer = {"Authorization": tokens.authorization_header}
+    assert requests.get(url + "/api/me", headers=bearer, verify=ca, timeout=10).status_code == 401
     r = httpx.get(url + "/api/me", auth=HttpxAuth(client, tokens), verify=auth.ssl_context(ca), timeout=10)
     assert r.status_code == 200, r.text
 
