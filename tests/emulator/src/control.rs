@@ -129,7 +129,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 .map_err(|e| e.message().to_string())?;
             Ok(ok())
         }),
-        "mtls" => match crate::start_mtls(shared, request_addr(shared)) {
+        "mtls" => match crate::start_mtls(shared) {
             Ok(url) => Ok(Response::json(
                 200,
                 &json!({"ok": true, "url": url, "dir": crate::tls::file("").to_string_lossy()}),
@@ -469,13 +469,4 @@ mod tests {
             assert!(fault.kind.is_id_token_fault(), "{kind}");
         }
     }
-}
-
-/// The emulator's own address, from its base URL.
-fn request_addr(shared: &Shared) -> std::net::SocketAddr {
-    shared
-        .base_url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("the base URL is http://ip:port")
 }

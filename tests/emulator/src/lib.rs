@@ -80,11 +80,17 @@ use std::time::Duration;
 use state::Shared;
 
 /// See [`Emulator::start_mtls`].
-fn start_mtls(shared: &Shared, addr: SocketAddr) -> io::Result<String> {
+fn start_mtls(shared: &Shared) -> io::Result<String> {
     let mut state = shared.lock();
     if let Some(url) = &state.mtls_base {
         return Ok(url.clone());
     }
+    // The emulator's own address: where the listener passes requests on.
+    let addr = shared
+        .base_url
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(io::Error::other)?;
     let url = mtls::start(addr)?;
     state.mtls_base = Some(url.clone());
     Ok(url)
@@ -113,7 +119,7 @@ impl Emulator {
     /// `https://127.0.0.1:PORT`; the mTLS provider's discovery document
     /// ([`fixtures::MTLS_DISCOVERY_PATH`]) then names it in `mtls_endpoint_aliases`.
     pub fn start_mtls(&self) -> io::Result<String> {
-        start_mtls(&self.shared, self.addr)
+        start_mtls(&self.shared)
     }
 
     /// Starts an emulator on an ephemeral loopback port (`127.0.0.1:0`).
