@@ -293,7 +293,8 @@ impl TokenRequest {
     /// Errors: [`Error::InvalidArgument`] before anything is sent for a scope that is not
     /// one word, a [`param`](Self::param) with an empty name or one authgate sets itself
     /// (`grant_type`, `code`, …), an empty code, refresh token or username; then what the
-    /// server answered.
+    /// server answered. With DPoP, a `use_dpop_nonce` refusal that brings a new nonce is
+    /// sent once more with it; a server that asks again gives that [`Error::OAuth`].
     pub fn send(self) -> Result<TokenSet> {
         self.check()?;
         let inner = &self.client.inner;
@@ -305,7 +306,7 @@ impl TokenRequest {
             self.grant_type()
         );
         let mut resp = self.post(&body, authorization.as_deref())?;
-        if let Some(dpop) = &inner.dpop {
+        if inner.dpop.is_some() {
             // RFC 9449 §8: a server that wants a (new) nonce refuses with `use_dpop_nonce`
             // before looking at the grant, so the same request is sent once more with it.
             let url = inner.token_endpoint.as_str();
@@ -317,7 +318,7 @@ impl TokenRequest {
                 log::debug!(target: "authgate", "the token endpoint asked for a DPoP nonce: sending again with it");
                 resp = self.post(&body, authorization.as_deref())?;
                 if let Some(n) = &resp.dpop_nonce {
-                    dpop.remember_nonce(url, n.untrusted());
+                    self.client.remember_dpop_nonce(url, n.untrusted());
                 }
             }
         }
