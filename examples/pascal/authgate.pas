@@ -93,6 +93,8 @@ const
   AUTHGATE_AUTH_METHOD_NONE = 2;
   AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT = 3;
   AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT = 4;
+  AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH = 5;
+  AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH = 6;
   AUTHGATE_ASSERTION_ALG_RS256 = 0;
   AUTHGATE_ASSERTION_ALG_PS256 = 1;
   AUTHGATE_ASSERTION_ALG_ES256 = 2;
@@ -244,6 +246,12 @@ function authgate_config_set_max_response_bytes(config: PAuthgateConfig; max_byt
 function authgate_config_set_proxy(config: PAuthgateConfig; proxy: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_trust_roots(config: PAuthgateConfig; roots: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_ca_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ mutual TLS (RFC 8705): the client certificate and its key, PEM files }
+function authgate_config_set_client_cert_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_client_key_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+{ DPoP (RFC 9449): proofs on token requests; a key generated, or read from a PKCS#8 PEM file }
+function authgate_config_set_dpop(config: PAuthgateConfig; enabled: Int32): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_dpop_key_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_user_agent(config: PAuthgateConfig; user_agent: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 { OpenID Connect: discovery is blocking (one GET with the configuration's timeouts) }
 function authgate_config_discover(config: PAuthgateConfig; issuer: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
@@ -324,6 +332,13 @@ procedure authgate_operation_free(operation: PAuthgateOperation); cdecl; externa
 
 { the URL a loopback sign-in opened (nil until known, and for other operations); owned by the operation }
 function authgate_operation_authorization_url(operation: PAuthgateOperation; out url: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+
+{ DPoP-bound API requests (no network): the Authorization and DPoP header values, both
+  freed with authgate_string_free; a server's DPoP-Nonce remembered (is_new: 1 when new) }
+function authgate_client_dpop_headers(client: PAuthgateClient; method, url, access_token: PAnsiChar;
+  out authorization, dpop: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_client_remember_dpop_nonce(client: PAuthgateClient; url, nonce: PAnsiChar;
+  var is_new: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 
 { OpenID Connect on a client (blocking); every JSON string out: free with authgate_string_free }
 function authgate_client_validate_id_token(client: PAuthgateClient; id_token, nonce: PAnsiChar;
