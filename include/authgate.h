@@ -393,7 +393,7 @@
 
 /**
  * Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
- * certificate of `authgate_config_set_client_cert_file` in the TLS handshake.
+ * certificate of `authgate_config_set_tls_client_cert_file` in the TLS handshake.
  */
 #define AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH 5
 
@@ -1111,21 +1111,21 @@ authgate_result authgate_config_set_accept_unknown_token_type(struct authgate_co
 
 /**
  * Mutual TLS (RFC 8705): the client certificate (a PEM file, the leaf first) presented
- * in every TLS handshake, with `authgate_config_set_client_key_file`; read when the client
+ * in every TLS handshake, with `authgate_config_set_tls_client_key_file`; read when the client
  * is built. Needed by `AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH` /
  * `AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH` and for certificate-bound tokens
  * (your own HTTP client then presents the same certificate and key). With discovery the
  * provider's `mtls_endpoint_aliases` are used. Default: none.
  */
-authgate_result authgate_config_set_client_cert_file(struct authgate_config *config,
-                                                     const char *path);
+authgate_result authgate_config_set_tls_client_cert_file(struct authgate_config *config,
+                                                         const char *path);
 
 /**
  * The private key of the client certificate: a PEM file (PKCS#8, SEC1 or PKCS#1; not
  * encrypted), read when the client is built. Default: none.
  */
-authgate_result authgate_config_set_client_key_file(struct authgate_config *config,
-                                                    const char *path);
+authgate_result authgate_config_set_tls_client_key_file(struct authgate_config *config,
+                                                        const char *path);
 
 /**
  * Turns DPoP (RFC 9449) on (non-zero): every token request carries a proof signed with

@@ -572,21 +572,21 @@ impl ClientBuilder {
 
     /// Mutual TLS (RFC 8705): the client certificate (a PEM file, the leaf first, then any
     /// intermediates) presented in every TLS handshake, read at `build()` with
-    /// [`client_key_file`](Self::client_key_file). Needed by the auth methods
+    /// [`tls_client_key_file`](Self::tls_client_key_file). Needed by the auth methods
     /// `tls_client_auth` / `self_signed_tls_client_auth`, and for certificate-bound
     /// access tokens (which your own HTTP client then sends with the same certificate and
     /// key). With discovery, set it before [`discover`](Self::discover): the provider's
     /// `mtls_endpoint_aliases` then replace the token, revocation, introspection and
     /// device authorization endpoints. Defaults to none.
-    pub fn client_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.http.client_cert_file = Some(path.into());
+    pub fn tls_client_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.http.tls_client_cert_file = Some(path.into());
         self
     }
 
-    /// The private key of [`client_cert_file`](Self::client_cert_file): a PEM file
+    /// The private key of [`tls_client_cert_file`](Self::tls_client_cert_file): a PEM file
     /// (PKCS#8, SEC1 or PKCS#1; not encrypted), read at `build()`. Defaults to none.
-    pub fn client_key_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.http.client_key_file = Some(path.into());
+    pub fn tls_client_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.http.tls_client_key_file = Some(path.into());
         self
     }
 
@@ -608,7 +608,7 @@ impl ClientBuilder {
                 supported,
                 self.auth_method,
                 self.client_secret.is_some(),
-                self.http.client_cert_file.is_some(),
+                self.http.tls_client_cert_file.is_some(),
             )?;
         }
         let p = self.provider;
@@ -655,9 +655,9 @@ impl ClientBuilder {
             check_no_control("redirect_uri", uri)?;
         }
         match self.auth_method {
-            m if m.is_mutual_tls() && self.http.client_cert_file.is_none() => {
+            m if m.is_mutual_tls() && self.http.tls_client_cert_file.is_none() => {
                 return Err(Error::Config(format!(
-                    "{} needs a client certificate: set client_cert_file and client_key_file",
+                    "{} needs a client certificate: set tls_client_cert_file and tls_client_key_file",
                     m.name()
                 )));
             }

@@ -432,18 +432,18 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         }),
     },
     ConfigOption {
-        key: "client_cert_file",
+        key: "tls_client_cert_file",
         aliases: &[],
         default: "none",
-        doc: "Mutual TLS (RFC 8705): the client certificate (PEM, leaf first) presented in every TLS handshake; with client_key_file.",
-        set: Setter::Str(|b, v| b.client_cert_file(v)),
+        doc: "Mutual TLS (RFC 8705): the client certificate (PEM, leaf first) presented in every TLS handshake; with tls_client_key_file.",
+        set: Setter::Str(|b, v| b.tls_client_cert_file(v)),
     },
     ConfigOption {
-        key: "client_key_file",
+        key: "tls_client_key_file",
         aliases: &[],
         default: "none",
         doc: "Mutual TLS: the client certificate's private key (PEM: PKCS#8, SEC1 or PKCS#1, not encrypted).",
-        set: Setter::Str(|b, v| b.client_key_file(v)),
+        set: Setter::Str(|b, v| b.tls_client_key_file(v)),
     },
     ConfigOption {
         key: "user_agent",

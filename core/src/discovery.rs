@@ -209,7 +209,7 @@ impl ClientBuilder {
         type Setter = fn(ClientBuilder, String) -> ClientBuilder;
         // RFC 8705 §5: with a client certificate, the endpoints that take it may live
         // elsewhere (`mtls_endpoint_aliases`).
-        let mtls = self.http_settings().client_cert_file.is_some();
+        let mtls = self.http_settings().tls_client_cert_file.is_some();
         let alias = |name: &str, plain: &Option<String>| -> Option<String> {
             let aliased = m
                 .raw

@@ -91,8 +91,8 @@ pub(crate) struct HttpSettings {
     pub proxy: ProxyConfig,
     pub trust_roots: TrustRoots,
     /// Mutual TLS: the client certificate and key files (both or neither).
-    pub client_cert_file: Option<PathBuf>,
-    pub client_key_file: Option<PathBuf>,
+    pub tls_client_cert_file: Option<PathBuf>,
+    pub tls_client_key_file: Option<PathBuf>,
     pub user_agent: String,
 }
 
@@ -104,8 +104,8 @@ impl Default for HttpSettings {
             max_response_bytes: 256 * 1024,
             proxy: ProxyConfig::FromEnv,
             trust_roots: TrustRoots::Bundled,
-            client_cert_file: None,
-            client_key_file: None,
+            tls_client_cert_file: None,
+            tls_client_key_file: None,
             user_agent: concat!("authgate/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -187,8 +187,8 @@ impl Http {
             other => other,
         };
         let client_cert = crate::mtls::ClientCert::from_settings(
-            s.client_cert_file.as_ref(),
-            s.client_key_file.as_ref(),
+            s.tls_client_cert_file.as_ref(),
+            s.tls_client_key_file.as_ref(),
         )?;
         let (tls, trust_source) = crate::tls::client_config(&s.trust_roots, client_cert.as_ref())?;
         log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");

@@ -30,10 +30,12 @@ impl ClientCert {
                 key_file: key.clone(),
             })),
             (Some(_), None) => Err(Error::Config(
-                "client_cert_file is set without client_key_file: mutual TLS needs both".into(),
+                "tls_client_cert_file is set without tls_client_key_file: mutual TLS needs both"
+                    .into(),
             )),
             (None, Some(_)) => Err(Error::Config(
-                "client_key_file is set without client_cert_file: mutual TLS needs both".into(),
+                "tls_client_key_file is set without tls_client_cert_file: mutual TLS needs both"
+                    .into(),
             )),
         }
     }

@@ -48,7 +48,7 @@ pub enum AuthMethod {
     /// A JWT signed HS256 with the client secret (OpenID Connect Core §9).
     ClientSecretJwt = 4,
     /// Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
-    /// client certificate ([`ClientBuilder::client_cert_file`](crate::ClientBuilder::client_cert_file))
+    /// client certificate ([`ClientBuilder::tls_client_cert_file`](crate::ClientBuilder::tls_client_cert_file))
     /// in the TLS handshake.
     TlsClientAuth = 5,
     /// Mutual TLS with a self-signed certificate registered with the provider (RFC 8705

@@ -12,8 +12,8 @@ use common::*;
 fn mtls_builder(emu: &Emulator, cert: &str) -> ClientBuilder {
     Client::builder(Provider::Generic)
         .client_id(fx::MTLS_CLIENT_ID)
-        .client_cert_file(tls::file(&format!("{cert}.pem")))
-        .client_key_file(tls::file(&format!("{cert}.key")))
+        .tls_client_cert_file(tls::file(&format!("{cert}.pem")))
+        .tls_client_key_file(tls::file(&format!("{cert}.key")))
         .ca_file(tls::ca_file())
         .proxy(ProxyConfig::Disabled)
         .scopes(Vec::<String>::new())
@@ -63,8 +63,8 @@ fn discovery_aliases_the_token_endpoint_and_the_certificate_authenticates() {
     let issuer = emu.url(fx::MTLS_ISSUER_PATH);
     let client = Client::builder(Provider::Generic)
         .client_id(fx::MTLS_CLIENT_ID)
-        .client_cert_file(tls::file("client.pem"))
-        .client_key_file(tls::file("client.key"))
+        .tls_client_cert_file(tls::file("client.pem"))
+        .tls_client_key_file(tls::file("client.key"))
         .ca_file(tls::ca_file())
         .proxy(ProxyConfig::Disabled)
         .scopes(Vec::<String>::new())
@@ -150,7 +150,7 @@ fn a_wrong_client_certificate_is_refused_with_a_typed_error() {
 fn the_certificate_settings_are_checked_at_build() {
     let emu = emulator();
     let e = mtls_builder(&emu, "client")
-        .client_key_file(tls::file("other-client.key"))
+        .tls_client_key_file(tls::file("other-client.key"))
         .build()
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Config, "{e}");
@@ -164,10 +164,10 @@ fn the_certificate_settings_are_checked_at_build() {
         .client_id("c")
         .token_endpoint(emu.url("/t"))
         .auth_method(AuthMethod::None)
-        .client_cert_file(tls::file("client.pem"));
+        .tls_client_cert_file(tls::file("client.pem"));
     let e = half.clone().build().unwrap_err();
-    assert!(e.to_string().contains("without client_key_file"), "{e}");
-    half = half.client_key_file("/nonexistent/key.pem");
+    assert!(e.to_string().contains("without tls_client_key_file"), "{e}");
+    half = half.tls_client_key_file("/nonexistent/key.pem");
     let e = half.build().unwrap_err();
     assert!(
         e.to_string().contains("cannot read the client key file"),

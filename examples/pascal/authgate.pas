@@ -247,8 +247,8 @@ function authgate_config_set_proxy(config: PAuthgateConfig; proxy: PAnsiChar): T
 function authgate_config_set_trust_roots(config: PAuthgateConfig; roots: UInt32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_ca_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 { mutual TLS (RFC 8705): the client certificate and its key, PEM files }
-function authgate_config_set_client_cert_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
-function authgate_config_set_client_key_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_tls_client_cert_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
+function authgate_config_set_tls_client_key_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;
 { DPoP (RFC 9449): proofs on token requests; a key generated, or read from a PKCS#8 PEM file }
 function authgate_config_set_dpop(config: PAuthgateConfig; enabled: Int32): TAuthgateResult; cdecl; external AuthgateLib;
 function authgate_config_set_dpop_key_file(config: PAuthgateConfig; path: PAnsiChar): TAuthgateResult; cdecl; external AuthgateLib;

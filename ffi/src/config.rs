@@ -309,27 +309,27 @@ pub extern "C" fn authgate_config_set_accept_unknown_token_type(
 }
 
 /// Mutual TLS (RFC 8705): the client certificate (a PEM file, the leaf first) presented
-/// in every TLS handshake, with `authgate_config_set_client_key_file`; read when the client
+/// in every TLS handshake, with `authgate_config_set_tls_client_key_file`; read when the client
 /// is built. Needed by `AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH` /
 /// `AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH` and for certificate-bound tokens
 /// (your own HTTP client then presents the same certificate and key). With discovery the
 /// provider's `mtls_endpoint_aliases` are used. Default: none.
 #[no_mangle]
-pub extern "C" fn authgate_config_set_client_cert_file(
+pub extern "C" fn authgate_config_set_tls_client_cert_file(
     config: *mut authgate_config,
     path: *const c_char,
 ) -> authgate_result {
-    set_str(config, "client_cert_file", path, "path")
+    set_str(config, "tls_client_cert_file", path, "path")
 }
 
 /// The private key of the client certificate: a PEM file (PKCS#8, SEC1 or PKCS#1; not
 /// encrypted), read when the client is built. Default: none.
 #[no_mangle]
-pub extern "C" fn authgate_config_set_client_key_file(
+pub extern "C" fn authgate_config_set_tls_client_key_file(
     config: *mut authgate_config,
     path: *const c_char,
 ) -> authgate_result {
-    set_str(config, "client_key_file", path, "path")
+    set_str(config, "tls_client_key_file", path, "path")
 }
 
 /// Turns DPoP (RFC 9449) on (non-zero): every token request carries a proof signed with
@@ -640,8 +640,8 @@ mod tests {
             authgate_config_set_proxy(cfg, s("none").as_ptr()),
             authgate_config_set_trust_roots(cfg, AUTHGATE_TRUST_ROOTS_SYSTEM),
             authgate_config_set_ca_file(cfg, s("/ca.pem").as_ptr()),
-            authgate_config_set_client_cert_file(cfg, s("/client.pem").as_ptr()),
-            authgate_config_set_client_key_file(cfg, s("/client.key").as_ptr()),
+            authgate_config_set_tls_client_cert_file(cfg, s("/client.pem").as_ptr()),
+            authgate_config_set_tls_client_key_file(cfg, s("/client.key").as_ptr()),
             authgate_config_set_user_agent(cfg, s("pos/1").as_ptr()),
             authgate_config_set_issuer(cfg, url.as_ptr()),
             authgate_config_set_jwks_uri(cfg, url.as_ptr()),

@@ -150,7 +150,7 @@ pub const AUTHGATE_AUTH_METHOD_PRIVATE_KEY_JWT: u32 = 3;
 /// A JWT assertion signed HS256 with the client secret.
 pub const AUTHGATE_AUTH_METHOD_CLIENT_SECRET_JWT: u32 = 4;
 /// Mutual TLS with a PKI certificate (RFC 8705 §2.1): `client_id` in the body, the
-/// certificate of `authgate_config_set_client_cert_file` in the TLS handshake.
+/// certificate of `authgate_config_set_tls_client_cert_file` in the TLS handshake.
 pub const AUTHGATE_AUTH_METHOD_TLS_CLIENT_AUTH: u32 = 5;
 /// Mutual TLS with a self-signed certificate registered with the provider (RFC 8705 §2.2).
 pub const AUTHGATE_AUTH_METHOD_SELF_SIGNED_TLS_CLIENT_AUTH: u32 = 6;

@@ -75,8 +75,8 @@ class Client:
         proxy: Optional[Union[str, Literal[False]]] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         trust_roots: Optional[Literal["bundled", "system"]] = None,
-        client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        tls_client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        tls_client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         user_agent: Optional[str] = None,
         issuer: Optional[str] = None,
         jwks_uri: Optional[str] = None,
@@ -128,9 +128,9 @@ class Client:
                 ``"none"`` / False for none.
             ca_file: trust only the certificates in this PEM file.
             trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
-            client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
-                in every TLS handshake, with client_key_file.
-            client_key_file: the client certificate's private key (PEM, not encrypted).
+            tls_client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
+                in every TLS handshake, with tls_client_key_file.
+            tls_client_key_file: the client certificate's private key (PEM, not encrypted).
             user_agent: the User-Agent header.
             issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
                 sets it and the five endpoints below.
@@ -182,8 +182,8 @@ class Client:
         proxy: Optional[Union[str, Literal[False]]] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         trust_roots: Optional[Literal["bundled", "system"]] = None,
-        client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        tls_client_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        tls_client_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         user_agent: Optional[str] = None,
         jwks_uri: Optional[str] = None,
         userinfo_endpoint: Optional[str] = None,

@@ -26,7 +26,7 @@ class BearerAuth(Bearer, _httpx.Auth):
     """An ``httpx.Auth`` that sends ``Authorization: Bearer <access token>`` (for a
     client with ``dpop=True``: ``Authorization: DPoP <access token>`` and a new ``DPoP``
     proof for each request, sent once more when the server answers 401 with a new
-    ``DPoP-Nonce``). For a mutual TLS client (``client_cert_file``) the requests must
+    ``DPoP-Nonce``). For a mutual TLS client (``tls_client_cert_file``) the requests must
     present the same certificate: ``httpx.Client(auth=auth, verify=auth.ssl_context())``.
 
     ``manager`` keeps the token: the adapter asks it for the access token before each

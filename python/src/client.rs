@@ -55,9 +55,9 @@ use crate::token_set::{access_token_arg, id_token_arg, refresh_token_arg, TokenS
 ///         ``"none"`` / False for none.
 ///     ca_file: trust only the certificates in this PEM file.
 ///     trust_roots: ``"bundled"`` (Mozilla's roots, the default) or ``"system"``.
-///     client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
-///         in every TLS handshake, with client_key_file.
-///     client_key_file: the client certificate's private key (PEM, not encrypted).
+///     tls_client_cert_file: mutual TLS (RFC 8705): the client certificate (PEM) presented
+///         in every TLS handshake, with tls_client_key_file.
+///     tls_client_key_file: the client certificate's private key (PEM, not encrypted).
 ///     user_agent: the User-Agent header.
 ///     issuer: the OpenID Connect issuer (id_tokens' ``iss``); :meth:`discover`
 ///         sets it and the five endpoints below.

@@ -54,7 +54,7 @@ pub(crate) fn client_config(
                 }
                 Value::from("none")
             }
-            ("ca_file" | "dpop_key_file" | "client_cert_file" | "client_key_file", _) => {
+            ("ca_file" | "dpop_key_file" | "tls_client_cert_file" | "tls_client_key_file", _) => {
                 let path = py
                     .import("os")?
                     .call_method1("fspath", (&value,))

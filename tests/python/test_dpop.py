@@ -108,8 +108,8 @@ def mtls_client(emulator: Emulator, cert: str = "client") -> "tuple[authgate.Cli
         client_id="mtls-client",
         token_endpoint=url + "/mtls/token",
         auth_method="tls_client_auth",
-        client_cert_file=f"{tls_dir}/{cert}.pem",
-        client_key_file=f"{tls_dir}/{cert}.key",
+        tls_client_cert_file=f"{tls_dir}/{cert}.pem",
+        tls_client_key_file=f"{tls_dir}/{cert}.key",
         ca_file=f"{tls_dir}/ca.pem",
         proxy="none",
     )
