@@ -94,7 +94,9 @@ class Bearer:
     def new_nonce(self, url: str, nonce: Optional[str]) -> bool:
         """Whether a 401 came with a ``DPoP-Nonce`` not seen before (remembered now):
         the request is then sent once more with the same token and a new proof."""
-        return bool(nonce) and self._client.uses_dpop and self._client.remember_dpop_nonce(url, nonce)
+        if not nonce or not self._client.uses_dpop:
+            return False
+        return self._client.remember_dpop_nonce(url, nonce)
 
     def header_after_401(self, rejected: str) -> Optional[str]:
         """A new header after a resource server refused ``rejected``, or None if the
