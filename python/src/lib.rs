@@ -13,6 +13,7 @@ mod authorize;
 mod client;
 mod config_json;
 mod device;
+mod dpop;
 mod error;
 mod json;
 mod log_bridge;
