@@ -5,6 +5,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::args::{deprecated, opt_params, opt_scopes, opt_str, repr, req_str};
+use crate::client::Client;
 use crate::error::to_pyerr;
 use crate::runtime::run_blocking;
 
@@ -134,40 +135,50 @@ pub(crate) fn pkce_verifier_arg(
     opt_str("code_verifier", Some(old))
 }
 
-/// The body of `Client.authorization_url` (its arguments as Python gave them).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn authorization_url(
-    py: Python<'_>,
-    client: &authgate::Client,
-    scopes: Option<&Bound<'_, PyAny>>,
-    state: Option<&Bound<'_, PyAny>>,
-    nonce: Option<&Bound<'_, PyAny>>,
-    pkce_verifier: Option<&Bound<'_, PyAny>>,
-    redirect_uri: Option<&Bound<'_, PyAny>>,
-    params: Option<&Bound<'_, PyAny>>,
-    code_verifier: Option<&Bound<'_, PyAny>>,
-    push: bool,
-) -> PyResult<AuthorizationRequest> {
-    let mut b = client.authorization_url();
-    b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
-    b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
-    b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
-    b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
-        b.pkce_verifier(v)
-    });
-    b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
-        b.redirect_uri(r)
-    });
-    b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
-    let built = if push {
-        run_blocking(py, move || b.push())?
-    } else if client.pushes_authorization_requests() {
-        run_blocking(py, move || b.build())?
-    } else {
-        // No network: not worth leaving the GIL (the common, measured case).
-        b.build()
-    };
-    built
-        .map(AuthorizationRequest::new)
-        .map_err(|e| to_pyerr(py, e))
+#[pymethods]
+impl Client {
+    /// Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless the
+    /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call,
+    /// unless the request is pushed (RFC 9126): ``push=True``, or the client's
+    /// ``pushed_authorization_requests`` (on when discovery requires it); the GIL is then
+    /// released while the parameters are POSTed, and the URL carries only ``client_id``
+    /// and ``request_uri``. ``code_verifier`` is the deprecated name of ``pkce_verifier``.
+    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, pkce_verifier = None, redirect_uri = None, params = None, code_verifier = None, push = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorization_url(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        state: Option<&Bound<'_, PyAny>>,
+        nonce: Option<&Bound<'_, PyAny>>,
+        pkce_verifier: Option<&Bound<'_, PyAny>>,
+        redirect_uri: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        code_verifier: Option<&Bound<'_, PyAny>>,
+        push: bool,
+    ) -> PyResult<AuthorizationRequest> {
+        let client = &self.inner;
+        let mut b = client.authorization_url();
+        b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
+        b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
+        b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
+        b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
+            b.pkce_verifier(v)
+        });
+        b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
+            b.redirect_uri(r)
+        });
+        b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
+        let built = if push {
+            run_blocking(py, move || b.push())?
+        } else if client.pushes_authorization_requests() {
+            run_blocking(py, move || b.build())?
+        } else {
+            // No network: not worth leaving the GIL (the common, measured case).
+            b.build()
+        };
+        built
+            .map(AuthorizationRequest::new)
+            .map_err(|e| to_pyerr(py, e))
+    }
 }

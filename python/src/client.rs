@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 
 use crate::args::{opt_params, opt_scopes, opt_str, repr, req_str};
 use crate::asyncio::twin;
-use crate::authorize::{pkce_verifier_arg, AuthorizationRequest};
+use crate::authorize::pkce_verifier_arg;
 use crate::config_json::{build_client, client_config, client_signature};
 use crate::device::{device_arg, DeviceAuthorization};
 use crate::error::to_pyerr;
@@ -204,40 +204,6 @@ impl Client {
         )
     }
 
-    /// Builds an authorization URL with a fresh ``state``, a PKCE verifier (unless the
-    /// client disabled PKCE) and, with the ``openid`` scope, a ``nonce``. No network call,
-    /// unless the request is pushed (RFC 9126): ``push=True``, or the client's
-    /// ``pushed_authorization_requests`` (on when discovery requires it); the GIL is then
-    /// released while the parameters are POSTed, and the URL carries only ``client_id``
-    /// and ``request_uri``. ``code_verifier`` is the deprecated name of ``pkce_verifier``.
-    #[pyo3(signature = (*, scopes = None, state = None, nonce = None, pkce_verifier = None, redirect_uri = None, params = None, code_verifier = None, push = false))]
-    #[allow(clippy::too_many_arguments)]
-    fn authorization_url(
-        &self,
-        py: Python<'_>,
-        scopes: Option<&Bound<'_, PyAny>>,
-        state: Option<&Bound<'_, PyAny>>,
-        nonce: Option<&Bound<'_, PyAny>>,
-        pkce_verifier: Option<&Bound<'_, PyAny>>,
-        redirect_uri: Option<&Bound<'_, PyAny>>,
-        params: Option<&Bound<'_, PyAny>>,
-        code_verifier: Option<&Bound<'_, PyAny>>,
-        push: bool,
-    ) -> PyResult<AuthorizationRequest> {
-        crate::authorize::authorization_url(
-            py,
-            &self.inner,
-            scopes,
-            state,
-            nonce,
-            pkce_verifier,
-            redirect_uri,
-            params,
-            code_verifier,
-            push,
-        )
-    }
-
     /// Exchanges an authorization code for tokens (RFC 6749 §4.1.3). Pass the
     /// ``pkce_verifier`` of the :class:`AuthorizationRequest` (``code_verifier`` is its
     /// deprecated name).
@@ -396,20 +362,6 @@ impl Client {
         }
     }
 
-    /// Polls until the user has signed in, honouring ``auth.interval`` and
-    /// ``slow_down``, and returns the token set. Raises :class:`OAuthError` when the user
-    /// denies (``access_denied``) or the codes expire (``expired_token``), and
-    /// :class:`Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it too).
-    #[pyo3(signature = (auth, *, cancel = None))]
-    fn wait_for_device_token(
-        &self,
-        py: Python<'_>,
-        auth: &Bound<'_, PyAny>,
-        cancel: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<TokenSet> {
-        crate::device::wait_for_device_token(py, &self.inner, auth, cancel)
-    }
-
     /// ``await client.wait_for_device_token_async(auth)``: :meth:`wait_for_device_token`
     /// on a worker thread; cancelling the awaiting task cancels the wait (through
     /// ``cancel``, or a new :class:`CancelToken`).
@@ -433,50 +385,6 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         twin(slf, "sign_in_loopback", &[], kwargs, true)
-    }
-
-    /// Signs the user in through the browser (RFC 8252 §7.3): listens on ``127.0.0.1``
-    /// (on ``port``, 0 for a free one), opens the authorization URL with PKCE, ``state``
-    /// and (OpenID Connect) a ``nonce`` and the redirect ``http://127.0.0.1:<port><path>``
-    /// (``path`` defaults to ``/callback``),
-    /// waits for the browser to come back, exchanges the code and, when the client knows
-    /// its issuer and an id_token came, validates it.
-    ///
-    /// The URL is opened with ``open_browser(url)`` when given (a kiosk's browser, a
-    /// test), else with ``browser_command`` (a program, its arguments split on spaces,
-    /// no shell), else with the system browser. ``open_browser`` must return promptly:
-    /// the redirect is only read after it returns. Raises :class:`TimeoutError` after
-    /// ``timeout`` (seconds or a ``timedelta``; None: 5 minutes), :class:`Cancelled` when
-    /// ``cancel`` is cancelled (Ctrl-C cancels it too). A request for another path or with
-    /// another ``state`` (an old tab, another local program) is answered with an error page
-    /// and ignored; no local connection, however slow, holds the wait past ``timeout``.
-    #[pyo3(
-        signature = (*, timeout = None, cancel = None, open_browser = None, browser_command = None, scopes = None, port = None, path = None),
-        text_signature = "($self, *, timeout=300, cancel=None, open_browser=None, browser_command=None, scopes=None, port=0, path='/callback')"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn sign_in_loopback(
-        &self,
-        py: Python<'_>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        cancel: Option<&Bound<'_, PyAny>>,
-        open_browser: Option<&Bound<'_, PyAny>>,
-        browser_command: Option<&Bound<'_, PyAny>>,
-        scopes: Option<&Bound<'_, PyAny>>,
-        port: Option<&Bound<'_, PyAny>>,
-        path: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<TokenSet> {
-        crate::loopback::sign_in_loopback(
-            py,
-            &self.inner,
-            timeout,
-            cancel,
-            open_browser,
-            browser_command,
-            scopes,
-            port,
-            path,
-        )
     }
 }
 

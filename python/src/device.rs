@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 use crate::args::{repr, type_error};
+use crate::client::Client;
 use crate::error::to_pyerr;
 use crate::json::datetime_utc;
 use crate::oidc::cancel_arg;
@@ -126,20 +127,26 @@ pub(crate) fn device_arg(auth: &Bound<'_, PyAny>) -> PyResult<authgate::DeviceAu
     }
 }
 
-/// The body of `Client.wait_for_device_token`: polls without the GIL until the user has
-/// signed in, cancellable through ``cancel`` (and Ctrl-C).
-pub(crate) fn wait_for_device_token(
-    py: Python<'_>,
-    client: &authgate::Client,
-    auth: &Bound<'_, PyAny>,
-    cancel: Option<&Bound<'_, PyAny>>,
-) -> PyResult<TokenSet> {
-    let auth = device_arg(auth)?;
-    let cancel = cancel_arg(cancel)?;
-    let (client, token) = (client.clone(), cancel.clone());
-    run_cancellable(py, Some(cancel), move || {
-        client.wait_for_device_token(&auth, &token)
-    })?
-    .map(TokenSet::new)
-    .map_err(|e| to_pyerr(py, e))
+#[pymethods]
+impl Client {
+    /// Polls until the user has signed in, honouring ``auth.interval`` and
+    /// ``slow_down``, and returns the token set. Raises :class:`OAuthError` when the user
+    /// denies (``access_denied``) or the codes expire (``expired_token``), and
+    /// :class:`Cancelled` when ``cancel`` is cancelled (Ctrl-C cancels it too).
+    #[pyo3(signature = (auth, *, cancel = None))]
+    fn wait_for_device_token(
+        &self,
+        py: Python<'_>,
+        auth: &Bound<'_, PyAny>,
+        cancel: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TokenSet> {
+        let auth = device_arg(auth)?;
+        let cancel = cancel_arg(cancel)?;
+        let (client, token) = (self.inner.clone(), cancel.clone());
+        run_cancellable(py, Some(cancel), move || {
+            client.wait_for_device_token(&auth, &token)
+        })?
+        .map(TokenSet::new)
+        .map_err(|e| to_pyerr(py, e))
+    }
 }
