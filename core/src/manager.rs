@@ -9,6 +9,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
+use crate::redact::Scrubber;
 use crate::secret::{AccessToken, Password};
 use crate::store::{MemoryStore, TokenStore};
 use crate::time::instant_after;
@@ -421,11 +422,11 @@ impl TokenManager {
         let tokens = self.stamped(tokens);
         let _lock = self.inner.store.lock_within(self.inner.wait_timeout)?;
         // Unreadable is fine (the new set replaces it); another client's set is not.
-        let stored = self.inner.store.load().ok();
+        let stored = self.load_raw().ok();
         if let Some(Some(s)) = &stored {
             self.check_owner(s)?;
         }
-        let saved = self.inner.store.save(&tokens);
+        let saved = self.save(&tokens);
         let mut st = self.state();
         if let Some(s) = stored {
             st.in_store = s.map(|s| s.access_token().clone());
@@ -489,7 +490,10 @@ impl TokenManager {
     /// Forgets the tokens, here and in the store (sign-out).
     pub fn clear(&self) -> Result<()> {
         let _lock = self.inner.store.lock_within(self.inner.wait_timeout)?;
-        self.inner.store.clear()?;
+        self.inner
+            .store
+            .clear()
+            .map_err(|e| self.store_error(e, None))?;
         let mut st = self.state();
         st.current = None;
         st.loaded = true;
@@ -658,7 +662,7 @@ impl TokenManager {
         {
             if unsaved {
                 // Saved now, or on a later call: either way this set is the one to use.
-                let saved = inner.store.save(&self.stamped(b.tokens.clone()));
+                let saved = self.save(&self.stamped(b.tokens.clone()));
                 let saved = self.saved(&mut self.state(), saved);
                 if let Err(e) = saved {
                     log::warn!(target: "authgate", "{e}");
@@ -744,7 +748,7 @@ impl TokenManager {
     fn keep(&self, tokens: TokenSet) -> Result<()> {
         let tokens = self.stamped(tokens);
         self.state().pending = Some(Cached::new(tokens.clone()));
-        let saved = self.inner.store.save(&tokens);
+        let saved = self.save(&tokens);
         let mut st = self.state();
         st.current = st.pending.take();
         st.refused = None;
@@ -804,7 +808,7 @@ impl TokenManager {
     /// so that the next call does not send it again.
     fn forget_refresh_token(&self, base: &Cached, why: Option<String>) {
         let tokens = self.stamped(base.tokens.without_refresh_token());
-        let saved = self.inner.store.save(&tokens);
+        let saved = self.save(&tokens);
         let mut st = self.state();
         st.current = Some(Cached {
             tokens,
@@ -818,9 +822,53 @@ impl TokenManager {
         }
     }
 
+    /// Saves `tokens` to the store. A store of the integrator's may quote what it was
+    /// given in its error ("cannot write {json}"): the error leaves scrubbed of the set's
+    /// tokens and the client's secret.
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        self.inner
+            .store
+            .save(tokens)
+            .map_err(|e| self.store_error(e, Some(tokens)))
+    }
+
+    /// Reads the store, its error scrubbed like [`save`](Self::save)'s (a store may quote
+    /// the text it could not read): of the tokens this manager holds, if any, and of the
+    /// value of every token-named field.
+    fn load_raw(&self) -> Result<Option<TokenSet>> {
+        self.inner.store.load().map_err(|e| {
+            // Never wait here: a caller may hold the state (none does today).
+            let held = self
+                .inner
+                .state
+                .try_lock()
+                .ok()
+                .and_then(|st| st.current.as_ref().map(|c| c.tokens.clone()));
+            self.store_error(e, held.as_ref())
+        })
+    }
+
+    /// A store's error without the tokens of `tokens` or the client's secret in it.
+    fn store_error(&self, e: Error, tokens: Option<&TokenSet>) -> Error {
+        let mut scrubber = Scrubber::default();
+        if let Some(secret) = &self.inner.client.inner.client_secret {
+            scrubber.add(secret.secret());
+        }
+        if let Some(t) = tokens {
+            scrubber.add(t.access_token().secret());
+            if let Some(r) = t.refresh_token() {
+                scrubber.add(r.secret());
+            }
+            if let Some(i) = t.id_token() {
+                scrubber.add(i.secret());
+            }
+        }
+        scrubber.store_error(e)
+    }
+
     /// The store's set, refused if it belongs to another client.
     fn load_store(&self) -> Result<Option<TokenSet>> {
-        let stored = self.inner.store.load()?;
+        let stored = self.load_raw()?;
         if let Some(s) = &stored {
             self.check_owner(s)?;
         }

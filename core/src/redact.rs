@@ -451,6 +451,139 @@ fn lenient_base64(input: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What stands in for a store's message in which a secret could not be replaced.
+const STORE_WITHHELD: &str = "[the store's message was withheld: it may quote a token]";
+
+/// Words that make a field's value a secret wherever the field appears in free text
+/// (`"refresh_token": "…"`, `'client_secret': '…'`, `password=…`).
+const SECRET_FIELD_WORDS: [&str; 7] = [
+    "token",
+    "secret",
+    "password",
+    "code",
+    "key",
+    "assertion",
+    "verifier",
+];
+
+/// Field names holding one of those words whose values are not secret.
+const PLAIN_FIELD_ENDINGS: [&str; 6] = ["_type", "_endpoint", "_uri", "_url", "_hint", "_method"];
+
+fn is_secret_field(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_FIELD_WORDS.iter().any(|w| name.contains(w))
+        && !PLAIN_FIELD_ENDINGS.iter().any(|e| name.ends_with(e))
+}
+
+/// `text` with the value of every secret-named field replaced by `…`: JSON
+/// (`"access_token":"…"`), a Python dict's repr (`'refresh_token': '…'`) or a form or
+/// log line (`id_token=…`). For text that quotes stored data whose secrets are not known
+/// (a store's error quoting the row it could not read).
+pub(crate) fn blank_secret_fields(text: &str) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(is_name) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(|c| !is_name(c)).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(end);
+        out.push_str(name);
+        rest = after;
+        if !is_secret_field(name) {
+            continue;
+        }
+        // `name"`, then `:` or `=`, then a quoted or a bare value.
+        let closing = rest
+            .strip_prefix("\\\"")
+            .or_else(|| rest.strip_prefix(['"', '\'']))
+            .unwrap_or(rest);
+        let gap = closing.trim_start();
+        let Some(value) = gap.strip_prefix([':', '=']) else {
+            continue;
+        };
+        let value = value.trim_start();
+        let head_len = rest.len() - value.len();
+        out.push_str(&rest[..head_len]);
+        let (quote, body) = match value.strip_prefix("\\\"") {
+            Some(body) => ("\\\"", body),
+            None => match value.chars().next() {
+                Some(q @ ('"' | '\'')) => (&value[..1], &value[q.len_utf8()..]),
+                _ => ("", value),
+            },
+        };
+        let value_len = if quote.is_empty() {
+            body.find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '&' | '}' | ']' | ')'))
+                .unwrap_or(body.len())
+        } else {
+            closing_quote(body, quote)
+        };
+        out.push_str(quote);
+        out.push('…');
+        rest = &body[value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the string that `quote` opened ends in `body` (the closing quote's position, or
+/// the end).
+fn closing_quote(body: &str, quote: &str) -> usize {
+    let mut i = 0;
+    while i < body.len() {
+        if body[i..].starts_with(quote) {
+            return i;
+        }
+        let skip = if quote.len() == 1 && body[i..].starts_with('\\') { 2 } else { 1 };
+        i += skip;
+        while i < body.len() && !body.is_char_boundary(i) {
+            i += 1;
+        }
+    }
+    body.len()
+}
+
+impl Scrubber<'_> {
+    /// The message of an error a token store returned, safe to show: a store of the
+    /// integrator's may quote what it was given or what it holds. Every secret of this
+    /// scrubber is removed, and the value of every secret-named field (for the tokens of
+    /// a set it was never given); the rest of the message (what happened, what to do)
+    /// stays.
+    pub(crate) fn store_message(&self, message: &str) -> String {
+        match self.scrub(&blank_secret_fields(message)) {
+            withheld if withheld == WITHHELD => STORE_WITHHELD.into(),
+            shown => shown,
+        }
+    }
+
+    /// An error a token store returned, its message passed through
+    /// [`store_message`](Self::store_message).
+    pub(crate) fn store_error(&self, error: crate::Error) -> crate::Error {
+        use crate::Error;
+        let clean = |m: &str| self.store_message(m);
+        match error {
+            Error::Store(e) if e.is_outage() => Error::store_outage(clean(e.message())),
+            Error::Store(e) => Error::store(clean(e.message())),
+            Error::Timeout(m) => Error::Timeout(clean(&m)),
+            Error::Config(m) => Error::Config(clean(&m)),
+            Error::InvalidArgument(m) => Error::InvalidArgument(clean(&m)),
+            Error::SignInRequired(m) => Error::SignInRequired(clean(&m)),
+            Error::Transport {
+                kind,
+                message,
+                url,
+                endpoint,
+            } => Error::Transport {
+                kind,
+                message: clean(&message),
+                url,
+                endpoint,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The address of a request as errors show it: scheme, host, port (also the default one)
 /// and path; never the query, the fragment or a `user:password@` part, which may carry
 /// secrets (an API key in the query, a password in the userinfo).
@@ -684,6 +817,49 @@ mod tests {
         ] {
             assert_eq!(endpoint_url(url), shown, "{url}");
         }
+    }
+
+    #[test]
+    fn secret_named_fields_are_blanked_in_quoted_data() {
+        for (text, shown) in [
+            (
+                r#"cannot write {"access_token":"at-1","token_type":"Bearer","expires_in":60}: disk full"#,
+                r#"cannot write {"access_token":"…","token_type":"Bearer","expires_in":60}: disk full"#,
+            ),
+            (
+                "bad row {'refresh_token': 'rt 2', 'scope': 'api'}",
+                "bad row {'refresh_token': '…', 'scope': 'api'}",
+            ),
+            (
+                r#"row "{\"id_token\":\"a.b.c\",\"x\":1}""#,
+                r#"row "{\"id_token\":\"…\",\"x\":1}""#,
+            ),
+            (
+                "client_secret=s3 password=p&user=u, token_endpoint=https://t/",
+                "client_secret=… password=…&user=u, token_endpoint=https://t/",
+            ),
+            ("the refresh token is gone", "the refresh token is gone"),
+        ] {
+            assert_eq!(blank_secret_fields(text), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn store_errors_keep_their_words_and_lose_the_secrets() {
+        let mut s = Scrubber::default();
+        s.add("rt-secret-1");
+        let e = s.store_error(crate::Error::store_outage(
+            "cannot write rt-secret-1 (cnQtc2VjcmV0LTE=): disk full",
+        ));
+        assert!(matches!(&e, crate::Error::Store(s) if s.is_outage()), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "token store error: cannot write [redacted] ([redacted]): disk full"
+        );
+        let mut s = Scrubber::default();
+        s.add("r");
+        let e = s.store_error(crate::Error::Timeout("lock of r held".into()));
+        assert!(e.to_string().contains(STORE_WITHHELD), "{e}");
     }
 
     #[test]
