@@ -59,7 +59,7 @@ pub(crate) const MAX_CHARS: usize = 160;
 const SCAN_CHARS: usize = 8192;
 
 /// The secrets one request carried, so that server text echoing them can be scrubbed.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Scrubber<'a> {
     secrets: Vec<&'a str>,
     short: Vec<&'a str>,
@@ -534,7 +534,11 @@ fn closing_quote(body: &str, quote: &str) -> usize {
         if body[i..].starts_with(quote) {
             return i;
         }
-        let skip = if quote.len() == 1 && body[i..].starts_with('\\') { 2 } else { 1 };
+        let skip = if quote.len() == 1 && body[i..].starts_with('\\') {
+            2
+        } else {
+            1
+        };
         i += skip;
         while i < body.len() && !body.is_char_boundary(i) {
             i += 1;
@@ -851,7 +855,10 @@ mod tests {
         let e = s.store_error(crate::Error::store_outage(
             "cannot write rt-secret-1 (cnQtc2VjcmV0LTE=): disk full",
         ));
-        assert!(matches!(&e, crate::Error::Store(s) if s.is_outage()), "{e:?}");
+        assert!(
+            matches!(&e, crate::Error::Store(s) if s.is_outage()),
+            "{e:?}"
+        );
         assert_eq!(
             e.to_string(),
             "token store error: cannot write [redacted] ([redacted]): disk full"

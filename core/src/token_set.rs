@@ -77,6 +77,10 @@ pub struct TokenSet {
     id_token: Option<IdToken>,
     raw: Map<String, Value>,
     warnings: Vec<String>,
+    /// Whether `scope` repeats a secret of the request or a token of the set (a careless
+    /// server's echo): then `Debug` shows only its length. Decided when parsed, where the
+    /// request's secrets are known.
+    scope_echoes: bool,
     /// Boxed: most sets are moved around far more often than their owner is read.
     owner: Option<Box<Owner>>,
 }
@@ -345,21 +349,28 @@ impl TokenSet {
             }
             _ => None,
         };
+        let id_token = match raw.get("id_token") {
+            Some(Value::String(s)) if !s.is_empty() => Some(IdToken::new(s.as_str())),
+            _ => None,
+        };
+        // The server may echo the tokens it issues as well as the request's secrets.
+        let own = with_tokens(
+            scrubber.clone(),
+            &access_token,
+            refresh_token.as_ref(),
+            id_token.as_ref(),
+        );
+        let scope_echoes = scope.as_deref().is_some_and(|s| own.scrub(s) != s);
         if let (Some(got), Some(asked)) = (&scope, requested_scope) {
             if !same_scopes(got, asked) {
                 lenient(format!(
                     "the server granted scope \"{}\" where \"{asked}\" was asked for",
-                    truncate(&scrubber.scrub(got))
+                    truncate(&own.scrub(got))
                 ));
             }
         }
         // §5.1: an omitted scope is the one requested.
         let scope = scope.or_else(|| requested_scope.map(str::to_owned));
-
-        let id_token = match raw.get("id_token") {
-            Some(Value::String(s)) if !s.is_empty() => Some(IdToken::new(s.as_str())),
-            _ => None,
-        };
 
         Ok(TokenSet {
             access_token,
@@ -371,6 +382,7 @@ impl TokenSet {
             id_token,
             raw,
             warnings,
+            scope_echoes,
             owner: None,
         })
     }
@@ -463,8 +475,39 @@ impl TokenSet {
     }
 
     pub(crate) fn add_warning(&mut self, msg: String) {
+        // The caller scrubbed the request's secrets; the set's own tokens may be echoed too.
+        let own = with_tokens(
+            Scrubber::default(),
+            &self.access_token,
+            self.refresh_token.as_ref(),
+            self.id_token.as_ref(),
+        );
+        let msg = own.scrub(&msg);
         log::warn!(target: "authgate", "lenient token response: {msg}");
         self.warnings.push(msg);
+    }
+
+    /// The token type as logs and `Debug` show it: a registered one (`Bearer`, `DPoP`,
+    /// `N_A`) as it is, any other by its length only (`[12 chars]`), since a careless
+    /// server may echo a token or the client's secret into it.
+    pub fn token_type_for_log(&self) -> String {
+        match self.token_type.to_ascii_lowercase().as_str() {
+            "bearer" | "dpop" | "n_a" => self.token_type.clone(),
+            _ => format!("[{} chars]", self.token_type.chars().count()),
+        }
+    }
+
+    /// The scope as logs and `Debug` show it: as granted, unless it repeats a secret of
+    /// the request (the client's secret, a password) or a token of this set, in any
+    /// encoding; then by its length only.
+    pub fn scope_for_log(&self) -> Option<String> {
+        self.scope.as_ref().map(|s| match self.scope_echoes {
+            true => format!(
+                "[withheld, {} chars: it repeats a secret]",
+                s.chars().count()
+            ),
+            false => s.clone(),
+        })
     }
 
     /// The value for an `Authorization` header: `Bearer <access token>`.
@@ -481,18 +524,33 @@ impl fmt::Debug for TokenSet {
             .keys()
             .filter(|k| !KNOWN_FIELDS.contains(&k.as_str()))
             .count();
+        let token_type = self.token_type_for_log();
+        let scope = self.scope_for_log();
         f.debug_struct("TokenSet")
             .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
+            .field("token_type", &token_type)
             .field("expires_in", &self.expires_in)
             .field("expires_at_unix", &self.expires_at_unix())
             .field("refresh_token", &self.refresh_token)
-            .field("scope", &self.scope)
+            .field("scope", &scope)
             .field("id_token", &self.id_token)
             .field("extra_fields", &extra)
             .field("warnings", &self.warnings)
             .finish()
     }
+}
+
+/// `scrubber` with a set's own tokens added.
+fn with_tokens<'s>(
+    mut scrubber: Scrubber<'s>,
+    access: &'s AccessToken,
+    refresh: Option<&'s RefreshToken>,
+    id: Option<&'s IdToken>,
+) -> Scrubber<'s> {
+    scrubber.add(access.secret());
+    scrubber.add(refresh.map_or("", |r| r.secret()));
+    scrubber.add(id.map_or("", |i| i.secret()));
+    scrubber
 }
 
 fn same_scopes(a: &str, b: &str) -> bool {

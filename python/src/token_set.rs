@@ -12,7 +12,8 @@ use crate::json::{map_to_py, unix_datetime};
 use crate::log_bridge;
 
 /// The tokens an authorization server issued. ``repr`` shows which tokens are present,
-/// never their values.
+/// never their values, and a ``token_type`` or ``scope`` that may repeat a secret only by
+/// its length.
 #[pyclass(frozen, module = "authgate", name = "TokenSet")]
 pub(crate) struct TokenSet {
     pub(crate) inner: authgate::TokenSet,
@@ -146,11 +147,11 @@ impl TokenSet {
         let present = |b: bool| if b { "'[redacted]'" } else { "None" };
         format!(
             "TokenSet(access_token='[redacted]', token_type={}, expires_in={}, expires_at_unix={}, refresh_token={}, scope={}, id_token={}, warnings={})",
-            repr(Some(t.token_type())),
+            repr(Some(&t.token_type_for_log())),
             repr_u64(t.expires_in()),
             repr_u64(t.expires_at_unix()),
             present(t.refresh_token().is_some()),
-            repr(t.scope()),
+            repr(t.scope_for_log().as_deref()),
             present(t.id_token().is_some()),
             t.warnings().len(),
         )
