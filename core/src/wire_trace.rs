@@ -100,32 +100,37 @@ impl Exchange {
             return exchange;
         }
         exchange.secrets = request_secrets(headers, form);
-        exchange.label = format!("{method} {}", mask_url(url));
-        let mut out = format!("→ {}", exchange.label);
+        let scrubber = exchange.scrubber();
+        let label = format!("{method} {}", scrubber.scrub(&mask_url(url)));
+        let mut out = format!("→ {label}");
         if form.is_some() {
             out.push_str(" | Content-Type: application/x-www-form-urlencoded");
         }
         for (name, value) in headers {
-            let _ = write!(out, " | {name}: {}", mask_header(name, value));
+            let _ = write!(out, " | {name}: {}", mask_header(name, value, &scrubber));
         }
         if let Some(form) = form {
-            let _ = write!(out, " | form: {}", describe_form(form));
+            let _ = write!(out, " | form: {}", describe_form(form, &scrubber));
         }
         let _ = write!(
             out,
             " | client authentication: {}",
             client_auth(headers, form)
         );
+        drop(scrubber);
+        exchange.label = label;
         exchange.emit(&out);
         exchange.started = Instant::now();
         exchange
     }
 
-    /// Logs one record, passed whole through the request's scrubber as well: a secret
-    /// that happens to equal a word of the trace (a client secret "secret") is hidden,
-    /// and a record holding a short secret (a PIN) anywhere is withheld.
+    /// Logs one record. Each value in it went through the request's scrubber on its own
+    /// (a value holding a short secret, a PIN, is withheld whole); the trace's own labels
+    /// (field, header and auth method names) do not, so that a client secret that is a
+    /// common word ("secret") does not turn `client_secret_basic` into
+    /// `client_[redacted]_basic`.
     fn emit(&self, record: &str) {
-        log::debug!(target: TARGET, "{}", self.scrubber().scrub(record));
+        log::debug!(target: TARGET, "{record}");
     }
 
     fn scrubber(&self) -> Scrubber<'_> {
@@ -161,9 +166,11 @@ impl Exchange {
                 let scrubber = self.scrubber();
                 for (name, value) in resp.headers() {
                     let value = ServerText::new(String::from_utf8_lossy(value.as_bytes()));
+                    // A header's name is server text too.
                     let _ = write!(
                         out,
-                        " | {name}: {}",
+                        " | {}: {}",
+                        scrubber.scrub(name.as_str()),
                         answer_header(name.as_str(), &value, &scrubber)
                     );
                 }
@@ -172,7 +179,7 @@ impl Exchange {
             Err(e) => self.emit(&format!(
                 "← {} failed after {ms:.1} ms ({connection}): {}",
                 self.label,
-                describe_ureq_error(e)
+                self.scrubber().scrub(&describe_ureq_error(e))
             )),
         }
         sent
@@ -192,8 +199,9 @@ impl Exchange {
                 describe_body(&resp.body, &self.scrubber())
             )),
             Err(e) => self.emit(&format!(
-                "← body of {} not read after {ms:.1} ms: {e}",
-                self.label
+                "← body of {} not read after {ms:.1} ms: {}",
+                self.label,
+                self.scrubber().scrub(&e.to_string())
             )),
         }
         read
@@ -293,7 +301,7 @@ fn answer_header(name: &str, value: &ServerText, scrubber: &Scrubber<'_>) -> Str
 }
 
 /// A request header's value, safe to show.
-fn mask_header(name: &str, value: &str) -> String {
+fn mask_header(name: &str, value: &str, scrubber: &Scrubber<'_>) -> String {
     let lower = name.to_ascii_lowercase();
     if lower == "authorization" {
         let (scheme, rest) = value.split_once(' ').unwrap_or(("", value));
@@ -311,16 +319,17 @@ fn mask_header(name: &str, value: &str) -> String {
         return masked(value);
     }
     if lower == "location" || lower == "content-location" {
-        return mask_url(value);
+        return scrubber.scrub(&mask_url(value));
     }
-    value.chars().filter(|c| !c.is_control()).collect()
+    let shown: String = value.chars().filter(|c| !c.is_control()).collect();
+    scrubber.scrub(&shown)
 }
 
-fn describe_form(form: &str) -> String {
+fn describe_form(form: &str, scrubber: &Scrubber<'_>) -> String {
     url::form_urlencoded::parse(form.as_bytes())
         .map(|(k, v)| {
             if PLAIN_FORM_FIELDS.contains(&k.as_ref()) {
-                format!("{k}={}", v.escape_debug())
+                format!("{k}={}", scrubber.scrub(&v).escape_debug())
             } else if k == "password" || k == "client_secret" {
                 // Not even the length of a password or a client secret.
                 format!("{k}=[masked]")
@@ -422,8 +431,10 @@ mod tests {
 
     #[test]
     fn form_values_show_only_when_never_secret() {
+        let none = Scrubber::default();
         let d = describe_form(
             "grant_type=password&username=kassir&password=p%26ss+w&client_secret=s3cr3t&code=abc",
+            &none,
         );
         assert_eq!(
             d,
@@ -435,7 +446,7 @@ mod tests {
         );
         let jwt = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
         assert_eq!(
-            describe_form(jwt),
+            describe_form(jwt, &none),
             "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer client_assertion=[masked, 29 chars]"
         );
         assert!(client_auth(&[], Some(jwt)).starts_with("a client assertion"));
@@ -444,16 +455,19 @@ mod tests {
             "client_secret_basic"
         );
         assert_eq!(
-            mask_header("Authorization", "Basic YTpi"),
+            mask_header("Authorization", "Basic YTpi", &none),
             "Basic [masked, 4 chars]"
         );
-        assert_eq!(mask_header("Set-Cookie", "sid=1"), "[masked, 5 chars]");
+        assert_eq!(
+            mask_header("Set-Cookie", "sid=1", &none),
+            "[masked, 5 chars]"
+        );
         // A DPoP proof's header and claims are shown, its signature is not (replayable).
         assert_eq!(
-            mask_header("DPoP", "eyJh.eyJq.c2lnbmF0dXJl"),
+            mask_header("DPoP", "eyJh.eyJq.c2lnbmF0dXJl", &none),
             "eyJh.eyJq.[masked, 12 chars]"
         );
-        assert_eq!(mask_header("dpop", "garbage"), "[masked, 7 chars]");
+        assert_eq!(mask_header("dpop", "garbage", &none), "[masked, 7 chars]");
     }
 
     #[test]

@@ -144,6 +144,14 @@ fn cases(emu: &Emulator) -> Vec<Case> {
     vec![pin, cyrillic, refresh, code, userinfo, introspect]
 }
 
+/// Names in the wire trace that hold the word "secret".
+const TRACE_LABELS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "client_secret=[masked]",
+];
+
 #[test]
 fn no_echoed_secret_survives_in_any_place_or_encoding() {
     log::set_logger(&Capture).unwrap();
@@ -185,6 +193,11 @@ fn no_echoed_secret_survives_in_any_place_or_encoding() {
                     .map(|(_, m)| m.clone())
                     .collect();
                 let everything = format!("{shown}\n{}", logs.join("\n"));
+                // The trace's own labels are not secrets, even when the client's secret is
+                // the word "secret" (CUBA's): only values are masked.
+                let everything = TRACE_LABELS
+                    .iter()
+                    .fold(everything, |text, label| text.replace(label, "[label]"));
                 runs += 1;
                 if let Some(n) = needles.iter().find(|n| everything.contains(n.as_str())) {
                     leaks.push(format!(
