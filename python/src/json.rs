@@ -5,20 +5,43 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyType};
 use serde_json::{Map, Value};
 
-/// A JSON object as a new dict, read by Python's own `json` module.
+/// A JSON object as a new dict, built from the values themselves: no JSON text of it is
+/// made, so no unwiped copy of the tokens it may hold is left in freed memory.
 pub(crate) fn map_to_py<'py>(
     py: Python<'py>,
     map: &Map<String, Value>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let text = serde_json::to_string(map).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(LOADS
-        .import(py, "json", "loads")?
-        .call1((text,))?
-        .cast_into()?)
+    let dict = PyDict::new(py);
+    for (k, v) in map {
+        dict.set_item(k, value_to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
+/// A JSON value as what Python's `json.loads` makes of it.
+fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u), _) => u.into_pyobject(py)?.into_any(),
+            (None, None, Some(f)) => PyFloat::new(py, f).into_any(),
+            _ => return Err(PyValueError::new_err("a JSON number out of range")),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => map_to_py(py, map)?.into_any(),
+    })
 }
 
 /// Unix seconds, if known, as an aware UTC datetime.
