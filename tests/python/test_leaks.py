@@ -57,6 +57,9 @@ def encodings(s: str) -> List[str]:
     ]
 
 
+TRACE_LABELS = ("client_secret_basic", "client_secret_post", "client_secret_jwt", "client_secret=[masked]")
+
+
 def needles(case: str) -> List[str]:
     client_id, secret, _, password = CASES[case]
     return [n for s in (secret, password, f"{client_id}:{secret}") for n in encodings(s)]
@@ -90,6 +93,10 @@ def test_no_echoed_secret_reaches_python(
     seen += [(r.name, r.getMessage() + repr(r.args)) for r in caplog.records]
     assert {name for name, _ in seen[1:]} <= {"authgate", "authgate.wire"}
     for where, text in seen:
+        # The wire trace's own labels are not secrets, even when the client's secret is the
+        # word "secret" (CUBA's): only values are masked.
+        for label in TRACE_LABELS:
+            text = text.replace(label, "[label]")
         for n in needles(case):
             assert n not in text, (where, n, text)
 

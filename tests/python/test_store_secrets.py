@@ -4,6 +4,7 @@ the tokens."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Optional
 
@@ -77,3 +78,33 @@ def test_a_store_quoting_the_tokens_leaks_none(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert_clean(logged, tokens)
     assert_clean(logged, stored)
+
+
+def test_repr_shows_no_token_echoed_into_token_type_or_scope() -> None:
+    t = authgate.TokenSet.from_json(
+        '{"access_token":"at-0123456789","refresh_token":"rt-9876543210",'
+        '"token_type":"at-0123456789","scope":"api rt-9876543210"}'
+    )
+    shown = repr(t)
+    assert "at-0123456789" not in shown and "rt-9876543210" not in shown, shown
+    assert "token_type='[13 chars]'" in shown, shown
+    t = authgate.TokenSet.from_json('{"access_token":"at-0123456789","token_type":"bearer","scope":"api"}')
+    assert "token_type='Bearer'" in repr(t) and "scope='api'" in repr(t), repr(t)
+
+
+def test_raw_is_the_whole_answer_as_a_dict() -> None:
+    answer = {
+        "access_token": "at-0123456789",
+        "token_type": "Bearer",
+        "expires_in": 60,
+        "ratio": 0.5,
+        "big": 18446744073709551615,
+        "neg": -3,
+        "ok": True,
+        "none": None,
+        "nested": {"list": [1, "two", {"three": False}]},
+        "text": "ё \u0000 \"q\"",
+    }
+    t = authgate.TokenSet.from_dict(answer)
+    assert t.raw == json.loads(json.dumps(answer))
+    assert t.raw is not t.raw  # a new dict each time
