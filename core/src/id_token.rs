@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use crate::client::Client;
 use crate::endpoint::json_answer;
 use crate::error::{Endpoint, Error, IdTokenError, Result};
-use crate::redact::Scrubber;
+use crate::redact::{truncate, Scrubber};
 use crate::secret::IdToken;
 
 /// A provider's public keys (RFC 7517), as far as id_token checks need them.
@@ -152,6 +152,29 @@ impl Client {
         id_token: &IdToken,
         expected_nonce: Option<&str>,
     ) -> Result<IdTokenClaims> {
+        // The token's header and claims are server text: a careless provider may echo the
+        // client's secret into `alg`, `kid` or `iss`, which the messages quote.
+        self.check_id_token(id_token, expected_nonce)
+            .map_err(|e| match e {
+                Error::IdToken { kind, message } => {
+                    let mut scrubber = Scrubber::default();
+                    if let Some(secret) = &self.inner.client_secret {
+                        scrubber.add(secret.secret());
+                    }
+                    Error::IdToken {
+                        kind,
+                        message: scrubber.scrub(&message),
+                    }
+                }
+                other => other,
+            })
+    }
+
+    fn check_id_token(
+        &self,
+        id_token: &IdToken,
+        expected_nonce: Option<&str>,
+    ) -> Result<IdTokenClaims> {
         let oidc = &self.inner.oidc;
         let issuer = oidc.issuer.as_deref().ok_or_else(|| {
             Error::Config(
@@ -208,14 +231,15 @@ impl Client {
                 return Err(fail(
                     IdTokenError::Algorithm,
                     format!(
-                    "{a} is an HMAC algorithm; the provider's keys are public, so it is refused"
-                ),
+                        "{} is an HMAC algorithm; the provider's keys are public, so it is refused",
+                        truncate(a)
+                    ),
                 ))
             }
             other => {
                 return Err(fail(
                     IdTokenError::Algorithm,
-                    format!("unsupported algorithm {other}"),
+                    format!("unsupported algorithm {}", truncate(other)),
                 ))
             }
         };
@@ -246,8 +270,9 @@ impl Client {
                 return Err(fail(
                     IdTokenError::Algorithm,
                     format!(
-                        "the provider's key for this token is for {}, not {alg}",
-                        fitting[0].alg.as_deref().unwrap_or("")
+                        "the provider's key for this token is for {}, not {}",
+                        truncate(fitting[0].alg.as_deref().unwrap_or("")),
+                        truncate(alg)
                     ),
                 ));
             }
@@ -261,7 +286,7 @@ impl Client {
                     IdTokenError::UnknownKey,
                     format!(
                         "no {alg} key with kid {:?} in the provider's JWKS",
-                        kid.unwrap_or("(none)")
+                        truncate(kid.unwrap_or("(none)"))
                     ),
                 ));
             }
@@ -336,7 +361,7 @@ pub(crate) fn check_claims(
     if iss.trim_end_matches('/') != issuer.trim_end_matches('/') {
         return Err(fail(
             IdTokenError::Issuer,
-            format!("iss is {iss:?}, not the provider's {issuer:?}"),
+            format!("iss is {:?}, not the provider's {issuer:?}", truncate(iss)),
         ));
     }
     let aud: Vec<&str> = match raw.get("aud") {

@@ -243,3 +243,30 @@ fn base64_of(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+#[test]
+fn an_id_token_header_echoing_the_client_secret_does_not_reach_the_error() {
+    let _serial = capturing();
+    let emu = emulator();
+    let client = discovered_kontur(&emu);
+    let secret = fx::KONTUR_CLIENT_SECRET;
+    let part = |json: String| base64_url(json.as_bytes());
+    let claims = part(r#"{"iss":"x","aud":"y","exp":1}"#.to_owned());
+    for header in [
+        format!(r#"{{"alg":"{secret}"}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{secret}"}}"#),
+        format!(r#"{{"alg":"{}"}}"#, "A".repeat(5000)),
+    ] {
+        let token = authgate::IdToken::new(format!("{}.{claims}.c2ln", part(header)));
+        let e = client.validate_id_token(&token, None).unwrap_err();
+        let shown = format!("{e} / {e:?}");
+        assert!(matches!(e, Error::IdToken { .. }), "{shown}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.len() < 1000, "{shown}");
+    }
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
