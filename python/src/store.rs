@@ -32,7 +32,8 @@ use crate::token_set::{token_set_arg, TokenSet};
 ///
 /// The methods are called from the thread of the manager call that needs them (with the
 /// GIL); they may block. An exception becomes :class:`StoreError` (``TimeoutError`` from
-/// the lock: :class:`authgate.TimeoutError`) with its type and message.
+/// the lock: :class:`authgate.TimeoutError`) with its type and message, less any token,
+/// the client secret and the value of any token-named field it quotes.
 #[pyclass(subclass, frozen, module = "authgate", name = "TokenStore")]
 pub(crate) struct TokenStore {
     /// This package's store; `None` for a subclass written in Python.
