@@ -854,16 +854,10 @@ impl TokenManager {
         if let Some(secret) = &self.inner.client.inner.client_secret {
             scrubber.add(secret.secret());
         }
-        if let Some(t) = tokens {
-            scrubber.add(t.access_token().secret());
-            if let Some(r) = t.refresh_token() {
-                scrubber.add(r.secret());
-            }
-            if let Some(i) = t.id_token() {
-                scrubber.add(i.secret());
-            }
+        match tokens {
+            Some(t) => t.scrubbing(scrubber).store_error(e),
+            None => scrubber.store_error(e),
         }
-        scrubber.store_error(e)
     }
 
     /// The store's set, refused if it belongs to another client.

@@ -476,15 +476,19 @@ impl TokenSet {
 
     pub(crate) fn add_warning(&mut self, msg: String) {
         // The caller scrubbed the request's secrets; the set's own tokens may be echoed too.
-        let own = with_tokens(
-            Scrubber::default(),
+        let msg = self.scrubbing(Scrubber::default()).scrub(&msg);
+        log::warn!(target: "authgate", "lenient token response: {msg}");
+        self.warnings.push(msg);
+    }
+
+    /// `scrubber` with this set's tokens added.
+    pub(crate) fn scrubbing<'s>(&'s self, scrubber: Scrubber<'s>) -> Scrubber<'s> {
+        with_tokens(
+            scrubber,
             &self.access_token,
             self.refresh_token.as_ref(),
             self.id_token.as_ref(),
-        );
-        let msg = own.scrub(&msg);
-        log::warn!(target: "authgate", "lenient token response: {msg}");
-        self.warnings.push(msg);
+        )
     }
 
     /// The token type as logs and `Debug` show it: a registered one (`Bearer`, `DPoP`,
