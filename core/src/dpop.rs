@@ -15,7 +15,8 @@ use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::json;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
+use crate::http::HttpResponse;
 use crate::random::random_token;
 
 /// A DPoP proof key: an ES256 (P-256) key pair. Generated when the client is built, or
@@ -257,6 +258,48 @@ impl crate::Client {
         })
     }
 
+    /// GETs a protected resource of the provider (UserInfo) with this access token: the one
+    /// place the core presents an access token. Without DPoP, `Authorization: Bearer
+    /// <token>`; with DPoP, `Authorization: DPoP <token>` and a proof bound to the token
+    /// (RFC 9449 §7.1). A 401 with `use_dpop_nonce` and a new `DPoP-Nonce` is sent once
+    /// more with that nonce, which is remembered for the server (§9), as at the token
+    /// endpoint.
+    pub(crate) fn get_protected(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+        access_token: &crate::AccessToken,
+    ) -> Result<HttpResponse> {
+        if self.inner.dpop.is_none() {
+            let bearer = format!("Bearer {}", access_token.secret());
+            return self
+                .inner
+                .http
+                .get(endpoint, url, &[("Authorization", bearer.as_str())]);
+        }
+        let send = || {
+            let h = self.dpop_headers("GET", url, access_token)?;
+            let headers = [
+                ("Authorization", h.authorization.as_str()),
+                ("DPoP", &h.dpop),
+            ];
+            self.inner.http.get(endpoint, url, &headers)
+        };
+        let mut resp = send()?;
+        let fresh = resp
+            .dpop_nonce
+            .as_ref()
+            .is_some_and(|n| self.remember_dpop_nonce(url, n.untrusted()));
+        if fresh && asks_for_nonce(&resp) {
+            log::debug!(target: "authgate", "the {} endpoint asked for a DPoP nonce: sending again with it", endpoint.name());
+            resp = send()?;
+            if let Some(n) = &resp.dpop_nonce {
+                self.remember_dpop_nonce(url, n.untrusted());
+            }
+        }
+        Ok(resp)
+    }
+
     /// Remembers the `DPoP-Nonce` a server (token endpoint or resource server) gave, for
     /// the proofs of later requests to that server (scheme, host and port). Returns
     /// whether it is new, i.e. whether a request refused with `use_dpop_nonce` is worth
@@ -268,6 +311,16 @@ impl crate::Client {
             _ => false,
         }
     }
+}
+
+/// Whether a resource server's answer is the `use_dpop_nonce` challenge (RFC 9449 §9):
+/// 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"`.
+fn asks_for_nonce(resp: &HttpResponse) -> bool {
+    resp.status == 401
+        && resp
+            .www_authenticate
+            .as_ref()
+            .is_some_and(|w| w.untrusted().contains("error=\"use_dpop_nonce\""))
 }
 
 #[cfg(test)]

@@ -69,12 +69,7 @@ impl Client {
     /// ```
     pub fn userinfo(&self, access_token: &AccessToken) -> Result<Map<String, Value>> {
         let url = self.endpoint(&self.inner.oidc.userinfo_endpoint, "userinfo_endpoint")?;
-        let bearer = format!("Bearer {}", access_token.secret());
-        let resp = self.inner.http.get(
-            Endpoint::UserInfo,
-            url.as_str(),
-            &[("Authorization", bearer.as_str())],
-        )?;
+        let resp = self.get_protected(Endpoint::UserInfo, url.as_str(), access_token)?;
         let mut scrubber = Scrubber::default();
         scrubber.add(access_token.secret());
         if resp.status == 401 {

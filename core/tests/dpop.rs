@@ -2,7 +2,7 @@
 //! dance, DPoP-bound tokens at the protected resource, and the refusals.
 
 mod common;
-use authgate::{Error, ErrorCode, Provider, TokenSet};
+use authgate::{Client, Error, ErrorCode, Provider, TokenSet};
 use authgate_emulator::DpopPolicy;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -276,4 +276,139 @@ fn the_key_comes_from_a_pkcs8_pem_file_and_stays_secret() {
         .dpop_headers("GET", &emu.url(fx::RESOURCE_PATH), tokens.access_token())
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Config);
+}
+
+/// A Kontur client (discovered, so it has a UserInfo endpoint) that uses DPoP.
+fn dpop_kontur(emu: &Emulator) -> authgate::Client {
+    Client::builder(Provider::KonturExtern)
+        .client_id(fx::KONTUR_CLIENT_ID)
+        .client_secret(fx::KONTUR_CLIENT_SECRET)
+        .redirect_uri(fx::REDIRECT_URI)
+        .scopes(["openid", "extern.api"])
+        .proxy(authgate::ProxyConfig::Disabled)
+        .discover(&emu.base_url())
+        .unwrap()
+        .dpop(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn userinfo_presents_a_dpop_bound_token_with_a_proof() {
+    let emu = emulator();
+    let client = dpop_kontur(&emu);
+    let tokens = common::sign_in(&client);
+    assert_eq!(tokens.token_type(), "DPoP");
+    let user = client.userinfo(tokens.access_token()).unwrap();
+    assert_eq!(user["sub"], fx::TEST_USER_SUBJECT);
+
+    let sent = emu.last_request(fx::KONTUR_USERINFO_PATH).unwrap();
+    let authorization = sent.header("authorization").unwrap();
+    assert_eq!(
+        authorization,
+        format!("DPoP {}", tokens.access_token().secret())
+    );
+    let proof = claims(sent.header("dpop").expect("a DPoP proof"), 1);
+    assert_eq!(proof["htm"], "GET");
+    assert_eq!(proof["htu"], emu.url(fx::KONTUR_USERINFO_PATH));
+    assert!(proof["ath"].is_string(), "{proof}");
+    // A proof is good once: the next call signs a new one.
+    client.userinfo(tokens.access_token()).unwrap();
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 2);
+
+    // Another key's client is refused, with the server's words.
+    let e = dpop_kontur(&emu)
+        .userinfo(tokens.access_token())
+        .unwrap_err();
+    assert_eq!(e.oauth().unwrap().error, "invalid_dpop_proof", "{e}");
+    assert_eq!(e.http_status(), Some(401));
+    assert_no_secret(&e, &[tokens.access_token().secret()]);
+}
+
+#[test]
+fn userinfo_fetches_the_resource_servers_nonce_with_one_retry() {
+    let emu = emulator();
+    let client = dpop_kontur(&emu);
+    let tokens = common::sign_in(&client);
+    emu.set_dpop(DpopPolicy {
+        nonce: true,
+        ..Default::default()
+    });
+    let user = client.userinfo(tokens.access_token()).unwrap();
+    assert_eq!(user["sub"], fx::TEST_USER_SUBJECT);
+    assert_eq!(
+        emu.count(fx::KONTUR_USERINFO_PATH),
+        2,
+        "one refusal, one retry"
+    );
+    let sent = emu.last_request(fx::KONTUR_USERINFO_PATH).unwrap();
+    assert!(claims(sent.header("dpop").unwrap(), 1)["nonce"].is_string());
+    // Remembered: the next call carries it at once.
+    client.userinfo(tokens.access_token()).unwrap();
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 3);
+
+    // A server that keeps asking: one retry, then its refusal as a typed error.
+    emu.set_dpop(DpopPolicy {
+        keep_asking: true,
+        ..Default::default()
+    });
+    let e = client.userinfo(tokens.access_token()).unwrap_err();
+    assert_eq!(e.oauth().unwrap().error, "use_dpop_nonce", "{e}");
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 5, "one retry only");
+}
+
+/// Every record logged in this test binary.
+static RECORDS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let entry = format!("{}: {}", record.target(), record.args());
+        RECORDS.lock().unwrap().push(entry);
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn the_wire_trace_and_logs_of_userinfo_show_no_token_and_no_usable_proof() {
+    let _ = log::set_logger(&Capture);
+    log::set_max_level(log::LevelFilter::Trace);
+    let emu = emulator();
+    let client = dpop_kontur(&emu);
+    let tokens = common::sign_in(&client);
+    emu.set_dpop(DpopPolicy {
+        nonce: true,
+        ..Default::default()
+    });
+    // The first call is refused for a nonce and sent again; the second goes at once.
+    let mut proofs = Vec::new();
+    for _ in 0..2 {
+        client.userinfo(tokens.access_token()).unwrap();
+        let sent = emu.last_request(fx::KONTUR_USERINFO_PATH).unwrap();
+        proofs.push(sent.header("dpop").unwrap().to_owned());
+    }
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 3);
+    let records = RECORDS.lock().unwrap().join("\n");
+    let token = tokens.access_token().secret();
+    assert!(
+        records.contains("authgate::wire") && records.contains(fx::KONTUR_USERINFO_PATH),
+        "the exchange is traced"
+    );
+    assert!(!records.contains(token), "the access token is not logged");
+    for proof in &proofs {
+        let signature = proof.rsplit('.').next().unwrap();
+        assert!(
+            !records.contains(signature),
+            "a proof's signature is masked"
+        );
+    }
+    let shown = format!("{client:?} {tokens:?}");
+    assert!(
+        !shown.contains(token) && !shown.contains(&proofs[0][..40]),
+        "{shown}"
+    );
 }

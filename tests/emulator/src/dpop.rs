@@ -235,9 +235,9 @@ fn token_refusal(shared: &Shared, refusal: Refusal) -> Response {
     .header("DPoP-Nonce", &nonce)
 }
 
-/// A request to the protected resource: a token bound to a key is good only as
-/// `Authorization: DPoP …` with a proof signed by that key (RFC 9449 §7). `None` lets the
-/// resource answer as for a bearer token.
+/// A request to a protected resource (the API or UserInfo): a token bound to a key is
+/// good only as `Authorization: DPoP …` with a proof signed by that key (RFC 9449 §7).
+/// `None` lets the resource answer as for a bearer token.
 pub(crate) fn resource(shared: &Shared, request: &Request) -> Option<Response> {
     let (scheme, token) = request
         .header("authorization")

@@ -111,7 +111,8 @@ pub const CLIENT_EC_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/
 /// (generated at start, [`KONTUR_KEY_ID`] until rotated).
 pub const KONTUR_JWKS_PATH: &str = "/.well-known/openid-configuration/jwks";
 /// Kontur UserInfo endpoint (`GET` or `POST` with `Authorization: Bearer <access token>`
-/// of a Kontur token): `{"sub","name","email"}`, else `401`.
+/// of a Kontur token, or `DPoP <access token>` and a proof for a DPoP-bound one, checked
+/// as at [`RESOURCE_PATH`]): `{"sub","name","email"}`, else `401`.
 pub const KONTUR_USERINFO_PATH: &str = "/connect/userinfo";
 /// Kontur revocation endpoint (RFC 7009): form `token`, optional `token_type_hint`,
 /// client authentication as at the token endpoint (`401 invalid_client` if bad).

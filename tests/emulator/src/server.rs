@@ -195,8 +195,8 @@ fn dispatch(shared: &Shared, request: &Request) -> Action {
     }
 }
 
-/// The dialect's answer, behind the DPoP checks of token endpoints and the resource and
-/// the certificate binding of tokens; or the mutual TLS provider's.
+/// The dialect's answer, behind the DPoP checks of token endpoints, the resource and
+/// UserInfo, and the certificate binding of tokens; or the mutual TLS provider's.
 fn route_with_dpop(shared: &Shared, request: &Request) -> Response {
     if let Some(answer) = crate::mtls::route(shared, request) {
         return answer;
@@ -207,7 +207,14 @@ fn route_with_dpop(shared: &Shared, request: &Request) -> Response {
     if Dialect::from_token_path(&request.path).is_some() {
         return crate::dpop::token_endpoint(shared, request, || providers::route(shared, request));
     }
-    if request.path == crate::fixtures::RESOURCE_PATH {
+    // The protected resources: the API and UserInfo take a DPoP-bound token only with a
+    // proof (RFC 9449 §7.1).
+    if [
+        crate::fixtures::RESOURCE_PATH,
+        crate::fixtures::KONTUR_USERINFO_PATH,
+    ]
+    .contains(&request.path.as_str())
+    {
         if let Some(refusal) = crate::dpop::resource(shared, request) {
             return refusal;
         }
