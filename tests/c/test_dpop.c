@@ -1,6 +1,6 @@
 /* DPoP (RFC 9449) through the C ABI against the emulator: a DPoP-bound token from the
  * token endpoint (with the nonce dance), the two headers for an API request, the
- * resource server's nonce, and the typed failures. */
+ * resource server's nonce, UserInfo with a DPoP-bound token, and the typed failures. */
 #include "harness.h"
 
 static authgate_client *dpop_client(void) {
@@ -122,6 +122,49 @@ cleanup:
   return failed;
 }
 
+static int test_userinfo_with_a_bound_token(void) {
+  int failed = 1;
+  authgate_config *cfg = NULL;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  const char *s = NULL, *token = NULL;
+  char *user = NULL;
+  char sent[16384], expected[4096];
+
+  emulator_control("reset", NULL);
+  /* A Kontur client by discovery (it has a UserInfo endpoint), with DPoP. */
+  CHECK_OK(authgate_config_new(AUTHGATE_PROVIDER_KONTUR, &cfg));
+  CHECK_OK(authgate_config_set_client_id(cfg, "kontur-service"));
+  CHECK_OK(authgate_config_set_client_secret(cfg, "kontur-api-key"));
+  CHECK_OK(authgate_config_set_redirect_uri(cfg, "http://127.0.0.1/callback"));
+  CHECK_OK(authgate_config_set_timeout_ms(cfg, 10000));
+  CHECK_OK(authgate_config_set_dpop(cfg, 1));
+  CHECK_OK(authgate_config_discover(cfg, emulator_url()));
+  CHECK_OK(authgate_client_new(cfg, &client));
+  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
+  CHECK_OK(authgate_token_set_token_type(ts, &s));
+  CHECK_STR(s, "DPoP");
+  CHECK_OK(authgate_token_set_access_token(ts, &token));
+
+  /* UserInfo now wants a nonce: refused once, sent again with it, answered. */
+  CHECK(emulator_control("dpop", "{\"nonce\":true}") == 0);
+  CHECK_OK(authgate_client_userinfo(client, token, &user));
+  CHECK(strstr(user, "\"sub\":\"user-1\"") != NULL);
+  CHECK(emulator_count("/connect/userinfo") == 2);
+  CHECK(emulator_last_request("/connect/userinfo", sent, sizeof sent) == 200);
+  snprintf(expected, sizeof expected, "[\"authorization\",\"DPoP %s\"]", token);
+  CHECK(strstr(sent, expected) != NULL);
+  CHECK(strstr(sent, "[\"dpop\",\"") != NULL);
+  failed = 0;
+cleanup:
+  emulator_control("reset", NULL);
+  authgate_string_free(user);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  authgate_config_free(cfg);
+  return failed;
+}
+
 static int test_typed_failures(void) {
   int failed = 1;
   authgate_client *client = NULL, *plain = NULL;
@@ -161,6 +204,7 @@ cleanup:
 int main(void) {
   RUN(test_bound_tokens_and_api_headers);
   RUN(test_resource_nonce_retry);
+  RUN(test_userinfo_with_a_bound_token);
   RUN(test_typed_failures);
   return harness_report();
 }

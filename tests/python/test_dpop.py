@@ -11,7 +11,7 @@ from typing import Any, Dict
 import pytest
 
 import authgate
-from conftest import Emulator, make_client
+from conftest import REDIRECT_URI, Emulator, make_client
 
 CUBA_TOKEN = "/app/rest/v2/oauth/token"
 
@@ -145,3 +145,23 @@ def test_mutual_tls_failures_are_typed(emulator: Emulator) -> None:
     assert e.value.error == "invalid_client"
     with pytest.raises(authgate.ConfigError):
         authgate.Client(client_id="c", token_endpoint=emulator.base_url + "/t", auth_method="tls_client_auth")
+
+
+def test_userinfo_with_a_dpop_bound_token_follows_the_nonce(emulator: Emulator) -> None:
+    client = authgate.Client.discover(
+        emulator.base_url, "kontur", client_id="kontur-service", client_secret="kontur-api-key",
+        redirect_uri=REDIRECT_URI, timeout=10, dpop=True,
+    )
+    req = client.authorization_url()
+    tokens = client.exchange_code(req.parse_callback(emulator.authorize(req.url)), pkce_verifier=req.pkce_verifier)
+    assert tokens.token_type == "DPoP"
+    # UserInfo now wants a nonce: refused once, sent again with it, answered.
+    emulator.control("dpop", {"nonce": True})
+    assert client.userinfo(tokens)["sub"] == "user-1"
+    assert emulator.counts()["/connect/userinfo"] == 2
+    sent = emulator.last_request("/connect/userinfo")
+    assert sent is not None
+    headers = dict(sent.headers)
+    assert headers["authorization"] == tokens.authorization_header
+    assert claims(headers["dpop"])["htu"] == emulator.base_url + "/connect/userinfo"
+    assert "ath" in claims(headers["dpop"]) and "nonce" in claims(headers["dpop"])
