@@ -518,7 +518,8 @@ impl ClientBuilder {
     /// [`dpop_key_file`](Self::dpop_key_file)), servers' `DPoP-Nonce`s are remembered and
     /// a request refused with `use_dpop_nonce` is sent once more with the new nonce. Tokens
     /// of type `DPoP` are then accepted; call their APIs with
-    /// [`Client::dpop_headers`]. Defaults to false.
+    /// [`Client::dpop_headers`] ([`Client::userinfo`] sends its own proof). Defaults to
+    /// false.
     pub fn dpop(mut self, enabled: bool) -> Self {
         self.dpop = enabled;
         self

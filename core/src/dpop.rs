@@ -263,21 +263,25 @@ impl crate::Client {
     /// <token>`; with DPoP, `Authorization: DPoP <token>` and a proof bound to the token
     /// (RFC 9449 §7.1). A 401 with `use_dpop_nonce` and a new `DPoP-Nonce` is sent once
     /// more with that nonce, which is remembered for the server (§9), as at the token
-    /// endpoint.
+    /// endpoint. A 401 whose challenge does not name DPoP comes from a server that knows
+    /// no DPoP (whose token endpoint then issued a bearer token, §5): the token is sent
+    /// once more as a bearer token.
     pub(crate) fn get_protected(
         &self,
         endpoint: Endpoint,
         url: &str,
         access_token: &crate::AccessToken,
     ) -> Result<HttpResponse> {
-        if self.inner.dpop.is_none() {
-            let bearer = format!("Bearer {}", access_token.secret());
-            return self
-                .inner
+        let bearer = || {
+            let value = format!("Bearer {}", access_token.secret());
+            self.inner
                 .http
-                .get(endpoint, url, &[("Authorization", bearer.as_str())]);
+                .get(endpoint, url, &[("Authorization", value.as_str())])
+        };
+        if self.inner.dpop.is_none() {
+            return bearer();
         }
-        let send = || {
+        let with_proof = || {
             let h = self.dpop_headers("GET", url, access_token)?;
             let headers = [
                 ("Authorization", h.authorization.as_str()),
@@ -285,17 +289,21 @@ impl crate::Client {
             ];
             self.inner.http.get(endpoint, url, &headers)
         };
-        let mut resp = send()?;
+        let mut resp = with_proof()?;
         let fresh = resp
             .dpop_nonce
             .as_ref()
             .is_some_and(|n| self.remember_dpop_nonce(url, n.untrusted()));
         if fresh && asks_for_nonce(&resp) {
             log::debug!(target: "authgate", "the {} endpoint asked for a DPoP nonce: sending again with it", endpoint.name());
-            resp = send()?;
+            resp = with_proof()?;
             if let Some(n) = &resp.dpop_nonce {
                 self.remember_dpop_nonce(url, n.untrusted());
             }
+        }
+        if knows_no_dpop(&resp) {
+            log::debug!(target: "authgate", "the {} endpoint does not take DPoP (its challenge names Bearer only): sending the token as a bearer token", endpoint.name());
+            resp = bearer()?;
         }
         Ok(resp)
     }
@@ -321,6 +329,16 @@ fn asks_for_nonce(resp: &HttpResponse) -> bool {
             .www_authenticate
             .as_ref()
             .is_some_and(|w| w.untrusted().contains("error=\"use_dpop_nonce\""))
+}
+
+/// Whether a resource server's answer refuses the DPoP scheme as unknown: 401 with a
+/// challenge (RFC 6750 §3) that does not name DPoP.
+fn knows_no_dpop(resp: &HttpResponse) -> bool {
+    resp.status == 401
+        && resp
+            .www_authenticate
+            .as_ref()
+            .is_some_and(|w| !w.untrusted().to_ascii_lowercase().contains("dpop"))
 }
 
 #[cfg(test)]

@@ -58,6 +58,12 @@ impl Client {
 
     /// Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3).
     ///
+    /// The token goes as `Authorization: Bearer <token>`; when the client uses DPoP, as
+    /// `Authorization: DPoP <token>` with a proof bound to it (RFC 9449 §7.1), sent once
+    /// more when the server answers `use_dpop_nonce` with a new `DPoP-Nonce`, and once
+    /// more as a bearer token when the server's 401 challenge does not name DPoP (a
+    /// provider that ignored the proofs and issued a bearer token).
+    ///
     /// ```no_run
     /// # use authgate::{Client, Provider, TokenSet};
     /// # let client = Client::builder(Provider::KonturExtern).client_id("c").client_secret("s")
@@ -82,6 +88,9 @@ impl Client {
 
     /// Revokes a token (RFC 7009): `token_type_hint` is `access_token` or `refresh_token`
     /// when known. Revoking an unknown or already revoked token succeeds, as the RFC says.
+    /// No DPoP proof is sent, even with DPoP: the request authenticates the client, and
+    /// the token is a parameter, not a credential presented (RFC 9449 defines proofs for
+    /// the token endpoint and protected resources only).
     ///
     /// ```no_run
     /// # use authgate::{Client, Provider, TokenSet};

@@ -412,3 +412,29 @@ fn the_wire_trace_and_logs_of_userinfo_show_no_token_and_no_usable_proof() {
         "{shown}"
     );
 }
+
+#[test]
+fn userinfo_of_a_server_without_dpop_takes_the_token_as_bearer() {
+    let emu = emulator();
+    emu.set_dpop(DpopPolicy {
+        unsupported: true,
+        ..Default::default()
+    });
+    let client = dpop_kontur(&emu);
+    let tokens = common::sign_in(&client);
+    assert_eq!(tokens.token_type(), "Bearer", "the proof was ignored");
+    let user = client.userinfo(tokens.access_token()).unwrap();
+    assert_eq!(user["sub"], fx::TEST_USER_SUBJECT);
+    // Refused as DPoP with a Bearer-only challenge, then sent once more as a bearer token.
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 2);
+    let sent = emu.last_request(fx::KONTUR_USERINFO_PATH).unwrap();
+    let bearer = format!("Bearer {}", tokens.access_token().secret());
+    assert_eq!(sent.header("authorization"), Some(bearer.as_str()));
+    assert!(sent.header("dpop").is_none());
+    // A dead token is still the server's refusal, after the one fallback.
+    let e = client
+        .userinfo(&authgate::AccessToken::new("never-issued"))
+        .unwrap_err();
+    assert_eq!(e.oauth().unwrap().error, "invalid_token", "{e}");
+    assert_eq!(emu.count(fx::KONTUR_USERINFO_PATH), 4);
+}

@@ -15,7 +15,7 @@
 //! | `POST /_emulator/interactive`        | `{"enabled":true}`: authorize shows a login form |
 //! | `POST /_emulator/clock`              | `{"advance":5}`: codes and tokens age 5 s (`Emulator::advance_clock`) |
 //! | `POST /_emulator/mtls`               | starts the mutual TLS listener (`Emulator::start_mtls`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
-//! | `POST /_emulator/dpop`               | `{"required":true,"nonce":true,"keep_asking":false}` (each false if absent): DPoP policy (`DpopPolicy`) |
+//! | `POST /_emulator/dpop`               | `{"required":true,"nonce":true,"keep_asking":false,"unsupported":false}` (each false if absent): DPoP policy (`DpopPolicy`) |
 //! | `POST /_emulator/tls`                | `{"cert":"expired"}`: starts an HTTPS token server with that certificate of `tls/` (`server`, `self-signed`, `self-signed-leaf`, `expired`) → `{"ok":true,"url":"https://127.0.0.1:…","dir":"…/tls"}` |
 //! | `POST /_emulator/par`                | `{"required":true}`: authorize takes only pushed requests |
 //!
@@ -142,6 +142,7 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
                 required: flag("required")?,
                 nonce: flag("nonce")?,
                 keep_asking: flag("keep_asking")?,
+                unsupported: flag("unsupported")?,
             };
             shared.lock().dpop.policy = policy;
             Ok(ok())

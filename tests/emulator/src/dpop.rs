@@ -25,6 +25,10 @@ pub struct DpopPolicy {
     /// Every proof is refused with `use_dpop_nonce` and yet another nonce: a server that
     /// keeps asking.
     pub keep_asking: bool,
+    /// A server that knows no DPoP: proofs at the token endpoints are ignored (the tokens
+    /// are bearer tokens), and `Authorization: DPoP …` at a resource is an unknown scheme,
+    /// refused with a `Bearer` challenge (RFC 6750 §3).
+    pub unsupported: bool,
 }
 
 /// The server side's DPoP memory, part of the emulator state.
@@ -172,6 +176,10 @@ pub(crate) fn token_endpoint(
     let checked = {
         let mut state = shared.lock();
         let dpop = &mut state.dpop;
+        if dpop.policy.unsupported {
+            drop(state);
+            return route();
+        }
         match request.header("dpop") {
             Some(proof) => Some(check(dpop, proof, &request.method, &url, None)),
             None if dpop.policy.required => Some(Err(refuse(
@@ -246,6 +254,11 @@ pub(crate) fn resource(shared: &Shared, request: &Request) -> Option<Response> {
     let url = format!("{}{}", shared.base_url, request.path);
     let mut state = shared.lock();
     let dpop = &mut state.dpop;
+    if dpop.policy.unsupported {
+        return scheme
+            .eq_ignore_ascii_case("dpop")
+            .then(crate::providers::invalid_token);
+    }
     let bound = dpop.bound.get(token).cloned();
     let unauthorized = |dpop: &DpopState, error: &str, why: &str| {
         Response::json(401, &json!({"error": error, "error_description": why}))
