@@ -44,8 +44,9 @@ pub extern "C" fn authgate_client_validate_id_token(
 /// this access token. Blocking. On success `*json_out` receives the answer (a JSON object
 /// with `sub` and the claims the scopes allow), a new string owned by the caller: free it
 /// with `authgate_string_free`. Errors: `AUTHGATE_OAUTH` with `invalid_token` and HTTP 401
-/// for a dead token, `AUTHGATE_CONFIG` (no UserInfo endpoint), transport codes.
-/// Threads: any.
+/// for a dead token, `AUTHGATE_CONFIG` (no UserInfo endpoint), transport codes. A client
+/// with DPoP on presents the token as `DPoP` with a proof (RFC 9449 §7.1) and follows the
+/// server's `DPoP-Nonce` once. Threads: any.
 #[no_mangle]
 pub extern "C" fn authgate_client_userinfo(
     client: *const authgate_client,

@@ -294,6 +294,7 @@ impl Client {
 
     /// Asks the UserInfo endpoint about the signed-in user (OpenID Connect Core §5.3);
     /// ``access_token`` is the token or a :class:`TokenSet`. Returns the claims as a dict.
+    /// A client with DPoP on presents the token as ``DPoP`` with a proof (RFC 9449 §7.1).
     fn userinfo<'py>(
         &self,
         py: Python<'py>,
