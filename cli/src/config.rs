@@ -3,182 +3,222 @@
 
 use std::path::PathBuf;
 
-use authgate::{Client, ClientBuilder, Error, Result};
+use authgate::{Client, ClientBuilder, ConfigOption, Error, OptionType, Result, CONFIG_OPTIONS};
 use clap::builder::FalseyValueParser;
-use clap::Args;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use serde_json::{Map, Value};
 
-/// Every client option. Names and variables are those of the quickstart
-/// (`--provider`, `--base-url`, `AUTHGATE_CLIENT_SECRET`, …), so its instructions still work.
-/// No `Debug`: it holds the client secret (and the argument structs the password and tokens).
-#[derive(Args, Default, Clone)]
-#[command(next_help_heading = "Client options (also AUTHGATE_* variables or --config keys)")]
+/// The help heading of the client options.
+const HEADING: &str = "Client options (also AUTHGATE_* variables or --config keys)";
+
+/// Every client option: one flag `--<key with dashes>` and one variable `AUTHGATE_<KEY>`
+/// per row of the core's [`CONFIG_OPTIONS`], plus `--config` and the spellings of
+/// [`LEGACY`], so the quickstart's instructions still work.
+/// No `Debug`: it holds the client secret.
+#[derive(Default, Clone)]
 pub struct ClientOpts {
-    /// A JSON configuration file with the keys of ClientBuilder::from_json / the C ABI
-    /// (provider, base_url, client_id, client_secret, auth_method, scopes, ca_file, …).
-    #[arg(long, global = true, env = "AUTHGATE_CONFIG", value_name = "FILE")]
+    /// The JSON configuration file (`--config`, `AUTHGATE_CONFIG`).
     pub config: Option<PathBuf>,
-    /// The provider preset: generic, taxcom, kontur, gearcode or cuba.
-    #[arg(long, global = true, env = "AUTHGATE_PROVIDER")]
-    pub provider: Option<String>,
-    /// The server's base URL; the preset's paths are added to it.
-    #[arg(long, global = true, env = "AUTHGATE_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
-    /// The authorization endpoint (default: base URL + the preset's path).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_AUTHORIZATION_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub authorization_endpoint: Option<String>,
-    /// The token endpoint (default: base URL + the preset's path).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_TOKEN_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub token_endpoint: Option<String>,
-    /// The client id.
-    #[arg(long, global = true, env = "AUTHGATE_CLIENT_ID")]
-    pub client_id: Option<String>,
-    /// The client secret (prefer the variable: a flag is visible to other users in `ps`).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_CLIENT_SECRET",
-        hide_env_values = true
-    )]
-    pub client_secret: Option<String>,
-    /// How the client authenticates: client_secret_basic, client_secret_post or none.
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_AUTH_METHOD",
-        value_name = "METHOD"
-    )]
-    pub auth_method: Option<String>,
-    /// How Basic credentials are encoded: form or raw.
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_BASIC_ENCODING",
-        value_name = "ENCODING"
-    )]
-    pub basic_encoding: Option<String>,
-    /// The registered redirect URI (code flow).
-    #[arg(long, global = true, env = "AUTHGATE_REDIRECT_URI", value_name = "URI")]
-    pub redirect_uri: Option<String>,
-    /// The redirect parameter's name in the authorization URL (Taxcom: redirect_url).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_REDIRECT_PARAM",
-        value_name = "NAME"
-    )]
-    pub redirect_param: Option<String>,
-    /// The scopes, separated by spaces (default: the preset's).
-    #[arg(long, global = true, env = "AUTHGATE_SCOPE")]
-    pub scope: Option<String>,
-    /// An extra token request parameter, NAME=VALUE (repeatable).
-    #[arg(long, global = true, value_name = "NAME=VALUE")]
-    pub token_param: Vec<String>,
-    /// An extra authorization URL parameter, NAME=VALUE (repeatable).
-    #[arg(long, global = true, value_name = "NAME=VALUE")]
-    pub authorization_param: Vec<String>,
-    /// Turns PKCE off (only for servers that refuse it).
-    #[arg(long, global = true, env = "AUTHGATE_NO_PKCE", value_parser = FalseyValueParser::new())]
-    pub no_pkce: bool,
-    /// Allows plain http:// to a host other than loopback (a LAN server without TLS).
-    #[arg(long, global = true, env = "AUTHGATE_INSECURE_HTTP", value_parser = FalseyValueParser::new())]
-    pub insecure_http: bool,
-    /// Accepts token types other than Bearer.
-    #[arg(long, global = true, env = "AUTHGATE_ACCEPT_UNKNOWN_TOKEN_TYPE", value_parser = FalseyValueParser::new())]
-    pub accept_unknown_token_type: bool,
-    /// The OpenID Connect issuer: its discovery document fills in the endpoints.
-    #[arg(long, global = true, env = "AUTHGATE_ISSUER", value_name = "URL")]
+    /// The issuer given as a flag or variable: the client is discovered from it.
     pub issuer: Option<String>,
-    /// The proxy: env (HTTPS_PROXY and friends, the default), none, or a proxy URL.
-    #[arg(long, global = true, env = "AUTHGATE_PROXY")]
-    pub proxy: Option<String>,
-    /// Which CAs to trust: bundled (Mozilla's, the default) or system (the OS store,
-    /// where a corporate proxy's CA is installed).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_TRUST_ROOTS",
-        value_name = "ROOTS"
-    )]
-    pub trust_roots: Option<String>,
-    /// Trusts only the CAs in this PEM file (a private or national CA).
-    #[arg(long, global = true, env = "AUTHGATE_CA_FILE", value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// The connect timeout in milliseconds (default 10000).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_CONNECT_TIMEOUT_MS",
-        value_name = "MS"
-    )]
-    pub connect_timeout_ms: Option<u64>,
-    /// The timeout of a whole request in milliseconds (default 30000).
-    #[arg(long, global = true, env = "AUTHGATE_TIMEOUT_MS", value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The largest answer accepted, in bytes (default 262144).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_MAX_RESPONSE_BYTES",
-        value_name = "BYTES"
-    )]
-    pub max_response_bytes: Option<u64>,
-    /// The User-Agent header.
-    #[arg(long, global = true, env = "AUTHGATE_USER_AGENT")]
-    pub user_agent: Option<String>,
-    /// The JWKS URI (default: from discovery).
-    #[arg(long, global = true, env = "AUTHGATE_JWKS_URI", value_name = "URL")]
-    pub jwks_uri: Option<String>,
-    /// The UserInfo endpoint (default: from discovery).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_USERINFO_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub userinfo_endpoint: Option<String>,
-    /// The revocation endpoint (default: from discovery).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_REVOCATION_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub revocation_endpoint: Option<String>,
-    /// The introspection endpoint (default: from discovery).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_INTROSPECTION_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub introspection_endpoint: Option<String>,
-    /// The device authorization endpoint (default: from discovery).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_DEVICE_AUTHORIZATION_ENDPOINT",
-        value_name = "URL"
-    )]
-    pub device_authorization_endpoint: Option<String>,
-    /// The clock skew tolerated in id_tokens, in milliseconds (default 60000).
-    #[arg(
-        long,
-        global = true,
-        env = "AUTHGATE_ID_TOKEN_LEEWAY_MS",
-        value_name = "MS"
-    )]
-    pub id_token_leeway_ms: Option<u64>,
+    /// The options given as flags or variables, by JSON key, in table order.
+    values: Vec<(&'static str, Given)>,
+}
+
+/// An option's value as the command line gave it.
+#[derive(Clone)]
+enum Given {
+    Json(Value),
+    /// `NAME=VALUE` items (or JSON objects) of a parameters option.
+    Pairs(Vec<String>),
+}
+
+/// Spellings from before the flags came from the table, still read (hidden from the help,
+/// which names them in the option's line). A flag without a value sets `key` to `value`.
+struct Legacy {
+    flag: &'static str,
+    env: &'static str,
+    key: &'static str,
+    /// `None`: the flag takes the option's own value.
+    value: Option<bool>,
+}
+
+const LEGACY: &[Legacy] = &[
+    Legacy {
+        flag: "scope",
+        env: "AUTHGATE_SCOPE",
+        key: "scopes",
+        value: None,
+    },
+    Legacy {
+        flag: "no-pkce",
+        env: "AUTHGATE_NO_PKCE",
+        key: "pkce",
+        value: Some(false),
+    },
+    Legacy {
+        flag: "insecure-http",
+        env: "AUTHGATE_INSECURE_HTTP",
+        key: "allow_insecure_http",
+        value: Some(true),
+    },
+];
+
+/// The help of the options whose CLI meaning differs from the table's line.
+fn cli_doc(o: &ConfigOption) -> &'static str {
+    match o.key() {
+        "issuer" => "The OpenID Connect issuer: its discovery document fills in the endpoints.",
+        "client_secret" => {
+            "The client secret (prefer the variable: a flag is visible to other users in `ps`)."
+        }
+        _ => o.doc(),
+    }
+}
+
+/// Clap wants `'static` names; the table's are built once per process.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The flag and variable of a row.
+fn option_arg(o: &'static ConfigOption) -> Arg {
+    let key = o.key();
+    let mut help = format!("{} Default: {}.", cli_doc(o), o.default());
+    for l in LEGACY.iter().filter(|l| l.key == key) {
+        help += &format!(" (Also --{}, {}.)", l.flag, l.env);
+    }
+    let mut arg = Arg::new(key)
+        .long(leak(key.replace('_', "-")))
+        .env(leak(format!("AUTHGATE_{}", key.to_uppercase())))
+        .global(true)
+        .hide_env_values(matches!(key, "client_secret" | "client_key"));
+    arg = match o.option_type() {
+        OptionType::Bool => arg
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_parser(FalseyValueParser::new()),
+        OptionType::Millis => arg.value_name("MS").value_parser(clap::value_parser!(u64)),
+        OptionType::Integer => arg.value_name("N").value_parser(clap::value_parser!(u64)),
+        OptionType::Params => {
+            help += " Repeatable; the variable may hold a JSON object.";
+            arg.value_name("NAME=VALUE")
+                .action(ArgAction::Append)
+                .visible_alias(leak(key.trim_end_matches('s').replace('_', "-")))
+        }
+        OptionType::Choice(names) => {
+            help += &format!(" One of: {}.", names.join(", "));
+            arg
+        }
+        _ => arg,
+    };
+    arg.help(leak(help))
+}
+
+impl Args for ClientOpts {
+    fn augment_args(cmd: Command) -> Command {
+        let mut cmd = cmd.next_help_heading(HEADING).arg(
+            Arg::new("config")
+                .long("config")
+                .env("AUTHGATE_CONFIG")
+                .global(true)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("A JSON configuration file with the keys below (ClientBuilder::from_json, the C ABI); flags and variables beat its keys, parameters add to its own."),
+        );
+        for o in CONFIG_OPTIONS {
+            cmd = cmd.arg(option_arg(o));
+        }
+        for l in LEGACY {
+            let arg = Arg::new(l.flag)
+                .long(l.flag)
+                .env(l.env)
+                .global(true)
+                .hide(true);
+            cmd = cmd.arg(match l.value {
+                None => arg,
+                Some(_) => arg
+                    .action(ArgAction::SetTrue)
+                    .value_parser(FalseyValueParser::new()),
+            });
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for ClientOpts {
+    fn from_arg_matches(m: &ArgMatches) -> std::result::Result<Self, clap::Error> {
+        let mut opts = ClientOpts::default();
+        opts.update_from_arg_matches(m)?;
+        Ok(opts)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> std::result::Result<(), clap::Error> {
+        let source = |id: &str| {
+            m.value_source(id)
+                .filter(|s| *s != ValueSource::DefaultValue)
+        };
+        if let Some(path) = m.get_one::<PathBuf>("config") {
+            self.config = Some(path.clone());
+        }
+        // Each key's value from where it was given, a flag beating a variable; a legacy
+        // spelling loses to the table's own at the same rank.
+        let mut found: Vec<(&'static str, ValueSource, Given)> = Vec::new();
+        let mut give = |key: &'static str, src: ValueSource, v: Given| match found
+            .iter_mut()
+            .find(|(k, _, _)| *k == key)
+        {
+            Some(slot) if slot.1 <= src => *slot = (key, src, v),
+            Some(_) => {}
+            None => found.push((key, src, v)),
+        };
+        for l in LEGACY {
+            let Some(src) = source(l.flag) else { continue };
+            let v = match l.value {
+                Some(b) if m.get_flag(l.flag) => Value::Bool(b),
+                Some(_) => continue,
+                None => Value::from(m.get_one::<String>(l.flag).cloned()),
+            };
+            give(l.key, src, Given::Json(v));
+        }
+        for o in CONFIG_OPTIONS {
+            let key = o.key();
+            let Some(src) = source(key) else { continue };
+            let v = match o.option_type() {
+                OptionType::Bool => Given::Json(Value::from(m.get_one::<bool>(key).copied())),
+                OptionType::Millis | OptionType::Integer => {
+                    Given::Json(Value::from(m.get_one::<u64>(key).copied()))
+                }
+                OptionType::Params => Given::Pairs(
+                    m.get_many::<String>(key)
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect(),
+                ),
+                _ => Given::Json(Value::from(m.get_one::<String>(key).cloned())),
+            };
+            give(key, src, v);
+        }
+        for (key, _, v) in found {
+            if key == "issuer" {
+                if let Given::Json(Value::String(s)) = v {
+                    self.issuer = Some(s);
+                }
+                continue;
+            }
+            match self.values.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = v,
+                None => self.values.push((key, v)),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ClientOpts {
@@ -203,67 +243,27 @@ impl ClientOpts {
             }
             None => Map::new(),
         };
-        let strings = [
-            ("provider", &self.provider),
-            ("base_url", &self.base_url),
-            ("authorization_endpoint", &self.authorization_endpoint),
-            ("token_endpoint", &self.token_endpoint),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.client_secret),
-            ("auth_method", &self.auth_method),
-            ("basic_encoding", &self.basic_encoding),
-            ("redirect_uri", &self.redirect_uri),
-            ("redirect_param", &self.redirect_param),
-            ("scopes", &self.scope),
-            ("proxy", &self.proxy),
-            ("trust_roots", &self.trust_roots),
-            ("user_agent", &self.user_agent),
-            ("jwks_uri", &self.jwks_uri),
-            ("userinfo_endpoint", &self.userinfo_endpoint),
-            ("revocation_endpoint", &self.revocation_endpoint),
-            ("introspection_endpoint", &self.introspection_endpoint),
-            (
-                "device_authorization_endpoint",
-                &self.device_authorization_endpoint,
-            ),
-        ];
-        let numbers = [
-            ("connect_timeout_ms", self.connect_timeout_ms),
-            ("timeout_ms", self.timeout_ms),
-            ("max_response_bytes", self.max_response_bytes),
-            ("id_token_leeway_ms", self.id_token_leeway_ms),
-        ];
-        let mut set = |key: &str, v: Option<Value>| {
-            if let Some(v) = v {
-                obj.insert(key.to_owned(), v);
+        for (key, v) in &self.values {
+            let v = match v {
+                Given::Json(v) => v.clone(),
+                Given::Pairs(items) => {
+                    // Added to the file's parameters, as ClientBuilder::option adds them.
+                    let mut map = match obj.remove(*key) {
+                        Some(Value::Object(map)) => map,
+                        _ => Map::new(),
+                    };
+                    map.extend(pairs(key, items)?);
+                    Value::Object(map)
+                }
+            };
+            // The value replaces the file's under any of the row's spellings.
+            if let Some(o) = ConfigOption::find(key) {
+                for alias in o.aliases() {
+                    obj.remove(*alias);
+                }
             }
-        };
-        for (key, v) in strings {
-            set(key, v.clone().map(Value::from));
+            obj.insert((*key).to_owned(), v);
         }
-        for (key, v) in numbers {
-            set(key, v.map(Value::from));
-        }
-        set("pkce", self.no_pkce.then_some(Value::Bool(false)));
-        set(
-            "allow_insecure_http",
-            self.insecure_http.then_some(Value::Bool(true)),
-        );
-        set(
-            "accept_unknown_token_type",
-            self.accept_unknown_token_type.then_some(Value::Bool(true)),
-        );
-        set(
-            "ca_file",
-            self.ca_file
-                .as_ref()
-                .map(|p| Value::from(p.display().to_string())),
-        );
-        set("token_params", pairs("--token-param", &self.token_param)?);
-        set(
-            "authorization_params",
-            pairs("--authorization-param", &self.authorization_param)?,
-        );
         Ok(obj)
     }
 
@@ -282,17 +282,26 @@ impl ClientOpts {
     }
 }
 
-/// `NAME=VALUE` options as a JSON object, in place of the file's.
-fn pairs(flag: &str, items: &[String]) -> Result<Option<Value>> {
-    if items.is_empty() {
-        return Ok(None);
-    }
+/// `NAME=VALUE` items (or JSON objects of strings) of a parameters option.
+fn pairs(key: &str, items: &[String]) -> Result<Map<String, Value>> {
+    let flag = format!("--{}", key.replace('_', "-"));
     let mut map = Map::new();
     for item in items {
+        if item.trim_start().starts_with('{') {
+            match serde_json::from_str::<Value>(item) {
+                Ok(Value::Object(obj)) => map.extend(obj),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "{flag}: {item:?} is not a JSON object"
+                    )))
+                }
+            }
+            continue;
+        }
         let (k, v) = item
             .split_once('=')
             .ok_or_else(|| Error::Config(format!("{flag} takes NAME=VALUE, not {item:?}")))?;
         map.insert(k.to_owned(), v.into());
     }
-    Ok(Some(Value::Object(map)))
+    Ok(map)
 }

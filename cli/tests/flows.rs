@@ -453,3 +453,59 @@ fn the_quickstart_variables_still_work() {
         text(&out)
     );
 }
+
+/// Every option of the core's table is a flag `--<key with dashes>` and a variable
+/// `AUTHGATE_<KEY>` (issue 13: the CLI had its own hand-kept list, without dpop, mutual TLS,
+/// client assertions or PAR).
+#[test]
+fn every_config_option_is_a_flag_and_a_variable() {
+    let help = text(&run(authgate(&["token", "--help"]), ""));
+    for o in authgate::CONFIG_OPTIONS {
+        let flag = format!("--{} ", o.key().replace('_', "-"));
+        let flag_eq = format!("--{}[=", o.key().replace('_', "-"));
+        let var = format!("AUTHGATE_{}", o.key().to_uppercase());
+        assert!(
+            help.contains(&flag) || help.contains(&flag_eq),
+            "{flag}missing from:\n{help}"
+        );
+        assert!(help.contains(&var), "{var} missing from:\n{help}");
+    }
+    // An option the hand-kept list did not have, as a flag: PAR without an endpoint is a
+    // configuration error (3), not an unknown flag (2).
+    let emu = Emulator::start().unwrap();
+    let base = emu.base_url();
+    let gearcode = [
+        "--provider",
+        "gearcode",
+        "--base-url",
+        base.as_str(),
+        "--client-id",
+        fx::GEARCODE_CLIENT_ID,
+    ];
+    let mut cmd = authgate(&gearcode);
+    cmd.args([
+        "--pushed-authorization-requests",
+        "token",
+        "--flow",
+        "client-credentials",
+    ])
+    .env("AUTHGATE_CLIENT_SECRET", fx::GEARCODE_CLIENT_SECRET);
+    let out = run(cmd, "");
+    assert_eq!(code(&out), 3, "{}", text(&out));
+    assert!(
+        text(&out).contains("pushed_authorization_request_endpoint"),
+        "{}",
+        text(&out)
+    );
+    // Parameters under the table's flag and the old one; a variable for a duration.
+    let mut cmd = authgate(&gearcode);
+    cmd.args(["--token-params", "extra_a=1", "--token-param", "extra_b=2"])
+        .args(["token", "--flow", "client-credentials"])
+        .env("AUTHGATE_CLIENT_SECRET", fx::GEARCODE_CLIENT_SECRET)
+        .env("AUTHGATE_TIMEOUT_MS", "5000");
+    let out = run(cmd, "");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let sent = emu.last_request(Dialect::GearCode.token_path()).unwrap();
+    assert_eq!(sent.form_param("extra_a").as_deref(), Some("1"));
+    assert_eq!(sent.form_param("extra_b").as_deref(), Some("2"));
+}

@@ -104,6 +104,11 @@ impl ConfigOption {
         }
     }
 
+    /// Other JSON keys accepted for this option (`scope` for `scopes`).
+    pub fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+
     /// What the value is.
     pub fn option_type(&self) -> OptionType {
         match self.set {

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-pub use authgate_emulator::{fixtures as fx, Emulator, Fault, FaultKind};
+pub use authgate_emulator::{fixtures as fx, Dialect, Emulator, Fault, FaultKind};
 
 /// The binary under test, with a clean environment: no proxy, no AUTHGATE_* variable.
 pub fn authgate(args: &[&str]) -> Command {
