@@ -863,9 +863,16 @@ class AuthGate final : public IComponentBase {
     if (!arg_string(M_AUTHORIZATION_URL, p, 0, false, scopes) ||
         !arg_string(M_AUTHORIZATION_URL, p, 1, false, extra) || !need_client())
       return false;
+    // The options object of authgate_client_authorization_url_with; an empty argument
+    // is the default (the client's scopes, no parameters). The parameters are JSON as
+    // given: the library reports one that is not an object of strings.
+    std::string options;
+    if (opt(scopes)) options += ",\"scopes\":\"" + json_escape(*scopes) + "\"";
+    if (opt(extra)) options += ",\"params\":" + *extra;
+    if (!options.empty()) options = "{" + options.substr(1) + "}";
     authgate_authorization *auth = nullptr;
-    authgate_result rc = authgate_client_authorization_url(
-        client_, opt(scopes), nullptr, nullptr, nullptr, nullptr, opt(extra), &auth);
+    authgate_result rc = authgate_client_authorization_url_with(
+        client_, options.empty() ? nullptr : options.c_str(), &auth);
     if (rc != AUTHGATE_OK) return library_error(rc);
     authgate_authorization_free(auth_);
     auth_ = auth;

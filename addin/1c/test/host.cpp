@@ -595,6 +595,26 @@ bool test_taxcom_code_flow() {
   return true;
 }
 
+// GetAuthorizationUrl's Scopes and ExtraParamsJson reach the URL (the add-in hands them to
+// authgate_client_authorization_url_with as one options object); a parameters argument
+// that is not a JSON object of strings is the library's invalid-argument error.
+bool test_authorization_url_scopes_and_params() {
+  Object o;
+  CHECK(o.ok);
+  CHECK(o.call(u"Configure", Args().str("generic").str(emulator_options("client", "secret"))).is_true());
+  Got url = o.call(u"GetAuthorizationUrl", Args().str("openid \"profile\"").str("{\"prompt\":\"login\"}"));
+  CHECK(url.vt == VTYPE_PWSTR);
+  CHECK(url.utf8().find("scope=openid+%22profile%22") != std::string::npos);
+  CHECK(url.utf8().find("prompt=login") != std::string::npos);
+  Got plain = o.call(u"GetAuthorizationUrl", Args().str("").str(""));
+  CHECK(plain.vt == VTYPE_PWSTR && plain.utf8().find("prompt=") == std::string::npos);
+  CHECK(o.call(u"GetAuthorizationUrl", Args().str("openid").str("[1]")).is_empty());
+  CHECK(o.get(u"ErrorCode").n == 100);
+  CHECK(o.call(u"GetAuthorizationUrl", Args().str("").str("{\"state\":\"mine\"}")).is_empty());
+  CHECK(o.get(u"ErrorCode").n != 0);
+  return true;
+}
+
 bool test_kontur_code_flow_one_json() {
   Object o;
   CHECK(o.ok);
@@ -1166,6 +1186,7 @@ int main(int argc, char **argv) {
   RUN(test_parameters_and_defaults);
   RUN(test_taxcom_code_flow);
   RUN(test_kontur_code_flow_one_json);
+  RUN(test_authorization_url_scopes_and_params);
   RUN(test_gearcode_rotation_and_client_credentials);
   RUN(test_cuba_password_cyrillic_refresh_and_persistence);
   RUN(test_token_manager);

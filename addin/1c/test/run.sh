@@ -72,6 +72,19 @@ case "$needed" in
   *) pass "the add-in needs only system libraries ($needed)" ;;
 esac
 
+# The add-in calls no function the header marks "Deprecated: use X".
+deprecated="$(awk '/^ \* Deprecated: use/ {d=1} d && /^authgate_result [a-z_]*\(|^[a-z].* \*?authgate_[a-z_]*\(/ {
+  match($0, /authgate_[a-z_]*\(/); print substr($0, RSTART, RLENGTH - 1); d=0 }' include/authgate.h)"
+used_deprecated=""
+for f in $deprecated; do
+  grep -qw "$f" addin/1c/src/*.cpp && used_deprecated+="$f "
+done
+if [ -n "$deprecated" ] && [ -z "$used_deprecated" ]; then
+  pass "the add-in calls no deprecated function ($(echo $deprecated | wc -w) in the header)"
+else
+  fail "the add-in calls deprecated functions: ${used_deprecated:-none found in the header}"
+fi
+
 start_emulator "$work" || exit 1
 
 
