@@ -311,6 +311,16 @@ type
   TAuthgateCredentialsEvent = procedure(Sender: TObject; var Username, Password: string;
     var Supplied: Boolean) of object;
 
+  { Told of every new token set the manager obtains from the server (a refresh, which
+    with GearCode rotates the refresh token; a client credentials or password grant),
+    after it tried to save it to its store: for an application that also keeps the
+    tokens elsewhere (its database). Tokens is borrowed for the call: read it (ToJson to
+    keep it), do not free it. Runs on the thread whose call refreshed while other threads
+    wait: keep it short, do not use the same manager. An exception raised in it is
+    swallowed (the tokens stay in use and in the store). Sets given to SetTokens are not
+    reported. }
+  TAuthgateTokensChangedEvent = procedure(Sender: TObject; Tokens: TAuthgateTokenSet) of object;
+
   { Keeps a valid access token: refreshes it before it expires, once however many
     threads ask, and saves every new token set to its store (a file, or memory). }
   TAuthgateTokenManager = class(TAuthgateObject)
@@ -318,7 +328,9 @@ type
     procedure FreeHandle; override;
   private
     FOnPasswordCredentials: TAuthgateCredentialsEvent;
+    FOnTokensChanged: TAuthgateTokensChangedEvent;
     procedure SetOnPasswordCredentials(Value: TAuthgateCredentialsEvent);
+    procedure SetOnTokensChanged(Value: TAuthgateTokensChangedEvent);
   public
     { StoreFile '' keeps the tokens in memory only. OptionsJson: '' or a JSON object
       with leeway_ms, allow_client_credentials, max_attempts, max_backoff_ms,
@@ -345,6 +357,8 @@ type
     procedure Clear;
     property OnPasswordCredentials: TAuthgateCredentialsEvent read FOnPasswordCredentials
       write SetOnPasswordCredentials;
+    property OnTokensChanged: TAuthgateTokensChangedEvent read FOnTokensChanged
+      write SetOnTokensChanged;
   end;
 
 var
@@ -387,6 +401,7 @@ type
   TScopesFn = function(Client: PP; Scopes, Extra: PAnsiChar; out Result: PP): TRes; cdecl;
   TCredentialsCallback = function(UserData: Pointer; Username: PAnsiChar; UsernameCapacity: NativeUInt;
     Password: PAnsiChar; PasswordCapacity: NativeUInt): TRes; cdecl;
+  TTokensChangedCallback = procedure(UserData: Pointer; Tokens: PP); cdecl;
 
   { The C functions this unit uses, bound by name in Bind (same order as ApiNames). }
   TApi = record
@@ -436,6 +451,8 @@ type
     manager_new: function(Client, Store: PP; Options: PAnsiChar; out Manager: PP): TRes; cdecl;
     manager_set_password_credentials: function(Manager: PP; Callback: TCredentialsCallback;
       UserData: Pointer): TRes; cdecl;
+    manager_set_tokens_changed_callback: function(Manager: PP; Callback: TTokensChangedCallback;
+      UserData: Pointer): TRes; cdecl;
     manager_set_tokens: function(Manager, Tokens: PP): TRes; cdecl;
     manager_access_token: function(Manager: PP; out Token: PAnsiChar): TRes; cdecl;
     manager_access_token_valid_for_ms: function(Manager: PP; MinMs: UInt64;
@@ -455,7 +472,7 @@ type
   end;
 
 const
-  ApiCount = 81;
+  ApiCount = 82;
 {$IF SizeOf(TApi) <> ApiCount * SizeOf(Pointer)}
   {$MESSAGE ERROR 'TApi and ApiNames must list the same functions'}
 {$IFEND}
@@ -480,7 +497,8 @@ const
     'device_qr_svg', 'device_qr_text', 'device_to_json', 'device_from_json',
     'operation_poll', 'operation_wait', 'operation_state', 'operation_take_result',
     'operation_cancel', 'operation_free', 'store_new_memory', 'store_new_file', 'store_free',
-    'manager_new', 'manager_set_password_credentials', 'manager_set_tokens',
+    'manager_new', 'manager_set_password_credentials', 'manager_set_tokens_changed_callback',
+    'manager_set_tokens',
     'manager_access_token', 'manager_access_token_valid_for_ms', 'manager_invalidate_token',
     'manager_token_set',
     'manager_invalidate', 'manager_clear', 'manager_free', 'token_set_new_from_json',
@@ -1233,6 +1251,38 @@ begin
     Check(Api.manager_set_password_credentials(FHandle, CredentialsThunk, Self))
   else
     Check(Api.manager_set_password_credentials(FHandle, nil, nil));
+end;
+
+{ the C callback behind OnTokensChanged: UserData is the manager object }
+procedure TokensChangedThunk(UserData: Pointer; Tokens: PP); cdecl;
+var
+  Manager: TAuthgateTokenManager;
+  Borrowed: TAuthgateTokenSet;
+begin
+  try
+    Manager := TAuthgateTokenManager(UserData);
+    if Assigned(Manager.FOnTokensChanged) then
+    begin
+      Borrowed := TAuthgateTokenSet.CreateFromHandle(Tokens);
+      try
+        Manager.FOnTokensChanged(Manager, Borrowed);
+      finally
+        Borrowed.FHandle := nil; { the library's: not freed here }
+        Borrowed.Free;
+      end;
+    end;
+  except
+    { an exception must not unwind into the library; the tokens are in use and saved }
+  end;
+end;
+
+procedure TAuthgateTokenManager.SetOnTokensChanged(Value: TAuthgateTokensChangedEvent);
+begin
+  FOnTokensChanged := Value;
+  if Assigned(Value) then
+    Check(Api.manager_set_tokens_changed_callback(FHandle, TokensChangedThunk, Self))
+  else
+    Check(Api.manager_set_tokens_changed_callback(FHandle, nil, nil));
 end;
 
 function TAuthgateTokenManager.AccessToken: string;

@@ -301,8 +301,27 @@ begin
   Supplied := True;
 end;
 
+type
+  { keeps what the manager's OnTokensChanged reports, as an application's database would }
+  TTokensSeen = class
+  public
+    Calls: Integer;
+    LastRefreshToken: string;
+    Fail: Boolean;
+    procedure Changed(Sender: TObject; Tokens: TAuthgateTokenSet);
+  end;
+
+procedure TTokensSeen.Changed(Sender: TObject; Tokens: TAuthgateTokenSet);
+begin
+  Inc(Calls);
+  LastRefreshToken := Tokens.RefreshToken;
+  if Fail then
+    raise Exception.Create('the database is offline');
+end;
+
 procedure TestManager;
 var
+  Seen: TTokensSeen;
   Client: TAuthgateClient;
   Manager, Again: TAuthgateTokenManager;
   Credentials: TCredentials;
@@ -312,6 +331,7 @@ var
 begin
   Client := NewCubaClient(BaseUrl);
   Credentials := TCredentials.Create;
+  Seen := TTokensSeen.Create;
   StoreFile := TempDir + 'authgate-classes-tokens.json';
   DeleteFile(StoreFile);
   Manager := nil; Again := nil; Tokens := nil;
@@ -325,14 +345,32 @@ begin
       on E: Exception do Unexpected(E, 'no tokens');
     end;
     Manager.OnPasswordCredentials := {$IFDEF METHOD_ADDRESS_AT}@{$ENDIF}Credentials.Supply;
+    Manager.OnTokensChanged := {$IFDEF METHOD_ADDRESS_AT}@{$ENDIF}Seen.Changed;
     T1 := Manager.AccessToken;
     T2 := Manager.AccessToken;
     Expect((T1 <> '') and (T1 = T2) and (Credentials.Calls = 1), 'one password grant, then the cached token');
     Tokens := Manager.Tokens;
     Expect(Tokens.RefreshToken <> '', 'the manager''s token set has a refresh token');
+    Expect((Seen.Calls = 1) and (Seen.LastRefreshToken = Tokens.RefreshToken),
+      'OnTokensChanged: told of the password grant''s set');
     Manager.Invalidate;
     T2 := Manager.AccessTokenValidFor(60);
     Expect((T2 <> T1) and (Credentials.Calls = 1), 'invalidate: refreshed, not the password again');
+    FreeAndNil(Tokens);
+    Tokens := Manager.Tokens;
+    Expect((Seen.Calls = 2) and (Seen.LastRefreshToken = Tokens.RefreshToken),
+      'OnTokensChanged: told of the refreshed set and its refresh token');
+    { a raising handler does not lose the new tokens }
+    Seen.Fail := True;
+    Manager.Invalidate;
+    T1 := Manager.AccessToken;
+    Expect((T1 <> T2) and (Seen.Calls = 3), 'OnTokensChanged raising: the refreshed token is still handed out');
+    Seen.Fail := False;
+    Manager.OnTokensChanged := nil;
+    Manager.Invalidate;
+    T2 := Manager.AccessToken;
+    Expect(Seen.Calls = 3, 'OnTokensChanged removed: not called');
+    T1 := Tokens.AccessToken;
     { after a 401: only the current token causes a refresh }
     Expect(not Manager.InvalidateToken(T1), 'InvalidateToken of an old token: False');
     Expect(Manager.AccessToken = T2, 'an old token rejected: no refresh');
@@ -381,6 +419,7 @@ begin
     Tokens.Free;
     Manager.Free;
     Credentials.Free;
+    Seen.Free;
     Client.Free;
     DeleteFile(StoreFile);
   end;
