@@ -78,6 +78,11 @@ pub use token_set::TokenSet;
 /// The library version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The leeway of a [`TokenManager`] not given one ([`TokenManagerBuilder::leeway`]): a
+/// token valid for less than 60 s is refreshed first. The bindings read it from here to
+/// show it, and pass no leeway of their own.
+pub const DEFAULT_MANAGER_LEEWAY: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[cfg(test)]
 mod tests {
     fn assert_send_sync<T: Send + Sync>() {}
@@ -88,5 +93,19 @@ mod tests {
         assert_send_sync::<crate::TokenSet>();
         assert_send_sync::<crate::Error>();
         assert_send_sync::<crate::AuthorizationRequest>();
+    }
+
+    /// The constant the bindings show is the manager's own default.
+    #[test]
+    fn the_default_manager_leeway_is_the_builders() {
+        let client = crate::ClientBuilder::new(crate::Provider::Cuba)
+            .base_url("http://127.0.0.1:9")
+            .client_id("c")
+            .client_secret("s")
+            .build()
+            .unwrap();
+        let manager = crate::TokenManager::builder(client).build().unwrap();
+        let want = format!("leeway: {:?}", crate::DEFAULT_MANAGER_LEEWAY);
+        assert!(format!("{manager:?}").contains(&want), "{manager:?}");
     }
 }

@@ -527,9 +527,11 @@ class TokenManager:
     use; later calls save them again. A store holding another client's tokens raises
     :class:`authgate.StoreError`.
 
-    Transient failures are retried up to ``max_attempts`` times, with a pause that
-    doubles from 0.2 s up to ``max_backoff`` (a server's ``Retry-After`` is honoured up
-    to it). Raises :class:`authgate.ConfigError` for ``max_attempts=0`` or a zero
+    A token valid for less than ``leeway`` (60 s when None) is refreshed first.
+    Transient failures are retried up to ``max_attempts`` times (3 when None), with a
+    pause that doubles from 0.2 s up to ``max_backoff`` (10 s when None; a server's
+    ``Retry-After`` is honoured up to it). None leaves an option at the library's
+    default. Raises :class:`authgate.ConfigError` for ``max_attempts=0`` or a zero
     ``wait_timeout``."""
 
     def __new__(
@@ -537,12 +539,12 @@ class TokenManager:
         client: Client,
         *,
         store: Optional[Any] = None,
-        leeway: Optional[_Seconds] = 60,
-        allow_client_credentials: Optional[bool] = False,
+        leeway: Optional[_Seconds] = None,
+        allow_client_credentials: Optional[bool] = None,
         password_credentials: Optional[Callable[[], Optional[Tuple[str, str]]]] = None,
-        max_attempts: Optional[int] = 3,
+        max_attempts: Optional[int] = None,
         wait_timeout: Optional[_Seconds] = None,
-        max_backoff: Optional[_Seconds] = 10,
+        max_backoff: Optional[_Seconds] = None,
         on_tokens_changed: Optional[Callable[[TokenSet], object]] = None,
     ) -> TokenManager: ...
     @property

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use authgate::BuilderSteps;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyString};
+use pyo3::types::PyString;
 
-use crate::args::{duration, opt_bool, req_str, type_error, type_name};
+use crate::args::{duration, int_arg, opt_bool, req_str, type_error, type_name};
 use crate::asyncio::twin;
 use crate::client::Client;
 use crate::error::{to_pyerr, CallbackSlot};
@@ -16,7 +17,7 @@ use crate::store::{MemoryStore, PyStore, TokenStore};
 use crate::token_set::{token_set_arg, TokenSet};
 
 /// Keeps an access token fresh for the whole process: :meth:`access_token` returns the
-/// cached token while it stays valid for longer than ``leeway`` and refreshes it
+/// cached token while it stays valid for longer than ``leeway`` (60 s by default) and refreshes it
 /// otherwise, with the refresh token when there is one, else by the client credentials
 /// grant (``allow_client_credentials=True``) or the password grant (with the
 /// ``(username, password)`` that ``password_credentials()`` returns).
@@ -26,7 +27,7 @@ use crate::token_set::{token_set_arg, TokenSet};
 /// it; with a :class:`FileStore`, processes sharing the file never spend the same rotating
 /// refresh token; a failed save raises :class:`StoreError` but keeps the new tokens in use
 /// (saved again on later calls). Requests that never reached the server (connection
-/// refused) are retried up to ``max_attempts`` times, and so are 503 / 429 answers except
+/// refused) are retried up to ``max_attempts`` times (3 by default), and so are 503 / 429 answers except
 /// to a refresh, with a pause that doubles from 0.2 s up to ``max_backoff`` (10 s; a
 /// server's ``Retry-After`` is honoured up to it); a refused refresh token raises
 /// :class:`SignInRequired` and is not sent again. ``max_attempts=0`` or a zero ``wait_timeout`` raises :class:`ConfigError`.
@@ -38,6 +39,28 @@ pub(crate) struct TokenManager {
     store: Py<PyAny>,
     leeway: Duration,
     callback: CallbackSlot,
+}
+
+/// The keyword's value, unless it was not given or is None.
+fn given<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    obj.filter(|o| !o.is_none())
+}
+
+/// A duration keyword (seconds or a `timedelta`), when given.
+fn opt_duration(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    given(obj).map(|o| duration(name, o)).transpose()
+}
+
+/// A callback keyword, when given; `what` names what it must be in the TypeError.
+fn opt_callable(
+    name: &str,
+    what: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Py<PyAny>>> {
+    match given(obj) {
+        Some(f) if !f.is_callable() => Err(type_error(name, what, f)),
+        f => Ok(f.map(|f| f.clone().unbind())),
+    }
 }
 
 impl TokenManager {
@@ -71,7 +94,7 @@ impl TokenManager {
     #[new]
     #[pyo3(
         signature = (client, *, store = None, leeway = None, allow_client_credentials = None, password_credentials = None, max_attempts = None, wait_timeout = None, max_backoff = None, on_tokens_changed = None),
-        text_signature = "(client, *, store=None, leeway=60, allow_client_credentials=False, password_credentials=None, max_attempts=3, wait_timeout=None, max_backoff=10, on_tokens_changed=None)"
+        text_signature = "(client, *, store=None, leeway=None, allow_client_credentials=None, password_credentials=None, max_attempts=None, wait_timeout=None, max_backoff=None, on_tokens_changed=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -90,7 +113,7 @@ impl TokenManager {
             .cast::<Client>()
             .map_err(|_| type_error("client", "an authgate.Client", client))?;
         let mut b = authgate::TokenManager::builder(client.get().inner.clone());
-        let store: Bound<'_, PyAny> = match store.filter(|s| !s.is_none()) {
+        let store: Bound<'_, PyAny> = match given(store) {
             None => Bound::new(py, MemoryStore::new())?.into_any(),
             Some(s) => s.clone(),
         };
@@ -104,39 +127,27 @@ impl TokenManager {
             Some(s) => b.store(s),
             None => b.store(Arc::new(PyStore::new(&store)?)),
         };
-        let leeway = match leeway.filter(|o| !o.is_none()) {
-            Some(o) => duration("leeway", o)?,
-            None => Duration::from_secs(60),
-        };
-        b = b.leeway(leeway);
+        // Only what was given reaches the builder: the core owns the defaults.
+        let leeway = opt_duration("leeway", leeway)?;
+        b = b.maybe(leeway, |b, d| b.leeway(d));
         let allow = opt_bool("allow_client_credentials", allow_client_credentials)?;
-        b = b.allow_client_credentials(allow.unwrap_or(false));
-        if let Some(n) = max_attempts.filter(|o| !o.is_none()) {
-            if n.is_instance_of::<PyBool>() || !n.is_instance_of::<PyInt>() {
-                return Err(type_error("max_attempts", "an int", n));
-            }
-            // Out of u32's range cannot be a count of attempts; 0 is refused by the core,
-            // with the same ConfigError as in Rust and C.
-            let attempts: u32 = n.extract().map_err(|_| {
-                PyValueError::new_err("max_attempts must be an int from 1 to 4294967295")
-            })?;
-            b = b.max_attempts(attempts);
-        }
-        if let Some(o) = wait_timeout.filter(|o| !o.is_none()) {
-            b = b.wait_timeout(duration("wait_timeout", o)?);
-        }
-        if let Some(o) = max_backoff.filter(|o| !o.is_none()) {
-            b = b.max_backoff(duration("max_backoff", o)?);
-        }
-        if let Some(hook) = on_tokens_changed.filter(|o| !o.is_none()) {
-            if !hook.is_callable() {
-                return Err(type_error(
-                    "on_tokens_changed",
-                    "a callable taking a TokenSet",
-                    hook,
-                ));
-            }
-            let hook = hook.clone().unbind();
+        b = b.maybe(allow, |b, a| b.allow_client_credentials(a));
+        // Out of u32's range cannot be a count of attempts; 0 is refused by the core, with
+        // the same ConfigError as in Rust and C.
+        let attempts = given(max_attempts)
+            .map(|n| int_arg::<u32>("max_attempts", n, "an int from 1 to 4294967295"))
+            .transpose()?;
+        b = b.maybe(attempts, |b, n| b.max_attempts(n));
+        let wait = opt_duration("wait_timeout", wait_timeout)?;
+        b = b.maybe(wait, |b, d| b.wait_timeout(d));
+        let backoff = opt_duration("max_backoff", max_backoff)?;
+        b = b.maybe(backoff, |b, d| b.max_backoff(d));
+        let hook = opt_callable(
+            "on_tokens_changed",
+            "a callable taking a TokenSet",
+            on_tokens_changed,
+        )?;
+        if let Some(hook) = hook {
             // Called by the core on the refreshing thread, which does not hold the GIL. An
             // exception cannot reach the caller (the refresh succeeded): it goes to
             // sys.unraisablehook, and the new tokens stay in use.
@@ -149,15 +160,12 @@ impl TokenManager {
             });
         }
         let callback = CallbackSlot::default();
-        if let Some(cb) = password_credentials.filter(|o| !o.is_none()) {
-            if !cb.is_callable() {
-                return Err(type_error(
-                    "password_credentials",
-                    "a callable returning (username, password)",
-                    cb,
-                ));
-            }
-            let cb = cb.clone().unbind();
+        let cb = opt_callable(
+            "password_credentials",
+            "a callable returning (username, password)",
+            password_credentials,
+        )?;
+        if let Some(cb) = cb {
             let slot = callback.clone();
             // Called by the core on the refreshing thread, which does not hold the GIL.
             b = b.password_credentials(move || {
@@ -188,7 +196,7 @@ impl TokenManager {
             inner: b.build().map_err(|e| to_pyerr(py, e))?,
             client: client.clone().unbind(),
             store: store.unbind(),
-            leeway,
+            leeway: leeway.unwrap_or(authgate::DEFAULT_MANAGER_LEEWAY),
             callback,
         })
     }
@@ -308,7 +316,7 @@ impl TokenManager {
         py: Python<'py>,
         min: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyString>>> {
-        let token = match min.filter(|o| !o.is_none()) {
+        let token = match given(min) {
             Some(o) => {
                 let min = duration("min", o)?;
                 self.quick(py, move |m| m.cached_access_token(min))

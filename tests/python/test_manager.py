@@ -239,6 +239,24 @@ def test_manager_arguments(cuba: authgate.Client) -> None:
     assert "secret" not in repr(m)
 
 
+def test_a_manager_without_leeway_uses_the_cores_default(cuba: authgate.Client) -> None:
+    # No leeway given: the core's (60 s) applies, and the property shows it. A token set
+    # that lives an hour (so the half-lifetime rule does not shrink the leeway) is handed
+    # out from the cache with 90 s left and not with 30 s left.
+    m = authgate.TokenManager(cuba, leeway=None, allow_client_credentials=None, max_attempts=None)
+    assert m.leeway == datetime.timedelta(seconds=60)
+    now = int(time.time())
+
+    def left(seconds: int) -> authgate.TokenSet:
+        answer = {"access_token": "at", "token_type": "Bearer", "expires_in": 3600}
+        return authgate.TokenSet.from_json(json.dumps({**answer, "expires_at": now + seconds}))
+
+    m.set_tokens(left(90))
+    assert m._peek(None) == "at"
+    m.set_tokens(left(30))
+    assert m._peek(None) is None
+
+
 def test_make_client_with_short_timeout_is_used_by_the_manager(emulator: Emulator) -> None:
     client = make_client(emulator, "gearcode", timeout=0.3)
     emulator.fault(GC_TOKEN, "delay", ms=2000)
