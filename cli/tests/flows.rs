@@ -16,6 +16,19 @@ fn cuba(emu: &str) -> Vec<&str> {
     ]
 }
 
+fn gearcode(emu: &str) -> Vec<&str> {
+    vec![
+        "--provider",
+        "gearcode",
+        "--base-url",
+        emu,
+        "--client-id",
+        fx::GEARCODE_CLIENT_ID,
+        "--client-secret",
+        fx::GEARCODE_CLIENT_SECRET,
+    ]
+}
+
 fn kontur(issuer: &str) -> Vec<&str> {
     vec![
         "--provider",
@@ -348,16 +361,7 @@ fn exit_codes_tell_sign_in_again_try_later_and_configuration() {
     let emu = Emulator::start().unwrap();
     let base = emu.base_url();
     let gear = |extra: &[&str]| {
-        let mut a = vec![
-            "--provider",
-            "gearcode",
-            "--base-url",
-            base.as_str(),
-            "--client-id",
-            fx::GEARCODE_CLIENT_ID,
-            "--client-secret",
-            fx::GEARCODE_CLIENT_SECRET,
-        ];
+        let mut a = gearcode(&base);
         a.extend(extra);
         run(authgate(&a), "")
     };
@@ -474,22 +478,13 @@ fn every_config_option_is_a_flag_and_a_variable() {
     // configuration error (3), not an unknown flag (2).
     let emu = Emulator::start().unwrap();
     let base = emu.base_url();
-    let gearcode = [
-        "--provider",
-        "gearcode",
-        "--base-url",
-        base.as_str(),
-        "--client-id",
-        fx::GEARCODE_CLIENT_ID,
-    ];
-    let mut cmd = authgate(&gearcode);
+    let mut cmd = authgate(&gearcode(&base));
     cmd.args([
         "--pushed-authorization-requests",
         "token",
         "--flow",
         "client-credentials",
-    ])
-    .env("AUTHGATE_CLIENT_SECRET", fx::GEARCODE_CLIENT_SECRET);
+    ]);
     let out = run(cmd, "");
     assert_eq!(code(&out), 3, "{}", text(&out));
     assert!(
@@ -498,10 +493,9 @@ fn every_config_option_is_a_flag_and_a_variable() {
         text(&out)
     );
     // Parameters under the table's flag and the old one; a variable for a duration.
-    let mut cmd = authgate(&gearcode);
+    let mut cmd = authgate(&gearcode(&base));
     cmd.args(["--token-params", "extra_a=1", "--token-param", "extra_b=2"])
         .args(["token", "--flow", "client-credentials"])
-        .env("AUTHGATE_CLIENT_SECRET", fx::GEARCODE_CLIENT_SECRET)
         .env("AUTHGATE_TIMEOUT_MS", "5000");
     let out = run(cmd, "");
     assert_eq!(code(&out), 0, "{}", text(&out));
