@@ -14,7 +14,7 @@ const HEADING: &str = "Client options (also AUTHGATE_* variables or --config key
 
 /// Every client option: one flag `--<key with dashes>` and one variable `AUTHGATE_<KEY>`
 /// per row of the core's [`CONFIG_OPTIONS`], plus `--config` and the spellings of
-/// [`LEGACY`], so the quickstart's instructions still work.
+/// `LEGACY`, so the quickstart's instructions still work.
 /// No `Debug`: it holds the client secret.
 #[derive(Default, Clone)]
 pub struct ClientOpts {
@@ -84,7 +84,10 @@ fn leak(s: String) -> &'static str {
 /// The flag and variable of a row.
 fn option_arg(o: &'static ConfigOption) -> Arg {
     let key = o.key();
-    let mut help = format!("{} Default: {}.", cli_doc(o), o.default());
+    let mut help = match o.default() {
+        "required" => format!("{} Required.", cli_doc(o)),
+        default => format!("{} Default: {default}.", cli_doc(o)),
+    };
     for l in LEGACY.iter().filter(|l| l.key == key) {
         help += &format!(" (Also --{}, {}.)", l.flag, l.env);
     }
@@ -92,6 +95,7 @@ fn option_arg(o: &'static ConfigOption) -> Arg {
         .long(leak(key.replace('_', "-")))
         .env(leak(format!("AUTHGATE_{}", key.to_uppercase())))
         .global(true)
+        .value_name(leak(key.to_uppercase()))
         .hide_env_values(matches!(key, "client_secret" | "client_key"));
     arg = match o.option_type() {
         OptionType::Bool => arg
