@@ -240,7 +240,7 @@ impl TokenManager {
         TokenManagerBuilder {
             client,
             store: Arc::new(MemoryStore::new()),
-            leeway: Duration::from_secs(60),
+            leeway: crate::DEFAULT_MANAGER_LEEWAY,
             client_credentials: false,
             credentials: None,
             tokens_changed: None,
