@@ -141,18 +141,13 @@ fn diagnose(opts: &ClientOpts, r: &mut Report) {
         Err(e) => return r.fail("configuration", e.to_string(), hint(&e)),
     };
     let text = |k: &str| config.get(k).and_then(Value::as_str).map(str::to_owned);
-    let net = Net {
-        proxy: text("proxy"),
-        connect_timeout: Duration::from_millis(
-            config
-                .get("connect_timeout_ms")
-                .and_then(Value::as_u64)
-                .unwrap_or(10_000),
-        ),
-    };
     let builder = match ClientBuilder::from_json(&Value::Object(config.clone()).to_string()) {
         Ok(b) => b,
         Err(e) => return r.fail("configuration", e.to_string(), hint(&e)),
+    };
+    let net = Net {
+        proxy: text("proxy"),
+        connect_timeout: builder.configured_connect_timeout(),
     };
     // Without discovery first: the network checks come before the discovery document.
     let plain = builder.clone().build();

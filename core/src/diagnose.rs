@@ -107,6 +107,21 @@ impl ClientBuilder {
         Ok(Http::new(self.http_settings())?.proxy_address(url))
     }
 
+    /// The time this configuration allows to open a connection
+    /// ([`connect_timeout`](Self::connect_timeout), 10 s unless set), for checks below the
+    /// HTTP layer such as a plain TCP connect.
+    ///
+    /// ```
+    /// # use authgate::{ClientBuilder, Provider};
+    /// # use std::time::Duration;
+    /// let b = ClientBuilder::new(Provider::Cuba).connect_timeout(Duration::from_secs(3));
+    /// assert_eq!(b.configured_connect_timeout(), Duration::from_secs(3));
+    /// assert_eq!(ClientBuilder::new(Provider::Cuba).configured_connect_timeout(), Duration::from_secs(10));
+    /// ```
+    pub fn configured_connect_timeout(&self) -> Duration {
+        self.http_settings().connect_timeout
+    }
+
     /// Where this configuration's HTTPS connections take trusted certificates from, in
     /// the words of [`TrustRoots::describe`](crate::TrustRoots::describe).
     pub fn trust_source(&self) -> String {
