@@ -1,8 +1,8 @@
 //! The authorization request and reading the redirect back.
 
-use authgate::BuilderSteps;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::args::{deprecated, opt_params, opt_scopes, opt_str, repr, req_str};
 use crate::client::Client;
@@ -11,20 +11,24 @@ use crate::runtime::run_blocking;
 
 /// What :meth:`Client.authorization_url` returns: the URL to open in the browser and the
 /// values to keep until the redirect comes back.
+///
+/// The values a caller reads (URL, state, nonce, verifier) are Python objects made once,
+/// when the request is built, and read as plain struct members: no getter call, no copy.
+/// The core's copy of the verifier is wiped as soon as its Python string exists.
 #[pyclass(frozen, module = "authgate", name = "AuthorizationRequest")]
 pub(crate) struct AuthorizationRequest {
     /// The URL to send the user to.
     #[pyo3(get)]
-    url: String,
+    url: Py<PyString>,
     /// The ``state`` sent; :meth:`parse_callback` checks it.
     #[pyo3(get)]
-    state: String,
+    state: Py<PyString>,
     /// The OpenID Connect ``nonce`` sent, or None.
     #[pyo3(get)]
-    nonce: Option<String>,
+    nonce: Py<PyAny>,
     /// The PKCE verifier to pass to :meth:`Client.exchange_code`, or None.
     #[pyo3(get)]
-    pkce_verifier: Option<String>,
+    pkce_verifier: Py<PyAny>,
     /// The redirect URI sent, or None.
     #[pyo3(get)]
     redirect_uri: Option<String>,
@@ -37,12 +41,16 @@ pub(crate) struct AuthorizationRequest {
 }
 
 impl AuthorizationRequest {
-    pub(crate) fn new(req: authgate::AuthorizationRequest) -> Self {
+    pub(crate) fn new(py: Python<'_>, req: authgate::AuthorizationRequest) -> Self {
+        let text = |s: &str| PyString::new(py, s).unbind();
+        // A str or None: `Option<Py<_>>` would be read through a getter function.
+        let or_none = |s: Option<&str>| s.map_or_else(|| py.None(), |s| text(s).into_any());
         AuthorizationRequest {
-            pkce_verifier: req.pkce_verifier.as_ref().map(|v| v.secret().to_owned()),
-            url: req.url,
-            state: req.state,
-            nonce: req.nonce,
+            url: text(&req.url),
+            state: text(&req.state),
+            nonce: or_none(req.nonce.as_deref()),
+            // `req` (and with it the core's verifier, wiped on drop) goes when this returns.
+            pkce_verifier: or_none(req.pkce_verifier.as_ref().map(|v| v.secret())),
             redirect_uri: req.redirect_uri,
             issuer: req.issuer,
             issuer_required: req.issuer_required,
@@ -54,13 +62,13 @@ impl AuthorizationRequest {
 impl AuthorizationRequest {
     /// Deprecated: use :attr:`pkce_verifier`.
     #[getter]
-    fn code_verifier(&self, py: Python<'_>) -> PyResult<Option<String>> {
+    fn code_verifier(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         deprecated(
             py,
             "AuthorizationRequest.code_verifier",
             "AuthorizationRequest.pkce_verifier",
         )?;
-        Ok(self.pkce_verifier.clone())
+        Ok(self.pkce_verifier.clone_ref(py))
     }
 
     /// Reads the redirect back with this request's ``state`` and issuer; returns the
@@ -68,9 +76,10 @@ impl AuthorizationRequest {
     /// or is missing although the provider promises it (RFC 9207).
     fn parse_callback(&self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<String> {
         let callback = req_str("callback", callback)?;
+        let state = self.state.to_cow(py)?;
         authgate::parse_callback_with_issuer(
             &callback,
-            &self.state,
+            &state,
             self.issuer.as_deref(),
             self.issuer_required,
         )
@@ -78,20 +87,24 @@ impl AuthorizationRequest {
         .map_err(|e| to_pyerr(py, e))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let text = |s: &Bound<'_, PyAny>| match s.cast::<PyString>() {
+            Ok(s) => s.to_cow().map(|t| repr(Some(&t))),
+            Err(_) => Ok(repr(None)),
+        };
+        Ok(format!(
             "AuthorizationRequest(url={}, state={}, nonce={}, pkce_verifier={}, redirect_uri={}, issuer={})",
-            repr(Some(&self.url)),
-            repr(Some(&self.state)),
-            repr(self.nonce.as_deref()),
-            if self.pkce_verifier.is_some() {
+            text(self.url.bind(py).as_any())?,
+            text(self.state.bind(py).as_any())?,
+            text(self.nonce.bind(py))?,
+            if !self.pkce_verifier.is_none(py) {
                 "'[redacted]'"
             } else {
                 "None"
             },
             repr(self.redirect_uri.as_deref()),
             repr(self.issuer.as_deref())
-        )
+        ))
     }
 }
 
@@ -158,17 +171,27 @@ impl Client {
         push: bool,
     ) -> PyResult<AuthorizationRequest> {
         let client = &self.inner;
+        // Each step only when its argument is given: the common call gives none, and
+        // the builder is not moved around for nothing.
         let mut b = client.authorization_url();
-        b = b.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
-        b = b.maybe(opt_str("state", state)?, |b, s| b.state(s));
-        b = b.maybe(opt_str("nonce", nonce)?, |b, n| b.nonce(n));
-        b = b.maybe(pkce_verifier_arg(pkce_verifier, code_verifier)?, |b, v| {
-            b.pkce_verifier(v)
-        });
-        b = b.maybe(opt_str("redirect_uri", redirect_uri)?, |b, r| {
-            b.redirect_uri(r)
-        });
-        b = b.each(opt_params("params", params)?, |b, (k, v)| b.param(k, v));
+        if let Some(s) = opt_scopes(scopes)? {
+            b = b.scopes(s);
+        }
+        if let Some(s) = opt_str("state", state)? {
+            b = b.state(s);
+        }
+        if let Some(n) = opt_str("nonce", nonce)? {
+            b = b.nonce(n);
+        }
+        if let Some(v) = pkce_verifier_arg(pkce_verifier, code_verifier)? {
+            b = b.pkce_verifier(v);
+        }
+        if let Some(r) = opt_str("redirect_uri", redirect_uri)? {
+            b = b.redirect_uri(r);
+        }
+        for (k, v) in opt_params("params", params)? {
+            b = b.param(k, v);
+        }
         let built = if push {
             run_blocking(py, move || b.push())?
         } else if client.pushes_authorization_requests() {
@@ -178,7 +201,7 @@ impl Client {
             b.build()
         };
         built
-            .map(AuthorizationRequest::new)
+            .map(|r| AuthorizationRequest::new(py, r))
             .map_err(|e| to_pyerr(py, e))
     }
 }
