@@ -190,8 +190,7 @@ impl Http {
             s.tls_client_cert_file.as_ref(),
             s.tls_client_key_file.as_ref(),
         )?;
-        let (tls, trust_source) = crate::tls::client_config(&s.trust_roots, client_cert.as_ref())?;
-        log::debug!(target: "authgate::wire", "HTTPS trusts {trust_source}");
+        let tls = crate::tls::LazyConfig::new(&s.trust_roots, client_cert.as_ref())?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A token endpoint that redirects is misconfigured or hijacked: following it
@@ -458,6 +457,12 @@ fn transport_error(e: ureq::Error) -> Error {
         U::BadUri(m) => Error::InvalidArgument(format!("bad URL: {m}")),
         U::RequireHttpsOnly(m) => Error::Config(m),
         U::Protocol(p) => t(TransportKind::Io, protocol_message(&p.to_string())),
+        // The core's own error from a link of the connector chain (the TLS configuration
+        // made on the first https:// connection).
+        U::Other(e) => match e.downcast::<Error>() {
+            Ok(ours) => *ours,
+            Err(e) => t(TransportKind::Io, U::Other(e).to_string()),
+        },
         other => t(TransportKind::Io, other.to_string()),
     }
 }

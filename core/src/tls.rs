@@ -13,95 +13,230 @@
 //!   to this computer's clock. The words travel inside the rustls error
 //!   ([`CertificateError::Other`]) to [`words`], which the transport error shows.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use ring::digest::{digest, SHA256};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore};
 
 use crate::error::Error;
 use crate::http::TrustRoots;
+use crate::mtls::ClientCert;
 use crate::time::{days_from_civil, utc};
 
-/// A TLS client configuration for these trust roots (presenting this client certificate,
-/// for mutual TLS), and the trust source in words ("the CA file /etc/ca.pem", "the
-/// bundled Mozilla roots", …).
-pub(crate) fn client_config(
-    roots: &TrustRoots,
-    client_cert: Option<&crate::mtls::ClientCert>,
-) -> Result<(Arc<ClientConfig>, String), Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let source = describe(roots);
-    let (inner, pinned): (Arc<dyn ServerCertVerifier>, _) = match roots {
-        TrustRoots::System => {
-            let v = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| {
-                Error::Config(format!("the system's trust store cannot be used: {e}"))
-            })?;
-            (Arc::new(v), Vec::new())
+/// The TLS client configuration of one HTTP client, made on its first `https://`
+/// connection and kept: a client that only talks plain http (a LAN token server) never
+/// pays for the trust roots, the crypto provider or the verifier.
+///
+/// What can fail is still checked when the client is built, with the errors the full
+/// load gives, but nothing of it is kept: a configured CA file and the files named by
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR` are read (in pieces: a large bundle is never held
+/// whole) and must hold certificates. With a client certificate (mutual TLS) the whole
+/// configuration is made at once, as the key must match the certificate.
+pub(crate) struct LazyConfig {
+    roots: TrustRoots,
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` as they were when the client was built.
+    env: Vec<EnvVar>,
+    client_cert: Option<ClientCert>,
+    made: OnceLock<Arc<ClientConfig>>,
+}
+
+impl fmt::Debug for LazyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyConfig")
+            .field("roots", &self.roots)
+            .field("made", &self.made.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LazyConfig {
+    /// Checks the trust settings (see the type) without loading them.
+    pub(crate) fn new(
+        roots: &TrustRoots,
+        client_cert: Option<&ClientCert>,
+    ) -> Result<LazyConfig, Error> {
+        let lazy = LazyConfig {
+            roots: roots.clone(),
+            env: env_vars(),
+            client_cert: client_cert.cloned(),
+            made: OnceLock::new(),
+        };
+        if lazy.client_cert.is_some() {
+            lazy.get()?;
+        } else {
+            lazy.trusted_files(None)?;
         }
-        TrustRoots::CaFile(path) => {
-            let certs = read_pem(path, &source)?;
-            (anchored(&certs, &provider, &source)?, certs)
+        Ok(lazy)
+    }
+
+    /// The configuration, made now if this is the first time.
+    pub(crate) fn get(&self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(config) = self.made.get() {
+            return Ok(config.clone());
         }
-        TrustRoots::Bundled => match from_env()? {
-            Some(certs) => (anchored(&certs, &provider, &source)?, certs),
-            None => {
+        let config = self.make()?;
+        log::debug!(target: "authgate::wire", "HTTPS trusts {}", self.source());
+        Ok(self.made.get_or_init(|| config).clone())
+    }
+
+    fn source(&self) -> String {
+        describe_with(&self.roots, &self.env)
+    }
+
+    /// Calls `each` with every certificate of the configured CA file, or of the files
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` name in place of the bundled roots, once each;
+    /// returns their SHA-256 digests. Nothing for the bundled roots alone and the system
+    /// store. Without `each`, only checks them: a directory is read up to its first
+    /// certificate.
+    fn trusted_files(
+        &self,
+        mut each: Option<&mut dyn FnMut(CertificateDer<'static>)>,
+    ) -> Result<HashSet<Digest>, Error> {
+        let checking = each.is_none();
+        let mut seen = HashSet::new();
+        let mut once = |cert: CertificateDer<'static>| {
+            let new = seen.insert(sha256(&cert));
+            if let (true, Some(each)) = (new, each.as_mut()) {
+                each(cert);
+            }
+            new
+        };
+        match &self.roots {
+            TrustRoots::System => {}
+            TrustRoots::CaFile(path) => {
+                for_each_cert(path, &self.source(), &mut |c| {
+                    once(c);
+                })?;
+            }
+            TrustRoots::Bundled => {
+                for (what, is_dir, value) in &self.env {
+                    if !is_dir {
+                        for_each_cert(Path::new(value), what, &mut |c| {
+                            once(c);
+                        })?;
+                        continue;
+                    }
+                    let mut found = false;
+                    for dir in std::env::split_paths(value) {
+                        let Ok(entries) = std::fs::read_dir(&dir) else {
+                            continue;
+                        };
+                        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+                        files.sort();
+                        // OpenSSL's hashed names are links to the same files: each
+                        // certificate once. A file that is not all PEM is skipped.
+                        for certs in files.iter().filter_map(|f| read_pem(f, "").ok()) {
+                            for cert in certs {
+                                found |= once(cert);
+                            }
+                            if found && checking {
+                                break;
+                            }
+                        }
+                    }
+                    if !found {
+                        return Err(Error::Config(format!(
+                            "{what} holds no readable PEM certificate: fix or unset the variable"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Loads the trust roots and makes the configuration (presenting the client
+    /// certificate, for mutual TLS).
+    fn make(&self) -> Result<Arc<ClientConfig>, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let source = self.source();
+        let mut store = RootCertStore::empty();
+        let pinned = self.trusted_files(Some(&mut |cert| {
+            store.add_parsable_certificates([cert]);
+        }))?;
+        let inner: Arc<dyn ServerCertVerifier> = match &self.roots {
+            TrustRoots::System => {
+                let v = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| {
+                    Error::Config(format!("the system's trust store cannot be used: {e}"))
+                })?;
+                Arc::new(v)
+            }
+            TrustRoots::Bundled if self.env.is_empty() => {
                 let store = RootCertStore {
                     roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
                 };
-                (verifier(store, &provider, &source)?, Vec::new())
+                verifier(store, &provider, &source)?
             }
-        },
-    };
-    let verifier = Verifier {
-        inner,
-        pinned,
-        source: source.clone(),
-    };
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS cannot be set up: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
-    let config = match client_cert {
-        None => builder.with_no_client_auth(),
-        Some(c) => {
-            let (certs, key) = c.load()?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| {
-                Error::Config(format!(
-                    "the client key {} cannot be used with the certificate {}: {}",
-                    c.key_file.display(),
-                    c.cert_file.display(),
-                    words(&e)
-                ))
-            })?
-        }
-    };
-    Ok((Arc::new(config), source))
+            _ => verifier(store, &provider, &source)?,
+        };
+        let verifier = Verifier {
+            inner,
+            pinned,
+            source,
+        };
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("TLS cannot be set up: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let config = match &self.client_cert {
+            None => builder.with_no_client_auth(),
+            Some(c) => {
+                let (certs, key) = c.load()?;
+                builder.with_client_auth_cert(certs, key).map_err(|e| {
+                    Error::Config(format!(
+                        "the client key {} cannot be used with the certificate {}: {}",
+                        c.key_file.display(),
+                        c.cert_file.display(),
+                        words(&e)
+                    ))
+                })?
+            }
+        };
+        Ok(Arc::new(config))
+    }
+}
+
+/// A certificate's SHA-256 digest.
+type Digest = [u8; 32];
+
+fn sha256(cert: &[u8]) -> Digest {
+    let mut out = [0; 32];
+    out.copy_from_slice(digest(&SHA256, cert).as_ref());
+    out
 }
 
 /// The trust source in words, as errors, the trace and `authgate doctor` name it.
 pub(crate) fn describe(roots: &TrustRoots) -> String {
+    describe_with(roots, &env_vars())
+}
+
+fn describe_with(roots: &TrustRoots, env: &[EnvVar]) -> String {
     match roots {
         TrustRoots::System => "the system store".to_owned(),
         TrustRoots::CaFile(path) => format!("the CA file {}", path.display()),
+        TrustRoots::Bundled if env.is_empty() => "the bundled Mozilla roots".to_owned(),
         TrustRoots::Bundled => {
-            let vars: Vec<String> = env_vars().into_iter().map(|(what, _, _)| what).collect();
-            if vars.is_empty() {
-                "the bundled Mozilla roots".to_owned()
-            } else {
-                vars.join(" and ")
-            }
+            let vars: Vec<&str> = env.iter().map(|(what, _, _)| what.as_str()).collect();
+            vars.join(" and ")
         }
     }
 }
 
-/// `SSL_CERT_FILE` and `SSL_CERT_DIR`, those that are set: their description, whether
-/// it is the directory variable, and the value.
-fn env_vars() -> Vec<(String, bool, std::ffi::OsString)> {
+/// One of `SSL_CERT_FILE` and `SSL_CERT_DIR`: its description, whether it is the
+/// directory variable, and the value.
+type EnvVar = (String, bool, OsString);
+
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR`, those that are set.
+fn env_vars() -> Vec<EnvVar> {
     ["SSL_CERT_FILE", "SSL_CERT_DIR"]
         .into_iter()
         .filter_map(|name| {
@@ -112,69 +247,45 @@ fn env_vars() -> Vec<(String, bool, std::ffi::OsString)> {
         .collect()
 }
 
-/// The certificates named by `SSL_CERT_FILE` and `SSL_CERT_DIR` (either or both), when
-/// either is set.
-fn from_env() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
-    let vars = env_vars();
-    let mut certs = Vec::new();
-    for (what, is_dir, value) in &vars {
-        if !is_dir {
-            certs.extend(read_pem(Path::new(value), what)?);
-            continue;
-        }
-        let before = certs.len();
-        for dir in std::env::split_paths(value) {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-            files.sort();
-            // OpenSSL's hashed names are links to the same files: each certificate once.
-            for cert in files.iter().filter_map(|f| read_pem(f, "").ok()).flatten() {
-                if !certs.contains(&cert) {
-                    certs.push(cert);
-                }
-            }
-        }
-        if certs.len() == before {
-            return Err(Error::Config(format!(
-                "{what} holds no readable PEM certificate: fix or unset the variable"
-            )));
-        }
-    }
-    Ok((!vars.is_empty()).then_some(certs))
-}
-
 /// The certificates of a PEM file; `what` names it in errors.
 pub(crate) fn read_pem(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let pem = std::fs::read(path).map_err(|e| Error::Config(format!("cannot read {what}: {e}")))?;
     let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => {
-                certs.push(CertificateDer::from(c.der().to_vec()));
-            }
-            Ok(_) => {}
-            Err(e) => return Err(Error::Config(format!("{what} is not valid PEM: {e}"))),
-        }
-    }
-    if certs.is_empty() {
-        return Err(Error::Config(format!("{what} holds no certificate")));
-    }
+    for_each_cert(path, what, &mut |c| certs.push(c))?;
     Ok(certs)
 }
 
-/// A webpki verifier anchored in `certs`.
-fn anchored(
-    certs: &[CertificateDer<'static>],
-    provider: &Arc<rustls::crypto::CryptoProvider>,
+/// Calls `each` with the certificates of a PEM file, read in pieces; fails when it cannot
+/// be read, is not PEM or holds no certificate. `what` names it in errors.
+fn for_each_cert(
+    path: &Path,
     what: &str,
-) -> Result<Arc<dyn ServerCertVerifier>, Error> {
-    let mut store = RootCertStore::empty();
-    store.add_parsable_certificates(certs.iter().cloned());
-    verifier(store, provider, what)
+    each: &mut dyn FnMut(CertificateDer<'static>),
+) -> Result<(), Error> {
+    let cannot_read = |e: std::io::Error| Error::Config(format!("cannot read {what}: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut any = false;
+    for item in <(SectionKind, Vec<u8>)>::pem_reader_iter(file) {
+        match item {
+            Ok((SectionKind::Certificate, der)) => {
+                any = true;
+                each(CertificateDer::from(der));
+            }
+            Ok(_) => {}
+            Err(rustls::pki_types::pem::Error::Io(e)) => return Err(cannot_read(e)),
+            // In ureq's words, as before this file was read in pieces.
+            Err(e) => {
+                let e = ureq::Error::Pem(e);
+                return Err(Error::Config(format!("{what} is not valid PEM: {e}")));
+            }
+        }
+    }
+    if !any {
+        return Err(Error::Config(format!("{what} holds no certificate")));
+    }
+    Ok(())
 }
 
+/// A webpki verifier anchored in `store`; `what` names the trust source in errors.
 fn verifier(
     store: RootCertStore,
     provider: &Arc<rustls::crypto::CryptoProvider>,
@@ -191,7 +302,9 @@ fn verifier(
 #[derive(Debug)]
 struct Verifier {
     inner: Arc<dyn ServerCertVerifier>,
-    pinned: Vec<CertificateDer<'static>>,
+    /// The SHA-256 digests of the certificates the user gave (CA file, `SSL_CERT_FILE`,
+    /// `SSL_CERT_DIR`): a server presenting one of them is trusted as curl trusts it.
+    pinned: HashSet<Digest>,
     source: String,
 }
 
@@ -204,11 +317,7 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self
-            .pinned
-            .iter()
-            .any(|p| p.as_ref() == end_entity.as_ref())
-        {
+        if !self.pinned.is_empty() && self.pinned.contains(&sha256(end_entity)) {
             return self.check_pinned(end_entity, server_name, now);
         }
         self.inner

@@ -10,16 +10,17 @@
 //!   wakes twice and the answer waits for the second packet. The head of a request with a
 //!   body is held back and sent together with the body's first bytes.
 //! - [`Tls`]: the TLS link, with the core's own certificate verifier (see `crate::tls`)
-//!   instead of ureq's, which has no place for one.
+//!   instead of ureq's, which has no place for one; its configuration (trust roots,
+//!   verifier) is made on the first `https://` connection.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls::{ClientConnection, StreamOwned};
 
 use ureq::config::Config;
 use ureq::http::Uri;
@@ -205,7 +206,7 @@ impl Transport for OneWriteTransport {
 
 /// The TLS link of the connector chain, for `https://` addresses (not yet tunnelled).
 pub(crate) struct Tls {
-    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) config: crate::tls::LazyConfig,
 }
 
 impl fmt::Debug for Tls {
@@ -235,7 +236,8 @@ impl<In: Transport> Connector<In> for Tls {
             .unwrap_or(host);
         let name = ServerName::try_from(host.to_owned())
             .map_err(|_| Error::BadUri(format!("{host} is not a host name TLS can check")))?;
-        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let config = self.config.get().map_err(|e| Error::Other(Box::new(e)))?;
+        let mut conn = ClientConnection::new(config, name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         sock.set_timeout(details.timeout);
         conn.complete_io(&mut sock)?;
