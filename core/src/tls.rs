@@ -133,9 +133,12 @@ impl LazyConfig {
                         files.sort();
                         // OpenSSL's hashed names are links to the same files: each
                         // certificate once. A file that is not all PEM is skipped.
+                        // A directory whose certificates all repeat SSL_CERT_FILE's is
+                        // still usable: any certificate counts, new or not.
                         for certs in files.iter().filter_map(|f| read_pem(f, "").ok()) {
                             for cert in certs {
-                                found |= once(cert);
+                                once(cert);
+                                found = true;
                             }
                             if found && checking {
                                 break;
