@@ -5,7 +5,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
-use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 
@@ -38,7 +37,7 @@ impl RandomBytes {
 impl Drop for RandomBytes {
     fn drop(&mut self) {
         // They became a state and a PKCE verifier: no copy stays behind.
-        self.bytes.zeroize();
+        zeroize::zeroize_bytes(&mut self.bytes);
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// `now + d` on the monotonic clock, saturating at about a century.
+#[inline]
 pub(crate) fn instant_after(d: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(d)
