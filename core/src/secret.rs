@@ -1,21 +1,16 @@
 //! Newtypes for protocol values that must never reach a log.
 //!
-//! Each one prints `[redacted]` in `Debug`, is read with `.secret()`, wipes its memory on
-//! drop and deliberately has no `PartialEq`: comparing secrets is done in constant time by
-//! the code that needs it (see [`crate::parse_callback`]).
+//! Each one prints `[redacted]` in `Debug`, is read with `.secret()`, and deliberately has
+//! no `PartialEq`: comparing secrets is done in constant time by
+//! the code that needs it (see [`crate::parse_callback`]). Its copies share one allocation
+//! (a clone is a reference count, not a second copy of the secret in memory), which is
+//! wiped when the last copy is dropped.
 
 use zeroize::Zeroize;
 
 /// A string whose whole allocation is overwritten with zeros when it is dropped: what every
 /// secret type below holds.
 pub(crate) struct WipedString(String);
-
-impl Clone for WipedString {
-    #[inline]
-    fn clone(&self) -> Self {
-        WipedString(self.0.as_str().to_owned())
-    }
-}
 
 impl Drop for WipedString {
     #[inline]
@@ -44,12 +39,12 @@ macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone)]
-        pub struct $name(WipedString);
+        pub struct $name(std::sync::Arc<WipedString>);
 
         impl $name {
             /// Wraps a value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(WipedString(value.into()))
+                Self(std::sync::Arc::new(WipedString(value.into())))
             }
 
             /// The value itself. Keep it out of logs.
@@ -146,5 +141,15 @@ mod tests {
         let copy = token.clone();
         drop(token);
         assert_eq!(copy.secret(), "at-1");
+    }
+
+    /// A copy handed out (a manager's cached access token) is the same bytes, not a
+    /// second copy of the secret in memory to wipe.
+    #[test]
+    fn clones_share_one_allocation() {
+        let token = RefreshToken::new("rt-1");
+        let copy = token.clone();
+        assert_eq!(token.secret().as_ptr(), copy.secret().as_ptr());
+        assert_eq!(AccessToken::from(&AccessToken::new("at")).secret(), "at");
     }
 }
