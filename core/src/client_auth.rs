@@ -148,51 +148,263 @@ fn config(message: impl Into<String>) -> Error {
     Error::Config(message.into())
 }
 
-/// Reads the key: PEM text when the value holds `-----BEGIN`, else the path of a PEM file.
-fn load_key(source: &KeySource) -> Result<PrivateKey> {
+/// A key as read from `client_key`, with what a JWK says about it.
+struct LoadedKey {
+    key: PrivateKey,
+    /// The JWK's `kid`: the assertion's unless a key id is configured.
+    kid: Option<String>,
+    /// The JWK's `alg`: the configured assertion alg must agree with it.
+    alg: Option<String>,
+}
+
+/// Reads the key: a JWK or JWK Set when the value is a JSON object, PEM text when it
+/// holds `-----BEGIN`, else the path of a file holding either. `kid` (the configured key
+/// id) chooses a key of a JWK Set.
+fn load_key(source: &KeySource, kid: Option<&str>) -> Result<LoadedKey> {
     let text = source.0.as_str();
-    let pem: Zeroizing<Vec<u8>> = if text.contains("-----BEGIN") {
-        Zeroizing::new(text.as_bytes().to_vec())
-    } else {
-        // The path is not secret, but it is the caller's: say which option failed only.
-        Zeroizing::new(std::fs::read(text).map_err(|e| {
-            config(format!(
-                "client_key: the key file cannot be read ({})",
-                e.kind()
-            ))
-        })?)
-    };
+    let is_jwk = |t: &str| t.trim_start().starts_with('{');
+    if is_jwk(text) {
+        return load_jwk(text, kid);
+    }
+    if text.contains("-----BEGIN") {
+        return load_pem(text.as_bytes());
+    }
+    // The path is not secret, but it is the caller's: say which option failed only.
+    let bytes = Zeroizing::new(std::fs::read(text).map_err(|e| {
+        config(format!(
+            "client_key: the key file cannot be read ({})",
+            e.kind()
+        ))
+    })?);
+    match std::str::from_utf8(&bytes) {
+        Ok(t) if is_jwk(t) => load_jwk(t, kid),
+        _ => load_pem(&bytes),
+    }
+}
+
+/// A PEM private key: PKCS#8 RSA or EC P-256, or PKCS#1 RSA.
+fn load_pem(pem: &[u8]) -> Result<LoadedKey> {
     let no_key = || {
         config(
-            "client_key holds no private key: give a PEM PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY",
+            "client_key holds no private key: give a PEM PRIVATE KEY (PKCS#8) or RSA PRIVATE KEY, or a private JWK",
         )
     };
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::PrivateKeyDer;
-    let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|_| no_key())?;
-    match key {
+    let key = PrivateKeyDer::from_pem_slice(pem).map_err(|_| no_key())?;
+    let key = match key {
         PrivateKeyDer::Pkcs8(der) => {
             let der = der.secret_pkcs8_der();
-            if let Ok(k) = RsaKeyPair::from_pkcs8(der) {
-                return Ok(PrivateKey::Rsa(k));
+            match RsaKeyPair::from_pkcs8(der) {
+                Ok(k) => PrivateKey::Rsa(k),
+                Err(_) => EcdsaKeyPair::from_pkcs8(
+                    &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    der,
+                    &SystemRandom::new(),
+                )
+                .map(PrivateKey::Ec)
+                .map_err(|_| {
+                    config("client_key: the key is neither RSA (2048 bits or more) nor EC P-256")
+                })?,
             }
-            EcdsaKeyPair::from_pkcs8(
-                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                der,
-                &SystemRandom::new(),
-            )
-            .map(PrivateKey::Ec)
-            .map_err(|_| {
-                config("client_key: the key is neither RSA (2048 bits or more) nor EC P-256")
-            })
         }
         PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der())
             .map(PrivateKey::Rsa)
-            .map_err(|_| config("client_key: the RSA key is refused (2048 bits or more)")),
-        _ => Err(config(
-            "client_key: an EC key must be PKCS#8 (openssl pkcs8 -topk8 -nocrypt -in key.pem)",
-        )),
+            .map_err(|_| rsa_refused())?,
+        _ => {
+            return Err(config(
+                "client_key: an EC key must be PKCS#8 (openssl pkcs8 -topk8 -nocrypt -in key.pem)",
+            ))
+        }
+    };
+    Ok(LoadedKey {
+        key,
+        kid: None,
+        alg: None,
+    })
+}
+
+fn rsa_refused() -> Error {
+    config("client_key: the RSA key is refused (2048 bits or more)")
+}
+
+/// A JSON string of key material: wiped on drop.
+struct Secret(Zeroizing<String>);
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+        String::deserialize(d).map(|s| Secret(Zeroizing::new(s)))
     }
+}
+
+/// A JWK (RFC 7517 §4, RFC 7518 §6) or a JWK Set (`keys`); other members are ignored.
+#[derive(serde::Deserialize)]
+struct Jwk {
+    keys: Option<Vec<Jwk>>,
+    kty: Option<String>,
+    kid: Option<String>,
+    alg: Option<String>,
+    #[serde(rename = "use")]
+    use_: Option<String>,
+    crv: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+    d: Option<Secret>,
+    p: Option<Secret>,
+    q: Option<Secret>,
+    dp: Option<Secret>,
+    dq: Option<Secret>,
+    qi: Option<Secret>,
+}
+
+/// A JWK or a JWK Set with one private key (or `kid` choosing one).
+fn load_jwk(text: &str, kid: Option<&str>) -> Result<LoadedKey> {
+    // serde_json's messages may quote the text: say where it broke, never what is there.
+    let doc: Jwk = serde_json::from_str(text).map_err(|e| {
+        config(format!(
+            "client_key: the JWK is not valid JSON or has a member of the wrong type (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let jwk = match &doc.keys {
+        None => &doc,
+        Some(keys) => choose(keys, kid)?,
+    };
+    let key = jwk_key(jwk)?;
+    Ok(LoadedKey {
+        key,
+        kid: jwk.kid.clone().filter(|k| !k.is_empty()),
+        alg: jwk.alg.clone(),
+    })
+}
+
+/// The key of a JWK Set to sign with: the one whose `kid` is the configured key id, else
+/// the only private one.
+fn choose<'a>(keys: &'a [Jwk], kid: Option<&str>) -> Result<&'a Jwk> {
+    if let Some(kid) = kid {
+        return keys
+            .iter()
+            .find(|k| k.kid.as_deref() == Some(kid))
+            .ok_or_else(|| {
+                let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid.as_deref()).collect();
+                config(format!(
+                    "client_key: the JWK Set has no key with kid \"{kid}\" (client_key_id); its kids: {}",
+                    if kids.is_empty() { "none".into() } else { kids.join(", ") }
+                ))
+            });
+    }
+    let private: Vec<&Jwk> = keys.iter().filter(|k| k.d.is_some()).collect();
+    match private[..] {
+        [one] => Ok(one),
+        [] => match keys.first() {
+            // Let the key itself say what is wrong with it (the public half, …).
+            Some(first) => Ok(first),
+            None => Err(config("client_key: the JWK Set holds no key")),
+        },
+        _ => Err(config(format!(
+            "client_key: the JWK Set holds {} private keys: set client_key_id to the kid of the one to sign with",
+            private.len()
+        ))),
+    }
+}
+
+/// Decodes a base64url member (padding tolerated) of a JWK.
+fn member(value: Option<&str>, kty: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let value = value.ok_or_else(|| {
+        config(format!(
+            "client_key: the {kty} JWK has no \"{name}\" (a private {kty} JWK carries it)"
+        ))
+    })?;
+    URL_SAFE_NO_PAD
+        .decode(value.trim_end_matches('='))
+        .map(Zeroizing::new)
+        .map_err(|_| {
+            config(format!(
+                "client_key: the {kty} JWK's \"{name}\" is not base64url"
+            ))
+        })
+}
+
+fn secret(value: &Option<Secret>) -> Option<&str> {
+    value.as_ref().map(|s| s.0.as_str())
+}
+
+/// The private key a JWK describes: RSA, or EC on P-256.
+fn jwk_key(jwk: &Jwk) -> Result<PrivateKey> {
+    let kty = jwk.kty.as_deref().unwrap_or("");
+    if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+        return Err(config(format!(
+            "client_key: the JWK is for \"use\": \"{}\", not for signing (\"sig\")",
+            jwk.use_.as_deref().unwrap_or("")
+        )));
+    }
+    match kty {
+        "RSA" | "EC" => {}
+        "OKP" => {
+            return Err(config(
+                "client_key: OKP (Ed25519) JWKs are not supported: assertions are signed RS256, PS256 or ES256; give an RSA or EC P-256 key",
+            ))
+        }
+        "oct" => {
+            return Err(config(
+                "client_key: the JWK is a symmetric (oct) key: for client_secret_jwt set client_secret, not client_key",
+            ))
+        }
+        "" => return Err(config("client_key: the JWK has no \"kty\"")),
+        other => {
+            return Err(config(format!(
+                "client_key: JWK kty \"{other}\" is not supported (RSA or EC P-256)"
+            )))
+        }
+    }
+    if jwk.d.is_none() {
+        return Err(config(format!(
+            "client_key: the {kty} JWK{} is the public half of the key (no \"d\"): give the private JWK",
+            jwk.kid
+                .as_deref()
+                .map(|k| format!(" \"{k}\""))
+                .unwrap_or_default()
+        )));
+    }
+    if kty == "EC" {
+        let crv = jwk.crv.as_deref().unwrap_or("");
+        if crv != "P-256" {
+            return Err(config(format!(
+                "client_key: the EC JWK's curve \"{crv}\" is not supported (P-256, for ES256)"
+            )));
+        }
+        let mut point = Zeroizing::new(vec![4u8]);
+        point.extend_from_slice(&member(jwk.x.as_deref(), kty, "x")?);
+        point.extend_from_slice(&member(jwk.y.as_deref(), kty, "y")?);
+        let d = member(secret(&jwk.d), kty, "d")?;
+        return EcdsaKeyPair::from_private_key_and_public_key(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &d,
+            &point,
+            &SystemRandom::new(),
+        )
+        .map(PrivateKey::Ec)
+        .map_err(|_| config("client_key: the EC JWK's d, x and y are not one P-256 key pair"));
+    }
+    let part = |v: Option<&str>, name| member(v, kty, name);
+    let components = ring::rsa::KeyPairComponents {
+        public_key: ring::rsa::PublicKeyComponents {
+            n: part(jwk.n.as_deref(), "n")?,
+            e: part(jwk.e.as_deref(), "e")?,
+        },
+        d: part(secret(&jwk.d), "d")?,
+        p: part(secret(&jwk.p), "p")?,
+        q: part(secret(&jwk.q), "q")?,
+        dP: part(secret(&jwk.dp), "dp")?,
+        dQ: part(secret(&jwk.dq), "dq")?,
+        qInv: part(secret(&jwk.qi), "qi")?,
+    };
+    RsaKeyPair::from_components(&components)
+        .map(PrivateKey::Rsa)
+        .map_err(|_| rsa_refused())
 }
 
 impl Signer {
@@ -222,9 +434,33 @@ impl Signer {
             };
         }
         let source = source.ok_or_else(|| {
-            config("private_key_jwt needs a client_key (PEM text or the path of a PEM file)")
+            config("private_key_jwt needs a client_key (PEM text, a private JWK, or the path of a PEM or JWK file)")
         })?;
-        let key = load_key(source)?;
+        let loaded = load_key(source, kid.as_deref())?;
+        let key = loaded.key;
+        let alg = match (loaded.alg.as_deref(), alg) {
+            (Some(named), configured) => {
+                let Some(jwk_alg) =
+                    AssertionAlg::from_name(named).filter(|a| *a != AssertionAlg::Hs256)
+                else {
+                    return Err(config(format!(
+                        "client_key: the JWK's alg {named} is not one assertions are signed with (RS256, PS256, ES256)"
+                    )));
+                };
+                match configured {
+                    Some(c) if c != jwk_alg => {
+                        return Err(config(format!(
+                            "client_assertion_alg is {}, but the client_key JWK says alg {}: make them agree",
+                            c.name(),
+                            jwk_alg.name()
+                        )))
+                    }
+                    _ => Some(jwk_alg),
+                }
+            }
+            (None, configured) => configured,
+        };
+        let kid = kid.or(loaded.kid);
         let alg = match (&key, alg) {
             (PrivateKey::Rsa(_), None) => AssertionAlg::Rs256,
             (PrivateKey::Ec(_), None) => AssertionAlg::Es256,
@@ -326,6 +562,205 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("client_key") && !e.contains("AAAA"), "{e}");
+    }
+
+    use authgate_emulator::fixtures as fx;
+    use serde_json::{json, Value};
+
+    fn jwk_signer(jwk: &str, alg: Option<AssertionAlg>, kid: Option<&str>) -> Result<Signer> {
+        Signer::new(
+            true,
+            Some(&KeySource::new(jwk.into())),
+            alg,
+            kid.map(String::from),
+            Default::default(),
+        )
+    }
+
+    fn jwk_error(jwk: &Value, alg: Option<AssertionAlg>, kid: Option<&str>) -> String {
+        let e = jwk_signer(&jwk.to_string(), alg, kid).unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e:?}");
+        let shown = format!("{e} / {e:?}");
+        // No piece of any private component ever shows.
+        for key in [fx::CLIENT_RSA_JWK, fx::CLIENT_EC_JWKS] {
+            let v: Value = serde_json::from_str(key).unwrap();
+            let v = v.get("keys").map_or(&v, |k| &k[0]);
+            for c in ["d", "p", "q", "dp", "dq", "qi"] {
+                if let Some(s) = v[c].as_str() {
+                    assert!(!shown.contains(&s[..12]), "{c} leaked into {shown}");
+                }
+            }
+        }
+        shown
+    }
+
+    fn rsa_jwk() -> Value {
+        serde_json::from_str(fx::CLIENT_RSA_JWK).unwrap()
+    }
+
+    fn ec_jwk() -> Value {
+        let set: Value = serde_json::from_str(fx::CLIENT_EC_JWKS).unwrap();
+        set["keys"][0].clone()
+    }
+
+    fn b64(v: &Value, name: &str) -> Vec<u8> {
+        URL_SAFE_NO_PAD.decode(v[name].as_str().unwrap()).unwrap()
+    }
+
+    /// Signs an assertion and checks it with the JWK's public half; returns the header.
+    fn verify(signer: &Signer, public: &Value) -> Value {
+        let jwt = signer
+            .assertion("pos", "https://a.example/token", "")
+            .unwrap();
+        let (signed, sig) = jwt.rsplit_once('.').unwrap();
+        let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        let header: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(signed.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        if public["kty"] == "RSA" {
+            let alg: &signature::RsaParameters = match header["alg"].as_str().unwrap() {
+                "PS256" => &signature::RSA_PSS_2048_8192_SHA256,
+                _ => &signature::RSA_PKCS1_2048_8192_SHA256,
+            };
+            signature::RsaPublicKeyComponents {
+                n: b64(public, "n"),
+                e: b64(public, "e"),
+            }
+            .verify(alg, signed.as_bytes(), &sig)
+            .unwrap();
+        } else {
+            let mut point = vec![4];
+            point.extend(b64(public, "x"));
+            point.extend(b64(public, "y"));
+            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                .verify(signed.as_bytes(), &sig)
+                .unwrap();
+        }
+        header
+    }
+
+    #[test]
+    fn an_rsa_jwk_signs_with_its_kid_and_alg() {
+        let s = jwk_signer(fx::CLIENT_RSA_JWK, None, None).unwrap();
+        let header = verify(&s, &rsa_jwk());
+        assert_eq!(
+            (header["alg"].as_str(), header["kid"].as_str()),
+            (Some("RS256"), Some("kontur-rsa-jwk"))
+        );
+        // Without an alg in the JWK, PS256 fits the RSA key; a configured kid wins.
+        let mut jwk = rsa_jwk();
+        jwk.as_object_mut().unwrap().remove("alg");
+        let s = jwk_signer(&jwk.to_string(), Some(AssertionAlg::Ps256), Some("till-7")).unwrap();
+        let header = verify(&s, &jwk);
+        assert_eq!(
+            (header["alg"].as_str(), header["kid"].as_str()),
+            (Some("PS256"), Some("till-7"))
+        );
+        assert_eq!(
+            format!("{:?}", KeySource::new(fx::CLIENT_RSA_JWK.into())),
+            "[redacted]"
+        );
+    }
+
+    #[test]
+    fn an_ec_jwk_set_signs_es256_inline_and_from_a_file() {
+        for source in [fx::CLIENT_EC_JWKS, fx::CLIENT_EC_JWKS_PATH] {
+            let s = jwk_signer(source, None, None).unwrap();
+            let header = verify(&s, &ec_jwk());
+            assert_eq!(
+                (header["alg"].as_str(), header["kid"].as_str()),
+                (Some("ES256"), Some("kontur-ec-jwk"))
+            );
+        }
+        let s = jwk_signer(fx::CLIENT_RSA_JWK_PATH, None, None).unwrap();
+        assert_eq!(verify(&s, &rsa_jwk())["kid"], "kontur-rsa-jwk");
+    }
+
+    #[test]
+    fn the_kid_chooses_one_private_key_of_a_set() {
+        let set = json!({"keys": [
+            {"kty": "RSA", "kid": "rsa-public", "n": rsa_jwk()["n"], "e": rsa_jwk()["e"]},
+            rsa_jwk(),
+            ec_jwk(),
+        ]});
+        let e = jwk_error(&set, None, None);
+        assert!(
+            e.contains("2 private keys") && e.contains("client_key_id"),
+            "{e}"
+        );
+        let s = jwk_signer(&set.to_string(), None, Some("kontur-ec-jwk")).unwrap();
+        assert_eq!(verify(&s, &ec_jwk())["alg"], "ES256");
+        let s = jwk_signer(&set.to_string(), None, Some("kontur-rsa-jwk")).unwrap();
+        assert_eq!(verify(&s, &rsa_jwk())["alg"], "RS256");
+        let e = jwk_error(&set, None, Some("other"));
+        assert!(
+            e.contains("\"other\"") && e.contains("kontur-ec-jwk"),
+            "{e}"
+        );
+        let e = jwk_error(&set, None, Some("rsa-public"));
+        assert!(e.contains("public half"), "{e}");
+        let e = jwk_error(&json!({"keys": []}), None, None);
+        assert!(e.contains("no key"), "{e}");
+    }
+
+    #[test]
+    fn jwk_mistakes_are_config_errors_without_key_material() {
+        let strip = |mut v: Value, names: &[&str]| {
+            for n in names {
+                v.as_object_mut().unwrap().remove(*n);
+            }
+            v
+        };
+        let set = |v: Value| json!({"keys": [v]});
+        let e = jwk_error(
+            &strip(rsa_jwk(), &["d", "p", "q", "dp", "dq", "qi"]),
+            None,
+            None,
+        );
+        assert!(e.contains("public half"), "{e}");
+        let e = jwk_error(&set(strip(ec_jwk(), &["d"])), None, None);
+        assert!(e.contains("public half"), "{e}");
+        let e = jwk_error(&rsa_jwk(), Some(AssertionAlg::Ps256), None);
+        assert!(e.contains("RS256") && e.contains("PS256"), "{e}");
+        let e = jwk_error(&rsa_jwk(), Some(AssertionAlg::Es256), None);
+        assert!(e.contains("ES256") && e.contains("RS256"), "{e}");
+        let mut jwk = ec_jwk();
+        jwk["alg"] = "ES384".into();
+        let e = jwk_error(&jwk, None, None);
+        assert!(e.contains("ES384"), "{e}");
+        let mut jwk = ec_jwk();
+        jwk["crv"] = "P-384".into();
+        let e = jwk_error(&jwk, None, None);
+        assert!(e.contains("P-384") && e.contains("P-256"), "{e}");
+        let e = jwk_error(&strip(rsa_jwk(), &["qi"]), None, None);
+        assert!(e.contains("qi"), "{e}");
+        let mut jwk = rsa_jwk();
+        jwk["d"] = "not base64!".into();
+        let e = jwk_error(&jwk, None, None);
+        assert!(e.contains("\"d\"") && !e.contains("not base64!"), "{e}");
+        let mut jwk = ec_jwk();
+        jwk["d"] = rsa_jwk()["e"].clone();
+        let e = jwk_error(&jwk, None, None);
+        assert!(e.contains("EC"), "{e}");
+        let okp = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"});
+        let e = jwk_error(&okp, None, None);
+        assert!(e.contains("OKP") && e.contains("not supported"), "{e}");
+        let e = jwk_error(&json!({"kty": "oct", "k": "c2VjcmV0LWJ5dGVz"}), None, None);
+        assert!(e.contains("oct") && !e.contains("c2VjcmV0LWJ5dGVz"), "{e}");
+        let mut jwk = ec_jwk();
+        jwk["use"] = "enc".into();
+        let e = jwk_error(&jwk, None, None);
+        assert!(e.contains("enc"), "{e}");
+        // Broken JSON: where, never what.
+        let text = format!("{{\"kty\": \"RSA\", \"d\": {}", &rsa_jwk()["d"]);
+        let e = jwk_signer(&text, None, None).unwrap_err().to_string();
+        assert!(e.contains("JSON") && e.contains("line 1"), "{e}");
+        assert!(!e.contains(&rsa_jwk()["d"].as_str().unwrap()[..12]), "{e}");
+        let e = jwk_error(&json!({"kty": ["RSA"], "d": rsa_jwk()["d"]}), None, None);
+        assert!(e.contains("client_key"), "{e}");
     }
 
     #[test]

@@ -87,6 +87,46 @@ fn private_key_jwt_signs_every_token_request_with_rsa_and_ec_keys() {
 }
 
 #[test]
+fn private_key_jwt_signs_with_a_jwk_or_a_jwk_set_inline_or_by_path() {
+    let emu = emulator();
+    for (key, expected) in [
+        (fx::CLIENT_RSA_JWK, ("RS256", "kontur-rsa-jwk")),
+        (fx::CLIENT_RSA_JWK_PATH, ("RS256", "kontur-rsa-jwk")),
+        (fx::CLIENT_EC_JWKS, ("ES256", "kontur-ec-jwk")),
+        (fx::CLIENT_EC_JWKS_PATH, ("ES256", "kontur-ec-jwk")),
+    ] {
+        let client = keyed(&emu, key).build().unwrap();
+        assert_eq!(client.auth_method(), AuthMethod::PrivateKeyJwt);
+        // The emulator verifies both assertions with the registered public keys.
+        sign_in_and_refresh(&client).unwrap();
+        let (header, claims, _) = last_assertion(&emu);
+        assert_eq!(
+            (header["alg"].as_str(), header["kid"].as_str()),
+            (Some(expected.0), Some(expected.1))
+        );
+        assert_eq!(claims["aud"], emu.url(fx::KONTUR_TOKEN_PATH));
+        assert!(!format!("{client:?}").contains("\"d\""));
+    }
+    // The configured key id wins over the JWK's, and the JWK's alg must agree.
+    let client = keyed(&emu, fx::CLIENT_EC_JWKS)
+        .client_key_id("kontur-ec-jwk")
+        .build()
+        .unwrap();
+    sign_in_and_refresh(&client).unwrap();
+    let err = keyed(&emu, fx::CLIENT_RSA_JWK)
+        .client_assertion_alg(AssertionAlg::Ps256)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+    assert!(
+        err.to_string().contains("RS256") && err.to_string().contains("PS256"),
+        "{err}"
+    );
+    let private: serde_json::Value = serde_json::from_str(fx::CLIENT_RSA_JWK).unwrap();
+    assert_no_secret(&err, &[&private["d"].as_str().unwrap()[..16]]);
+}
+
+#[test]
 fn client_secret_jwt_signs_hs256_and_the_issuer_can_be_the_audience() {
     let emu = emulator();
     let client = common::builder(&emu, Provider::KonturExtern)

@@ -107,6 +107,17 @@ pub const CLIENT_RSA_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys
 pub const CLIENT_EC_KEY_PEM: &str = include_str!("../keys/client-ec.pem");
 /// [`CLIENT_EC_KEY_PEM`]'s file.
 pub const CLIENT_EC_KEY_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/client-ec.pem");
+/// [`CLIENT_RSA_KEY_PEM`] as a private JWK (RFC 7517; kid `kontur-rsa-jwk`, alg RS256),
+/// as providers' consoles hand it out.
+pub const CLIENT_RSA_JWK: &str = include_str!("../keys/client-rsa.jwk.json");
+/// [`CLIENT_RSA_JWK`]'s file.
+pub const CLIENT_RSA_JWK_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/keys/client-rsa.jwk.json");
+/// [`CLIENT_EC_KEY_PEM`] as a JWK Set holding one private key (kid `kontur-ec-jwk`, no alg).
+pub const CLIENT_EC_JWKS: &str = include_str!("../keys/client-ec.jwks.json");
+/// [`CLIENT_EC_JWKS`]'s file.
+pub const CLIENT_EC_JWKS_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/keys/client-ec.jwks.json");
 /// Kontur JWKS: the fixed RSA key ([`KONTUR_RSA_KEY_ID`]) and the current EC P-256 key
 /// (generated at start, [`KONTUR_KEY_ID`] until rotated).
 pub const KONTUR_JWKS_PATH: &str = "/.well-known/openid-configuration/jwks";
