@@ -1262,8 +1262,11 @@ authgate_result authgate_config_set_id_token_leeway_ms(struct authgate_config *c
 
 /**
  * Sets the private key that signs `private_key_jwt` assertions: PEM text (PKCS#8 RSA
- * or EC P-256, or PKCS#1 RSA) or the path of a PEM file (a value without `-----BEGIN`),
- * read when the client is built. Makes `private_key_jwt` the method unless
+ * or EC P-256, or PKCS#1 RSA), a private JWK or a JWK Set with one private key (RSA or
+ * EC P-256; JSON text starting with `{`), or the path of a PEM or JWK file, read when
+ * the client is built. A JWK's `kid` is used unless `authgate_config_set_client_key_id`
+ * sets one (which also chooses the key of a set); its `alg` must agree with the
+ * configured assertion alg. Makes `private_key_jwt` the method unless
  * `authgate_config_set_auth_method` says otherwise. The copy kept is wiped when the
  * configuration is freed; the key never appears in errors or logs.
  */
@@ -1271,7 +1274,8 @@ authgate_result authgate_config_set_client_key(struct authgate_config *config,
                                                const char *pem_or_path);
 
 /**
- * Sets the `kid` of client assertions (default: none).
+ * Sets the `kid` of client assertions (default: the `kid` of a JWK client key, else
+ * none); it also chooses the key of a JWK Set client key.
  */
 authgate_result authgate_config_set_client_key_id(struct authgate_config *config,
                                                   const char *kid);

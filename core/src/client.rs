@@ -313,6 +313,11 @@ impl ClientBuilder {
     /// The private key that signs `private_key_jwt` assertions: PEM text (a `PRIVATE KEY`
     /// in PKCS#8, RSA of 2048 bits or more or EC P-256, or an `RSA PRIVATE KEY`), or the
     /// path of a PEM file; a value containing `-----BEGIN` is taken as the PEM itself.
+    /// It may also be a private JWK (RFC 7517: RSA, or EC on P-256) or a JWK Set
+    /// (`{"keys":[…]}`) with one private key or [`client_key_id`](Self::client_key_id)
+    /// naming one, inline (a value starting with `{`) or in a file: the JWK's `kid` is
+    /// the assertions' unless a key id is set, and its `alg` must agree with
+    /// [`client_assertion_alg`](Self::client_assertion_alg).
     /// Read and parsed once, by [`build`](Self::build); wiped from memory when the
     /// builder is dropped and never shown in errors or logs. Setting it makes
     /// `private_key_jwt` the authentication method unless
@@ -323,7 +328,8 @@ impl ClientBuilder {
     }
 
     /// The `kid` put in the header of client assertions (the key's id as registered with
-    /// the provider). Defaults to none.
+    /// the provider); it also chooses the key of a JWK Set given to
+    /// [`client_key`](Self::client_key). Defaults to none (a JWK's own `kid`).
     pub fn client_key_id(mut self, kid: impl Into<String>) -> Self {
         self.client_key_id = Some(kid.into());
         self

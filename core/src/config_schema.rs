@@ -510,14 +510,14 @@ pub const CONFIG_OPTIONS: &[ConfigOption] = &[
         key: "client_key",
         aliases: &[],
         default: "none",
-        doc: "The private key that signs private_key_jwt assertions: PEM text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA), or the path of a PEM file (a value without -----BEGIN); read once when the client is built.",
+        doc: "The private key that signs private_key_jwt assertions: PEM text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA), a private JWK or a JWK Set with one private key (or client_key_id naming one; RSA or EC P-256; its kid and alg are used), or the path of a PEM or JWK file; read once when the client is built.",
         set: Setter::Str(|b, v| b.client_key(v)),
     },
     ConfigOption {
         key: "client_key_id",
         aliases: &[],
         default: "none",
-        doc: "The kid put in the header of client assertions.",
+        doc: "The kid put in the header of client assertions (default: the client_key JWK's kid); also chooses the key of a client_key JWK Set.",
         set: Setter::Str(|b, v| b.client_key_id(v)),
     },
     ConfigOption {

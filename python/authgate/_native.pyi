@@ -142,8 +142,9 @@ class Client:
             id_token_leeway: the clock skew allowed on id_token times (seconds or
                 timedelta).
             client_key: the private key that signs ``private_key_jwt`` assertions: PEM
-                text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA) or the path of a PEM file,
-                read once; setting it makes ``private_key_jwt`` the method.
+                text (PKCS#8 RSA or EC P-256, or PKCS#1 RSA), a private JWK or JWK Set
+                (JSON text; its ``kid`` and ``alg`` are used), or the path of a PEM or
+                JWK file, read once; setting it makes ``private_key_jwt`` the method.
             client_key_id: the ``kid`` of client assertions.
             client_assertion_alg: ``"RS256"``, ``"PS256"``, ``"ES256"`` or ``"HS256"``
                 (default: from the key; HS256 for ``client_secret_jwt``).
