@@ -162,7 +162,11 @@ struct LoadedKey {
 /// id) chooses a key of a JWK Set.
 fn load_key(source: &KeySource, kid: Option<&str>) -> Result<LoadedKey> {
     let text = source.0.as_str();
-    let is_jwk = |t: &str| t.trim_start().starts_with('{');
+    // Windows editors may start a saved JWK file with a byte order mark.
+    let is_jwk = |t: &str| {
+        t.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with('{')
+    };
     if is_jwk(text) {
         return load_jwk(text, kid);
     }
@@ -262,7 +266,7 @@ struct Jwk {
 /// A JWK or a JWK Set with one private key (or `kid` choosing one).
 fn load_jwk(text: &str, kid: Option<&str>) -> Result<LoadedKey> {
     // serde_json's messages may quote the text: say where it broke, never what is there.
-    let doc: Jwk = serde_json::from_str(text).map_err(|e| {
+    let doc: Jwk = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
         config(format!(
             "client_key: the JWK is not valid JSON or has a member of the wrong type (line {}, column {})",
             e.line(),
@@ -667,7 +671,8 @@ mod tests {
 
     #[test]
     fn an_ec_jwk_set_signs_es256_inline_and_from_a_file() {
-        for source in [fx::CLIENT_EC_JWKS, fx::CLIENT_EC_JWKS_PATH] {
+        let with_bom = format!("\u{feff}{}", fx::CLIENT_EC_JWKS);
+        for source in [fx::CLIENT_EC_JWKS, fx::CLIENT_EC_JWKS_PATH, &with_bom] {
             let s = jwk_signer(source, None, None).unwrap();
             let header = verify(&s, &ec_jwk());
             assert_eq!(
