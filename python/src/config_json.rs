@@ -54,7 +54,15 @@ pub(crate) fn client_config(
                 }
                 Value::from("none")
             }
-            ("ca_file" | "dpop_key_file" | "tls_client_cert_file" | "tls_client_key_file", _) => {
+            // client_key: PEM or JWK text passes through os.fspath unchanged.
+            (
+                "ca_file"
+                | "dpop_key_file"
+                | "tls_client_cert_file"
+                | "tls_client_key_file"
+                | "client_key",
+                _,
+            ) => {
                 let path = py
                     .import("os")?
                     .call_method1("fspath", (&value,))
