@@ -2,7 +2,7 @@
  * Kontur dialect: private_key_jwt with the registered RSA and EC keys (by path and as PEM
  * text), client_secret_jwt, the failures the server reports (a wrong audience, an expired
  * assertion) as AUTHGATE_INVALID_CLIENT without the assertion in the message, a key that
- * does not parse, and pushed authorization requests (RFC 9126) with a single-use
+ * does not parse, the keys as a JWK and a JWK Set, and pushed authorization requests (RFC 9126) with a single-use
  * request_uri. Run from the repository root (tests/c/run.sh does). */
 #include "harness.h"
 
@@ -10,6 +10,8 @@
 #define KONTUR_PAR_PATH "/connect/par"
 #define RSA_KEY "tests/emulator/keys/client-rsa.pem"
 #define EC_KEY "tests/emulator/keys/client-ec.pem"
+#define RSA_JWK "tests/emulator/keys/client-rsa.jwk.json"
+#define EC_JWKS "tests/emulator/keys/client-ec.jwks.json"
 #define SCOPES "openid extern.api offline_access"
 
 /* A Kontur client on the emulator without a secret, signing with `key` (a path or PEM
@@ -171,6 +173,38 @@ cleanup:
   return failed;
 }
 
+/* The keys as the JWK and JWK Set a provider's console hands out. */
+static int test_private_key_jwt_with_a_jwk(void) {
+  int failed = 1;
+  authgate_client *rsa = NULL, *ec = NULL;
+  authgate_token_set *ts = NULL;
+  char *jwk = read_file(RSA_JWK);
+  CHECK(jwk != NULL);
+  /* The JWK's JSON text itself; the configured key id replaces its kid. */
+  CHECK((rsa = keyed(jwk, UINT32_MAX, NULL)) != NULL);
+  CHECK(sign_in_code(rsa, SCOPES, &ts, NULL, 0) == 0);
+  CHECK(last_token_request_signed());
+  /* A JWK Set by path: the configured key id ("till-7") must name one of its keys. */
+  CHECK((ec = keyed(EC_JWKS, UINT32_MAX, NULL)) == NULL);
+  CHECK(authgate_last_error_code() == AUTHGATE_CONFIG);
+  CHECK(strstr(authgate_last_error_message(), "till-7") != NULL);
+  CHECK(strstr(authgate_last_error_message(), "kontur-ec-jwk") != NULL);
+  /* The public half only: a configuration error saying so. */
+  CHECK(keyed("{\"kty\":\"EC\",\"crv\":\"P-256\","
+              "\"x\":\"tuCJTMKK-_5QFpa3LHR0j3uGyc77Z1VPlqVRUIcfhUc\","
+              "\"y\":\"L0o7RpxvsMKKgUXH8pIrQAgGlCAWOezGjExaKYpdT1Y\"}",
+              UINT32_MAX, NULL) == NULL);
+  CHECK(authgate_last_error_code() == AUTHGATE_CONFIG);
+  CHECK(strstr(authgate_last_error_message(), "public half") != NULL);
+  failed = 0;
+cleanup:
+  free(jwk);
+  authgate_token_set_free(ts);
+  authgate_client_free(rsa);
+  authgate_client_free(ec);
+  return failed;
+}
+
 /* Plays the browser on `url`, reads the redirect back and exchanges the code; 0 on success. */
 static int redeem(authgate_client *client, authgate_authorization *auth, const char *url,
                   authgate_token_set **ts) {
@@ -247,6 +281,7 @@ int main(void) {
   RUN(test_client_secret_jwt);
   RUN(test_wrong_audience_is_invalid_client);
   RUN(test_a_bad_key_is_a_config_error_without_the_key);
+  RUN(test_private_key_jwt_with_a_jwk);
   RUN(test_pushed_authorization_request);
   RUN(test_expired_assertion_is_invalid_client);
   return harness_report();

@@ -20,6 +20,8 @@ K_TOKEN = "/connect/token"
 K_PAR = "/connect/par"
 RSA_KEY = ROOT / "tests/emulator/keys/client-rsa.pem"
 EC_KEY = ROOT / "tests/emulator/keys/client-ec.pem"
+RSA_JWK = ROOT / "tests/emulator/keys/client-rsa.jwk.json"
+EC_JWKS = ROOT / "tests/emulator/keys/client-ec.jwks.json"
 SCOPES = "openid extern.api offline_access"
 
 
@@ -109,6 +111,25 @@ def test_a_bad_key_is_a_config_error_without_the_key(emulator: Emulator) -> None
     assert "client_key" in str(caught.value) and "c2VjcmV0" not in str(caught.value)
     with pytest.raises(authgate.ConfigError, match="EC key"):
         keyed(emulator, client_key=str(EC_KEY), client_assertion_alg="RS256")
+
+
+def test_the_key_as_a_jwk_or_a_jwk_set(emulator: Emulator) -> None:
+    # A JWK Set by path: its one private key signs, under the JWK's kid.
+    tokens = sign_in(emulator, keyed(emulator, client_key=EC_JWKS))
+    assert tokens.refresh_token is not None
+    assert last_assertion(emulator)[0] == {"alg": "ES256", "typ": "JWT", "kid": "kontur-ec-jwk"}
+    # The JWK's JSON text, as a console hands it out.
+    jwk = json.loads(RSA_JWK.read_text())
+    sign_in(emulator, keyed(emulator, client_key=json.dumps(jwk)))
+    assert last_assertion(emulator)[0]["kid"] == "kontur-rsa-jwk"
+    # Its alg must agree with the configured one; the message names both, not the key.
+    with pytest.raises(authgate.ConfigError) as caught:
+        keyed(emulator, client_key=json.dumps(jwk), client_assertion_alg="PS256")
+    assert "PS256" in str(caught.value) and "RS256" in str(caught.value)
+    assert jwk["d"][:16] not in str(caught.value) + repr(caught.value)
+    public = {k: jwk[k] for k in ("kty", "kid", "n", "e")}
+    with pytest.raises(authgate.ConfigError, match="public half"):
+        keyed(emulator, client_key=json.dumps(public))
 
 
 def test_pushed_authorization_requests(emulator: Emulator) -> None:
