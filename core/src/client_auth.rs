@@ -444,11 +444,13 @@ impl Signer {
         let key = loaded.key;
         let alg = match (loaded.alg.as_deref(), alg) {
             (Some(named), configured) => {
-                let Some(jwk_alg) =
-                    AssertionAlg::from_name(named).filter(|a| *a != AssertionAlg::Hs256)
-                else {
+                let fits = |a: &AssertionAlg| match key {
+                    PrivateKey::Rsa(_) => matches!(a, AssertionAlg::Rs256 | AssertionAlg::Ps256),
+                    PrivateKey::Ec(_) => *a == AssertionAlg::Es256,
+                };
+                let Some(jwk_alg) = AssertionAlg::from_name(named).filter(fits) else {
                     return Err(config(format!(
-                        "client_key: the JWK's alg {named} is not one assertions are signed with (RS256, PS256, ES256)"
+                        "client_key: the JWK's alg {named} does not sign assertions with its key (RS256 or PS256 for RSA, ES256 for EC)"
                     )));
                 };
                 match configured {
@@ -736,6 +738,12 @@ mod tests {
         jwk["alg"] = "ES384".into();
         let e = jwk_error(&jwk, None, None);
         assert!(e.contains("ES384"), "{e}");
+        jwk["alg"] = "RS256".into();
+        let e = jwk_error(&jwk, None, None);
+        assert!(
+            e.contains("JWK's alg RS256") && e.contains("ES256 for EC"),
+            "{e}"
+        );
         let mut jwk = ec_jwk();
         jwk["crv"] = "P-384".into();
         let e = jwk_error(&jwk, None, None);
