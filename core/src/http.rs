@@ -154,6 +154,8 @@ pub(crate) struct Http {
     /// The agent's proxy, which loopback requests bypass.
     proxy: Option<ureq::Proxy>,
     max_response_bytes: u64,
+    /// The certificates trusted (also by the Redis store's `rediss://` connections).
+    pub trust_roots: TrustRoots,
 }
 
 impl Http {
@@ -216,6 +218,7 @@ impl Http {
             proxy,
             client_cert,
             max_response_bytes: s.max_response_bytes,
+            trust_roots: s.trust_roots.clone(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! [`RedisStore`]: one token set shared by many machines through one Redis (or Valkey).
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::ThreadId;
@@ -11,6 +12,7 @@ use zeroize::Zeroize;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::http::TrustRoots;
 use crate::seal::{self, StoreKey};
 use crate::store::{StoreLock, TokenStore};
 use crate::token_set::TokenSet;
@@ -100,11 +102,18 @@ return 0
 ///   a Redis that restarts without its data forgets the set, and the next sign-in is
 ///   needed once every process has restarted.
 /// - Not for Redis Cluster (the scripts use three keys of one client); a single server,
-///   or a primary with replicas and Sentinel, is what it expects. `redis://` and
-///   `redis+unix://` URLs; no TLS (`rediss://`) in this build. Restrict who can reach the
-///   server (`requirepass` or an ACL user, in the URL as
-///   `redis://user:password@host:port/db`), and seal the stored set with
-///   [`encrypted`](Self::encrypted) so that Redis's dumps and replicas hold no token.
+///   or a primary with replicas and Sentinel, is what it expects. `redis://`,
+///   `redis+unix://` and, encrypted in transit, `rediss://` URLs (TLS, for managed Redis:
+///   ElastiCache, Azure Cache, Redis Cloud). Restrict who can reach the server
+///   (`requirepass` or an ACL user, in the URL as `redis://user:password@host:port/db`),
+///   and seal the stored set with [`encrypted`](Self::encrypted) so that Redis's dumps and
+///   replicas hold no token.
+/// - **TLS** (`rediss://`): the server's certificate is checked against the client's
+///   [`TrustRoots`] (the bundled roots, or `SSL_CERT_FILE` / `SSL_CERT_DIR`, the system
+///   store, or the client's CA file), or against the CA file given with
+///   [`ca_file`](Self::ca_file) (a private CA of the Redis server). A certificate that is
+///   not trusted, not issued for the URL's host, or a server that does not speak TLS is an
+///   [`Error::Store`] that is not an outage: a configuration to fix, not a wait.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -138,6 +147,8 @@ struct Config {
     client: redis::Client,
     /// `host:port` or the socket path: for messages (the URL may hold a password).
     server: String,
+    /// For a `rediss://` URL: where trusted certificates come from, in words.
+    trust: Option<String>,
     tokens_key: String,
     lock_key: String,
     fence_key: String,
@@ -204,12 +215,20 @@ impl RedisStore {
     /// host[:port][/db]` or `redis+unix:///path/to/socket[?db=N]`). Nothing is connected
     /// until the first use.
     ///
+    /// `rediss://` connects over TLS and trusts what `client` trusts
+    /// ([`ClientBuilder::trust_roots`](crate::ClientBuilder::trust_roots)); see
+    /// [`ca_file`](Self::ca_file) for a Redis server with its own CA.
+    ///
     /// A URL that cannot be used is [`Error::Config`] (its text is not repeated: it may
-    /// hold a password).
+    /// hold a password), as are trust roots that cannot be read.
     pub fn new(url: &str, client: &Client) -> Result<RedisStore> {
         let redis = redis::Client::open(url)
             .map_err(|e| Error::Config(format!("the Redis URL cannot be used: {e}")))?;
         let server = redis.get_connection_info().addr().to_string();
+        let (redis, trust) = match is_tls(&redis) {
+            true => with_roots(&redis, &client.inner.http.trust_roots, &server)?,
+            false => (redis, None),
+        };
         let ns = format!(
             "authgate:{}#{}",
             client.token_endpoint(),
@@ -219,6 +238,7 @@ impl RedisStore {
             shared: Arc::new(Shared::new(Config {
                 client: redis,
                 server,
+                trust,
                 tokens_key: format!("{ns}:tokens"),
                 lock_key: format!("{ns}:lock"),
                 fence_key: format!("{ns}:fence"),
@@ -261,6 +281,28 @@ impl RedisStore {
     /// ([`Error::InvalidArgument`] otherwise): for the bindings.
     pub fn encrypted_with(self, key: &[u8]) -> Result<Self> {
         Ok(self.encrypted(StoreKey::from_slice(key)?))
+    }
+
+    /// For a `rediss://` URL: trusts only the certificates in the PEM file `path` (the CA
+    /// of the Redis server, often a private one) instead of the client's trust roots.
+    ///
+    /// [`Error::Config`] if the file cannot be read or holds no certificate, or if the URL
+    /// is not `rediss://` (a CA file would have no effect).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Result<Self> {
+        let cfg = &self.shared.cfg;
+        if !is_tls(&cfg.client) {
+            return Err(Error::Config(format!(
+                "a CA file was given for the Redis server at {}, but its URL is not rediss:// \
+                 (no TLS): use rediss:// for TLS, or leave the CA file out",
+                cfg.server
+            )));
+        }
+        let (client, trust) =
+            with_roots(&cfg.client, &TrustRoots::CaFile(path.into()), &cfg.server)?;
+        let cfg = self.settings();
+        cfg.client = client;
+        cfg.trust = trust;
+        Ok(self)
     }
 
     /// Whether the stored set is sealed (a key was given).
@@ -407,13 +449,28 @@ impl Shared {
     }
 
     fn error(&self, what: &str, e: &redis::RedisError) -> Error {
+        if let Some(tls) = tls_failure(e) {
+            return Error::store(format!(
+                "cannot {what} in Redis at {}: {} (a configuration to fix: trying again does \
+                 not help)",
+                self.cfg.server,
+                self.tls_words(tls)
+            ));
+        }
         // Out of reach (down, restarting, loading its data, a failover): an outage, transient.
         let outage = e.is_io_error()
             || e.is_timeout()
             || e.is_connection_dropped()
             || e.is_connection_refusal()
             || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry);
-        let message = format!("cannot {what} in Redis at {}: {e}", self.cfg.server);
+        let mut message = format!("cannot {what} in Redis at {}: {e}", self.cfg.server);
+        if self.cfg.trust.is_some() && e.is_timeout() {
+            // A plain-text port waits for a command and never answers the TLS hello.
+            message.push_str(
+                " (the URL is rediss://: if this port does not speak TLS, use redis:// or the \
+                 server's TLS port)",
+            );
+        }
         if outage {
             Error::store_outage(format!(
                 "{message}; tokens still valid are served from memory meanwhile: try again \
@@ -530,6 +587,128 @@ impl RedisStore {
             lock(&shared.held).retain(|h| h.value != value);
         })
     }
+}
+
+impl Shared {
+    /// What a TLS failure with the server means, and what to do.
+    fn tls_words(&self, e: &rustls::Error) -> String {
+        use rustls::CertificateError as C;
+        let server = &self.cfg.server;
+        let trust = self.cfg.trust.as_deref().unwrap_or("the trust roots");
+        let host = server.rsplit_once(':').map_or(server.as_str(), |(h, _)| h);
+        match e {
+            rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => format!(
+                "the server's certificate is not signed by a certificate authority in {trust}: \
+                 give the CA file of the Redis server's CA (the store's ca_file option)"
+            ),
+            rustls::Error::InvalidCertificate(
+                C::NotValidForName | C::NotValidForNameContext { .. },
+            ) => format!(
+                "the server's certificate is not issued for the name {host}: put a name the \
+                 certificate holds in the URL (ask the server's owner which), or have the \
+                 certificate reissued for {host}"
+            ),
+            rustls::Error::InvalidCertificate(
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. },
+            ) => "the server's certificate is expired or not valid yet: check this computer's \
+                  clock, else the server's owner must renew the certificate"
+                .to_owned(),
+            rustls::Error::InvalidCertificate(_) => format!(
+                "the server's certificate is refused ({}), checked against {trust}",
+                crate::tls::words(e)
+            ),
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                "the server does not speak TLS there: for a plain-text port use a redis:// \
+                 URL, for TLS the server's TLS port (tls-port)"
+                    .to_owned()
+            }
+            _ => format!("the TLS connection failed: {}", crate::tls::words(e)),
+        }
+    }
+}
+
+/// Whether the client connects over TLS (`rediss://`).
+fn is_tls(client: &redis::Client) -> bool {
+    matches!(
+        client.get_connection_info().addr(),
+        redis::ConnectionAddr::TcpTls { .. }
+    )
+}
+
+/// `client` (a `rediss://` one) trusting `roots`, and where they come from in words.
+fn with_roots(
+    client: &redis::Client,
+    roots: &TrustRoots,
+    server: &str,
+) -> Result<(redis::Client, Option<String>)> {
+    let source = crate::tls::describe(roots);
+    let certs = match roots {
+        TrustRoots::System => {
+            let found = rustls_native_certs::load_native_certs();
+            if found.certs.is_empty() {
+                let why = found
+                    .errors
+                    .first()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                return Err(Error::Config(format!(
+                    "the system's trust store holds no certificate{why}"
+                )));
+            }
+            Some(found.certs)
+        }
+        // None: the bundled roots, the redis crate's own copy of them.
+        _ => crate::tls::LazyConfig::given_certs(roots)?,
+    };
+    let tls = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: certs.map(|c| pem(&c)),
+    };
+    let client =
+        redis::Client::build_with_tls(client.get_connection_info().clone(), tls).map_err(|e| {
+            Error::Config(format!(
+                "TLS to the Redis server at {server} cannot be set up with {source}: {e}"
+            ))
+        })?;
+    Ok((client, Some(source)))
+}
+
+/// Certificates as PEM text, as the redis crate takes them.
+fn pem(certs: &[rustls::pki_types::CertificateDer<'_>]) -> Vec<u8> {
+    use base64::Engine;
+    let mut out = String::new();
+    for cert in certs {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+        out.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            out.push_str(std::str::from_utf8(line).unwrap_or_default());
+            out.push('\n');
+        }
+        out.push_str("-----END CERTIFICATE-----\n");
+    }
+    out.into_bytes()
+}
+
+/// The rustls error inside a Redis error (a refused certificate, a server that does not
+/// speak TLS), if it is one: directly, or inside the I/O error of the TLS stream.
+fn tls_failure(e: &redis::RedisError) -> Option<&rustls::Error> {
+    use std::error::Error as _;
+    let inner: &(dyn std::error::Error + 'static) = e.source()?;
+    let inner: &(dyn std::error::Error + 'static) =
+        match inner.downcast_ref::<Arc<dyn std::error::Error + Send + Sync>>() {
+            Some(arc) => arc.as_ref(),
+            None => inner,
+        };
+    if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+        return Some(t);
+    }
+    inner
+        .downcast_ref::<std::io::Error>()?
+        .get_ref()?
+        .downcast_ref::<rustls::Error>()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -156,6 +156,31 @@ impl LazyConfig {
         Ok(seen)
     }
 
+    /// The certificates given in place of the built-in roots (the CA file, or the files
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` name), once each; `None` for the bundled roots
+    /// alone and the system store. For the Redis store's `rediss://` connections.
+    pub(crate) fn given_certs(
+        roots: &TrustRoots,
+    ) -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
+        let lazy = LazyConfig {
+            roots: roots.clone(),
+            env: env_vars(),
+            client_cert: None,
+            made: OnceLock::new(),
+        };
+        let given = match roots {
+            TrustRoots::CaFile(_) => true,
+            TrustRoots::Bundled => !lazy.env.is_empty(),
+            TrustRoots::System => false,
+        };
+        if !given {
+            return Ok(None);
+        }
+        let mut certs = Vec::new();
+        lazy.trusted_files(Some(&mut |c| certs.push(c)))?;
+        Ok(Some(certs))
+    }
+
     /// Loads the trust roots and makes the configuration (presenting the client
     /// certificate, for mutual TLS).
     fn make(&self) -> Result<Arc<ClientConfig>, Error> {

@@ -462,3 +462,109 @@ fn a_sealed_set_hides_the_tokens_in_redis_and_needs_its_key() {
         .unwrap();
     assert!(!raw.contains("rt-plain"), "{raw}");
 }
+
+fn redis_tls() -> RedisServer {
+    RedisServer::start_tls().expect("redis-server starts with TLS (Debian's is built with it)")
+}
+
+#[test]
+fn rediss_round_trips_trusting_a_private_ca() {
+    let server = redis_tls();
+    let url = server.tls_url("127.0.0.1");
+    // The store's own CA file.
+    let store = RedisStore::new(&url, &offline_client("till-tls"))
+        .unwrap()
+        .ca_file(authgate_emulator::tls::ca_file())
+        .unwrap();
+    assert!(store.load().unwrap().is_none());
+    store.save(&set("at-tls", "rt-tls")).unwrap();
+    drop(store.lock_within(Duration::from_secs(2)).unwrap());
+    // The same key as over the plain port.
+    let plain = RedisStore::new(&server.url(), &offline_client("till-tls")).unwrap();
+    assert_eq!(stored_access(&plain).as_deref(), Some("at-tls"));
+    // The client's trust roots when the store is given none.
+    let client = Client::builder(Provider::Generic)
+        .token_endpoint("https://auth.example/token")
+        .client_id("till-tls")
+        .auth_method(authgate::AuthMethod::None)
+        .ca_file(authgate_emulator::tls::ca_file())
+        .build()
+        .unwrap();
+    let via_client = RedisStore::new(&server.tls_url("localhost"), &client).unwrap();
+    assert_eq!(stored_access(&via_client).as_deref(), Some("at-tls"));
+    // A CA file means nothing without TLS: said at once.
+    let e = RedisStore::new(&server.url(), &client)
+        .unwrap()
+        .ca_file(authgate_emulator::tls::ca_file())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Config(_)) && e.to_string().contains("rediss://"),
+        "{e}"
+    );
+}
+
+/// A TLS failure of `url` (with a password in it): a store error that is not an outage,
+/// names the server and never the password. Returns its message.
+fn tls_failure(url: &str, ca_file: Option<&str>) -> String {
+    let url = url.replacen("://", "://:hunter2-redis-pw@", 1);
+    let mut store = RedisStore::new(&url, &offline_client("till-tls")).unwrap();
+    if let Some(name) = ca_file {
+        store = store.ca_file(authgate_emulator::tls::file(name)).unwrap();
+    }
+    let e = store.load().unwrap_err();
+    assert!(matches!(e, Error::Store(ref s) if !s.is_outage()), "{e:?}");
+    assert!(!e.is_transient(), "{e:?}");
+    let message = e.to_string();
+    assert!(
+        !message.contains("hunter2") && !format!("{e:?}").contains("hunter2"),
+        "{message}"
+    );
+    let e = store.lock_within(Duration::from_secs(10)).unwrap_err();
+    assert!(
+        matches!(e, Error::Store(_)),
+        "not retried as an outage: {e:?}"
+    );
+    message
+}
+
+#[test]
+fn rediss_refuses_an_untrusted_certificate_in_words() {
+    let server = redis_tls();
+    let url = server.tls_url("127.0.0.1");
+    let port = url.rsplit(':').next().unwrap().trim_end_matches("/0");
+    let m = tls_failure(&url, Some("expired-ca.pem"));
+    assert!(m.contains(&format!("127.0.0.1:{port}")), "{m}");
+    assert!(
+        m.contains("not signed by") && m.contains("expired-ca.pem"),
+        "{m}"
+    );
+    assert!(m.contains("ca_file"), "says what to do: {m}");
+}
+
+#[test]
+fn rediss_refuses_a_certificate_for_another_name_in_words() {
+    let server = redis_tls();
+    let m = tls_failure(&server.tls_url("127.0.0.2"), Some("ca.pem"));
+    assert!(m.contains("127.0.0.2:"), "{m}");
+    assert!(m.contains("not issued for the name 127.0.0.2"), "{m}");
+}
+
+#[test]
+fn rediss_to_a_plain_text_port_says_what_to_check() {
+    // A plain-text Redis waits for a command and never answers the TLS hello: it times
+    // out like a server out of reach (an outage), and the message says what to check.
+    let server = redis();
+    let plain = server
+        .url()
+        .replacen("redis://", "rediss://:hunter2-redis-pw@", 1);
+    let store = RedisStore::new(&plain, &offline_client("till-tls"))
+        .unwrap()
+        .timeout(Duration::from_millis(300));
+    let e = store.load().unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("does not speak TLS") && m.contains("redis://"),
+        "{m}"
+    );
+    assert!(!m.contains("hunter2"), "{m}");
+}

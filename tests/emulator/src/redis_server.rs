@@ -3,6 +3,10 @@
 //! keeps the data, as the store's documentation asks of a production server), and stopped
 //! by its PID when dropped.
 //!
+//! [`RedisServer::start_tls`] adds a TLS port (`rediss://`) with the test certificate of
+//! [`crate::tls`] (127.0.0.1 / localhost, signed by `tls/ca.pem`), listening on 127.0.0.1
+//! and 127.0.0.2 (a loopback address the certificate does not name).
+//!
 //! Needs the `redis-server` binary (Debian package `redis-server`; the test command's
 //! set-up, `scripts/setup-machine.sh`, installs it), or `AUTHGATE_REDIS_SERVER` naming one.
 
@@ -16,12 +20,23 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// The TLS port, for a server started with [`RedisServer::start_tls`].
+    tls_port: Option<u16>,
     dir: PathBuf,
 }
 
 impl RedisServer {
     /// Starts a server on a free loopback port and waits until it answers `PING`.
     pub fn start() -> io::Result<RedisServer> {
+        Self::start_with(false)
+    }
+
+    /// [`start`](Self::start) with a TLS port as well (see [`tls_url`](Self::tls_url)).
+    pub fn start_tls() -> io::Result<RedisServer> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> io::Result<RedisServer> {
         let dir = std::env::temp_dir().join(format!(
             "authgate-redis-{}-{}",
             std::process::id(),
@@ -32,12 +47,10 @@ impl RedisServer {
         // Another process may take the free port between the probe and the start: try again.
         let mut last = None;
         for _ in 0..5 {
-            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-                .local_addr()?
-                .port();
             let mut server = RedisServer {
                 child: None,
-                port,
+                port: free_port()?,
+                tls_port: if tls { Some(free_port()?) } else { None },
                 dir: dir.clone(),
             };
             match server.launch() {
@@ -51,6 +64,14 @@ impl RedisServer {
     /// `redis://127.0.0.1:PORT/0`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// `rediss://HOST:TLS_PORT/0` for a server started with [`start_tls`](Self::start_tls)
+    /// (`host`: 127.0.0.1 or localhost, which the certificate names, or 127.0.0.2, which it
+    /// does not).
+    pub fn tls_url(&self, host: &str) -> String {
+        let port = self.tls_port.expect("started with RedisServer::start_tls");
+        format!("rediss://{host}:{port}/0")
     }
 
     /// The server's PID (while it runs).
@@ -97,8 +118,22 @@ impl RedisServer {
             .create(true)
             .append(true)
             .open(self.dir.join("redis.log"))?;
-        let mut child = Command::new(&binary)
-            .args(["--bind", "127.0.0.1", "--port"])
+        let mut cmd = Command::new(&binary);
+        match self.tls_port {
+            None => cmd.args(["--bind", "127.0.0.1"]),
+            Some(tls_port) => cmd
+                .args(["--bind", "127.0.0.1", "127.0.0.2", "--tls-port"])
+                .arg(tls_port.to_string())
+                .arg("--tls-cert-file")
+                .arg(crate::tls::file("server.pem"))
+                .arg("--tls-key-file")
+                .arg(crate::tls::file("server.key"))
+                .arg("--tls-ca-cert-file")
+                .arg(crate::tls::ca_file())
+                .args(["--tls-auth-clients", "no"]),
+        };
+        let mut child = cmd
+            .arg("--port")
             .arg(self.port.to_string())
             .arg("--dir")
             .arg(&self.dir)
@@ -164,6 +199,12 @@ fn command(port: u16, line: &str) -> io::Result<String> {
     let mut buf = [0u8; 4096];
     let n = s.read(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
 
 fn next_id() -> u64 {
