@@ -1889,7 +1889,8 @@ void authgate_manager_free(struct authgate_manager *manager);
  * on every machine that uses the same client registration: for a fleet of servers or
  * tills with one client id and a rotating refresh token (one of them refreshes, the
  * others use its new set). `url` is `redis://[user:password@]host[:port][/db]` or
- * `redis+unix:///path/to/socket`; no TLS. The set lives under one key per client (token
+ * `redis+unix:///path/to/socket`, or `rediss://…` for TLS (checked against the client's
+ * trust roots, or the `ca_file` option). The set lives under one key per client (token
  * endpoint and client id); a manager refreshes under a lock in Redis that its holder
  * keeps alive, and that frees itself `lock_expiry_ms` after a holder died; a holder
  * whose lock expired during a pause cannot overwrite a newer set (fencing). Run Redis
@@ -1899,7 +1900,12 @@ void authgate_manager_free(struct authgate_manager *manager);
  * - `lock_expiry_ms`: how long the lock lives unless its holder extends it (default
  *   10000, at least 100);
  * - `timeout_ms`: the connect, read and write timeout of each Redis command (default
- *   2000, at least 10).
+ *   2000, at least 10);
+ * - `ca_file`: for a `rediss://` URL, the PEM file of the CA that signed the Redis
+ *   server's certificate (often a private one), trusted instead of the client's roots.
+ *
+ * A certificate that is not trusted or not issued for the URL's host is
+ * `AUTHGATE_STORE` saying so (not an outage: retrying does not help).
  *
  * Only in a libauthgate built with the cargo feature `redis`
  * (`cargo build --release -p authgate-ffi --features redis`); the default build answers

@@ -40,20 +40,31 @@ start_emulator() {
 }
 
 # start_redis WORKDIR starts redis-server on a free loopback port (data in WORKDIR/redis,
-# append-only, fsync on every write), waits until it answers, and sets redis_pid and
-# AUTHGATE_REDIS_URL. The caller kills $redis_pid when done.
+# append-only, fsync on every write) with a TLS port as well (the test certificate of
+# tests/emulator/tls/, for 127.0.0.1, signed by its ca.pem), waits until it answers, and
+# sets redis_pid, AUTHGATE_REDIS_URL, AUTHGATE_REDIS_TLS_URL (rediss://) and
+# AUTHGATE_REDIS_CA_FILE. The caller kills $redis_pid when done.
 start_redis() {
-  local work="$1" port
+  local work="$1" port tls_port tls
+  tls="$(pwd)/tests/emulator/tls" # absolute: redis-server changes to its --dir first
   echo "== starting redis-server" >&2
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  read -r port tls_port < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in ss))')
   mkdir -p "$work/redis"
   redis-server --bind 127.0.0.1 --port "$port" --dir "$work/redis" --save "" \
+    --tls-port "$tls_port" --tls-cert-file "$tls/server.pem" --tls-key-file "$tls/server.key" \
+    --tls-ca-cert-file "$tls/ca.pem" --tls-auth-clients no \
     --appendonly yes --appendfsync always --daemonize no >"$work/redis/redis.log" 2>&1 &
   redis_pid=$!
   for _ in $(seq 100); do
     if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
       export AUTHGATE_REDIS_URL="redis://127.0.0.1:$port/0"
-      echo "redis-server at $AUTHGATE_REDIS_URL" >&2
+      export AUTHGATE_REDIS_TLS_URL="rediss://127.0.0.1:$tls_port/0"
+      AUTHGATE_REDIS_CA_FILE="$tls/ca.pem"
+      export AUTHGATE_REDIS_CA_FILE
+      echo "redis-server at $AUTHGATE_REDIS_URL and $AUTHGATE_REDIS_TLS_URL" >&2
       return 0
     fi
     sleep 0.1

@@ -533,13 +533,14 @@ pub extern "C" fn authgate_manager_free(manager: *mut authgate_manager) {
     guard((), || free_handle(manager))
 }
 
-const REDIS_STORE_OPTIONS: &[&str] = &["lock_expiry_ms", "timeout_ms"];
+const REDIS_STORE_OPTIONS: &[&str] = &["lock_expiry_ms", "timeout_ms", "ca_file"];
 
 /// Creates a store in Redis (or Valkey) for `client`'s token set, shared by every process
 /// on every machine that uses the same client registration: for a fleet of servers or
 /// tills with one client id and a rotating refresh token (one of them refreshes, the
 /// others use its new set). `url` is `redis://[user:password@]host[:port][/db]` or
-/// `redis+unix:///path/to/socket`; no TLS. The set lives under one key per client (token
+/// `redis+unix:///path/to/socket`, or `rediss://…` for TLS (checked against the client's
+/// trust roots, or the `ca_file` option). The set lives under one key per client (token
 /// endpoint and client id); a manager refreshes under a lock in Redis that its holder
 /// keeps alive, and that frees itself `lock_expiry_ms` after a holder died; a holder
 /// whose lock expired during a pause cannot overwrite a newer set (fencing). Run Redis
@@ -549,7 +550,12 @@ const REDIS_STORE_OPTIONS: &[&str] = &["lock_expiry_ms", "timeout_ms"];
 /// - `lock_expiry_ms`: how long the lock lives unless its holder extends it (default
 ///   10000, at least 100);
 /// - `timeout_ms`: the connect, read and write timeout of each Redis command (default
-///   2000, at least 10).
+///   2000, at least 10);
+/// - `ca_file`: for a `rediss://` URL, the PEM file of the CA that signed the Redis
+///   server's certificate (often a private one), trusted instead of the client's roots.
+///
+/// A certificate that is not trusted or not issued for the URL's host is
+/// `AUTHGATE_STORE` saying so (not an outage: retrying does not help).
 ///
 /// Only in a libauthgate built with the cargo feature `redis`
 /// (`cargo build --release -p authgate-ffi --features redis`); the default build answers
@@ -616,6 +622,7 @@ fn new_redis_store(
     let options = options_arg(options_json, "options_json", REDIS_STORE_OPTIONS)?;
     let lock_expiry = options.u64("lock_expiry_ms")?.map(Duration::from_millis);
     let timeout = options.u64("timeout_ms")?.map(Duration::from_millis);
+    let ca_file = options.str("ca_file")?;
     #[cfg(feature = "redis")]
     {
         let mut store = authgate_core::RedisStore::new(url, client)?;
@@ -628,12 +635,15 @@ fn new_redis_store(
         if let Some(d) = timeout {
             store = store.timeout(d);
         }
+        if let Some(path) = ca_file {
+            store = store.ca_file(path)?;
+        }
         new_store(Arc::new(store), out);
         Ok(())
     }
     #[cfg(not(feature = "redis"))]
     {
-        let _ = (url, client, key, lock_expiry, timeout, out);
+        let _ = (url, client, key, lock_expiry, timeout, ca_file, out);
         Err(Error::Config(
             "this build has no Redis support; build libauthgate with the cargo feature \
                  redis (cargo build --release -p authgate-ffi --features redis)"

@@ -496,7 +496,8 @@ class RedisStore(TokenStore):
     lock in Redis that it keeps alive, that frees itself ``lock_expiry`` seconds after a
     holder died, and a holder whose lock expired cannot overwrite a newer set (fencing:
     its save raises :class:`authgate.StoreError`). ``key`` (32 bytes, as for
-    :class:`FileStore`) seals the stored set. An unreachable Redis raises
+    :class:`FileStore`) seals the stored set. A ``rediss://`` URL connects over TLS,
+    trusting the client's roots or the PEM ``ca_file`` (the Redis server's CA). An unreachable Redis raises
     :class:`authgate.StoreError` with ``is_transient`` true. A build of the module without the cargo feature
     ``redis`` raises :class:`authgate.ConfigError` (the wheel has it)."""
 
@@ -508,6 +509,7 @@ class RedisStore(TokenStore):
         key: Optional[bytes] = None,
         lock_expiry: Optional[_Seconds] = None,
         timeout: Optional[_Seconds] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> RedisStore: ...
     @property
     def key(self) -> str:

@@ -13,7 +13,10 @@ use crate::store::{store_key, TokenStore};
 /// rotating refresh token (one of them refreshes, the others use its new set).
 ///
 /// ``url`` is ``redis://[user:password@]host[:port][/db]`` or
-/// ``redis+unix:///path/to/socket`` (no TLS). The set lives under one key per client (token
+/// ``redis+unix:///path/to/socket``, or ``rediss://…`` for TLS: the server's certificate is
+/// checked against the client's trust roots, or against ``ca_file`` (the PEM file of the
+/// Redis server's CA) when given; a refused certificate raises :class:`StoreError` saying
+/// why, with ``is_transient`` false. The set lives under one key per client (token
 /// endpoint and client id). A :class:`TokenManager` refreshes under a lock in Redis that it
 /// keeps alive while it works and that frees itself ``lock_expiry`` seconds after a holder
 /// died (default 10); a holder whose lock expired during a pause cannot overwrite a newer
@@ -35,13 +38,14 @@ pub(crate) struct RedisStore {
 #[pymethods]
 impl RedisStore {
     #[new]
-    #[pyo3(signature = (url, client, *, key = None, lock_expiry = None, timeout = None))]
+    #[pyo3(signature = (url, client, *, key = None, lock_expiry = None, timeout = None, ca_file = None))]
     fn new(
         url: &Bound<'_, PyAny>,
         client: &Bound<'_, PyAny>,
         key: Option<&Bound<'_, PyAny>>,
         lock_expiry: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<std::path::PathBuf>,
     ) -> PyResult<PyClassInitializer<Self>> {
         let py = url.py();
         let url: String = url
@@ -75,6 +79,9 @@ impl RedisStore {
             if let Some(d) = timeout {
                 store = store.timeout(d);
             }
+            if let Some(path) = ca_file {
+                store = store.ca_file(path).map_err(|e| to_pyerr(py, e))?;
+            }
             let encrypted = store.is_encrypted();
             let key = store.key().to_owned();
             Ok(TokenStore::with(std::sync::Arc::new(store))
@@ -82,7 +89,7 @@ impl RedisStore {
         }
         #[cfg(not(feature = "redis"))]
         {
-            let _ = (url, client, key, lock_expiry, timeout);
+            let _ = (url, client, key, lock_expiry, timeout, ca_file);
             Err(to_pyerr(
                 py,
                 authgate::Error::Config(

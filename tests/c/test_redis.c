@@ -2,7 +2,8 @@
  * one token set through one redis-server; one refresh serves both; an unreachable Redis is
  * a transient AUTHGATE_STORE and a bad URL AUTHGATE_CONFIG, neither repeating the URL's
  * password; a set sealed with a key (authgate_store_new_redis_encrypted) is not read with
- * another.
+ * another; a rediss:// store trusting the server's CA (option ca_file) shares the set, and
+ * one trusting another CA is AUTHGATE_STORE saying so.
  *
  * tests/c/run.sh builds libauthgate with the cargo feature `redis` and starts a
  * redis-server, whose URL it passes in AUTHGATE_REDIS_URL. Without that variable, the
@@ -172,10 +173,66 @@ cleanup:
   return failed;
 }
 
+/* {"ca_file":"<dir of AUTHGATE_REDIS_CA_FILE>/<name>"} into buf. */
+static void ca_option(char *buf, size_t size, const char *name) {
+  const char *ca = getenv("AUTHGATE_REDIS_CA_FILE");
+  const char *slash = strrchr(ca, '/');
+  snprintf(buf, size, "{\"ca_file\":\"%.*s/%s\"}", (int)(slash - ca), ca, name);
+}
+
+static int test_rediss_with_the_servers_ca(void) {
+  int failed = 1;
+  authgate_client *client = NULL;
+  authgate_token_set *ts = NULL;
+  authgate_store *tls = NULL, *plain = NULL, *untrusted = NULL;
+  authgate_manager *a = NULL, *b = NULL, *c = NULL;
+  char *t_a = NULL, *t_b = NULL, *t_c = NULL;
+  const char *url = getenv("AUTHGATE_REDIS_TLS_URL");
+  char options[1024];
+
+  if (redis_url() == NULL || url == NULL) return 0;
+  client = gearcode();
+  CHECK(client != NULL);
+  CHECK(sign_in_code(client, NULL, &ts, NULL, 0) == 0);
+  ca_option(options, sizeof options, "ca.pem");
+  CHECK_OK(authgate_store_new_redis(url, client, options, &tls));
+  CHECK_OK(authgate_manager_new(client, tls, NULL, &a));
+  CHECK_OK(authgate_manager_set_tokens(a, ts));
+  CHECK_OK(authgate_manager_access_token(a, &t_a));
+  /* The set went through TLS to the same Redis: the plain port reads it. */
+  CHECK_OK(authgate_store_new_redis(redis_url(), client, NULL, &plain));
+  CHECK_OK(authgate_manager_new(client, plain, NULL, &b));
+  CHECK_OK(authgate_manager_access_token(b, &t_b));
+  CHECK_STR(t_b, t_a);
+  /* Another CA: refused, in words, not an outage. */
+  ca_option(options, sizeof options, "expired-ca.pem");
+  CHECK_OK(authgate_store_new_redis(url, client, options, &untrusted));
+  CHECK_OK(authgate_manager_new(client, untrusted, NULL, &c));
+  CHECK_RC(authgate_manager_access_token(c, &t_c), AUTHGATE_STORE);
+  CHECK(strstr(authgate_last_error_message(), "not signed by") != NULL);
+  CHECK(strstr(authgate_last_error_message(), "expired-ca.pem") != NULL);
+  CHECK_OK(authgate_manager_clear(a));
+  failed = 0;
+cleanup:
+  authgate_string_free(t_a);
+  authgate_string_free(t_b);
+  authgate_string_free(t_c);
+  authgate_manager_free(a);
+  authgate_manager_free(b);
+  authgate_manager_free(c);
+  authgate_store_free(tls);
+  authgate_store_free(plain);
+  authgate_store_free(untrusted);
+  authgate_token_set_free(ts);
+  authgate_client_free(client);
+  return failed;
+}
+
 int main(void) {
   RUN(test_arguments_and_builds_without_redis);
   RUN(test_two_managers_share_one_set_through_redis);
   RUN(test_unreachable_redis_and_bad_urls);
   RUN(test_a_sealed_set_needs_its_key);
+  RUN(test_rediss_with_the_servers_ca);
   return harness_report();
 }

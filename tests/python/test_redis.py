@@ -20,16 +20,21 @@ import authgate
 from conftest import Emulator
 
 GC_TOKEN = "/oauth/token"
+TLS = pathlib.Path(__file__).resolve().parents[1] / "emulator" / "tls"
 
 
 class Redis:
-    """A redis-server on 127.0.0.1 with an append-only file synced on every write."""
+    """A redis-server on 127.0.0.1 with an append-only file synced on every write, and a TLS
+    port (tests/emulator/tls/server.pem, for 127.0.0.1, signed by its ca.pem)."""
 
     def __init__(self) -> None:
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="authgate-py-redis-"))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.tls_port = s.getsockname()[1]
         self.proc: "subprocess.Popen[bytes] | None" = None
         self.start()
 
@@ -37,13 +42,19 @@ class Redis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def tls_url(self) -> str:
+        return f"rediss://127.0.0.1:{self.tls_port}/0"
+
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed (Debian package redis-server; scripts/setup-machine.sh)")
         self.proc = subprocess.Popen(
             [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir),
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no"],
+             "--tls-port", str(self.tls_port), "--tls-cert-file", str(TLS / "server.pem"),
+             "--tls-key-file", str(TLS / "server.key"), "--tls-ca-cert-file", str(TLS / "ca.pem"),
+             "--tls-auth-clients", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -202,3 +213,20 @@ def test_a_sealed_set_hides_the_tokens_and_needs_its_key(
         authgate.RedisStore(redis.url, gearcode, key=b"\x08" * 32).load()
     assert not wrong.value.is_transient
     manager.clear()
+
+
+def test_rediss_round_trip_with_the_servers_ca(
+    emulator: Emulator, gearcode: authgate.Client, redis: Redis
+) -> None:
+    store = authgate.RedisStore(redis.tls_url, gearcode, ca_file=TLS / "ca.pem")
+    tokens = signed_in(emulator, gearcode)
+    store.save(tokens)
+    # The same set as over the plain port.
+    stored = authgate.RedisStore(redis.url, gearcode).load()
+    assert stored is not None and stored.refresh_token == tokens.refresh_token
+    store.clear()
+    # Another CA: a StoreError saying so, not an outage.
+    untrusted = authgate.RedisStore(redis.tls_url, gearcode, ca_file=str(TLS / "expired-ca.pem"))
+    with pytest.raises(authgate.StoreError, match="not signed by") as refused:
+        untrusted.load()
+    assert not refused.value.is_transient
