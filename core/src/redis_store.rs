@@ -112,8 +112,10 @@ return 0
 ///   [`TrustRoots`] (the bundled roots, or `SSL_CERT_FILE` / `SSL_CERT_DIR`, the system
 ///   store, or the client's CA file), or against the CA file given with
 ///   [`ca_file`](Self::ca_file) (a private CA of the Redis server). A certificate that is
-///   not trusted, not issued for the URL's host, or a server that does not speak TLS is an
-///   [`Error::Store`] that is not an outage: a configuration to fix, not a wait.
+///   not trusted, not issued for the URL's host, or expired is an [`Error::Store`] that
+///   is not an outage (a configuration to fix, not a wait), naming the server and saying
+///   why. A plain-text port on a `rediss://` URL never answers the TLS hello: it times out
+///   as an outage would, and the message says to check the port.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -225,9 +227,10 @@ impl RedisStore {
         let redis = redis::Client::open(url)
             .map_err(|e| Error::Config(format!("the Redis URL cannot be used: {e}")))?;
         let server = redis.get_connection_info().addr().to_string();
-        let (redis, trust) = match is_tls(&redis) {
-            true => with_roots(&redis, &client.inner.http.trust_roots, &server)?,
-            false => (redis, None),
+        let (redis, trust) = if is_tls(&redis) {
+            with_roots(&redis, &client.inner.http.trust_roots, &server)?
+        } else {
+            (redis, None)
         };
         let ns = format!(
             "authgate:{}#{}",
