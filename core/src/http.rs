@@ -154,7 +154,8 @@ pub(crate) struct Http {
     /// The agent's proxy, which loopback requests bypass.
     proxy: Option<ureq::Proxy>,
     max_response_bytes: u64,
-    /// The certificates trusted (also by the Redis store's `rediss://` connections).
+    /// The certificates trusted, for the Redis store's `rediss://` connections.
+    #[cfg(feature = "redis")]
     pub trust_roots: TrustRoots,
 }
 
@@ -218,6 +219,7 @@ impl Http {
             proxy,
             client_cert,
             max_response_bytes: s.max_response_bytes,
+            #[cfg(feature = "redis")]
             trust_roots: s.trust_roots.clone(),
         })
     }

@@ -159,6 +159,7 @@ impl LazyConfig {
     /// The certificates given in place of the built-in roots (the CA file, or the files
     /// `SSL_CERT_FILE` / `SSL_CERT_DIR` name), once each; `None` for the bundled roots
     /// alone and the system store. For the Redis store's `rediss://` connections.
+    #[cfg(feature = "redis")]
     pub(crate) fn given_certs(
         roots: &TrustRoots,
     ) -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
