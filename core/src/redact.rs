@@ -147,8 +147,16 @@ impl<'a> Scrubber<'a> {
         {
             return WITHHELD.into();
         }
+        // Every encoding of a secret is at least as long as the secret itself, so one
+        // longer than the text cannot be in it (most of a token set's tokens, next to a
+        // scope): its encodings are not even made.
+        let len = text.len();
+        let fits = |s: &&&str| s.len() <= len;
+        if !self.secrets.iter().any(|s| fits(&s)) {
+            return text;
+        }
         let mut out = text;
-        for s in &self.secrets {
+        for s in self.secrets.iter().filter(fits) {
             for form in encodings(s) {
                 if out.contains(&form) {
                     out = out.replace(&form, REDACTED);
@@ -198,7 +206,13 @@ fn holds_any(text: &str, secrets: &[&str]) -> bool {
 fn encodings(s: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
     let percent = form.replace('+', "%20");
-    let all_upper: String = s.bytes().map(|b| format!("%{b:02X}")).collect();
+    let all_upper = s
+        .bytes()
+        .fold(String::with_capacity(s.len() * 3), |mut out, b| {
+            use std::fmt::Write;
+            let _ = write!(out, "%{b:02X}");
+            out
+        });
     let mut out = vec![
         s.to_owned(),
         form,
