@@ -11,7 +11,7 @@ use crate::endpoint::json_answer;
 use crate::error::{Endpoint, Error, Result};
 use crate::http::{Http, ProxyConfig, TrustRoots};
 use crate::provider::AuthMethod;
-use crate::redact::Scrubber;
+use crate::redact::{truncate, Scrubber};
 
 /// How long a discovery document is reused before it is fetched again.
 const CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -108,7 +108,8 @@ impl ProviderMetadata {
             .ok_or_else(|| Error::Config("the discovery document has no issuer".into()))?;
         if issuer.trim_end_matches('/') != expected_issuer.trim_end_matches('/') {
             return Err(Error::Config(format!(
-                "the discovery document names the issuer {issuer}, not {expected_issuer}"
+                "the discovery document names the issuer {}, not {expected_issuer}",
+                truncate(&issuer)
             )));
         }
         let mut auth_methods = list("token_endpoint_auth_methods_supported");
@@ -321,7 +322,7 @@ pub(crate) fn choose_auth_method(
                  secret (client_secret_basic, client_secret_post); authgate will not drop the \
                  secret silently: remove the client secret to use none, or set auth_method \
                  explicitly",
-                supported.join(", ")
+                truncate(&supported.join(", "))
             ))
         })?
     } else {
@@ -350,6 +351,29 @@ pub(crate) fn choose_auth_method(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A discovery document is server text: what an error quotes of it is cut short, so a
+    /// hostile or broken document cannot fill a log.
+    #[test]
+    fn errors_quote_the_document_cut_short() {
+        let long = "x".repeat(10_000);
+        let doc =
+            format!(r#"{{"issuer":"https://{long}","token_endpoint":"https://id.example/t"}}"#);
+        let err = ProviderMetadata::from_json(&doc, "https://id.example").unwrap_err();
+        assert!(
+            err.to_string().len() < 600,
+            "{} bytes",
+            err.to_string().len()
+        );
+        let methods: Vec<String> = (0..2_000).map(|i| format!("method_{i}")).collect();
+        let err =
+            choose_auth_method(&methods, AuthMethod::ClientSecretBasic, true, false).unwrap_err();
+        assert!(
+            err.to_string().len() < 800,
+            "{} bytes",
+            err.to_string().len()
+        );
+    }
 
     #[test]
     fn issuer_must_match() {
