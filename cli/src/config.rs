@@ -96,7 +96,9 @@ fn option_arg(o: &'static ConfigOption) -> Arg {
         .env(leak(format!("AUTHGATE_{}", key.to_uppercase())))
         .global(true)
         .value_name(leak(key.to_uppercase()))
-        .hide_env_values(matches!(key, "client_secret" | "client_key"));
+        // Never a variable's value in --help: a proxy URL may hold a password, parameters
+        // an API key, besides the client secret and key.
+        .hide_env_values(true);
     arg = match o.option_type() {
         OptionType::Bool => arg
             .num_args(0..=1)

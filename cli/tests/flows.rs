@@ -459,6 +459,22 @@ fn the_quickstart_variables_still_work() {
 }
 
 /// Every option of the core's table is a flag `--<key with dashes>` and a variable
+/// `--help` names each option's variable but never prints its value: a proxy URL may carry
+/// a password, parameters an API key, the client key a private key.
+#[test]
+fn help_never_shows_the_value_of_a_variable() {
+    let mut cmd = authgate(&["token", "--help"]);
+    cmd.env("AUTHGATE_PROXY", "http://u:hunter2pw@127.0.0.1:1")
+        .env("AUTHGATE_TOKEN_PARAMS", r#"{"api_key":"k3ysecret"}"#)
+        .env("AUTHGATE_CLIENT_SECRET", "s3cretvalue")
+        .env("AUTHGATE_USER_AGENT", "agent-in-env");
+    let help = text(&run(cmd, ""));
+    assert!(help.contains("AUTHGATE_PROXY"), "{help}");
+    for value in ["hunter2pw", "k3ysecret", "s3cretvalue", "agent-in-env"] {
+        assert!(!help.contains(value), "{value} shown in:\n{help}");
+    }
+}
+
 /// `AUTHGATE_<KEY>` (issue 13: the CLI had its own hand-kept list, without dpop, mutual TLS,
 /// client assertions or PAR).
 #[test]
