@@ -44,7 +44,7 @@ pub(crate) fn opt_str(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Op
 
 /// A scope list: a space-separated str or an iterable of str.
 pub(crate) fn opt_scopes(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+    let Some(obj) = given(obj) else {
         return Ok(None);
     };
     if let Ok(s) = obj.cast::<PyString>() {
@@ -71,7 +71,7 @@ pub(crate) fn opt_params(
     name: &str,
     obj: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<(String, String)>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+    let Some(obj) = given(obj) else {
         return Ok(Vec::new());
     };
     let items = obj
@@ -148,7 +148,7 @@ pub(crate) fn seconds(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
 /// A timeout in milliseconds. Zero passes through: the core refuses it, in the same words
 /// as for C.
 pub(crate) fn timeout_ms(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+    let Some(obj) = given(obj) else {
         return Ok(None);
     };
     // Sub-millisecond timeouts round up rather than to zero.
@@ -180,4 +180,29 @@ pub(crate) fn repr(s: Option<&str>) -> String {
 /// A duration argument: seconds or a `timedelta` (see [`seconds`]).
 pub(crate) fn duration(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(seconds(name, obj)?.min(1e12)))
+}
+
+/// The keyword's value, unless it was not given or is None.
+pub(crate) fn given<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    obj.filter(|o| !o.is_none())
+}
+
+/// A duration keyword (seconds or a `timedelta`), when given.
+pub(crate) fn opt_duration(
+    name: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Duration>> {
+    given(obj).map(|o| duration(name, o)).transpose()
+}
+
+/// A callback keyword, when given; `what` names what it must be in the TypeError.
+pub(crate) fn opt_callable(
+    name: &str,
+    what: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Py<PyAny>>> {
+    match given(obj) {
+        Some(f) if !f.is_callable() => Err(type_error(name, what, f)),
+        f => Ok(f.map(|f| f.clone().unbind())),
+    }
 }

@@ -4,7 +4,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::args::{deprecated, opt_params, opt_scopes, opt_str, repr, req_str};
+use crate::args::{deprecated, given, opt_params, opt_scopes, opt_str, repr, req_str};
 use crate::client::Client;
 use crate::error::to_pyerr;
 use crate::runtime::run_blocking;
@@ -136,10 +136,10 @@ pub(crate) fn pkce_verifier_arg(
     pkce_verifier: Option<&Bound<'_, PyAny>>,
     code_verifier: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<String>> {
-    let Some(old) = code_verifier.filter(|o| !o.is_none()) else {
+    let Some(old) = given(code_verifier) else {
         return opt_str("pkce_verifier", pkce_verifier);
     };
-    if pkce_verifier.is_some_and(|o| !o.is_none()) {
+    if given(pkce_verifier).is_some() {
         return Err(PyTypeError::new_err(
             "give pkce_verifier or code_verifier, not both (code_verifier is its deprecated name)",
         ));

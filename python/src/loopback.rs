@@ -7,7 +7,7 @@ use authgate::BuilderSteps;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::args::{int_arg, opt_scopes, opt_str, timeout_ms, type_error};
+use crate::args::{given, int_arg, opt_scopes, opt_str, timeout_ms, type_error};
 use crate::client::Client;
 use crate::error::CallbackSlot;
 use crate::oidc::cancel_arg;
@@ -52,7 +52,7 @@ impl Client {
         let mut sign_in = client.sign_in_loopback().cancel_token(&cancel);
         let timeout = timeout_ms("timeout", timeout)?.map(Duration::from_millis);
         sign_in = sign_in.maybe(timeout, |b, t| b.timeout(t));
-        let opener = open_browser.filter(|o| !o.is_none()).cloned();
+        let opener = given(open_browser).cloned();
         if let Some(o) = &opener {
             if !o.is_callable() {
                 return Err(type_error("open_browser", "a callable taking the URL", o));
@@ -66,7 +66,7 @@ impl Client {
         }
         sign_in = sign_in.maybe(command.as_deref(), |b, c| b.browser_command(c));
         sign_in = sign_in.maybe(opt_scopes(scopes)?, |b, s| b.scopes(s));
-        if let Some(p) = port.filter(|o| !o.is_none()) {
+        if let Some(p) = given(port) {
             sign_in = sign_in.port(int_arg("port", p, "an int from 0 to 65535")?);
         }
         sign_in = sign_in.maybe(opt_str("path", path)?, |b, p| b.path(p));

@@ -8,7 +8,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::args::{duration, int_arg, opt_bool, req_str, type_error, type_name};
+use crate::args::{
+    duration, given, int_arg, opt_bool, opt_callable, opt_duration, req_str, type_error, type_name,
+};
 use crate::asyncio::twin;
 use crate::client::Client;
 use crate::error::{to_pyerr, CallbackSlot};
@@ -39,28 +41,6 @@ pub(crate) struct TokenManager {
     store: Py<PyAny>,
     leeway: Duration,
     callback: CallbackSlot,
-}
-
-/// The keyword's value, unless it was not given or is None.
-fn given<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
-    obj.filter(|o| !o.is_none())
-}
-
-/// A duration keyword (seconds or a `timedelta`), when given.
-fn opt_duration(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
-    given(obj).map(|o| duration(name, o)).transpose()
-}
-
-/// A callback keyword, when given; `what` names what it must be in the TypeError.
-fn opt_callable(
-    name: &str,
-    what: &str,
-    obj: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<Py<PyAny>>> {
-    match given(obj) {
-        Some(f) if !f.is_callable() => Err(type_error(name, what, f)),
-        f => Ok(f.map(|f| f.clone().unbind())),
-    }
 }
 
 impl TokenManager {

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::{deprecated, repr, repr_bool, repr_u64, type_error};
+use crate::args::{deprecated, given, repr, repr_bool, repr_u64, type_error};
 use crate::json::{map_to_py, unix_datetime};
 
 /// Stops a long operation (:meth:`Client.wait_for_device_token`,
@@ -112,7 +112,7 @@ impl Introspection {
 
 /// The core token of an optional `cancel=` argument (a fresh one when None).
 pub(crate) fn cancel_arg(cancel: Option<&Bound<'_, PyAny>>) -> PyResult<authgate::CancelToken> {
-    match cancel.filter(|o| !o.is_none()) {
+    match given(cancel) {
         None => Ok(authgate::CancelToken::new()),
         Some(c) => c
             .cast::<CancelToken>()

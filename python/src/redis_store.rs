@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::args::{duration, repr, type_error};
+use crate::args::{opt_duration, repr, type_error};
 use crate::client::Client;
 use crate::error::to_pyerr;
 use crate::store::{store_key, TokenStore};
@@ -55,14 +55,8 @@ impl RedisStore {
         let client = client
             .cast::<Client>()
             .map_err(|_| type_error("client", "an authgate.Client", client))?;
-        let lock_expiry = lock_expiry
-            .filter(|o| !o.is_none())
-            .map(|o| duration("lock_expiry", o))
-            .transpose()?;
-        let timeout = timeout
-            .filter(|o| !o.is_none())
-            .map(|o| duration("timeout", o))
-            .transpose()?;
+        let lock_expiry = opt_duration("lock_expiry", lock_expiry)?;
+        let timeout = opt_duration("timeout", timeout)?;
         let key = store_key(key)?;
         #[cfg(feature = "redis")]
         {

@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString};
 
-use crate::args::{repr, type_error, type_name};
+use crate::args::{given, repr, type_error, type_name};
 use crate::error::to_pyerr;
 use crate::token_set::{token_set_arg, TokenSet};
 
@@ -314,7 +314,7 @@ impl MemoryStore {
 pub(crate) fn store_key<'a, 'py>(
     key: Option<&'a Bound<'py, PyAny>>,
 ) -> PyResult<Option<&'a Bound<'py, pyo3::types::PyBytes>>> {
-    key.filter(|k| !k.is_none())
+    given(key)
         .map(|k| {
             k.cast::<pyo3::types::PyBytes>()
                 .map_err(|_| type_error("key", "32 bytes", k))

@@ -6,7 +6,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::args::{repr, repr_u64, req_str, seconds, type_error};
+use crate::args::{given, repr, repr_u64, req_str, seconds, type_error};
 use crate::error::to_pyerr;
 use crate::json::{map_to_py, unix_datetime};
 use crate::log_bridge;
@@ -135,7 +135,7 @@ impl TokenSet {
     /// from now. A token without a known expiry is never considered expired.
     #[pyo3(signature = (leeway = None))]
     fn is_expired(&self, leeway: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-        let leeway = match leeway.filter(|o| !o.is_none()) {
+        let leeway = match given(leeway) {
             Some(o) => Duration::from_secs_f64(seconds("leeway", o)?.min(1e12)),
             None => Duration::ZERO,
         };
