@@ -328,7 +328,8 @@ fn asks_for_nonce(resp: &HttpResponse) -> bool {
         && resp
             .www_authenticate
             .as_ref()
-            .is_some_and(|w| w.untrusted().contains("error=\"use_dpop_nonce\""))
+            .and_then(|w| crate::endpoint::challenge_param(w.untrusted(), "error"))
+            .is_some_and(|e| e == "use_dpop_nonce")
 }
 
 /// Whether a resource server's answer refuses the DPoP scheme as unknown: 401 with a

@@ -242,25 +242,28 @@ pub(crate) fn json_answer_repaired(
     Ok((object, json_type, repairs))
 }
 
+/// The quoted parameter `name` of a `WWW-Authenticate` challenge (`error="invalid_token"`
+/// gives `invalid_token` for `error`), if present.
+pub(crate) fn challenge_param(text: &str, name: &str) -> Option<String> {
+    let start = text.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = text[start..].find('"')? + start;
+    Some(text[start..end].to_owned())
+}
+
 /// The error of a 401 from a resource server (RFC 6750 §3): `WWW-Authenticate: Bearer error="…"`.
 pub(crate) fn bearer_error(resp: &HttpResponse, scrubber: &Scrubber<'_>) -> Option<Error> {
     let header = resp.www_authenticate.as_ref()?;
-    let param = |text: &str, name: &str| {
-        let start = text.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = text[start..].find('"')? + start;
-        Some(text[start..end].to_owned())
-    };
     // The code is read from the header as sent (it decides the error kind), and shown
     // scrubbed; the free-text fields are read from the scrubbed header, so that cutting
     // them out cannot split an echoed secret.
-    let error = param(header.untrusted(), "error")
+    let error = challenge_param(header.untrusted(), "error")
         .map(|e| scrubber.error_code(&e))
         .unwrap_or_else(|| "invalid_token".into());
     let scrubbed = scrubber.scrub(header.untrusted());
     Some(Error::OAuth(Box::new(OAuthError {
         error,
-        description: param(&scrubbed, "error_description").map(|d| truncate(&d)),
-        uri: param(&scrubbed, "error_uri").map(|u| truncate(&u)),
+        description: challenge_param(&scrubbed, "error_description").map(|d| truncate(&d)),
+        uri: challenge_param(&scrubbed, "error_uri").map(|u| truncate(&u)),
         status: Some(resp.status),
         www_authenticate: Some(truncate(&scrubbed)),
         retry_after: resp.retry_after,
