@@ -204,48 +204,66 @@ impl AuthorizationUrlBuilder {
             None if want_verifier => Some(PkceVerifier::new(random.token(32))),
             None => None,
         };
+        // The client's head (its scopes and redirect URI) was encoded when it was built.
+        let client_head = self.scopes.is_none() && self.redirect_uri.is_none();
         let redirect_uri = self.redirect_uri.or_else(|| inner.redirect_uri.clone());
         if redirect_uri.as_deref() == Some("") {
             return Err(Error::InvalidArgument("redirect_uri is empty".into()));
         }
 
-        let scope = (!scopes.is_empty()).then(|| scopes.join(" "));
         let challenge = pkce_verifier.as_ref().map(|v| pkce_challenge(v.secret()));
-        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(12);
-        pairs.push(("response_type", "code"));
-        // A pushed request carries the client id with the client's authentication.
-        if !push {
-            pairs.push(("client_id", &inner.client_id));
-        }
-        if let Some(r) = &redirect_uri {
-            pairs.push((&inner.redirect_param, r));
-        }
-        if let Some(s) = &scope {
-            pairs.push(("scope", s));
-        }
-        pairs.push(("state", &state));
+        // The parameters of this request, after the fixed ones (`head_pairs`) and before
+        // the configured and per-request extras, in the order the URL carries them.
+        let mut own: Vec<(&str, &str)> = Vec::with_capacity(4);
+        own.push(("state", &state));
         if let Some(n) = &nonce {
-            pairs.push(("nonce", n));
+            own.push(("nonce", n));
         }
         if let Some(c) = &challenge {
-            pairs.push(("code_challenge", c));
-            pairs.push(("code_challenge_method", "S256"));
+            own.push(("code_challenge", c));
+            own.push(("code_challenge_method", "S256"));
         }
-        for (k, v) in inner.authorization_params.iter().chain(&self.params) {
-            pairs.push((k, v));
-        }
-        let mut q = query_appender(endpoint);
-        if push {
+        let url = if push {
+            let scope = scope_value(scopes);
+            let mut pairs =
+                head_pairs(None, &inner.redirect_param, redirect_uri.as_deref(), &scope);
+            pairs.extend(&own);
+            for (k, v) in inner.authorization_params.iter().chain(&self.params) {
+                pairs.push((k, v));
+            }
             let request_uri = self.client.push_authorization_request(&pairs)?;
+            let mut q = query_appender(endpoint);
             q.append_pair("client_id", &inner.client_id);
             q.append_pair("request_uri", &request_uri);
+            q.finish()
         } else {
-            for (k, v) in &pairs {
-                q.append_pair(k, v);
+            let own_head = (!client_head).then(|| {
+                url_head(
+                    endpoint,
+                    &inner.client_id,
+                    &inner.redirect_param,
+                    redirect_uri.as_deref(),
+                    scopes,
+                )
+            });
+            let head = own_head
+                .as_deref()
+                .or(inner.authorization_url_head.as_deref());
+            let head = head.unwrap_or_default();
+            let mut url =
+                String::with_capacity(head.len() + 160 + inner.authorization_url_tail.len());
+            url.push_str(head);
+            for (k, v) in own {
+                append_pair(&mut url, k, v);
             }
-        }
+            url.push_str(&inner.authorization_url_tail);
+            for (k, v) in &self.params {
+                append_pair(&mut url, k, v);
+            }
+            url
+        };
         Ok(AuthorizationRequest {
-            url: q.finish(),
+            url,
             state,
             nonce,
             pkce_verifier,
@@ -272,6 +290,81 @@ fn query_appender(endpoint: &Url) -> url::form_urlencoded::Serializer<'static, S
         }
     };
     url::form_urlencoded::Serializer::for_suffix(text, start)
+}
+
+/// The fixed parameters that start every authorization request, in their order:
+/// `response_type`, `client_id` (not in a pushed request, which authenticates the
+/// client instead), the redirect URI under the client's parameter name, `scope`.
+fn head_pairs<'a>(
+    client_id: Option<&'a str>,
+    redirect_param: &'a str,
+    redirect_uri: Option<&'a str>,
+    scope: &'a Option<String>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut pairs = Vec::with_capacity(12);
+    pairs.push(("response_type", "code"));
+    pairs.extend(client_id.map(|id| ("client_id", id)));
+    pairs.extend(redirect_uri.map(|r| (redirect_param, r)));
+    pairs.extend(scope.as_deref().map(|s| ("scope", s)));
+    pairs
+}
+
+/// The `scope` parameter's value: the scopes joined by spaces, none when there are none.
+fn scope_value(scopes: &[String]) -> Option<String> {
+    (!scopes.is_empty()).then(|| scopes.join(" "))
+}
+
+/// The authorization URL up to the request's own parameters: the endpoint and
+/// [`head_pairs`], form-encoded. A client encodes its own once, when it is built
+/// (`authorization_url_head`), so that a URL costs only what changes per request.
+pub(crate) fn url_head(
+    endpoint: &Url,
+    client_id: &str,
+    redirect_param: &str,
+    redirect_uri: Option<&str>,
+    scopes: &[String],
+) -> String {
+    let scope = scope_value(scopes);
+    let mut q = query_appender(endpoint);
+    q.extend_pairs(head_pairs(
+        Some(client_id),
+        redirect_param,
+        redirect_uri,
+        &scope,
+    ));
+    q.finish()
+}
+
+/// Pairs as they follow the head: `&name=value` each, form-encoded. A client encodes its
+/// configured authorization parameters once (`authorization_url_tail`).
+pub(crate) fn encoded_pairs(pairs: &[(String, String)]) -> String {
+    let mut text = String::new();
+    for (k, v) in pairs {
+        append_pair(&mut text, k, v);
+    }
+    text
+}
+
+/// Appends `&name=value` to a query that already has a pair, form-encoded as
+/// [`url::form_urlencoded::Serializer::append_pair`] would. A value made only of
+/// characters the encoding keeps (a state, nonce or challenge authgate drew: base64url)
+/// is copied without going through the encoder.
+fn append_pair(query: &mut String, name: &str, value: &str) {
+    query.push('&');
+    push_encoded(query, name);
+    query.push('=');
+    push_encoded(query, value);
+}
+
+fn push_encoded(query: &mut String, text: &str) {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'))
+    {
+        query.push_str(text);
+    } else {
+        query.extend(url::form_urlencoded::byte_serialize(text.as_bytes()));
+    }
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).
@@ -514,6 +607,67 @@ mod tests {
             )
         );
         assert!(req.nonce.is_none());
+    }
+
+    /// The head encoded at build time, the request's own values copied without the
+    /// encoder and the extras encoded at the end give the URL the `url` crate would build
+    /// from the same pairs, whatever is overridden per request.
+    #[test]
+    fn the_url_is_the_one_url_would_build_from_the_same_pairs() {
+        let client = Client::builder(Provider::Generic)
+            .authorization_endpoint("https://a.example/authorize?tenant=t%201")
+            .token_endpoint("https://a.example/token")
+            .client_id("pos 42/ä")
+            .auth_method(crate::AuthMethod::None)
+            .redirect_uri("https://pos.example/cb?x=1&y=*-._~")
+            .scopes(["openid", "read:all"])
+            .authorization_param("ui_locales", "ru en")
+            .authorization_param("acr", "*-._")
+            .build()
+            .unwrap();
+        let v = "A-._~".repeat(9);
+        type Step = fn(AuthorizationUrlBuilder) -> AuthorizationUrlBuilder;
+        let cases: [(&str, Step); 4] = [
+            ("defaults", |b| b),
+            ("own scopes", |b| b.scopes(["a+b", "c&d"])),
+            ("own redirect", |b| b.redirect_uri("http://127.0.0.1:1/ cb")),
+            ("own values", |b| {
+                b.state("s t&=")
+                    .nonce("n%")
+                    .param("prompt", "login consent")
+                    .param("x", "")
+            }),
+        ];
+        for (name, step) in cases {
+            let b = step(client.authorization_url()).pkce_verifier(v.as_str());
+            let req = b.build().unwrap();
+            let scope = match name {
+                "own scopes" => "a+b c&d",
+                _ => "openid read:all",
+            };
+            let challenge = pkce_challenge(&v);
+            let mut pairs = vec![
+                ("response_type", "code"),
+                ("client_id", "pos 42/ä"),
+                ("redirect_uri", req.redirect_uri.as_deref().unwrap()),
+                ("scope", scope),
+                ("state", &req.state),
+            ];
+            // A nonce goes with the openid scope, or when one is given.
+            pairs.extend(req.nonce.as_deref().map(|n| ("nonce", n)));
+            pairs.extend([
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+                ("ui_locales", "ru en"),
+                ("acr", "*-._"),
+            ]);
+            if name == "own values" {
+                pairs.extend([("prompt", "login consent"), ("x", "")]);
+            }
+            let mut expected = Url::parse("https://a.example/authorize?tenant=t%201").unwrap();
+            expected.query_pairs_mut().extend_pairs(&pairs);
+            assert_eq!(req.url, expected.as_str(), "{name}");
+        }
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub(crate) struct Inner {
     pub basic_encoding: BasicEncoding,
     pub scopes: Vec<String>,
     pub authorization_params: Vec<(String, String)>,
+    /// The authorization URL up to its per-request parameters, encoded once: the endpoint,
+    /// `response_type`, `client_id`, the redirect URI and the scopes (`authorize::url_head`).
+    pub authorization_url_head: Option<String>,
+    /// [`Self::authorization_params`], encoded once as they follow a URL's own parameters.
+    pub authorization_url_tail: String,
     pub token_params: Vec<(String, String)>,
     pub redirect_uri: Option<String>,
     pub redirect_param: String,
@@ -796,9 +801,20 @@ impl ClientBuilder {
             (None, true) => Some(crate::dpop::DpopKey::generate()?),
             (None, false) => None,
         };
+        let authorization_url_head = authorization_endpoint.as_ref().map(|endpoint| {
+            crate::authorize::url_head(
+                endpoint,
+                &client_id,
+                &self.redirect_param,
+                self.redirect_uri.as_deref(),
+                &self.scopes,
+            )
+        });
         Ok(Client {
             inner: Arc::new(Inner {
                 provider: p,
+                authorization_url_head,
+                authorization_url_tail: crate::authorize::encoded_pairs(&self.authorization_params),
                 authorization_endpoint,
                 token_endpoint,
                 client_id,
