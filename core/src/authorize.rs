@@ -180,6 +180,7 @@ impl AuthorizationUrlBuilder {
         let want_nonce = self.nonce.is_none() && scopes.iter().any(|s| s == "openid");
         let want_verifier = self.pkce_verifier.is_none() && inner.pkce;
         // Every random value this request needs, from one read of the OS source.
+        let (drawn_state, drawn_nonce) = (self.state.is_none(), self.nonce.is_none());
         let mut random = RandomBytes::read(
             16 * usize::from(self.state.is_none())
                 + 16 * usize::from(want_nonce)
@@ -214,20 +215,21 @@ impl AuthorizationUrlBuilder {
         let challenge = pkce_verifier.as_ref().map(|v| pkce_challenge(v.secret()));
         // The parameters of this request, after the fixed ones (`head_pairs`) and before
         // the configured and per-request extras, in the order the URL carries them.
-        let mut own: Vec<(&str, &str)> = Vec::with_capacity(4);
-        own.push(("state", &state));
+        // With each, whether authgate drew it (base64url: nothing to encode).
+        let mut own: Vec<(&str, &str, bool)> = Vec::with_capacity(4);
+        own.push(("state", &state, drawn_state));
         if let Some(n) = &nonce {
-            own.push(("nonce", n));
+            own.push(("nonce", n, drawn_nonce));
         }
         if let Some(c) = &challenge {
-            own.push(("code_challenge", c));
-            own.push(("code_challenge_method", "S256"));
+            own.push(("code_challenge", c, true));
+            own.push(("code_challenge_method", "S256", true));
         }
         let url = if push {
             let scope = scope_value(scopes);
             let mut pairs =
                 head_pairs(None, &inner.redirect_param, redirect_uri.as_deref(), &scope);
-            pairs.extend(&own);
+            pairs.extend(own.iter().map(|&(k, v, _)| (k, v)));
             for (k, v) in inner.authorization_params.iter().chain(&self.params) {
                 pairs.push((k, v));
             }
@@ -253,8 +255,13 @@ impl AuthorizationUrlBuilder {
             let mut url =
                 String::with_capacity(head.len() + 160 + inner.authorization_url_tail.len());
             url.push_str(head);
-            for (k, v) in own {
-                append_pair(&mut url, k, v);
+            for (k, v, drawn) in own {
+                if drawn {
+                    debug_assert!(v.bytes().all(form_safe));
+                    url.extend(["&", k, "=", v]);
+                } else {
+                    append_pair(&mut url, k, v);
+                }
             }
             url.push_str(&inner.authorization_url_tail);
             for (k, v) in &self.params {
@@ -346,25 +353,17 @@ pub(crate) fn encoded_pairs(pairs: &[(String, String)]) -> String {
 }
 
 /// Appends `&name=value` to a query that already has a pair, form-encoded as
-/// [`url::form_urlencoded::Serializer::append_pair`] would. A value made only of
-/// characters the encoding keeps (a state, nonce or challenge authgate drew: base64url)
-/// is copied without going through the encoder.
+/// [`url::form_urlencoded::Serializer::append_pair`] would.
 fn append_pair(query: &mut String, name: &str, value: &str) {
     query.push('&');
-    push_encoded(query, name);
+    query.extend(url::form_urlencoded::byte_serialize(name.as_bytes()));
     query.push('=');
-    push_encoded(query, value);
+    query.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
-fn push_encoded(query: &mut String, text: &str) {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'))
-    {
-        query.push_str(text);
-    } else {
-        query.extend(url::form_urlencoded::byte_serialize(text.as_bytes()));
-    }
+/// A byte the form encoding keeps as it is (every base64url character is one).
+fn form_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
 }
 
 /// The S256 challenge of a verifier (RFC 7636 §4.2).
