@@ -64,12 +64,26 @@ fn new_authorization(
     o: CodeFlowOptions,
 ) -> FfiResult<*mut authgate_authorization> {
     let mut b = client.client.authorization_url();
-    b = b.maybe(o.scopes, |b, s| b.scopes(s));
-    b = b.maybe(o.state, |b, s| b.state(s));
-    b = b.maybe(o.nonce, |b, n| b.nonce(n));
-    b = b.maybe(o.pkce_verifier, |b, v| b.pkce_verifier(v));
-    b = b.maybe(o.redirect_uri, |b, r| b.redirect_uri(r));
-    b = b.each(o.params, |b, (k, v)| b.param(k, v));
+    // Each step only when its option is given: the common call gives none, and the
+    // builder is not moved around for nothing (as in Python's authorization_url).
+    if let Some(s) = o.scopes {
+        b = b.scopes(s);
+    }
+    if let Some(s) = o.state {
+        b = b.state(s);
+    }
+    if let Some(n) = o.nonce {
+        b = b.nonce(n);
+    }
+    if let Some(v) = o.pkce_verifier {
+        b = b.pkce_verifier(v);
+    }
+    if let Some(r) = o.redirect_uri {
+        b = b.redirect_uri(r);
+    }
+    for (k, v) in o.params {
+        b = b.param(k, v);
+    }
     let mut request = if o.push { b.push()? } else { b.build()? };
     let mut url = std::mem::take(&mut request.url);
     // The URL has no NUL byte: the endpoint is a parsed URL (the URL standard
