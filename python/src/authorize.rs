@@ -56,6 +56,14 @@ impl AuthorizationRequest {
             issuer_required: req.issuer_required,
         }
     }
+
+    /// The request the core built, or its error raised as the matching exception.
+    fn from_core(
+        py: Python<'_>,
+        built: authgate::Result<authgate::AuthorizationRequest>,
+    ) -> PyResult<Self> {
+        built.map(|r| Self::new(py, r)).map_err(|e| to_pyerr(py, e))
+    }
 }
 
 #[pymethods]
@@ -171,8 +179,24 @@ impl Client {
         push: bool,
     ) -> PyResult<AuthorizationRequest> {
         let client = &self.inner;
-        // Each step only when its argument is given: the common call gives none, and
-        // the builder is not moved around for nothing.
+        let options = [
+            scopes,
+            state,
+            nonce,
+            pkce_verifier,
+            redirect_uri,
+            params,
+            code_verifier,
+        ];
+        if !push
+            && !client.pushes_authorization_requests()
+            && options.iter().all(|o| given(*o).is_none())
+        {
+            // The common call, measured: nothing given, no network. The builder is built
+            // in place (no copy of it, no call per absent option), and the GIL is kept.
+            return AuthorizationRequest::from_core(py, client.authorization_url().build());
+        }
+        // Each step only when its argument is given.
         let mut b = client.authorization_url();
         if let Some(s) = opt_scopes(scopes)? {
             b = b.scopes(s);
@@ -197,11 +221,9 @@ impl Client {
         } else if client.pushes_authorization_requests() {
             run_blocking(py, move || b.build())?
         } else {
-            // No network: not worth leaving the GIL (the common, measured case).
+            // No network: not worth leaving the GIL.
             b.build()
         };
-        built
-            .map(|r| AuthorizationRequest::new(py, r))
-            .map_err(|e| to_pyerr(py, e))
+        AuthorizationRequest::from_core(py, built)
     }
 }
