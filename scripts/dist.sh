@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every artifact a user installs without Rust into dist/:
-#   authgate-VERSION-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
-#                                                           the Python package (any CPython >= 3.9)
+#   authgate-VERSION-cp310-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+#                                                           the Python package (any CPython >= 3.10)
 #   authgate-VERSION.tar.gz                                 its sdist (builds with maturin + Rust)
 #   authgate-VERSION-linux-x86_64.tar.gz                    the C SDK: header, C++ wrapper, Pascal
 #       unit, libauthgate.so.0 (stripped; its debug file beside it), libauthgate.a, pkg-config
@@ -12,7 +12,7 @@
 # them), none needs libstdc++ or libgcc_s, each is stripped, each artifact holds the
 # licences and THIRD-PARTY-NOTICES.txt, and the wheel's tag says manylinux_2_17 and abi3.
 #
-# usage: bash scripts/dist.sh          (from a clean checkout; needs cargo, python3 >= 3.9,
+# usage: bash scripts/dist.sh          (from a clean checkout; needs cargo, python3 >= 3.10,
 #                                       binutils and make; installs the rest, see below)
 #
 # How the old glibc baseline is reached with a new system: zig (PyPI `ziglang`) links
@@ -165,8 +165,8 @@ if ! readelf -x .gnu_debuglink "$sdk/lib/$so" 2>/dev/null | grep -c 'libauthgate
   problem "$so has no .gnu_debuglink"
 fi
 case "$(basename "$wheel")" in
-  *-cp39-abi3-*manylinux_2_17_x86_64*.whl) ;;
-  *) problem "the wheel's tag is not cp39-abi3-manylinux_2_17_x86_64: $(basename "$wheel")" ;;
+  *-cp310-abi3-*manylinux_2_17_x86_64*.whl) ;;
+  *) problem "the wheel's tag is not cp310-abi3-manylinux_2_17_x86_64: $(basename "$wheel")" ;;
 esac
 sdist_files="$(tar -tzf "$dist/authgate-$version.tar.gz")"
 for l in LICENSE-MIT LICENSE-APACHE THIRD-PARTY-NOTICES.txt; do
