@@ -44,7 +44,7 @@ gcc -std=c11 -O2 -Wall -Wextra -Iinclude examples/c/bench.c -L"$work/lib" -lauth
 target/release/authgate-emulator --wire >"$work/wire.out" &
 wire_pid=$!
 for _ in $(seq 50); do [ -s "$work/wire.out" ] && break; sleep 0.1; done
-"$work/bench" "$(awk '{print $NF}' "$work/wire.out")"
+AUTHGATE_BENCH_RUST_URL_NS="$rust_url_ns" "$work/bench" "$(awk '{print $NF}' "$work/wire.out")"
 kill "$wire_pid"; wire_pid=""
 
 echo
