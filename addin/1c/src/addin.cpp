@@ -21,9 +21,12 @@
 // per-thread last error is copied into the object right after the failed call, so the
 // error properties may be read later from any thread.
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -164,6 +167,8 @@ enum Method : long {
   M_POLL_DEVICE,
   M_DEVICE_JSON,
   M_RESUME_DEVICE,
+  M_ENABLE_LOG,
+  M_READ_LOG,
 #ifdef AUTHGATE_1C_WITH_MANAGER
   M_ENABLE_MANAGER,
   M_VALID_ACCESS_TOKEN,
@@ -194,6 +199,8 @@ const MethodDef kMethods[M_COUNT] = {
     {u"PollDeviceSignIn", u"ОпроситьВходНаУстройстве", 0, 0, true},
     {u"DeviceSignInJson", u"ВходНаУстройствеJSON", 0, 0, true},
     {u"ResumeDeviceSignIn", u"ПродолжитьВходНаУстройстве", 1, 1, true},
+    {u"EnableLog", u"ВключитьЖурнал", 1, 1, true},
+    {u"ReadLog", u"ПрочитатьЖурнал", 0, 0, true},
 #ifdef AUTHGATE_1C_WITH_MANAGER
     {u"EnableManager", u"ВключитьМенеджер", 2, 0, true},
     {u"ValidAccessToken", u"ДействующийТокен", 0, 0, true},
@@ -277,14 +284,199 @@ const char *vtype_name(TYPEVAR vt) {
   }
 }
 
+// ---- the log ----------------------------------------------------------------------
+//
+// ВключитьЖурнал / ПрочитатьЖурнал: authgate's log records (authgate_set_log_callback, one
+// callback for the whole process) collected as text lines in one buffer that every add-in
+// object of the process shares, until ReadLog takes them. The library calls the callback
+// on whichever thread logged, several at once. The buffer is freed only when the last
+// add-in object is gone, after the callback was removed: authgate_set_log_callback
+// returns once no delivery to the old callback runs on any thread, so the library never
+// calls into freed memory.
+
+// Between two reads the newest records are kept; older ones are dropped and counted.
+constexpr size_t kLogMaxRecords = 1000;
+constexpr size_t kLogMaxBytes = 256 * 1024;
+// A longer message is cut (at a character boundary).
+constexpr size_t kLogMaxMessage = 8 * 1024;
+
+// The levels' names in a line, indexed by AUTHGATE_LOG_* (0 never reaches a line).
+const char *const kLogLevelNames[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+
+// The words EnableLog takes for a level, in both languages (any case).
+struct LogLevelWord {
+  const char16_t *word;
+  uint32_t level;
+};
+const LogLevelWord kLogLevelWords[] = {
+    {u"off", 0},   {u"выкл", 0},          {u"error", 1}, {u"ошибка", 1},
+    {u"warn", 2},  {u"предупреждение", 2}, {u"info", 3},  {u"информация", 3},
+    {u"debug", 4}, {u"отладка", 4},        {u"trace", 5}, {u"трассировка", 5},
+};
+constexpr char kLogLevelHelp[] =
+    "a log level: 0 (off), 1 (error), 2 (warn), 3 (info), 4 (debug), 5 (trace, which "
+    "collects what debug does), or one of the words off, error, warn, info, debug, trace "
+    "(выкл, ошибка, предупреждение, информация, отладка, трассировка)";
+
+// "2026-11-30T14:05:07.123Z": `ms` milliseconds after 1970-01-01T00:00:00Z.
+std::string utc_timestamp(int64_t ms) {
+  int64_t days = ms / 86400000, rest = ms % 86400000;
+  if (rest < 0) {
+    rest += 86400000;
+    --days;
+  }
+  // The civil date of a day number (proleptic Gregorian, counted in 400-year eras that
+  // start on 0000-03-01, so that the leap day ends a year); no gmtime_r/gmtime_s split.
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day), static_cast<long long>(rest / 3600000),
+                static_cast<long long>(rest / 60000 % 60), static_cast<long long>(rest / 1000 % 60),
+                static_cast<long long>(rest % 1000));
+  return buf;
+}
+
+class LogBuffer {
+ public:
+  // The callback given to authgate_set_log_callback with this buffer as its user data.
+  static void on_record(void *self, uint32_t level, const char *target, const char *message) {
+    auto *buffer = static_cast<LogBuffer *>(self);
+    try {
+      buffer->add(level, target, message);
+    } catch (...) {
+      buffer->count_dropped();  // out of memory; nothing may unwind into the library
+    }
+  }
+
+  // The records since the last call, one line each, oldest first, after a line saying
+  // how many were dropped, if any; "" without records. Empties the buffer.
+  std::string take() {
+    std::deque<std::string> lines;
+    uint64_t dropped = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      lines.swap(lines_);
+      dropped = dropped_;
+      dropped_ = 0;
+      bytes_ = 0;
+    }
+    std::string text;
+    if (dropped != 0) {
+      text = std::to_string(dropped) + (dropped == 1 ? " earlier record was" : " earlier records were") +
+             " dropped: the log keeps the newest " + std::to_string(kLogMaxRecords) + " records (" +
+             std::to_string(kLogMaxBytes / 1024) + " KiB) between two reads";
+    }
+    for (const std::string &line : lines) {
+      if (!text.empty()) text += '\n';
+      text += line;
+    }
+    return text;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::string> lines_;
+  size_t bytes_ = 0;
+  uint64_t dropped_ = 0;
+
+  void add(uint32_t level, const char *target, const char *message) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    std::string line = utc_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    line += ' ';
+    line += kLogLevelNames[level < 6 ? level : 5];
+    line += ' ';
+    line += target != nullptr ? target : "authgate";
+    line += ": ";
+    size_t at = line.size();
+    line += message != nullptr ? message : "";
+    if (line.size() - at > kLogMaxMessage) {
+      size_t cut = at + kLogMaxMessage;
+      while (cut > at && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+      line.resize(cut);
+      line += " [cut]";
+    }
+    for (; at < line.size(); ++at) {
+      if (line[at] == '\n' || line[at] == '\r') line[at] = ' ';  // one line per record
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.push_back(std::move(line));
+    bytes_ += lines_.back().size();
+    while (lines_.size() > kLogMaxRecords || bytes_ > kLogMaxBytes) {
+      bytes_ -= lines_.front().size();
+      lines_.pop_front();
+      ++dropped_;
+    }
+  }
+
+  void count_dropped() noexcept {
+    try {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++dropped_;
+    } catch (...) {
+    }
+  }
+};
+
+// The process's add-in objects and the buffer the callback writes to, if logging was
+// ever enabled while one of them exists. g_log_mutex is never held by the callback, so
+// it may be held while authgate_set_log_callback waits for deliveries to return.
+std::mutex g_log_mutex;
+long g_log_objects = 0;
+LogBuffer *g_log_buffer = nullptr;
+
+void log_object_created() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  ++g_log_objects;
+}
+
+// The last object gone, no one can read the records: the callback is removed (which
+// returns once no delivery runs), then the buffer freed. Logging is off until enabled again.
+void log_object_destroyed() noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (--g_log_objects > 0 || g_log_buffer == nullptr) return;
+    // Should removal ever fail, the buffer stays: a leak, never a call into freed memory.
+    if (authgate_set_log_callback(nullptr, 0, nullptr) != AUTHGATE_OK) return;
+    delete g_log_buffer;
+    g_log_buffer = nullptr;
+  } catch (...) {
+  }
+}
+
+// Collects records up to `level` (AUTHGATE_LOG_*) from now on, for the whole process;
+// 0 stops collecting (the records collected so far stay for ReadLog).
+authgate_result log_enable(uint32_t level) {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  if (level == 0) return authgate_set_log_callback(nullptr, 0, nullptr);
+  if (g_log_buffer == nullptr) g_log_buffer = new LogBuffer();
+  return authgate_set_log_callback(&LogBuffer::on_record, level, g_log_buffer);
+}
+
+std::string log_read() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  return g_log_buffer != nullptr ? g_log_buffer->take() : std::string();
+}
+
 // ---- the component ----------------------------------------------------------------
 
 class AuthGate final : public IComponentBase {
  public:
-  AuthGate() = default;
+  AuthGate() { log_object_created(); }
   AuthGate(const AuthGate &) = delete;
   AuthGate &operator=(const AuthGate &) = delete;
-  ~AuthGate() override { release_handles(); }
+  ~AuthGate() override {
+    release_handles();
+    log_object_destroyed();
+  }
 
   // IInitDoneBase
   bool ADDIN_API Init(void *disp) override {
@@ -747,7 +939,7 @@ class AuthGate final : public IComponentBase {
     if (!ok) {
       // The 1C result of a failed call: Ложь, or Неопределено for a value method.
       result = (num == M_AUTHORIZATION_URL || num == M_PARSE_CALLBACK || num == M_POLL_DEVICE ||
-                num == M_DEVICE_JSON
+                num == M_DEVICE_JSON || num == M_READ_LOG
 #ifdef AUTHGATE_1C_WITH_MANAGER
                 || num == M_VALID_ACCESS_TOKEN || num == M_ACCESS_TOKEN_VALID_FOR
 #endif
@@ -794,6 +986,8 @@ class AuthGate final : public IComponentBase {
       case M_POLL_DEVICE: return poll_device(result);
       case M_DEVICE_JSON: return device_json(result);
       case M_RESUME_DEVICE: return resume_device(p, result);
+      case M_ENABLE_LOG: return enable_log(p, result);
+      case M_READ_LOG: result = Value::string(log_read()); return true;
 #ifdef AUTHGATE_1C_WITH_MANAGER
       case M_ENABLE_MANAGER: return enable_manager(p, result);
       case M_VALID_ACCESS_TOKEN: return valid_access_token(nullptr, result);
@@ -1040,6 +1234,29 @@ class AuthGate final : public IComponentBase {
     authgate_result rc = authgate_device_from_json(json->c_str(), &device);
     if (rc != AUTHGATE_OK) return library_error(rc);
     set_device(device);
+    result = Value::boolean(true);
+    return true;
+  }
+
+  // -- the log --
+
+  // ВключитьЖурнал(Уровень) / EnableLog(Level): collect authgate's records up to Level,
+  // for the whole process (the last call wins), until the last add-in object is gone.
+  // Level: 0 (off) .. 5 (trace), or a word (kLogLevelWords). A bad level changes nothing.
+  bool enable_log(tVariant *p, Value &result) {
+    std::optional<int64_t> level;
+    const tVariant &v = p[0];
+    if (v.vt == VTYPE_PWSTR && v.pwstrVal != nullptr) {
+      std::vector<WCHAR_T> word(v.pwstrVal, v.pwstrVal + v.wstrLen);
+      word.push_back(0);
+      for (const LogLevelWord &w : kLogLevelWords)
+        if (same_name(word.data(), w.word)) level = w.level;
+      if (!level) return fail(AUTHGATE_INVALID_ARGUMENT, where(M_ENABLE_LOG, 0) + " must be " + kLogLevelHelp);
+    } else if (!arg_integer(M_ENABLE_LOG, p, 0, true, 0, AUTHGATE_LOG_TRACE, level)) {
+      return fail(AUTHGATE_INVALID_ARGUMENT, error_.message + "; give " + kLogLevelHelp);
+    }
+    authgate_result rc = log_enable(uint32_t(*level));
+    if (rc != AUTHGATE_OK) return library_error(rc);
     result = Value::boolean(true);
     return true;
   }

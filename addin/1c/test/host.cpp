@@ -27,7 +27,9 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "native_api.h"
@@ -95,15 +97,18 @@ std::vector<WCHAR_T> to_units(const std::u16string &s) {
 
 // ---- the platform's side -----------------------------------------------------------
 
-// Records every allocation made through it.
+// Records every allocation made through it. Thread-safe: objects on several threads
+// share it, as sessions of a 1C server share a process.
 class HostMemory final : public IMemoryManager {
  public:
   std::map<void *, unsigned long> live;
   long allocations = 0, frees = 0, bad_frees = 0;
   bool refuse = false;
+  std::mutex mu;
 
   bool ADDIN_API AllocMemory(void **p, unsigned long bytes) override {
     if (p == nullptr) return false;
+    std::lock_guard<std::mutex> lock(mu);
     if (refuse) {
       *p = nullptr;
       return false;
@@ -116,6 +121,7 @@ class HostMemory final : public IMemoryManager {
   }
   void ADDIN_API FreeMemory(void **p) override {
     if (p == nullptr || *p == nullptr) return;
+    std::lock_guard<std::mutex> lock(mu);
     auto it = live.find(*p);
     if (it == live.end()) {
       ++bad_frees;
@@ -126,7 +132,10 @@ class HostMemory final : public IMemoryManager {
     *p = nullptr;
     ++frees;
   }
-  bool owns(const void *p) const { return live.count(const_cast<void *>(p)) != 0; }
+  bool owns(const void *p) {
+    std::lock_guard<std::mutex> lock(mu);
+    return live.count(const_cast<void *>(p)) != 0;
+  }
 };
 
 // The platform object handed to Init: records what the add-in tells it.
@@ -519,7 +528,8 @@ bool test_names_in_both_languages() {
                             u"НачатьВходНаУстройстве", u"StartDeviceSignIn",
                             u"ОпроситьВходНаУстройстве", u"PollDeviceSignIn",
                             u"ВходНаУстройствеJSON", u"DeviceSignInJson",
-                            u"ПродолжитьВходНаУстройстве", u"ResumeDeviceSignIn"})
+                            u"ПродолжитьВходНаУстройстве", u"ResumeDeviceSignIn",
+                            u"ВключитьЖурнал", u"EnableLog", u"ПрочитатьЖурнал", u"ReadLog"})
     CHECK(o.method(n) >= 0);
   for (const char16_t *n :
        {u"ТокенДоступа", u"AccessToken", u"ТипТокена", u"TokenType", u"ИстекаетВ", u"ExpiresAt",
@@ -553,7 +563,8 @@ bool test_parameters_and_defaults() {
                           Expect{u"ValidAccessToken", 0, 0}, Expect{u"AccessTokenValidFor", 1, 1},
                           Expect{u"Invalidate", 0, 0}, Expect{u"StartDeviceSignIn", 1, 0},
                           Expect{u"PollDeviceSignIn", 0, 0}, Expect{u"DeviceSignInJson", 0, 0},
-                          Expect{u"ResumeDeviceSignIn", 1, 1}}) {
+                          Expect{u"ResumeDeviceSignIn", 1, 1}, Expect{u"EnableLog", 1, 1},
+                          Expect{u"ReadLog", 0, 0}}) {
     long m = o.method(e.name);
     CHECK(m >= 0 && o.obj->GetNParams(m) == e.n);
     for (long i = 0; i < e.n; ++i) {
@@ -1121,6 +1132,219 @@ bool test_memory_manager_refusal() {
   return true;
 }
 
+// ---- the log (EnableLog / ReadLog) ---------------------------------------------------
+
+std::vector<std::string> lines_of(const std::string &text) {
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return lines;
+}
+
+size_t count_of(const std::string &text, const std::string &what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// "2026-11-30T14:05" now, in UTC.
+std::string utc_minute() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M", &tm);
+  return buf;
+}
+
+// A token set whose string expires_in makes the library log one WARN record, locally.
+bool lenient_tokens(Object &o) {
+  Args a;
+  a.str("{\"access_token\":\"lenient-at\",\"token_type\":\"Bearer\",\"expires_in\":\"60\"}");
+  return o.set(u"TokenJson", a.v[0]);
+}
+
+// EnableLog(4), then a code exchange and a refresh against the emulator: ReadLog has both
+// token requests as lines "<UTC time> DEBUG authgate: POST … grant_type=…", and none of
+// the client secret, the refresh tokens or the access tokens; a second read is empty;
+// after EnableLog(0) nothing more is collected.
+bool test_log_token_request_without_secrets() {
+  Object o;
+  CHECK(o.ok);
+  Got empty = o.call(u"ПрочитатьЖурнал");
+  CHECK(empty.vt == VTYPE_PWSTR && empty.s.empty());
+  CHECK(o.call(u"Configure", Args().str("gearcode").str(emulator_options("gearcode-client", "gearcode-secret"))).is_true());
+  bool ok = false;
+  CHECK(o.call(u"ВключитьЖурнал", Args().i4(4), &ok).is_true() && ok);
+  std::string before = utc_minute();
+  CHECK(code_flow(o));
+  std::string access1 = o.get(u"AccessToken").utf8(), refresh1 = o.get(u"RefreshToken").utf8();
+  CHECK(o.call(u"Refresh").is_true());
+  std::string access2 = o.get(u"AccessToken").utf8(), refresh2 = o.get(u"RefreshToken").utf8();
+  std::string after = utc_minute();
+  CHECK(!access1.empty() && !refresh1.empty() && refresh2 != refresh1 && access2 != access1);
+  Got read = o.call(u"ReadLog", Args(), &ok);
+  CHECK(ok && read.vt == VTYPE_PWSTR && read.string_from_host_allocator);
+  std::string log = read.utf8();
+  std::vector<std::string> lines = lines_of(log);
+  CHECK(lines.size() >= 2);
+  size_t exchanged = 0, refreshed = 0;
+  for (const std::string &line : lines) {
+    // 2026-11-30T14:05:07.123Z LEVEL target: message
+    CHECK(line.size() > 25 && line[10] == 'T' && line[19] == '.' && line[23] == 'Z' && line[24] == ' ');
+    CHECK(line.substr(0, 16) >= before && line.substr(0, 16) <= after);  // UTC
+    if (line.find(" DEBUG authgate: POST " + g_emulator) == 24 &&
+        line.find("grant_type=authorization_code") != std::string::npos)
+      ++exchanged;
+    if (line.find(" DEBUG authgate: POST " + g_emulator) == 24 && line.find("grant_type=refresh_token") != std::string::npos)
+      ++refreshed;
+  }
+  if (exchanged != 1 || refreshed != 1) std::fprintf(stderr, "  log:\n%s\n", log.c_str());
+  CHECK(exchanged == 1 && refreshed == 1);
+  for (const std::string &secret : {std::string("gearcode-secret"), access1, refresh1, access2, refresh2})
+    CHECK(log.find(secret) == std::string::npos);
+  CHECK(log.back() != '\n');  // lines separated by Символы.ПС, no trailing empty one
+  // Read: the buffer is empty.
+  read = o.call(u"ReadLog");
+  CHECK(read.vt == VTYPE_PWSTR && read.s.empty());
+  // Level 0 collects nothing.
+  CHECK(o.call(u"EnableLog", Args().r8(0)).is_true());
+  CHECK(o.call(u"Обновить").is_true());
+  CHECK(o.call(u"ReadLog").s.empty());
+  return true;
+}
+
+// The words, in both languages and any case; WARN collects a lenient token answer but no
+// DEBUG record; trace collects what debug does; a bad level is the usual invalid-argument
+// failure (ThrowErrors honoured) and changes nothing.
+bool test_log_levels_words_and_bad_levels() {
+  Object o;
+  CHECK(o.ok);
+  CHECK(o.call(u"Configure", Args().str("cuba").str(emulator_options("client", "secret"))).is_true());
+  CHECK(o.call(u"EnableLog", Args().str(u"Предупреждение")).is_true());
+  CHECK(lenient_tokens(o));
+  CHECK(o.call(u"Password", Args().str("admin").str("admin")).is_true());
+  std::string log = o.call(u"ReadLog").utf8();
+  CHECK(count_of(log, " WARN authgate: lenient token response: expires_in is a string") == 1);
+  CHECK(log.find(" DEBUG ") == std::string::npos);
+  CHECK(log.find("lenient-at") == std::string::npos);
+  for (const char16_t *word : {u"TRACE", u"debug", u"ОТЛАДКА", u"трассировка"}) {
+    CHECK(o.call(u"EnableLog", Args().str(word)).is_true());
+    CHECK(o.call(u"Password", Args().str("admin").str("admin")).is_true());
+    CHECK(count_of(o.call(u"ReadLog").utf8(), " DEBUG authgate: POST ") == 1);
+  }
+  for (const char16_t *word : {u"off", u"ВЫКЛ"}) {
+    CHECK(o.call(u"EnableLog", Args().str(word)).is_true());
+    CHECK(o.call(u"Password", Args().str("admin").str("admin")).is_true());
+    CHECK(o.call(u"ReadLog").s.empty());
+  }
+  CHECK(o.call(u"EnableLog", Args().str("error")).is_true());
+  CHECK(lenient_tokens(o));
+  CHECK(o.call(u"ReadLog").s.empty());  // a warning is above "error"
+  CHECK(o.call(u"EnableLog", Args().i4(2)).is_true());
+  // Bad levels: a failed result (Ложь) and the error properties; the level stays WARN.
+  bool ok = false;
+  Args bad[] = {Args().i4(6), Args().r8(-1), Args().r8(2.5), Args().str("verbose"), Args().str(""),
+                Args().boolean(true), Args().empty()};
+  for (Args &a : bad) {
+    Got r = o.call(u"ВключитьЖурнал", a, &ok);
+    CHECK(ok && r.is_false());
+    CHECK(o.get(u"ErrorCode").n == 100 && o.get(u"ErrorName").s == u"invalid_argument");
+    CHECK(o.error().find("parameter 1 of EnableLog") != std::string::npos);
+    CHECK(o.error().find("0 (off)") != std::string::npos);
+  }
+  CHECK(o.host.errors.empty());
+  CHECK(lenient_tokens(o));
+  CHECK(count_of(o.call(u"ReadLog").utf8(), " WARN ") == 1);
+  // With ThrowErrors the platform raises an exception with the text.
+  tVariant t = Args::blank();
+  t.vt = VTYPE_BOOL;
+  t.bVal = true;
+  CHECK(o.set(u"ThrowErrors", t));
+  o.call(u"EnableLog", Args().i4(9), &ok);
+  CHECK(!ok && o.host.errors.size() == 1);
+  CHECK(to_utf8(o.host.errors[0].descr).find("[invalid_argument] parameter 1 of EnableLog") != std::string::npos);
+  return true;
+}
+
+// Between two reads the newest 1000 records are kept; the text then starts with a line
+// saying how many were dropped, and the count starts afresh.
+bool test_log_keeps_the_newest_records() {
+  Object o;
+  CHECK(o.ok);
+  CHECK(o.call(u"EnableLog", Args().str("warn")).is_true());
+  for (int i = 0; i < 1100; ++i) CHECK(lenient_tokens(o));
+  std::vector<std::string> lines = lines_of(o.call(u"ReadLog").utf8());
+  CHECK(lines.size() == 1001);
+  CHECK(lines[0].rfind("100 earlier records were dropped: the log keeps the newest 1000", 0) == 0);
+  CHECK(lines[1].find(" WARN authgate: lenient token response") == 24);
+  for (int i = 0; i < 3; ++i) CHECK(lenient_tokens(o));
+  lines = lines_of(o.call(u"ReadLog").utf8());
+  CHECK(lines.size() == 3 && lines[0].find(" WARN ") == 24);
+  return true;
+}
+
+// One log for the process: records of one object's calls are read through another; the
+// log stays on while any object exists, and goes off with the last one (the callback is
+// removed, the buffer freed: valgrind and ASan see any call into it afterwards).
+bool test_log_shared_and_removed_with_the_last_object() {
+  {
+    Object a;
+    CHECK(a.ok);
+    {
+      Object b;
+      CHECK(b.ok);
+      CHECK(b.call(u"EnableLog", Args().str("warn")).is_true());
+      CHECK(lenient_tokens(a));
+    }
+    CHECK(lenient_tokens(a));  // b is gone, a still collects
+    CHECK(count_of(a.call(u"ReadLog").utf8(), " WARN ") == 2);
+    CHECK(lenient_tokens(a));
+  }  // the last object: unread records go with the buffer
+  Object c;
+  CHECK(c.ok);
+  CHECK(lenient_tokens(c));
+  Got r = c.call(u"ReadLog");
+  CHECK(r.vt == VTYPE_PWSTR && r.s.empty());
+  return true;
+}
+
+// Objects on several threads (sessions of a 1C server) log into the one buffer at once
+// while another thread reads it: every record arrives once, whole.
+bool test_log_from_several_threads() {
+  Object reader;
+  CHECK(reader.ok);
+  CHECK(reader.call(u"EnableLog", Args().i4(4)).is_true());
+  const int kThreads = 3, kCalls = 4;
+  std::vector<int> ok(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &ok] {
+      Object o;
+      if (!o.ok || !o.call(u"Configure", Args().str("cuba").str(emulator_options("client", "secret"))).is_true())
+        return;
+      for (int i = 0; i < kCalls; ++i) ok[size_t(t)] += o.call(u"Password", Args().str("admin").str("admin")).is_true();
+    });
+  }
+  std::string log;
+  for (int i = 0; i < 20; ++i) {
+    log += reader.call(u"ReadLog").utf8() + "\n";
+    usleep(1000);
+  }
+  for (std::thread &t : threads) t.join();
+  log += reader.call(u"ReadLog").utf8();
+  for (int t = 0; t < kThreads; ++t) CHECK(ok[size_t(t)] == kCalls);
+  CHECK(count_of(log, " DEBUG authgate: POST ") == size_t(kThreads * kCalls));
+  for (const std::string &line : lines_of(log))
+    CHECK(line.empty() || (line.size() > 25 && line[23] == 'Z' && line.find("authgate") != std::string::npos));
+  return true;
+}
+
 bool test_memory_balanced() {
   CHECK(!g_foreign_string);
   CHECK(g_mem.bad_frees == 0);
@@ -1201,6 +1425,11 @@ int main(int argc, char **argv) {
   RUN(test_throw_errors_reports_add_error);
   RUN(test_call_as_proc);
   RUN(test_memory_manager_refusal);
+  RUN(test_log_token_request_without_secrets);
+  RUN(test_log_levels_words_and_bad_levels);
+  RUN(test_log_keeps_the_newest_records);
+  RUN(test_log_shared_and_removed_with_the_last_object);
+  RUN(test_log_from_several_threads);
   RUN(test_memory_balanced);
 
   dlclose(g_lib.handle);
