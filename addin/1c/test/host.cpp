@@ -1249,8 +1249,14 @@ bool test_log_levels_words_and_bad_levels() {
   CHECK(o.call(u"EnableLog", Args().i4(2)).is_true());
   // Bad levels: a failed result (Ложь) and the error properties; the level stays WARN.
   bool ok = false;
-  Args bad[] = {Args().i4(6), Args().r8(-1), Args().r8(2.5), Args().str("verbose"), Args().str(""),
-                Args().boolean(true), Args().empty()};
+  Args bad[7];  // built in place: an Args' strings must outlive its tVariants
+  bad[0].i4(6);
+  bad[1].r8(-1);
+  bad[2].r8(2.5);
+  bad[3].str("verbose");
+  bad[4].str("");
+  bad[5].boolean(true);
+  bad[6].empty();
   for (Args &a : bad) {
     Got r = o.call(u"ВключитьЖурнал", a, &ok);
     CHECK(ok && r.is_false());

@@ -3,8 +3,8 @@
 # and the provider emulator, builds the add-in (addin/1c/Makefile) and the test host,
 # checks that the add-in exports only the Native API entry points and needs nothing but
 # libc, starts the emulator, runs the host plainly, under valgrind memcheck (zero
-# leaks, zero invalid accesses) and with the add-in and host built with ASan + UBSan,
-# checks the add-in archive, and ends with the line "N passed, M failed". Exits non-zero
+# leaks, zero invalid accesses), with the add-in and host built with ASan + UBSan and
+# with them built with ThreadSanitizer, checks the add-in archive, and ends with the line "N passed, M failed". Exits non-zero
 # on any failure.
 #
 # usage: addin/1c/test/run.sh     (from anywhere; needs g++, make, valgrind, python3:
@@ -105,6 +105,18 @@ if make -C addin/1c BUILD="$work/asan" PROFILE=debug CXXFLAGS="-g -O1 ${sanitize
     "$work/asan/authgate-1c-host" "$work/asan/libAuthGate1C.so"
 else
   fail "add-in and host build with sanitizers"
+fi
+
+echo "== the add-in and the test host built with ThreadSanitizer" >&2
+# The log buffer is written by the library's callback on whichever thread logged, while
+# another reads it (test_log_from_several_threads): a data race in the add-in is an error
+# here. libauthgate.a inside is not instrumented; its own synchronisation is not checked.
+if make -C addin/1c BUILD="$work/tsan" PROFILE=debug CXXFLAGS="-g -O1 -fsanitize=thread" \
+     HOST_CXXFLAGS="-g -O1 -fsanitize=thread" all >&2; then
+  run_counted "host under tsan" env TSAN_OPTIONS=halt_on_error=1 \
+    "$work/tsan/authgate-1c-host" "$work/tsan/libAuthGate1C.so"
+else
+  fail "add-in and host build with ThreadSanitizer"
 fi
 
 echo "== the add-in archive" >&2
