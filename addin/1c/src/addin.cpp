@@ -19,7 +19,8 @@
 // call blocks that thread until the answer or the client's timeout (connect 10 s, total
 // 30 s by default; "connect_timeout_ms" / "timeout_ms" in the options). The library's
 // per-thread last error is copied into the object right after the failed call, so the
-// error properties may be read later from any thread.
+// error properties may be read later from any thread. The log (EnableLog, ReadLog) is the
+// one state shared by the objects of a process: see "the log" below.
 
 #include <chrono>
 #include <cmath>
@@ -933,7 +934,8 @@ class AuthGate final : public IComponentBase {
                             std::to_string(m.nparams) + " parameters, the call passed " +
                             std::to_string(count));
     }
-    clear_error();
+    // ReadLog leaves the last error alone: it is read right after a failure, with it.
+    if (num != M_READ_LOG) clear_error();
     Value result;
     bool ok = invoke(num, params, result);
     if (!ok) {

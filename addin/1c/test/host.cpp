@@ -1212,6 +1212,13 @@ bool test_log_token_request_without_secrets() {
   // Read: the buffer is empty.
   read = o.call(u"ReadLog");
   CHECK(read.vt == VTYPE_PWSTR && read.s.empty());
+  // A failure's record is read after it, and reading leaves the error properties as they
+  // are (GearCode rotated refresh1 away: invalid_grant).
+  CHECK(o.call(u"Refresh", Args().str(refresh1)).is_false());
+  log = o.call(u"ПрочитатьЖурнал").utf8();
+  CHECK(count_of(log, " DEBUG authgate: POST ") == 1 && log.find("HTTP 400") != std::string::npos);
+  CHECK(log.find(refresh1) == std::string::npos);
+  CHECK(o.get(u"ОшибкаOAuth").s == u"invalid_grant" && o.get(u"КодОшибки").n == 301);
   // Level 0 collects nothing.
   CHECK(o.call(u"EnableLog", Args().r8(0)).is_true());
   CHECK(o.call(u"Обновить").is_true());
