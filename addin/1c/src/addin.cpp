@@ -341,8 +341,8 @@ std::string utc_timestamp(int64_t ms) {
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(year), static_cast<long long>(month),
                 static_cast<long long>(day), static_cast<long long>(rest / 3600000),
-                static_cast<long long>(rest / 60000 % 60), static_cast<long long>(rest / 1000 % 60),
-                static_cast<long long>(rest % 1000));
+                static_cast<long long>(rest / 60000 % 60),
+                static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
   return buf;
 }
 
@@ -372,9 +372,10 @@ class LogBuffer {
     }
     std::string text;
     if (dropped != 0) {
-      text = std::to_string(dropped) + (dropped == 1 ? " earlier record was" : " earlier records were") +
-             " dropped: the log keeps the newest " + std::to_string(kLogMaxRecords) + " records (" +
-             std::to_string(kLogMaxBytes / 1024) + " KiB) between two reads";
+      text = std::to_string(dropped) +
+             (dropped == 1 ? " earlier record was" : " earlier records were") +
+             " dropped: the log keeps the newest " + std::to_string(kLogMaxRecords) +
+             " records (" + std::to_string(kLogMaxBytes / 1024) + " KiB) between two reads";
     }
     for (const std::string &line : lines) {
       if (!text.empty()) text += '\n';
@@ -391,7 +392,8 @@ class LogBuffer {
 
   void add(uint32_t level, const char *target, const char *message) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    std::string line = utc_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    std::string line =
+        utc_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
     line += ' ';
     line += kLogLevelNames[level < 6 ? level : 5];
     line += ' ';
@@ -1253,7 +1255,8 @@ class AuthGate final : public IComponentBase {
       word.push_back(0);
       for (const LogLevelWord &w : kLogLevelWords)
         if (same_name(word.data(), w.word)) level = w.level;
-      if (!level) return fail(AUTHGATE_INVALID_ARGUMENT, where(M_ENABLE_LOG, 0) + " must be " + kLogLevelHelp);
+      if (!level)
+        return fail(AUTHGATE_INVALID_ARGUMENT, where(M_ENABLE_LOG, 0) + " must be " + kLogLevelHelp);
     } else if (!arg_integer(M_ENABLE_LOG, p, 0, true, 0, AUTHGATE_LOG_TRACE, level)) {
       return fail(AUTHGATE_INVALID_ARGUMENT, error_.message + "; give " + kLogLevelHelp);
     }
