@@ -7,9 +7,11 @@
  * writes a prebuilt request and reads the answer. Each row is the median of 7 rounds, but
  * the authorization URL's: the fastest of 400 rounds of 50 calls, as the Rust row it is
  * compared with (AUTHGATE_BENCH_RUST_URL_NS, in ns, prints the ratio).
+ * A second argument divides every call count (scripts/hot-symbols.sh runs the same calls
+ * under callgrind with 1000).
  *
  *   cc -O2 examples/c/bench.c $(pkg-config --cflags --libs authgate) -lpthread -o bench
- *   ./bench [http://127.0.0.1:PORT]
+ *   ./bench [http://127.0.0.1:PORT [DIVISOR]]
  *   cargo run -p authgate-ffi --release --example bench_rust
  */
 #define _POSIX_C_SOURCE 200809L
@@ -38,6 +40,11 @@ static void die(const char *what) {
 }
 
 #define ROUNDS 7
+
+static int divisor = 1;
+
+/* n calls, or n / the divisor given on the command line (at least one). */
+static int calls(int n) { return n / divisor > 0 ? n / divisor : 1; }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -179,8 +186,8 @@ static void bench_refresh(const char *url) {
            url);
   refresh_args args = {NULL, rt};
   if (authgate_client_new_from_json(config, &args.client) != AUTHGATE_OK) die("wire client");
-  const int n = 2000;
-  for (int i = 0; i < 200; i++) raw_call(&raw), refresh_call(&args);
+  const int n = calls(2000);
+  for (int i = 0; i < calls(200); i++) raw_call(&raw), refresh_call(&args);
   double raw_ns = median_ns(n, raw_call, &raw);
   double refresh_ns = median_ns(n, refresh_call, &args);
   printf("refresh: raw socket (floor)             %8.2f us  %6.2fx\n", raw_ns / 1e3, 1.0);
@@ -191,6 +198,7 @@ static void bench_refresh(const char *url) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 2) divisor = atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
   authgate_client *client = NULL;
   authgate_token_set *ts = NULL;
   if (authgate_client_new_from_json(
@@ -204,9 +212,9 @@ int main(int argc, char **argv) {
           &ts) != AUTHGATE_OK)
     die("token set");
 
-  double url_ns = fastest_ns(400, 50, url_call, client);
+  double url_ns = fastest_ns(calls(400), 50, url_call, client);
 
-  const int get_n = 5000000;
+  const int get_n = calls(5000000);
   size_t sink = 0;
   double t0 = now_ns();
   for (int i = 0; i < get_n; i++) {
@@ -229,7 +237,7 @@ int main(int argc, char **argv) {
   if (authgate_manager_new(client, NULL, NULL, &manager) != AUTHGATE_OK ||
       authgate_manager_set_tokens(manager, ts) != AUTHGATE_OK)
     die("manager");
-  const int mgr_n = 200000;
+  const int mgr_n = calls(200000);
   floor_cache fc;
   pthread_mutex_init(&fc.lock, NULL);
   fc.valid_until_ns = now_ns() + 3600e9;

@@ -5,7 +5,8 @@
 # the installed copy through pkg-config, starts the provider emulator, runs every test
 # plainly, under valgrind memcheck and built with AddressSanitizer + UBSan, builds and runs the C++ example through CMake's
 # find_package(authgate), the Pascal test and the class unit's programs (-Mdelphi and
-# -Mobjfpc) through Free Pascal, and ends with the line
+# -Mobjfpc) through Free Pascal, checks that ffi/hot-symbols.txt still applies to the
+# release library (scripts/hot-symbols.sh --check), and ends with the line
 # "N passed, M failed". Exits non-zero on any failure.
 #
 # usage: tests/c/run.sh            (from anywhere; needs gcc, g++, pkg-config, valgrind,
@@ -283,6 +284,16 @@ for mode in delphi objfpc; do
     esac
   done
 done
+
+# Builds the release library (an LTO link): the list holds release names.
+echo "== the release library's code order (ffi/hot-symbols.txt)" >&2
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  if bash scripts/hot-symbols.sh --check; then
+    pass "ffi/hot-symbols.txt matches the release library, its functions first in .text"
+  else
+    fail "ffi/hot-symbols.txt matches the release library, its functions first in .text"
+  fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

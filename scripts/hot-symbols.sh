@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# ffi/hot-symbols.txt: the functions of libauthgate.so that a C client runs (client from
+# JSON, token set, authorization URL, a failing call, the manager's cached token, refreshes
+# over keep-alive: examples/c/bench.c), hottest first. ffi/build.rs hands the list to
+# rust-lld (--symbol-ordering-file) for release builds on x86_64 Linux, which packs those
+# functions at the start of .text: the kernel maps code in 64 KiB windows around each page
+# a program uses, so packed code keeps about 1.2 MB less of the library resident.
+#
+#   bash scripts/hot-symbols.sh           remakes the list: runs bench.c (its calls / 1000)
+#                                         under callgrind against an unstripped release
+#                                         build, with SSL_CERT_FILE/SSL_CERT_DIR set (when
+#                                         the system bundle exists) and unset; needs valgrind,
+#                                         gcc, python3; about a minute of CPU plus two links
+#   bash scripts/hot-symbols.sh --check   builds the release library and fails unless at
+#                                         least 90% of the listed functions are in it and the
+#                                         linker placed them first (tests/c/run.sh runs it)
+#
+# The names are Rust's mangled ones: their hashes depend on the crates' versions and the
+# release profile, not on the code, so the list stays valid across edits of the code and
+# goes stale when a dependency, the toolchain or [profile.release] changes (--check says so).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+list=ffi/hot-symbols.txt
+
+if [ "${1:-}" = --check ]; then
+  out_dir="$(cargo build --quiet --release -p authgate-ffi --message-format=json |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and "/ffi#" in m["package_id"]:
+        print(m["out_dir"])')"
+  map="$out_dir/libauthgate.map"
+  if [ ! -f "$map" ]; then
+    echo "hot-symbols: no link map $map: the release build did not use $list" \
+      "(not x86_64 Linux with rust-lld, or rustc older than 1.90)" >&2
+    exit 1
+  fi
+  python3 - "$list" "$map" <<'EOF'
+import re, sys
+listed = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+wanted = set(listed)
+# The .text input sections in link order, each with the names it defines. A map line is
+# "VMA LMA Size Align" and then, indented by 0, 8 or 16, an output section, an input
+# section or a symbol. Rust functions have a section each (.text.NAME, mangled); the
+# symbol lines show C and assembly names as they are.
+sections, in_text = [], False
+for line in open(sys.argv[2]):
+    m = re.match(r"\s*[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+ ( *)(.*)$", line.rstrip("\n"))
+    if not m:
+        continue
+    depth, what = len(m.group(1)), m.group(2)
+    if depth == 0:
+        in_text = what == ".text"
+    elif in_text and depth == 8:
+        own = re.search(r":\(\.text(?:\.unlikely)?\.(.+)\)$", what)
+        sections.append({own.group(1)} if own else set())
+    elif in_text and sections:
+        sections[-1].add(what)
+found = set().union(*sections) & wanted
+hot = [bool(names & wanted) for names in sections]
+last = max((i for i, h in enumerate(hot) if h), default=-1)
+strays = hot[: last + 1].count(False)
+print(f"hot-symbols: {len(found)} of {len(listed)} listed functions are in the release "
+      f"library, placed first in .text with {strays} other sections among them", file=sys.stderr)
+if len(found) < 0.9 * len(listed) or strays > 0.05 * max(len(found), 1):
+    print("hot-symbols: ffi/hot-symbols.txt no longer matches the build (a dependency, the "
+          "toolchain or the release profile changed): run bash scripts/hot-symbols.sh",
+          file=sys.stderr)
+    sys.exit(1)
+EOF
+  exit
+fi
+
+for tool in valgrind gcc python3; do
+  command -v "$tool" >/dev/null || { echo "hot-symbols: $tool is missing" >&2; exit 1; }
+done
+work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-hot.XXXXXX")"
+wire_pid=""
+cleanup() {
+  if [ -n "$wire_pid" ]; then kill "$wire_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building (release; the library once unstripped, same profile and names)" >&2
+cargo build --quiet --release -p authgate-emulator
+mkdir -p "$work/lib"
+cargo rustc --quiet --release -p authgate-ffi --lib -- -C strip=none
+cp target/release/libauthgate.so "$work/lib/libauthgate.so.0"
+ln -s libauthgate.so.0 "$work/lib/libauthgate.so"
+gcc -std=c11 -O2 -Iinclude examples/c/bench.c -L"$work/lib" -lauthgate -lpthread \
+  -Wl,-rpath,"$work/lib" -o "$work/bench"
+target/release/authgate-emulator --wire >"$work/wire.out" &
+wire_pid=$!
+for _ in $(seq 50); do [ -s "$work/wire.out" ] && break; sleep 0.1; done
+url="$(awk '{print $NF}' "$work/wire.out")"
+
+echo "== bench.c under callgrind" >&2
+# grind NAME [env arguments]: one run, into $work/NAME.cg.
+grind() {
+  local name="$1"
+  shift
+  env "$@" valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no \
+    --dump-instr=no --callgrind-out-file="$work/$name.cg" "$work/bench" "$url" 1000 >/dev/null 2>&1
+}
+grind plain -u SSL_CERT_FILE -u SSL_CERT_DIR
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  grind ssl SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_DIR=/etc/ssl/certs
+fi
+
+# Every function of libauthgate.so.0 that ran, by instructions run (summed over the runs),
+# hottest first. Dropped: callgrind's recursion marks ('2) and unnamed PLT stubs.
+python3 - "$work"/*.cg >"$list.new" <<'EOF'
+import sys
+cost = {}
+for path in sys.argv[1:]:
+    ours = after_call = False
+    fn = None
+    for line in open(path):
+        if line.startswith("calls="):
+            after_call = True  # the next cost line is the callee's, not this function's
+        elif line.startswith("ob="):
+            ours = line.rstrip().endswith("/libauthgate.so.0")
+        elif line.startswith("fn="):
+            fn = line[3:].strip().split("'")[0] if ours else None
+            if fn is not None and fn.startswith("0x"):
+                fn = None
+            if fn is not None:
+                cost.setdefault(fn, 0)
+        elif line[:1].isdigit():
+            fields = line.split()
+            if fn is not None and not after_call and len(fields) == 2:
+                cost[fn] += int(fields[1])
+            after_call = False
+print("# Made by scripts/hot-symbols.sh (callgrind of examples/c/bench.c); read by ffi/build.rs.")
+print("# The functions a C client runs, hottest first; rust-lld places them first in .text.")
+for name, _ in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0])):
+    print(name)
+EOF
+mv "$list.new" "$list"
+echo "== the release library again: stripped, with the new list" >&2
+cargo build --quiet --release -p authgate-ffi
+echo "$list: $(grep -vc '^#' "$list") functions" >&2
