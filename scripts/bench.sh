@@ -15,13 +15,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 n="${1:-2000}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-bench.XXXXXX")"
-wire_pid=""
-cleanup() {
-  if [ -n "$wire_pid" ]; then kill "$wire_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/c-bench.sh
+. scripts/c-bench.sh bench
 
 echo "== building (release)" >&2
 cargo build --quiet --release -p authgate-ffi -p authgate-emulator
@@ -36,15 +31,8 @@ rust_url_ns="$(awk '/^authorization URL: authgate/ {print $(NF-2) * 1000}' "$wor
 
 echo
 echo "== C ABI"
-mkdir -p "$work/lib"
-cp target/release/libauthgate.so "$work/lib/libauthgate.so.0"
-ln -s libauthgate.so.0 "$work/lib/libauthgate.so"
-gcc -std=c11 -O2 -Wall -Wextra -Iinclude examples/c/bench.c -L"$work/lib" -lauthgate -lpthread \
-    -Wl,-rpath,"$work/lib" -o "$work/bench"
-target/release/authgate-emulator --wire >"$work/wire.out" &
-wire_pid=$!
-for _ in $(seq 50); do [ -s "$work/wire.out" ] && break; sleep 0.1; done
-AUTHGATE_BENCH_RUST_URL_NS="$rust_url_ns" "$work/bench" "$(awk '{print $NF}' "$work/wire.out")"
+c_bench target/release/libauthgate.so
+AUTHGATE_BENCH_RUST_URL_NS="$rust_url_ns" "$work/bench" "$url"
 kill "$wire_pid"; wire_pid=""
 
 echo

@@ -75,26 +75,13 @@ fi
 for tool in valgrind gcc python3; do
   command -v "$tool" >/dev/null || { echo "hot-symbols: $tool is missing" >&2; exit 1; }
 done
-work="$(mktemp -d "${TMPDIR:-/tmp}/authgate-hot.XXXXXX")"
-wire_pid=""
-cleanup() {
-  if [ -n "$wire_pid" ]; then kill "$wire_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/c-bench.sh
+. scripts/c-bench.sh hot
 
 echo "== building (release; the library once unstripped, same profile and names)" >&2
 cargo build --quiet --release -p authgate-emulator
-mkdir -p "$work/lib"
 cargo rustc --quiet --release -p authgate-ffi --lib -- -C strip=none
-cp target/release/libauthgate.so "$work/lib/libauthgate.so.0"
-ln -s libauthgate.so.0 "$work/lib/libauthgate.so"
-gcc -std=c11 -O2 -Iinclude examples/c/bench.c -L"$work/lib" -lauthgate -lpthread \
-  -Wl,-rpath,"$work/lib" -o "$work/bench"
-target/release/authgate-emulator --wire >"$work/wire.out" &
-wire_pid=$!
-for _ in $(seq 50); do [ -s "$work/wire.out" ] && break; sleep 0.1; done
-url="$(awk '{print $NF}' "$work/wire.out")"
+c_bench target/release/libauthgate.so
 
 echo "== bench.c under callgrind" >&2
 # grind NAME [env arguments]: one run, into $work/NAME.cg.
