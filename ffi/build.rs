@@ -63,7 +63,14 @@ fn hot_symbols() {
 /// newer, no linker of the user's (Cargo's `linker` setting, `-C linker`, `-fuse-ld`), and
 /// neither `-Clinker-features=-lld` nor `-Clink-self-contained=-linker`.
 fn default_lld() -> bool {
-    if std::env::var_os("RUSTC_LINKER").is_some() {
+    // Cargo's resolved `linker` setting (config or environment), and the variable itself.
+    if [
+        "RUSTC_LINKER",
+        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some())
+    {
         return false;
     }
     let mut flags: Vec<String> = std::env::var("CARGO_ENCODED_RUSTFLAGS")
