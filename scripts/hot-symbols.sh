@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ffi/hot-symbols.txt: the functions of libauthgate.so that a C client runs (client from
 # JSON, token set, authorization URL, a failing call, the manager's cached token, refreshes
-# over keep-alive: examples/c/bench.c), hottest first. ffi/build.rs hands the list to
-# rust-lld (--symbol-ordering-file) for release builds on x86_64 Linux, which packs those
-# functions at the start of .text: the kernel maps code in 64 KiB windows around each page
-# a program uses, so packed code keeps about 1.2 MB less of the library resident.
+# over keep-alive: examples/c/bench.c), hottest first. ffi/build.rs makes a linker script
+# of it for release builds on x86_64 Linux (rust-lld; zig for scripts/dist.sh), which packs
+# those functions in an output section .text.hot in front of .text: the kernel maps code in
+# 64 KiB windows around each page a program uses, so packed code keeps about 1.2 MB less
+# of the library resident.
 #
 #   bash scripts/hot-symbols.sh           remakes the list: runs bench.c (its calls / 1000)
 #                                         under callgrind against an unstripped release
@@ -18,6 +19,8 @@
 # The names are Rust's mangled ones: their hashes depend on the crates' versions and the
 # release profile, not on the code, so the list stays valid across edits of the code and
 # goes stale when a dependency, the toolchain or [profile.release] changes (--check says so).
+# The linker script matches a legacy name's hash with any (17h????????????????E), so the
+# dist profile's build, whose hashes differ, gets the same functions.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,30 +43,32 @@ for line in sys.stdin:
 import re, sys
 listed = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
 wanted = set(listed)
-# The .text input sections in link order, each with the names it defines. A map line is
-# "VMA LMA Size Align" and then, indented by 0, 8 or 16, an output section, an input
-# section or a symbol. Rust functions have a section each (.text.NAME, mangled); the
-# symbol lines show C and assembly names as they are.
-sections, in_text = [], False
+# The input sections of .text.hot (the output section ffi/build.rs's linker script puts
+# in front of .text), each with its size and the names it defines. A map line is "VMA LMA
+# Size Align" and then, indented by 0, 8 or 16, an output section, an input section or a
+# symbol. Rust functions have a section each (.text.NAME, mangled); the symbol lines show
+# C and assembly names as they are.
+sections, in_hot = [], False
 for line in open(sys.argv[2]):
-    m = re.match(r"\s*[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+ ( *)(.*)$", line.rstrip("\n"))
+    m = re.match(r"\s*[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ ( *)(.*)$", line.rstrip("\n"))
     if not m:
         continue
-    depth, what = len(m.group(1)), m.group(2)
+    size, depth, what = int(m.group(1), 16), len(m.group(2)), m.group(3)
     if depth == 0:
-        in_text = what == ".text"
-    elif in_text and depth == 8:
+        in_hot = what == ".text.hot"
+    elif in_hot and depth == 8:
         own = re.search(r":\(\.text(?:\.unlikely)?\.(.+)\)$", what)
-        sections.append({own.group(1)} if own else set())
-    elif in_text and sections:
-        sections[-1].add(what)
-found = set().union(*sections) & wanted
-hot = [bool(names & wanted) for names in sections]
-last = max((i for i, h in enumerate(hot) if h), default=-1)
-strays = hot[: last + 1].count(False)
-print(f"hot-symbols: {len(found)} of {len(listed)} listed functions are in the release "
-      f"library, placed first in .text with {strays} other sections among them", file=sys.stderr)
-if len(found) < 0.9 * len(listed) or strays > 0.05 * max(len(found), 1):
+        sections.append((size, {own.group(1)} if own else set()))
+    elif in_hot and sections:
+        sections[-1][1].add(what)
+found = set().union(set(), *(names for _, names in sections)) & wanted
+listed_bytes = sum(size for size, names in sections if names & wanted)
+other_bytes = sum(size for size, names in sections if not names & wanted)
+# Other sections come from the script matching a legacy name's hash with any (the other
+# instances of a generic function), so that the dist profile's build gets the list too.
+print(f"hot-symbols: {len(found)} of {len(listed)} listed functions ({listed_bytes} bytes) are "
+      f"packed in .text.hot, with {other_bytes} bytes of other instances of them", file=sys.stderr)
+if len(found) < 0.9 * len(listed) or other_bytes > 0.5 * listed_bytes:
     print("hot-symbols: ffi/hot-symbols.txt no longer matches the build (a dependency, the "
           "toolchain or the release profile changed): run bash scripts/hot-symbols.sh",
           file=sys.stderr)
@@ -121,7 +126,7 @@ for path in sys.argv[1:]:
                 cost[fn] += int(fields[1])
             after_call = False
 print("# Made by scripts/hot-symbols.sh (callgrind of examples/c/bench.c); read by ffi/build.rs.")
-print("# The functions a C client runs, hottest first; rust-lld places them first in .text.")
+print("# The functions a C client runs, hottest first; the linker places them first (.text.hot).")
 for name, _ in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0])):
     print(name)
 EOF
