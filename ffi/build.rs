@@ -3,7 +3,7 @@
 //!
 //! On x86_64 Linux with Rust's own linker (rust-lld, the default since Rust 1.90), or with
 //! zig's for the shipped library (`scripts/dist.sh`), release builds also get their hot
-//! functions packed in front of `.text` (`hot-symbols.txt`, made by
+//! functions packed at the start of `.text` (`hot-symbols.txt`, made by
 //! `scripts/hot-symbols.sh`, as a linker script): the kernel maps code in 64 KiB windows
 //! around each page used, so code used together costs far fewer resident pages. rust-lld
 //! also writes a map (`libauthgate.map` in this script's `OUT_DIR`) that
@@ -27,8 +27,8 @@ fn main() {
 
 /// Hands `hot-symbols.txt` to the linker, as a linker script that places the listed
 /// functions first (see [`hot_text_script`]), for release-like builds on x86_64 Linux
-/// with rust-lld (rustc's default) or, when `AUTHGATE_HOT_TEXT=1` says the linker takes
-/// such a script (GNU ld, lld, zig: `scripts/dist.sh`), with the configured one.
+/// with rust-lld (rustc's default) or, when `AUTHGATE_HOT_TEXT=1` says the configured
+/// linker is lld too (zig's, in `scripts/dist.sh`), with that one.
 fn hot_symbols() {
     let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-symbols.txt");
     println!("cargo:rerun-if-changed={}", list.display());
@@ -70,9 +70,11 @@ fn hot_symbols() {
     }
 }
 
-/// A linker script that adds the output section `.text.hot` before `.text`, holding each
-/// listed function's own input section (`.text.NAME`, or `.text.unlikely.NAME` for a cold
-/// one) in the list's order; everything else keeps the linker's default layout (`INSERT`).
+/// A linker script for lld (rust-lld, zig's) whose `.text` starts with each listed
+/// function's own input section (`.text.NAME`, or `.text.unlikely.NAME` for a cold one) in
+/// the list's order, then holds the rest as the default layout would; everything else
+/// keeps that layout (`INSERT AFTER .eh_frame`, where lld puts `.text`). One `.text`, so
+/// valgrind and other tools that know code by that section still name the object.
 /// The kernel maps code in 64 KiB windows around each page a program uses, so the code a
 /// C client runs, packed, keeps about 1.2 MB less of the library resident.
 ///
@@ -81,7 +83,7 @@ fn hot_symbols() {
 /// list serves every release-like build. Names that match no section are ignored.
 fn hot_text_script(list: &str) -> String {
     let mut script = String::from(
-        "/* Made by ffi/build.rs from ffi/hot-symbols.txt. */\nSECTIONS\n{\n  .text.hot :\n  {\n",
+        "/* Made by ffi/build.rs from ffi/hot-symbols.txt. */\nSECTIONS\n{\n  .text :\n  {\n",
     );
     for name in list.lines().map(str::trim) {
         if name.is_empty() || name.starts_with('#') || !name.bytes().all(script_safe) {
@@ -97,7 +99,7 @@ fn hot_text_script(list: &str) -> String {
         };
         script.push_str(&format!("    *(.text.{name} .text.unlikely.{name})\n"));
     }
-    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
+    script.push_str("    *(.text .text.*)\n  }\n}\nINSERT AFTER .eh_frame;\n");
     script
 }
 

@@ -69,8 +69,8 @@ step "libauthgate for $triple, glibc $baseline (cargo-zigbuild)"
 # AUTHGATE_HOT_TEXT=1: zig's linker takes ffi/build.rs's linker script, which packs the
 # functions a C client runs in front of .text (see scripts/hot-symbols.sh).
 AUTHGATE_HOT_TEXT=1 cargo zigbuild --profile dist -p authgate-ffi -p authgate-cli --target "$triple.$baseline"
-readelf -S -W "$lib/libauthgate.so" | grep -q ' \.text\.hot ' ||
-  die "$lib/libauthgate.so has no .text.hot: ffi/build.rs's linker script was not used"
+bash scripts/hot-symbols.sh --check-library "$lib/libauthgate.so" ||
+  die "$lib/libauthgate.so does not start with the hot functions (ffi/build.rs's linker script)"
 
 step "C SDK"
 sdk_name="authgate-$version-linux-x86_64"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # ffi/hot-symbols.txt: the functions of libauthgate.so that a C client runs (client from
 # JSON, token set, authorization URL, a failing call, the manager's cached token, refreshes
-# over keep-alive: examples/c/bench.c), hottest first. ffi/build.rs makes a linker script
-# of it for release builds on x86_64 Linux (rust-lld; zig for scripts/dist.sh), which packs
-# those functions in an output section .text.hot in front of .text: the kernel maps code in
-# 64 KiB windows around each page a program uses, so packed code keeps about 1.2 MB less
+# over keep-alive, and requests over HTTPS: examples/c/bench.c), hottest first. ffi/build.rs
+# makes a linker script of it for release builds on x86_64 Linux (rust-lld; zig for
+# scripts/dist.sh), which packs those functions at the start of .text: the kernel maps code
+# in 64 KiB windows around each page a program uses, so packed code keeps about 1.2 MB less
 # of the library resident.
 #
 #   bash scripts/hot-symbols.sh           remakes the list: runs bench.c (its calls / 1000)
@@ -15,6 +15,9 @@
 #   bash scripts/hot-symbols.sh --check   builds the release library and fails unless at
 #                                         least 90% of the listed functions are in it and the
 #                                         linker placed them first (tests/c/run.sh runs it)
+#   bash scripts/hot-symbols.sh --check-library LIB
+#                                         the same for a library built elsewhere, unstripped,
+#                                         by its symbols (scripts/dist.sh: zig writes no map)
 #
 # The names are Rust's mangled ones: their hashes depend on the crates' versions and the
 # release profile, not on the code, so the list stays valid across edits of the code and
@@ -25,6 +28,27 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 list=ffi/hot-symbols.txt
+
+if [ "${1:-}" = --check-library ]; then
+  python3 - "$list" "$2" <<'EOF'
+import re, subprocess, sys
+# A legacy name's hash differs between profiles: compare the paths.
+path = lambda name: re.sub(r"17h[0-9a-f]{16}E$", "", name)
+listed = {path(l.strip()) for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")}
+nm = subprocess.run(["nm", "-n", "--defined-only", sys.argv[2]], capture_output=True, text=True,
+                    check=True).stdout.split("\n")
+code = [(int(f[0], 16), path(f[2])) for f in (l.split() for l in nm) if len(f) == 3 and f[1] in "tT"]
+start = code[0][0] if code else 0
+head = [name for address, name in code if address - start < 600_000]
+share = sum(name in listed for name in head) / max(len(head), 1)
+print(f"hot-symbols: {share:.0%} of the functions in the first 600 kB of {sys.argv[2]}'s code "
+      "are listed ones", file=sys.stderr)
+if share < 0.8:
+    print("hot-symbols: the library was not linked with ffi/hot-symbols.txt", file=sys.stderr)
+    sys.exit(1)
+EOF
+  exit
+fi
 
 if [ "${1:-}" = --check ]; then
   out_dir="$(cargo build --quiet --release -p authgate-ffi --message-format=json |
@@ -43,32 +67,33 @@ for line in sys.stdin:
 import re, sys
 listed = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
 wanted = set(listed)
-# The input sections of .text.hot (the output section ffi/build.rs's linker script puts
-# in front of .text), each with its size and the names it defines. A map line is "VMA LMA
-# Size Align" and then, indented by 0, 8 or 16, an output section, an input section or a
-# symbol. Rust functions have a section each (.text.NAME, mangled); the symbol lines show
-# C and assembly names as they are.
-sections, in_hot = [], False
+# The .text input sections in link order, each with its size and the names it defines. A
+# map line is "VMA LMA Size Align" and then, indented by 0, 8 or 16, an output section, an
+# input section or a symbol. Rust functions have a section each (.text.NAME, mangled); the
+# symbol lines show C and assembly names as they are (an assembly file's whole .text is
+# one section, which the linker script cannot name: not counted).
+sections, in_text = [], False
 for line in open(sys.argv[2]):
     m = re.match(r"\s*[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ ( *)(.*)$", line.rstrip("\n"))
     if not m:
         continue
     size, depth, what = int(m.group(1), 16), len(m.group(2)), m.group(3)
     if depth == 0:
-        in_hot = what == ".text.hot"
-    elif in_hot and depth == 8:
+        in_text = what == ".text"
+    elif in_text and depth == 8:
         own = re.search(r":\(\.text(?:\.unlikely)?\.(.+)\)$", what)
-        sections.append((size, {own.group(1)} if own else set()))
-    elif in_hot and sections:
-        sections[-1][1].add(what)
-found = set().union(set(), *(names for _, names in sections)) & wanted
-listed_bytes = sum(size for size, names in sections if names & wanted)
-other_bytes = sum(size for size, names in sections if not names & wanted)
-# Other sections come from the script matching a legacy name's hash with any (the other
-# instances of a generic function), so that the dist profile's build gets the list too.
-print(f"hot-symbols: {len(found)} of {len(listed)} listed functions ({listed_bytes} bytes) are "
-      f"packed in .text.hot, with {other_bytes} bytes of other instances of them", file=sys.stderr)
-if len(found) < 0.9 * len(listed) or other_bytes > 0.5 * listed_bytes:
+        sections.append((size, own.group(1) if own else None))
+hot = [name in wanted for _, name in sections]
+last = max((i for i, h in enumerate(hot) if h), default=-1)
+found = {name for _, name in sections[: last + 1]} & wanted
+packed = sum(size for (size, _), h in zip(sections[: last + 1], hot) if h)
+# Other sections among them come from the script matching a legacy name's hash with any
+# (the other instances of a generic function), so that the dist profile's build gets the
+# list too.
+other = sum(size for (size, _), h in zip(sections[: last + 1], hot) if not h)
+print(f"hot-symbols: {len(found)} of {len(listed)} listed functions ({packed} bytes) are "
+      f"packed at the start of .text, with {other} bytes of other code among them", file=sys.stderr)
+if len(found) < 0.9 * len(listed) or other > 0.5 * packed:
     print("hot-symbols: ffi/hot-symbols.txt no longer matches the build (a dependency, the "
           "toolchain or the release profile changed): run bash scripts/hot-symbols.sh",
           file=sys.stderr)
@@ -126,7 +151,7 @@ for path in sys.argv[1:]:
                 cost[fn] += int(fields[1])
             after_call = False
 print("# Made by scripts/hot-symbols.sh (callgrind of examples/c/bench.c); read by ffi/build.rs.")
-print("# The functions a C client runs, hottest first; the linker places them first (.text.hot).")
+print("# The functions a C client runs, hottest first; the linker places them first in .text.")
 for name, _ in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0])):
     print(name)
 EOF

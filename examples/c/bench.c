@@ -8,7 +8,10 @@
  * the authorization URL's: the fastest of 400 rounds of 50 calls, as the Rust row it is
  * compared with (AUTHGATE_BENCH_RUST_URL_NS, in ns, prints the ratio).
  * A second argument divides every call count (scripts/hot-symbols.sh runs the same calls
- * under callgrind with 1000).
+ * under callgrind with 1000). With AUTHGATE_BENCH_HTTPS_URL (an HTTPS token server that
+ * answers one request per connection: the emulator's POST /_emulator/tls) and
+ * AUTHGATE_BENCH_CA_FILE (its CA), also client-credentials requests over HTTPS, each a new
+ * connection and TLS handshake: the TLS code every real client runs counts in the peak RSS.
  *
  *   cc -O2 examples/c/bench.c $(pkg-config --cflags --libs authgate) -lpthread -o bench
  *   ./bench [http://127.0.0.1:PORT [DIVISOR]]
@@ -197,6 +200,36 @@ static void bench_refresh(const char *url) {
   close(raw.fd);
 }
 
+/* Prints the peak resident memory of this whole C client so far (library, buffers). */
+static void peak_rss(const char *label) {
+  FILE *status = fopen("/proc/self/status", "r");
+  char line[256];
+  while (status && fgets(line, sizeof line, status))
+    if (strncmp(line, "VmHWM:", 6) == 0) printf("%s %s", label, line + 6);
+  if (status) fclose(status);
+}
+
+/* Client-credentials requests to an HTTPS token server (see the top of this file), each on
+ * a new connection: the handshake, certificate verification and TLS records. */
+static void bench_https(const char *url, const char *ca_file) {
+  char config[1024];
+  snprintf(config, sizeof config,
+           "{\"provider\":\"generic\",\"token_endpoint\":\"%s/token\",\"client_id\":\"client\","
+           "\"client_secret\":\"secret\",\"proxy\":\"none\",\"ca_file\":\"%s\"}",
+           url, ca_file);
+  authgate_client *client = NULL;
+  if (authgate_client_new_from_json(config, &client) != AUTHGATE_OK) die("https client");
+  const int n = calls(200);
+  double t0 = now_ns();
+  for (int i = 0; i < n; i++) {
+    authgate_token_set *ts = NULL;
+    if (authgate_client_client_credentials(client, NULL, NULL, &ts) != AUTHGATE_OK) die("https request");
+    authgate_token_set_free(ts);
+  }
+  printf("https: client credentials, a handshake each  %8.2f us\n", (now_ns() - t0) / n / 1e3);
+  authgate_client_free(client);
+}
+
 int main(int argc, char **argv) {
   if (argc > 2) divisor = atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
   authgate_client *client = NULL;
@@ -256,12 +289,13 @@ int main(int argc, char **argv) {
          mgr_ns / floor_ns);
   printf("C      floor: mutex + clock + strdup/free:      %8.1f ns/call\n", floor_ns);
   if (argc > 1) bench_refresh(argv[1]);
-  /* Peak resident memory of this whole C client (library, TLS roots, buffers). */
-  FILE *status = fopen("/proc/self/status", "r");
-  char line[256];
-  while (status && fgets(line, sizeof line, status))
-    if (strncmp(line, "VmHWM:", 6) == 0) printf("C client peak RSS: %s", line + 6);
-  if (status) fclose(status);
+  const char *https_url = getenv("AUTHGATE_BENCH_HTTPS_URL");
+  const char *ca_file = getenv("AUTHGATE_BENCH_CA_FILE");
+  if (https_url && *https_url && ca_file && *ca_file) {
+    peak_rss("C client peak RSS (plain http):");
+    bench_https(https_url, ca_file);
+  }
+  peak_rss("C client peak RSS:");
   authgate_manager_free(manager);
   authgate_token_set_free(ts);
   authgate_client_free(client);
