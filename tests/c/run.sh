@@ -289,9 +289,9 @@ done
 echo "== the release library's code order (ffi/hot-symbols.txt)" >&2
 if [ "$(uname -sm)" = "Linux x86_64" ]; then
   if bash scripts/hot-symbols.sh --check; then
-    pass "ffi/hot-symbols.txt matches the release library, its functions packed in .text.hot"
+    pass "ffi/hot-symbols.txt matches the release library, its functions first in .text"
   else
-    fail "ffi/hot-symbols.txt matches the release library, its functions packed in .text.hot"
+    fail "ffi/hot-symbols.txt matches the release library, its functions first in .text"
   fi
 fi
 
