@@ -94,8 +94,8 @@ impl LazyConfig {
     /// Calls `each` with every certificate of the configured CA file, or of the files
     /// `SSL_CERT_FILE` / `SSL_CERT_DIR` name in place of the bundled roots, once each;
     /// returns their SHA-256 digests. Nothing for the bundled roots alone and the system
-    /// store. Without `each`, only checks them: a directory is read up to its first
-    /// certificate.
+    /// store. Without `each`, only checks them (no digest): a directory is read up to its
+    /// first certificate.
     fn trusted_files(
         &self,
         mut each: Option<&mut dyn FnMut(CertificateDer<'static>)>,
@@ -103,25 +103,22 @@ impl LazyConfig {
         let checking = each.is_none();
         let mut seen = HashSet::new();
         let mut once = |cert: CertificateDer<'static>| {
-            let new = seen.insert(sha256(&cert));
-            if let (true, Some(each)) = (new, each.as_mut()) {
-                each(cert);
+            // A check only reads the files: nothing is kept, so nothing is hashed.
+            if let Some(each) = each.as_mut() {
+                if seen.insert(sha256(&cert)) {
+                    each(cert);
+                }
             }
-            new
         };
         match &self.roots {
             TrustRoots::System => {}
             TrustRoots::CaFile(path) => {
-                for_each_cert(path, &self.source(), &mut |c| {
-                    once(c);
-                })?;
+                for_each_cert(path, &self.source(), &mut once)?;
             }
             TrustRoots::Bundled => {
                 for (what, is_dir, value) in &self.env {
                     if !is_dir {
-                        for_each_cert(Path::new(value), what, &mut |c| {
-                            once(c);
-                        })?;
+                        for_each_cert(Path::new(value), what, &mut once)?;
                         continue;
                     }
                     let mut found = false;
