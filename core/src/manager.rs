@@ -374,6 +374,20 @@ impl TokenManagerBuilder {
 }
 
 impl TokenManager {
+    /// The leeway: a token set valid for longer than this is not refreshed yet
+    /// ([`TokenManagerBuilder::leeway`], [`crate::DEFAULT_MANAGER_LEEWAY`] by default).
+    ///
+    /// ```
+    /// # let client = authgate::Client::builder(authgate::Provider::Cuba)
+    /// #     .base_url("http://127.0.0.1:9").client_id("c").client_secret("s").build()?;
+    /// let manager = authgate::TokenManager::builder(client).build()?;
+    /// assert_eq!(manager.leeway(), authgate::DEFAULT_MANAGER_LEEWAY);
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn leeway(&self) -> Duration {
+        self.inner.leeway
+    }
+
     /// A valid access token: the cached one while it stays valid for longer than the
     /// leeway, else a refreshed one. When the server issues tokens that live less than
     /// twice the leeway, half their lifetime is the leeway.

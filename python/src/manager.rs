@@ -1,7 +1,6 @@
 //! The token manager.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use authgate::BuilderSteps;
 use pyo3::exceptions::PyTypeError;
@@ -39,7 +38,6 @@ pub(crate) struct TokenManager {
     inner: authgate::TokenManager,
     client: Py<Client>,
     store: Py<PyAny>,
-    leeway: Duration,
     callback: CallbackSlot,
 }
 
@@ -176,7 +174,6 @@ impl TokenManager {
             inner: b.build().map_err(|e| to_pyerr(py, e))?,
             client: client.clone().unbind(),
             store: store.unbind(),
-            leeway: leeway.unwrap_or(authgate::DEFAULT_MANAGER_LEEWAY),
             callback,
         })
     }
@@ -198,7 +195,7 @@ impl TokenManager {
     fn leeway<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py.import("datetime")?
             .getattr("timedelta")?
-            .call1((0, self.leeway.as_secs_f64()))
+            .call1((0, self.inner.leeway().as_secs_f64()))
     }
 
     /// A valid access token: the cached one while it stays valid for longer than the
@@ -311,7 +308,7 @@ impl TokenManager {
             "TokenManager(client={}, store={}, leeway={})",
             self.client.bind(py).repr()?,
             self.store.bind(py).repr()?,
-            self.leeway.as_secs_f64()
+            self.inner.leeway().as_secs_f64()
         ))
     }
 }
